@@ -1,0 +1,102 @@
+/**
+ * The demo program: a café chain with a few hundred customers and a year of orders, sent through
+ * the public API (batch events), so what you see is what a store integration would produce.
+ * Deterministic: a seeded generator, times relative to `now`.
+ */
+export interface DemoOptions {
+  customers: number;
+  months: number;
+  seed: number;
+  now: Date;
+}
+
+const MENU = [
+  { sku: "ESP", name: "Espresso", category: "coffee", price: 35_000 },
+  { sku: "CSD", name: "Cà phê sữa đá", category: "coffee", price: 39_000 },
+  { sku: "LAT", name: "Latte", category: "coffee", price: 55_000 },
+  { sku: "CAP", name: "Cappuccino", category: "coffee", price: 55_000 },
+  { sku: "CBR", name: "Cold brew", category: "coffee", price: 59_000 },
+  { sku: "OJ", name: "Orange juice", category: "juice", price: 45_000 },
+  { sku: "CRO", name: "Croissant", category: "bakery", price: 32_000 },
+  { sku: "BMI", name: "Bánh mì", category: "food", price: 40_000 },
+  { sku: "BAG", name: "Coffee beans 250 g", category: "retail", price: 180_000, weight: 250 },
+];
+const STORES = ["district-1", "district-3", "thao-dien", "online"];
+const FIRST = ["An", "Bình", "Chi", "Dung", "Giang", "Hà", "Hải", "Hương", "Khánh", "Lan", "Linh", "Minh", "Nam", "Ngọc", "Phương", "Quân", "Thảo", "Trang", "Tuấn", "Vy"];
+const LAST = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Phan", "Vũ", "Đặng", "Bùi", "Đỗ"];
+
+function mulberry32(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export const DEMO_PROGRAM = {
+  name: "Saigon Bean Café (demo)",
+  pointsSingular: "Bean",
+  pointsPlural: "Beans",
+  currency: "VND",
+  timeZone: "Asia/Ho_Chi_Minh",
+  defaultLocale: "vi",
+  supportedLocales: ["vi", "en"],
+  defaultCountry: "VN",
+  earning: { enabled: true, points: 1, per: 1_000, rounding: "floor" as const },
+  ledgerPolicy: { pendingDays: 7, expiry: { kind: "end_of_month" as const, months: 12 }, clawback: "allow_negative" as const },
+};
+
+/** The demo's events, oldest first: signups, a year of orders, a few refunds. */
+export function demoEvents(o: DemoOptions): Record<string, unknown>[] {
+  const rnd = mulberry32(o.seed);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
+  const start = o.now.getTime() - o.months * 30 * 86_400_000;
+  const events: { at: number; e: Record<string, unknown> }[] = [];
+  for (let c = 1; c <= o.customers; c++) {
+    const id = `demo-${String(c).padStart(4, "0")}`;
+    const joined = start + rnd() * (o.now.getTime() - start) * 0.8;
+    const first = pick(FIRST);
+    const last = pick(LAST);
+    const year = 1970 + Math.floor(rnd() * 40);
+    events.push({
+      at: joined,
+      e: {
+        id: `${id}-signup`,
+        type: "customer.signed_up",
+        customerId: id,
+        occurredAt: new Date(joined).toISOString(),
+        data: {
+          name: `${last} ${first}`,
+          email: `${id}@example.com`,
+          phone: `+8490${String(1_000_000 + c).slice(1)}`,
+          birthday: `${year}-${String(1 + Math.floor(rnd() * 12)).padStart(2, "0")}-${String(1 + Math.floor(rnd() * 28)).padStart(2, "0")}`,
+          locale: rnd() < 0.8 ? "vi" : "en",
+          consent: { email: rnd() < 0.7, sms: rnd() < 0.4 },
+          tags: rnd() < 0.1 ? ["staff"] : [],
+        },
+      },
+    });
+    // Regulars come every few days; occasional visitors every few weeks.
+    const everyDays = rnd() < 0.3 ? 2 + rnd() * 5 : 10 + rnd() * 40;
+    let t = joined + rnd() * everyDays * 86_400_000;
+    let n = 0;
+    while (t < o.now.getTime() - 3_600_000) {
+      n++;
+      const lines = Array.from({ length: 1 + Math.floor(rnd() * 3) }, () => {
+        const item = pick(MENU);
+        return { sku: item.sku, name: item.name, category: item.category, quantity: 1 + Math.floor(rnd() * 2), unitPrice: item.price, ...(item.weight ? { weight: item.weight } : {}) };
+      });
+      const orderId = `${id}-o${n}`;
+      events.push({ at: t, e: { id: `${orderId}-completed`, type: "order.completed", customerId: id, occurredAt: new Date(t).toISOString(), data: { orderId, currency: "VND", lines, store: pick(STORES) } } });
+      if (rnd() < 0.02) {
+        events.push({ at: t + 3_600_000, e: { id: `${orderId}-refund`, type: "order.refunded", customerId: id, occurredAt: new Date(t + 3_600_000).toISOString(), data: { orderId, refundId: `${orderId}-r1`, lines: [{ sku: lines[0]!.sku, quantity: 1 }] } } });
+      }
+      t += everyDays * (0.5 + rnd()) * 86_400_000;
+    }
+  }
+  events.sort((a, b) => a.at - b.at);
+  return events.map((x) => x.e);
+}

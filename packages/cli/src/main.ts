@@ -1,0 +1,202 @@
+/**
+ * The `patron` command. Operator commands (serve, migrate, programs, keys) work on the database
+ * through @patron/server; the demo loads its data through the public HTTP API like a store would.
+ */
+import { parseArgs } from "node:util";
+import { asc, eq, and, like } from "drizzle-orm";
+import { parseConfig, startServer, openDatabase, createContext, createLogger, createProgram, createKey, listKeys, revokeKey, findProgram, type Config, type AppContext } from "@patron/server";
+import { programs, apiKeys } from "@patron/server/src/db/schema.ts";
+import { DEMO_PROGRAM, demoEvents } from "./demo.ts";
+
+const HELP = `patron: the Patron loyalty engine
+
+Usage:
+  patron serve [--demo]                 run the API (embedded PGlite unless DATABASE_URL is set)
+                                        --demo: create the demo program on first start, print a key
+  patron migrate                        apply database migrations
+  patron demo [--customers N] [--months N]
+                                        create a demo café program with customers and a year of orders
+  patron programs create --name NAME --currency CUR --time-zone TZ
+                        [--points-singular S] [--points-plural P] [--locale L] [--locales L1,L2]
+  patron programs list
+  patron keys create --program PRG --kind secret|publishable [--name NAME]
+  patron keys list --program PRG
+  patron keys revoke --program PRG --key KEY
+
+Every command that prints data takes --json. Configuration comes from the environment
+(DATABASE_URL, PATRON_DATA_DIR, PORT, HOST, LOG_LEVEL, ...): see the README.`;
+
+const out = (json: boolean, data: unknown, text: string) => console.log(json ? JSON.stringify(data, null, 2) : text);
+
+async function withContext<T>(config: Config, fn: (ctx: AppContext) => Promise<T>): Promise<T> {
+  const database = await openDatabase(config);
+  try {
+    await database.migrate();
+    return await fn(createContext(database, createLogger("warn")));
+  } finally {
+    await database.close();
+  }
+}
+
+/** Sends the demo's events through the batch endpoint, 1,000 at a time. */
+async function loadDemo(url: string, secret: string, customers: number, months: number, now: Date) {
+  const events = demoEvents({ customers, months, seed: 7, now });
+  let accepted = 0;
+  for (let i = 0; i < events.length; i += 1000) {
+    const res = await fetch(`${url}/v1/events/batch`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" },
+      body: JSON.stringify({ events: events.slice(i, i + 1000) }),
+    });
+    if (!res.ok) throw new Error(`demo load failed: ${res.status} ${await res.text()}`);
+    accepted += ((await res.json()) as { accepted: number }).accepted;
+  }
+  return { events: events.length, accepted };
+}
+
+async function createDemo(ctx: AppContext, url: string, customers: number, months: number) {
+  const r = await createProgram(ctx, DEMO_PROGRAM);
+  if (!r.ok) throw new Error(r.error.message);
+  const loaded = await loadDemo(url, r.value.secretKey.secret, customers, months, ctx.clock.now());
+  return { program: r.value.program, secretKey: r.value.secretKey.secret, publishableKey: r.value.publishableKey.secret, ...loaded };
+}
+
+function printDemo(json: boolean, url: string, d: { program: { id: string; name: string }; secretKey: string; publishableKey?: string | undefined; events?: number }) {
+  out(
+    json,
+    { url, programId: d.program.id, secretKey: d.secretKey, publishableKey: d.publishableKey ?? null, docs: `${url}/docs` },
+    [
+      ``,
+      `  Patron is running at ${url}`,
+      `  Demo program:  ${d.program.name} (${d.program.id})${d.events ? `, ${d.events} events loaded` : ""}`,
+      `  Secret key:    ${d.secretKey}   (shown once; keep it)`,
+      ...(d.publishableKey ? [`  Publishable:   ${d.publishableKey}`] : []),
+      `  API reference: ${url}/docs`,
+      ``,
+      `  Try:  curl -s -H "Authorization: Bearer ${d.secretKey}" ${url}/v1/customers?limit=3`,
+      `        curl -s -H "Authorization: Bearer ${d.secretKey}" ${url}/v1/customers/demo-0001/balances`,
+      ``,
+    ].join("\n"),
+  );
+}
+
+async function main(argv: string[]) {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      json: { type: "boolean", default: false },
+      demo: { type: "boolean", default: false },
+      help: { type: "boolean", short: "h", default: false },
+      name: { type: "string" },
+      currency: { type: "string" },
+      "time-zone": { type: "string" },
+      "points-singular": { type: "string" },
+      "points-plural": { type: "string" },
+      locale: { type: "string" },
+      locales: { type: "string" },
+      program: { type: "string" },
+      kind: { type: "string" },
+      key: { type: "string" },
+      customers: { type: "string", default: "300" },
+      months: { type: "string", default: "12" },
+    },
+  });
+  const [cmd, sub] = positionals;
+  const json = values.json!;
+  if (values.help || !cmd) return console.log(HELP);
+  const config = parseConfig(process.env);
+
+  switch (cmd) {
+    case "serve": {
+      const server = await startServer(config);
+      if (values.demo) {
+        const ctx = server.ctx;
+        const [existing] = await ctx.db.select().from(programs).where(eq(programs.name, DEMO_PROGRAM.name)).orderBy(asc(programs.id)).limit(1);
+        if (!existing) {
+          printDemo(json, server.url, await createDemo(ctx, server.url, Number(values.customers), Number(values.months)));
+        } else {
+          // Keys are shown once, so each start prints a new session key and retires the last one.
+          await ctx.db.update(apiKeys).set({ revokedAt: ctx.clock.now() }).where(and(eq(apiKeys.programId, existing.id), like(apiKeys.name, "Demo session%")));
+          const key = await createKey(ctx, ctx.db, existing.id, { kind: "secret", name: "Demo session key" });
+          printDemo(json, server.url, { program: existing, secretKey: key.secret });
+        }
+      } else {
+        out(json, { url: server.url }, `Patron is running at ${server.url} (API reference: ${server.url}/docs)`);
+      }
+      const stop = async () => {
+        await server.close();
+        process.exit(0);
+      };
+      process.on("SIGINT", stop);
+      process.on("SIGTERM", stop);
+      return;
+    }
+    case "migrate":
+      await withContext(config, async () => {});
+      return out(json, { migrated: true }, "Migrations applied.");
+    case "demo": {
+      const server = await startServer({ ...config, port: 0, settleIntervalSeconds: 0 });
+      try {
+        printDemo(json, config.database.kind === "postgres" ? "(your server)" : "(start it with: npm start)", await createDemo(server.ctx, server.url, Number(values.customers), Number(values.months)));
+      } finally {
+        await server.close();
+      }
+      return;
+    }
+    case "programs":
+      return withContext(config, async (ctx) => {
+        if (sub === "list") {
+          const rs = await ctx.db.select().from(programs).orderBy(asc(programs.id));
+          return out(json, rs.map((p) => ({ id: p.id, name: p.name, currency: p.currency, timeZone: p.timeZone })), rs.map((p) => `${p.id}  ${p.currency}  ${p.timeZone}  ${p.name}`).join("\n") || "No programs yet.");
+        }
+        if (sub === "create") {
+          if (!values.name || !values.currency || !values["time-zone"]) throw new UsageError("programs create needs --name, --currency and --time-zone");
+          const locales = values.locales?.split(",");
+          const r = await createProgram(ctx, {
+            name: values.name,
+            currency: values.currency,
+            timeZone: values["time-zone"],
+            pointsSingular: values["points-singular"],
+            pointsPlural: values["points-plural"],
+            defaultLocale: values.locale ?? locales?.[0],
+            supportedLocales: locales,
+          });
+          if (!r.ok) throw new UsageError(`${r.error.code}: ${r.error.message}`);
+          const v = r.value;
+          return out(json, { program: v.program, secretKey: v.secretKey.secret, publishableKey: v.publishableKey.secret }, `Created ${v.program.id} (${v.program.name})\nSecret key:      ${v.secretKey.secret}\nPublishable key: ${v.publishableKey.secret}\nKeys are shown once.`);
+        }
+        throw new UsageError("programs: create or list");
+      });
+    case "keys":
+      return withContext(config, async (ctx) => {
+        if (!values.program) throw new UsageError("keys needs --program prg_…");
+        if (!(await findProgram(ctx.db, values.program))) throw new UsageError(`No program ${values.program}`);
+        if (sub === "list") {
+          const ks = await listKeys(ctx.db, values.program);
+          return out(json, ks, ks.map((k) => `${k.id}  ${k.kind.padEnd(11)}  ${k.hint}  ${k.revokedAt ? "revoked" : "active "}  ${k.name}`).join("\n"));
+        }
+        if (sub === "create") {
+          if (values.kind !== "secret" && values.kind !== "publishable") throw new UsageError("keys create needs --kind secret or --kind publishable");
+          const k = await createKey(ctx, ctx.db, values.program, { kind: values.kind, name: values.name ?? `${values.kind} key` });
+          return out(json, k, `Created ${k.id}: ${k.secret}\nShown once; only a hash is stored.`);
+        }
+        if (sub === "revoke") {
+          if (!values.key) throw new UsageError("keys revoke needs --key key_…");
+          const r = await revokeKey(ctx, ctx.db, values.program, values.key, "cli");
+          if (!r.ok) throw new UsageError(r.error.message);
+          return out(json, r.value, `Revoked ${r.value.id}.`);
+        }
+        throw new UsageError("keys: create, list or revoke");
+      });
+    default:
+      throw new UsageError(`Unknown command "${cmd}".\n\n${HELP}`);
+  }
+}
+
+class UsageError extends Error {}
+
+main(process.argv.slice(2)).catch((e) => {
+  console.error(e instanceof UsageError ? e.message : e);
+  process.exit(e instanceof UsageError ? 2 : 1);
+});

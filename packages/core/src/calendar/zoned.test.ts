@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { addMonths, DAY_MS, isValidTimeZone, localDate, startOfLocalDay, startOfMonthAfter, zonedParts } from "./zoned.ts";
+
+const at = (iso: string) => new Date(iso);
+
+describe("localDate", () => {
+  it.each([
+    { instant: "2024-01-31T17:30:00Z", timeZone: "Asia/Ho_Chi_Minh", date: { year: 2024, month: 2, day: 1 } },
+    { instant: "2024-01-31T16:59:59.999Z", timeZone: "Asia/Ho_Chi_Minh", date: { year: 2024, month: 1, day: 31 } },
+    { instant: "2024-01-31T17:30:00Z", timeZone: "America/New_York", date: { year: 2024, month: 1, day: 31 } },
+    { instant: "2024-01-01T04:59:59Z", timeZone: "America/New_York", date: { year: 2023, month: 12, day: 31 } },
+    { instant: "2024-07-01T03:59:59Z", timeZone: "America/New_York", date: { year: 2024, month: 6, day: 30 } },
+    { instant: "2024-07-01T04:00:00Z", timeZone: "America/New_York", date: { year: 2024, month: 7, day: 1 } },
+    { instant: "2024-03-31T20:59:59Z", timeZone: "Europe/Bucharest", date: { year: 2024, month: 3, day: 31 } },
+    { instant: "2024-03-31T21:00:00Z", timeZone: "Europe/Bucharest", date: { year: 2024, month: 4, day: 1 } },
+    { instant: "2024-12-31T23:59:59Z", timeZone: "UTC", date: { year: 2024, month: 12, day: 31 } },
+  ])("$instant is $date.year-$date.month-$date.day in $timeZone", ({ instant, timeZone, date }) => {
+    expect(localDate(at(instant), timeZone)).toEqual(date);
+  });
+
+  it("reads midnight as hour 0, not 24", () => {
+    expect(zonedParts(at("2024-01-01T00:00:00Z"), "UTC")).toEqual({ year: 2024, month: 1, day: 1, hour: 0, minute: 0, second: 0 });
+  });
+});
+
+describe("startOfLocalDay", () => {
+  it.each([
+    { name: "an ordinary day in Asia/Ho_Chi_Minh (+07:00, no DST)", date: [2024, 1, 1], timeZone: "Asia/Ho_Chi_Minh", start: "2023-12-31T17:00:00.000Z" },
+    { name: "a leap day in Asia/Ho_Chi_Minh", date: [2024, 2, 29], timeZone: "Asia/Ho_Chi_Minh", start: "2024-02-28T17:00:00.000Z" },
+    { name: "a winter day in America/New_York (EST)", date: [2024, 1, 15], timeZone: "America/New_York", start: "2024-01-15T05:00:00.000Z" },
+    { name: "the spring-forward day in America/New_York (DST starts at 02:00, midnight is still EST)", date: [2024, 3, 10], timeZone: "America/New_York", start: "2024-03-10T05:00:00.000Z" },
+    { name: "the day after spring-forward in America/New_York (EDT)", date: [2024, 3, 11], timeZone: "America/New_York", start: "2024-03-11T04:00:00.000Z" },
+    { name: "the fall-back day in America/New_York (midnight is still EDT)", date: [2024, 11, 3], timeZone: "America/New_York", start: "2024-11-03T04:00:00.000Z" },
+    { name: "the day after fall-back in America/New_York (EST)", date: [2024, 11, 4], timeZone: "America/New_York", start: "2024-11-04T05:00:00.000Z" },
+    { name: "the spring-forward day in Europe/Bucharest (+02:00 at midnight)", date: [2024, 3, 31], timeZone: "Europe/Bucharest", start: "2024-03-30T22:00:00.000Z" },
+    { name: "the day after spring-forward in Europe/Bucharest (+03:00)", date: [2024, 4, 1], timeZone: "Europe/Bucharest", start: "2024-03-31T21:00:00.000Z" },
+    { name: "the fall-back day in Europe/Bucharest (+03:00 at midnight)", date: [2024, 10, 27], timeZone: "Europe/Bucharest", start: "2024-10-26T21:00:00.000Z" },
+    { name: "the day after fall-back in Europe/Bucharest (+02:00)", date: [2024, 10, 28], timeZone: "Europe/Bucharest", start: "2024-10-27T22:00:00.000Z" },
+    { name: "a day whose midnight is skipped (America/Santiago): 01:00 local", date: [2024, 9, 8], timeZone: "America/Santiago", start: "2024-09-08T04:00:00.000Z" },
+    { name: "a day whose midnight is skipped (Asia/Beirut): 01:00 local", date: [2024, 3, 31], timeZone: "Asia/Beirut", start: "2024-03-30T22:00:00.000Z" },
+    { name: "a day after a fall-back at midnight (America/Santiago): the one midnight, -04:00", date: [2024, 4, 7], timeZone: "America/Santiago", start: "2024-04-07T04:00:00.000Z" },
+    { name: "a half-hour DST zone (Australia/Lord_Howe) on its fall-back day", date: [2024, 4, 7], timeZone: "Australia/Lord_Howe", start: "2024-04-06T13:00:00.000Z" },
+    { name: "a day in UTC", date: [2024, 6, 15], timeZone: "UTC", start: "2024-06-15T00:00:00.000Z" },
+  ])("starts $name at $start", ({ date, timeZone, start }) => {
+    const [year, month, day] = date as [number, number, number];
+    expect(startOfLocalDay({ year, month, day }, timeZone).toISOString()).toBe(start);
+  });
+
+  // Exhaustive over two years in each zone: the start is on the day asked for, and the instant before it is the day before.
+  it.each(["Asia/Ho_Chi_Minh", "America/New_York", "Europe/Bucharest", "America/Santiago", "Asia/Beirut", "Australia/Lord_Howe", "Pacific/Auckland", "UTC"])(
+    "returns the first instant of every local day of 2024-2025 in %s",
+    (timeZone) => {
+      let noon = Date.UTC(2024, 0, 1, 12);
+      while (noon < Date.UTC(2026, 0, 1)) {
+        const d = { year: new Date(noon).getUTCFullYear(), month: new Date(noon).getUTCMonth() + 1, day: new Date(noon).getUTCDate() };
+        const start = startOfLocalDay(d, timeZone);
+        expect(localDate(start, timeZone)).toEqual(d);
+        expect(localDate(new Date(start.getTime() - 1), timeZone)).not.toEqual(d);
+        noon += DAY_MS;
+      }
+    },
+  );
+});
+
+describe("addMonths", () => {
+  it.each([
+    { year: 2024, month: 1, months: 0, expected: { year: 2024, month: 1 } },
+    { year: 2024, month: 1, months: 1, expected: { year: 2024, month: 2 } },
+    { year: 2024, month: 12, months: 1, expected: { year: 2025, month: 1 } },
+    { year: 2024, month: 11, months: 14, expected: { year: 2026, month: 1 } },
+    { year: 2024, month: 1, months: -1, expected: { year: 2023, month: 12 } },
+    { year: 2024, month: 3, months: -15, expected: { year: 2022, month: 12 } },
+  ])("$year-$month plus $months months is $expected.year-$expected.month", ({ year, month, months, expected }) => {
+    expect(addMonths(year, month, months)).toEqual(expected);
+  });
+});
+
+describe("startOfMonthAfter", () => {
+  it.each([
+    { instant: "2024-01-15T12:00:00Z", months: 0, timeZone: "UTC", expected: "2024-02-01T00:00:00.000Z" },
+    { instant: "2024-01-31T17:00:00Z", months: 0, timeZone: "Asia/Ho_Chi_Minh", expected: "2024-02-29T17:00:00.000Z" },
+    { instant: "2024-12-31T23:00:00Z", months: 0, timeZone: "America/New_York", expected: "2025-01-01T05:00:00.000Z" },
+    { instant: "2024-02-15T12:00:00Z", months: 2, timeZone: "Europe/Bucharest", expected: "2024-04-30T21:00:00.000Z" },
+  ])("from $instant plus $months months in $timeZone is $expected", ({ instant, months, timeZone, expected }) => {
+    expect(startOfMonthAfter(at(instant), months, timeZone).toISOString()).toBe(expected);
+  });
+});
+
+describe("isValidTimeZone", () => {
+  it.each([
+    { timeZone: "Asia/Ho_Chi_Minh", valid: true },
+    { timeZone: "America/New_York", valid: true },
+    { timeZone: "Europe/Bucharest", valid: true },
+    { timeZone: "UTC", valid: true },
+    { timeZone: "Mars/Olympus_Mons", valid: false },
+    { timeZone: "not a zone", valid: false },
+  ])("says $timeZone is valid: $valid", ({ timeZone, valid }) => {
+    expect(isValidTimeZone(timeZone)).toBe(valid);
+  });
+});

@@ -1,0 +1,101 @@
+/**
+ * Calendar arithmetic in a program's IANA time zone. Every calendar rule (end of month, birthday,
+ * tier year) goes through here, so there is one place where wall-clock time meets instants.
+ * Uses only Intl, which is deterministic for a given tz database: no clock, no IO.
+ */
+
+export interface LocalDate {
+  year: number;
+  month: number; // 1-12
+  day: number;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+function formatter(timeZone: string): Intl.DateTimeFormat {
+  let f = formatters.get(timeZone);
+  if (!f) {
+    f = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+    });
+    formatters.set(timeZone, f);
+  }
+  return f;
+}
+
+export function isValidTimeZone(timeZone: string): boolean {
+  try {
+    formatter(timeZone);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Wall-clock parts of `instant` in `timeZone`. */
+export function zonedParts(instant: Date, timeZone: string) {
+  const parts: Record<string, number> = {};
+  for (const p of formatter(timeZone).formatToParts(instant)) {
+    if (p.type !== "literal") parts[p.type] = Number(p.value);
+  }
+  return {
+    year: parts.year!,
+    month: parts.month!,
+    day: parts.day!,
+    hour: parts.hour!,
+    minute: parts.minute!,
+    second: parts.second!,
+  };
+}
+
+/** The local calendar date of `instant` in `timeZone`. */
+export function localDate(instant: Date, timeZone: string): LocalDate {
+  const { year, month, day } = zonedParts(instant, timeZone);
+  return { year, month, day };
+}
+
+/** Offset of `timeZone` from UTC at `instant`, in milliseconds. */
+function offsetAt(instant: Date, timeZone: string): number {
+  const p = zonedParts(instant, timeZone);
+  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+  return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
+}
+
+/**
+ * The instant at which the local date `d` starts (00:00) in `timeZone`. On a day whose midnight
+ * does not exist (a DST jump at midnight), the first instant of that day.
+ */
+export function startOfLocalDay(d: LocalDate, timeZone: string): Date {
+  const guess = Date.UTC(d.year, d.month - 1, d.day);
+  // Two passes settle the offset even when the guess lands on the other side of a DST change.
+  let t = guess - offsetAt(new Date(guess), timeZone);
+  t = guess - offsetAt(new Date(t), timeZone);
+  const check = localDate(new Date(t), timeZone);
+  if (check.day !== d.day) {
+    // Midnight skipped by DST: step forward to the first local instant of that day.
+    t += 3_600_000;
+  }
+  return new Date(t);
+}
+
+/** Adds whole months to a local date's month (the day is not used). */
+export function addMonths(year: number, month: number, months: number): { year: number; month: number } {
+  const index = year * 12 + (month - 1) + months;
+  return { year: Math.floor(index / 12), month: (index % 12) + 1 };
+}
+
+/** The first instant of the month that follows the month `months` after the local month of `instant`. */
+export function startOfMonthAfter(instant: Date, months: number, timeZone: string): Date {
+  const here = localDate(instant, timeZone);
+  const next = addMonths(here.year, here.month, months + 1);
+  return startOfLocalDay({ year: next.year, month: next.month, day: 1 }, timeZone);
+}
+
+export const DAY_MS = 86_400_000;

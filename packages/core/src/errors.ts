@@ -1,0 +1,53 @@
+/**
+ * Every error code Patron can return. Codes are stable forever: clients branch on them.
+ * The HTTP layer maps each to a status in exactly one table (server/src/http/error-status.ts),
+ * written with `satisfies Record<ErrorCode, number>` so a code added here without a status fails to compile.
+ */
+export const ERROR_CODES = [
+  "VALIDATION_FAILED",
+  "INVALID_JSON",
+  "PAYLOAD_TOO_LARGE",
+  "UNSUPPORTED_MEDIA_TYPE",
+  "UNAUTHENTICATED",
+  "FORBIDDEN",
+  "NOT_FOUND",
+  "METHOD_NOT_ALLOWED",
+  "RATE_LIMITED",
+  "IDEMPOTENCY_CONFLICT",
+  "IDEMPOTENCY_IN_PROGRESS",
+  "PROGRAM_NOT_FOUND",
+  "CUSTOMER_NOT_FOUND",
+  "CUSTOMER_BLOCKED",
+  "CUSTOMER_ERASED",
+  "CUSTOMER_CONFLICT",
+  "KEY_NOT_FOUND",
+  "TRANSACTION_NOT_FOUND",
+  "INSUFFICIENT_POINTS",
+  "ALREADY_REVERSED",
+  "REVERSAL_NOT_ALLOWED",
+  "ORDER_NOT_FOUND",
+  "ORDER_CONFLICT",
+  "ORDER_TOTALS_MISMATCH",
+  "CURRENCY_MISMATCH",
+  "UNKNOWN_CURRENCY",
+  "REFUND_EXCEEDS_ORDER",
+  "REFUND_LINE_UNKNOWN",
+  "REFUND_CONFLICT",
+  "INVALID_PHONE",
+  "INVALID_TIME_ZONE",
+  "INVALID_LOCALE",
+  "INVALID_CURSOR",
+  "INTERNAL",
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+/** A typed, expected failure: a stable code, a message that says what to fix, and structured details. */
+export interface DomainError {
+  code: ErrorCode;
+  message: string;
+  details?: Record<string, unknown>;
+}
+
+export const domainError = (code: ErrorCode, message: string, details?: Record<string, unknown>): DomainError =>
+  details === undefined ? { code, message } : { code, message, details };

@@ -1,0 +1,12 @@
+import type { Db } from "../db/connect.ts";
+import type { Clock, IdGenerator, Logger, SecretGenerator } from "./ports.ts";
+
+/** Everything a use case may touch, chosen once in the composition root (main.ts or a test). */
+export interface AppContext {
+  db: Db;
+  dbKind: "pglite" | "postgres";
+  clock: Clock;
+  ids: IdGenerator;
+  secrets: SecretGenerator;
+  log: Logger;
+}

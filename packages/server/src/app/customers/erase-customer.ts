@@ -1,0 +1,34 @@
+import { and, eq, sql } from "drizzle-orm";
+import { domainError, err, ok, type DomainError, type Result } from "@patron/core";
+import type { AppContext } from "../context.ts";
+import type { Tx } from "../../db/connect.ts";
+import { customers } from "../../db/schema.ts";
+import type { Program } from "../programs/program.ts";
+import { recordAudit } from "../audit.ts";
+import { getCustomer } from "./find-customer.ts";
+
+/**
+ * Erases a customer's personal data on request. The profile is emptied and the store's id
+ * released (the same external id later makes a new customer); event payloads are blanked and
+ * stored responses that mention the customer are deleted. Ledger rows, orders and balances stay
+ * under the opaque `cus_…` id, so the ledger still balances and program figures stay right.
+ *
+ * Errors: CUSTOMER_NOT_FOUND.
+ */
+export async function eraseCustomer(ctx: AppContext, tx: Tx, program: Program, externalId: string, input: { actor: string; reason: string }): Promise<Result<{ id: string; erasedAt: string }, DomainError>> {
+  const found = await getCustomer(tx, program.id, externalId);
+  if (!found.ok) return found;
+  const id = found.value.id;
+  const now = ctx.clock.now();
+  const [row] = await tx
+    .update(customers)
+    .set({ externalId: null, email: null, phone: null, name: null, birthday: null, locale: null, timeZone: null, attributes: {}, tags: [], consent: { email: false, sms: false }, status: "erased", erasedAt: now, updatedAt: now })
+    .where(and(eq(customers.programId, program.id), eq(customers.id, id)))
+    .returning({ id: customers.id });
+  if (!row) return err(domainError("CUSTOMER_NOT_FOUND", `No customer with external id "${externalId}".`));
+  await tx.execute(sql`update events set data = '{"erased":true}'::jsonb where program_id = ${program.id} and customer_id = ${id} and type in ('customer.signed_up', 'custom')`);
+  await tx.execute(sql`delete from idempotency_keys where program_id = ${program.id} and scope <> 'event' and response like ${`%${id}%`}`);
+  // The audit line names the opaque id only: the log itself must not keep the personal data.
+  await recordAudit(ctx, tx, { programId: program.id, actor: input.actor, action: "customer.erased", target: id, reason: input.reason, data: {} });
+  return ok({ id, erasedAt: now.toISOString() });
+}

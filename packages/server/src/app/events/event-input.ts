@@ -1,0 +1,63 @@
+import type { DomainError, OrderLine } from "@patron/core";
+import type { CustomerInput } from "../customers/customer.ts";
+
+interface Envelope {
+  /** The sender's id for this event: unique per program, forever. */
+  id: string;
+  /** The store's id of the customer. Unknown customers are created. */
+  customerId: string;
+  /** Business time; defaults to when Patron receives it. */
+  occurredAt?: Date | undefined;
+}
+
+export interface OrderCompletedData {
+  orderId: string;
+  currency: string;
+  lines: OrderLine[];
+  discount?: number | undefined;
+  shipping?: number | undefined;
+  tax?: number | undefined;
+  total?: number | undefined;
+  channel?: string | undefined;
+  store?: string | undefined;
+}
+
+export interface OrderRefundedData {
+  orderId: string;
+  refundId: string;
+  /** A refund by amount (minor units); or by `lines`; neither means the rest of the order. */
+  amount?: number | undefined;
+  lines?: { sku: string; quantity: number }[] | undefined;
+}
+
+export type EventInput =
+  | (Envelope & { type: "customer.signed_up"; data: CustomerInput })
+  | (Envelope & { type: "order.completed"; data: OrderCompletedData })
+  | (Envelope & { type: "order.refunded"; data: OrderRefundedData })
+  | (Envelope & { type: "custom"; name: string; data: Record<string, unknown> });
+
+export interface EventEffects {
+  pointsEarned?: number;
+  pointsPending?: boolean;
+  availableAt?: string | null;
+  expiresAt?: string | null;
+  pointsClawedBack?: number;
+  shortfall?: number;
+  refundAmount?: number;
+  transactionId?: string;
+  earningSkipped?: "CUSTOMER_BLOCKED" | "EARNING_DISABLED";
+}
+
+/** What an accepted event did; stored and returned unchanged on a replay. */
+export interface EventAccepted {
+  id: string;
+  status: "accepted";
+  eventId: string;
+  type: EventInput["type"];
+  customerId: string;
+  effects: EventEffects;
+}
+
+export type EventResult =
+  | (EventAccepted & { replayed: boolean })
+  | { id: string; status: "rejected"; replayed: false; error: DomainError };

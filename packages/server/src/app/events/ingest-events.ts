@@ -1,0 +1,294 @@
+import { sql } from "drizzle-orm";
+import { applyPlan, domainError, planSettle, type DomainError, type Holdings } from "@patron/core";
+import type { AppContext } from "../context.ts";
+import { rows, type Tx } from "../../db/connect.ts";
+import { inTransaction } from "../../db/tx.ts";
+import { LedgerWrites, loadHoldings } from "../../db/ledger-repo.ts";
+import { ensureCustomers, existingRefundIds, loadOrders, type OrderState } from "../../db/orders-repo.ts";
+import { requestHash } from "../json.ts";
+import type { Program } from "../programs/program.ts";
+import { normalizeCustomerInput, upsertCustomer } from "../customers/upsert-customer.ts";
+import { checkOrderCompleted, decideOrderCompleted, decideOrderRefunded } from "./order-decisions.ts";
+import { settleTransactions } from "../ledger/settle-holdings.ts";
+import type { EventAccepted, EventInput, EventResult } from "./event-input.ts";
+
+const SCOPE = "event";
+
+/**
+ * Ingests a batch of events (1 to 1,000) in one database transaction, with a fixed number of
+ * statements whatever the batch size: insert the idempotency rows, resolve customers, lock the
+ * balances and orders involved, decide every event in memory, then write everything in one statement.
+ *
+ * Each event's `id` makes it idempotent forever: the same id and body replays the first result; the
+ * same id with another body is IDEMPOTENCY_CONFLICT. A rejected event has no effect and is not
+ * remembered, so the sender can fix and resend it.
+ *
+ * Per-event errors: IDEMPOTENCY_CONFLICT, CURRENCY_MISMATCH, ORDER_TOTALS_MISMATCH, ORDER_CONFLICT,
+ * ORDER_NOT_FOUND, REFUND_CONFLICT, REFUND_EXCEEDS_ORDER, REFUND_LINE_UNKNOWN, INVALID_PHONE,
+ * INVALID_TIME_ZONE, CUSTOMER_CONFLICT.
+ */
+export async function ingestEvents(ctx: AppContext, program: Program, events: readonly EventInput[]): Promise<EventResult[]> {
+  return inTransaction(ctx.db, (tx) => ingestInTransaction(ctx, tx, program, events));
+}
+
+async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Program, events: readonly EventInput[]): Promise<EventResult[]> {
+  const now = ctx.clock.now();
+  const results: (EventResult | null)[] = events.map(() => null);
+  const hashes = events.map((e) => requestHash(e));
+
+  // 1. Idempotency: duplicates inside the batch first, then one insert for the rest, in key order.
+  const firstIndex = new Map<string, number>();
+  events.forEach((e, i) => {
+    if (!firstIndex.has(e.id)) firstIndex.set(e.id, i);
+  });
+  const keys = [...firstIndex.keys()].sort();
+  const inserted = new Set(
+    (
+      await rows<{ key: string }>(
+        tx,
+        sql`insert into idempotency_keys (program_id, scope, key, request_hash, created_at)
+            select ${program.id}, ${SCOPE}, x.key, x.hash, ${now.toISOString()}::timestamptz
+              from jsonb_to_recordset(${JSON.stringify(keys.map((k) => ({ key: k, hash: hashes[firstIndex.get(k)!] })))}::jsonb) as x(key text, hash text)
+            on conflict do nothing returning key`,
+      )
+    ).map((r) => r.key),
+  );
+  const seen = keys.filter((k) => !inserted.has(k));
+  if (seen.length > 0) {
+    const stored = await rows<{ key: string; request_hash: string; response: string | null }>(
+      tx,
+      sql`select key, request_hash, response from idempotency_keys
+           where program_id = ${program.id} and scope = ${SCOPE} and key in (select jsonb_array_elements_text(${JSON.stringify(seen)}::jsonb))`,
+    );
+    for (const s of stored) {
+      const i = firstIndex.get(s.key)!;
+      results[i] =
+        s.request_hash === hashes[i] && s.response !== null
+          ? { ...(JSON.parse(s.response) as EventAccepted), replayed: true }
+          : rejected(events[i]!.id, conflict(events[i]!.id));
+    }
+  }
+  const fresh = events.map((e, i) => ({ e, i })).filter(({ e, i }) => firstIndex.get(e.id) === i && results[i] === null);
+
+  // 2. Everything that can be refused without writing is refused now, so a rejected event never
+  //    leaves a trace (not even a new customer).
+  for (const { e, i } of fresh) {
+    const error =
+      e.type === "order.completed" ? checkOrderCompleted(program, e.data)
+      : e.type === "customer.signed_up" ? (normalizeCustomerInput(program, e.data) as { ok: boolean; error?: DomainError }).error ?? null
+      : null;
+    if (error) results[i] = rejected(e.id, error);
+  }
+  const orderEvents = () => fresh.filter(({ e, i }) => results[i] === null && (e.type === "order.completed" || e.type === "order.refunded"));
+  const hasRefunds = orderEvents().some(({ e }) => e.type === "order.refunded");
+  // Orders (by external id) are locked here; the balances of their customers after that.
+  const orders = await loadOrders(tx, program.id, orderEvents().map(({ e }) => (e.data as { orderId: string }).orderId), hasRefunds);
+  const batchOrders = new Map<string, string>(); // order id -> customer external id, for orders created in this batch
+  for (const { e, i } of orderEvents()) {
+    const orderId = (e.data as { orderId: string }).orderId;
+    const known = orders.get(orderId);
+    const owner = known ? known.customerExternalId : batchOrders.get(orderId);
+    if (e.type === "order.completed") {
+      if (owner !== undefined) results[i] = rejected(e.id, domainError("ORDER_CONFLICT", `Order "${orderId}" was already recorded by another event.`, { orderId }));
+      else batchOrders.set(orderId, e.customerId);
+    } else if (owner === undefined) {
+      results[i] = rejected(e.id, domainError("ORDER_NOT_FOUND", `No order "${orderId}" has been recorded; send its order.completed event first.`, { orderId }));
+    } else if (owner !== e.customerId) {
+      results[i] = rejected(e.id, domainError("ORDER_CONFLICT", `Order "${orderId}" belongs to another customer.`, { orderId }));
+    }
+  }
+
+  // 3. Customers: create the unknown ones, apply signup profiles, lock the balances order events touch.
+  const standing = fresh.filter(({ i }) => results[i] === null);
+  const customerIds = standing.length
+    ? await ensureCustomers(tx, program.id, standing.map(({ e }) => ({ id: ctx.ids.next("cus"), externalId: e.customerId })), now)
+    : new Map<string, { id: string; status: string }>();
+  for (const { e, i } of standing) {
+    if (e.type !== "customer.signed_up") continue;
+    const r = await upsertCustomer(ctx, tx, program, e.customerId, e.data);
+    if (!r.ok) results[i] = rejected(e.id, r.error);
+    else customerIds.set(e.customerId, { id: r.value.customer.id, status: r.value.customer.status });
+  }
+  const refundIds = hasRefunds
+    ? await existingRefundIds(tx, program.id, orderEvents().flatMap(({ e }) => (e.type === "order.refunded" ? [e.data.refundId] : [])))
+    : new Set<string>();
+  const holdings = await loadHoldings(tx, program.id, orderEvents().map(({ e }) => customerIds.get(e.customerId)!.id), "points", now, { lots: hasRefunds });
+
+  // 4. Decide each event in order, against the holdings as earlier events in the batch left them.
+  const ledger = new LedgerWrites(program.id);
+  const settled = new Set<string>();
+  const newRefunds: { id: string; external_id: string; order_id: string; amount: number; points_clawed_back: number; shortfall: number }[] = [];
+  const touchedOrders = new Map<string, OrderState>();
+  const eventRows: { id: string; external_id: string; type: string; name: string | null; customer_id: string; data: unknown; occurred_at: string }[] = [];
+  const accepted: { i: number; result: EventAccepted }[] = [];
+
+  for (const { e, i } of fresh) {
+    if (results[i] !== null) continue;
+    const customer = customerIds.get(e.customerId)!;
+    const occurredAt = e.occurredAt ?? now;
+    const eventId = ctx.ids.next("evt");
+    const accept = (effects: EventAccepted["effects"]) => {
+      const result: EventAccepted = { id: e.id, status: "accepted", eventId, type: e.type, customerId: e.customerId, effects };
+      accepted.push({ i, result });
+      results[i] = { ...result, replayed: false };
+      eventRows.push({ id: eventId, external_id: e.id, type: e.type, name: e.type === "custom" ? e.name : null, customer_id: customer.id, data: e.data, occurred_at: occurredAt.toISOString() });
+    };
+    if (e.type === "customer.signed_up" || e.type === "custom") {
+      accept({});
+      continue;
+    }
+    const h = holdings.get(customer.id)!;
+    if (e.type === "order.completed") {
+      const d = decideOrderCompleted({
+        program, data: e.data, orderId: ctx.ids.next("ord"), customerId: customer.id, customerExternalId: e.customerId, customerBlocked: customer.status !== "active",
+        holdings: h, lotId: ctx.ids.next("lot"), occurredAt, now,
+      });
+      if (!d.ok) {
+        results[i] = rejected(e.id, d.error);
+        continue;
+      }
+      orders.set(e.data.orderId, d.value.order);
+      touchedOrders.set(d.value.order.id, d.value.order);
+      const effects = { ...d.value.effects };
+      if (d.value.plan) {
+        const txnId = ctx.ids.next("txn");
+        const after = applyPlan(h, d.value.plan);
+        ledger.add({ id: txnId, type: "earn", customerId: customer.id, reference: `order:${e.data.orderId}`, reversesId: null, source: { kind: "basic_earning", earning: program.earning }, metadata: { orderId: e.data.orderId, earningBase: d.value.order.earningBase, eventId: e.id }, effectiveAt: occurredAt }, d.value.plan, after);
+        holdings.set(customer.id, after);
+        effects.transactionId = txnId;
+      }
+      accept(effects);
+    } else {
+      // Checked in step 2: the order exists (or an earlier event of this batch created it) and is this customer's.
+      const order = orders.get(e.data.orderId)!;
+      if (refundIds.has(e.data.refundId)) {
+        results[i] = rejected(e.id, domainError("REFUND_CONFLICT", `Refund "${e.data.refundId}" was already recorded by another event.`, { refundId: e.data.refundId }));
+        continue;
+      }
+      // Expire and release what is due before taking points back, so a clawback never takes expired value.
+      let current: Holdings = holdings.get(customer.id)!;
+      if (!settled.has(customer.id)) {
+        settled.add(customer.id);
+        for (const s of settleTransactions(ctx, current, now)) {
+          ledger.add(s.meta, s.plan, s.after);
+          current = s.after;
+        }
+      }
+      const before = { refundedAmount: order.refundedAmount, pointsClawedBack: order.pointsClawedBack, lines: order.lines.map((l) => l.refundedQuantity) };
+      const d = decideOrderRefunded({ program, data: e.data, order, holdings: current });
+      if (!d.ok) {
+        Object.assign(order, { refundedAmount: before.refundedAmount, pointsClawedBack: before.pointsClawedBack });
+        order.lines.forEach((l, k) => (l.refundedQuantity = before.lines[k]!));
+        results[i] = rejected(e.id, d.error);
+        holdings.set(customer.id, current);
+        continue;
+      }
+      refundIds.add(e.data.refundId);
+      touchedOrders.set(order.id, order);
+      const effects: EventAccepted["effects"] = { refundAmount: d.value.amount, pointsClawedBack: d.value.claw - d.value.shortfall };
+      if (d.value.shortfall > 0) effects.shortfall = d.value.shortfall;
+      if (d.value.plan.postings.length > 0) {
+        const txnId = ctx.ids.next("txn");
+        const after = applyPlan(current, d.value.plan);
+        ledger.add({ id: txnId, type: "refund", customerId: customer.id, reference: `refund:${e.data.refundId}`, reversesId: null, source: { kind: "refund_clawback" }, metadata: { orderId: order.externalId, refundId: e.data.refundId, refundAmount: d.value.amount, shortfall: d.value.shortfall, eventId: e.id }, effectiveAt: occurredAt }, d.value.plan, after);
+        current = after;
+        effects.transactionId = txnId;
+      }
+      holdings.set(customer.id, current);
+      newRefunds.push({ id: ctx.ids.next("ref"), external_id: e.data.refundId, order_id: order.id, amount: d.value.amount, points_clawed_back: d.value.claw - d.value.shortfall, shortfall: d.value.shortfall });
+      accept(effects);
+    }
+  }
+
+  // 5. Write everything in one statement.
+  await writeBatch(tx, program.id, now, ledger, { eventRows, touchedOrders, newRefunds, accepted, rejectedKeys: fresh.filter(({ i }) => results[i]!.status === "rejected").map(({ e }) => e.id) });
+
+  // Later duplicates inside the batch answer like the first occurrence.
+  return events.map((e, i) => {
+    const first = firstIndex.get(e.id)!;
+    if (first === i) return results[i]!;
+    const r = results[first]!;
+    if (hashes[i] !== hashes[first]) return rejected(e.id, conflict(e.id));
+    return r.status === "accepted" ? { ...r, replayed: true } : r;
+  });
+}
+
+function rejected(id: string, error: DomainError): EventResult {
+  return { id, status: "rejected", replayed: false, error };
+}
+
+function conflict(id: string): DomainError {
+  return domainError("IDEMPOTENCY_CONFLICT", `Event "${id}" was already received with a different body. Give a new event a new id.`, { id });
+}
+
+async function writeBatch(
+  tx: Tx,
+  programId: string,
+  now: Date,
+  ledger: LedgerWrites,
+  w: {
+    eventRows: unknown[];
+    touchedOrders: Map<string, OrderState>;
+    newRefunds: unknown[];
+    accepted: { i: number; result: EventAccepted }[];
+    rejectedKeys: string[];
+  },
+) {
+  const at = now.toISOString();
+  const all = [...w.touchedOrders.values()];
+  const newOrders = all.filter((o) => o.isNew);
+  const orderRows = newOrders.map((o) => ({
+    id: o.id, external_id: o.externalId, customer_id: o.customerId, currency: o.currency, subtotal: o.subtotal, discount: o.discount,
+    shipping: o.shipping, tax: o.tax, total: o.total, earning_base: o.earningBase, weight: o.weight, channel: o.channel, store: o.store,
+    points_earned: o.pointsEarned, earn_lot_id: o.earnLotId, refunded_amount: o.refundedAmount, points_clawed_back: o.pointsClawedBack,
+    placed_at: o.placedAt.toISOString(),
+  }));
+  const lineRows = newOrders.flatMap((o) =>
+    o.lines.map((l) => ({ order_id: o.id, line_no: l.lineNo, sku: l.sku, name: l.name, category: l.category, quantity: l.quantity, unit_price: l.unitPrice, weight: l.weight, discount: l.discount, net: l.net, refunded_quantity: l.refundedQuantity })),
+  );
+  const orderUpdates = all.filter((o) => !o.isNew).map((o) => ({ id: o.id, refunded_amount: o.refundedAmount, points_clawed_back: o.pointsClawedBack }));
+  const lineUpdates = all.filter((o) => !o.isNew).flatMap((o) => [...o.dirtyLines].map((n) => ({ order_id: o.id, line_no: n, refunded_quantity: o.lines[n]!.refundedQuantity })));
+  const idem = w.accepted.map(({ result }) => ({ key: result.id, response: JSON.stringify(result) }));
+  const ledgerCtes = ledger.ctes(now);
+  const j = (v: unknown) => JSON.stringify(v);
+  await tx.execute(sql`
+    with ${ledgerCtes ? sql`${ledgerCtes},` : sql``}
+    ev as (
+      insert into events (id, program_id, external_id, type, name, customer_id, data, occurred_at, recorded_at)
+      select x.id, ${programId}, x.external_id, x.type, x.name, x.customer_id, x.data, x.occurred_at, ${at}::timestamptz
+        from jsonb_to_recordset(${j(w.eventRows)}::jsonb) as x(id text, external_id text, type text, name text, customer_id text, data jsonb, occurred_at timestamptz)
+    ), ord as (
+      insert into orders (id, program_id, external_id, customer_id, currency, subtotal, discount, shipping, tax, total, earning_base, weight, channel, store,
+                          points_earned, earn_lot_id, refunded_amount, points_clawed_back, placed_at, recorded_at)
+      select x.id, ${programId}, x.external_id, x.customer_id, x.currency, x.subtotal, x.discount, x.shipping, x.tax, x.total, x.earning_base, x.weight,
+             x.channel, x.store, x.points_earned, x.earn_lot_id, x.refunded_amount, x.points_clawed_back, x.placed_at, ${at}::timestamptz
+        from jsonb_to_recordset(${j(orderRows)}::jsonb) as x(id text, external_id text, customer_id text, currency text, subtotal bigint, discount bigint,
+             shipping bigint, tax bigint, total bigint, earning_base bigint, weight bigint, channel text, store text, points_earned bigint, earn_lot_id text,
+             refunded_amount bigint, points_clawed_back bigint, placed_at timestamptz)
+    ), ol as (
+      insert into order_lines (order_id, line_no, sku, name, category, quantity, unit_price, weight, discount, net, refunded_quantity)
+      select x.order_id, x.line_no, x.sku, x.name, x.category, x.quantity, x.unit_price, x.weight, x.discount, x.net, x.refunded_quantity
+        from jsonb_to_recordset(${j(lineRows)}::jsonb) as x(order_id text, line_no int, sku text, name text, category text, quantity int, unit_price bigint,
+             weight bigint, discount bigint, net bigint, refunded_quantity int)
+    ), ou as (
+      update orders set refunded_amount = x.refunded_amount, points_clawed_back = x.points_clawed_back
+        from jsonb_to_recordset(${j(orderUpdates)}::jsonb) as x(id text, refunded_amount bigint, points_clawed_back bigint)
+       where orders.id = x.id
+    ), olu as (
+      update order_lines set refunded_quantity = x.refunded_quantity
+        from jsonb_to_recordset(${j(lineUpdates)}::jsonb) as x(order_id text, line_no int, refunded_quantity int)
+       where order_lines.order_id = x.order_id and order_lines.line_no = x.line_no
+    ), rf as (
+      insert into refunds (id, program_id, external_id, order_id, amount, points_clawed_back, shortfall, recorded_at)
+      select x.id, ${programId}, x.external_id, x.order_id, x.amount, x.points_clawed_back, x.shortfall, ${at}::timestamptz
+        from jsonb_to_recordset(${j(w.newRefunds)}::jsonb) as x(id text, external_id text, order_id text, amount bigint, points_clawed_back bigint, shortfall bigint)
+    ), ik as (
+      update idempotency_keys set status = 200, response = x.response
+        from jsonb_to_recordset(${j(idem)}::jsonb) as x(key text, response text)
+       where idempotency_keys.program_id = ${programId} and idempotency_keys.scope = ${SCOPE} and idempotency_keys.key = x.key
+    ), ikd as (
+      delete from idempotency_keys
+       where program_id = ${programId} and scope = ${SCOPE} and key in (select jsonb_array_elements_text(${j(w.rejectedKeys)}::jsonb))
+    )
+    select 1`);
+}

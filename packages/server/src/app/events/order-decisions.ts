@@ -1,0 +1,153 @@
+import {
+  applyPlan, basicPoints, clawbackFor, domainError, expiresAt, pendingUntil, planCredit, planDebit, priceOrder, refundAmountForLines,
+  WORLD, err, ok, type DomainError, type Holdings, type Plan, type Result,
+} from "@patron/core";
+import type { Program } from "../programs/program.ts";
+import type { OrderState } from "../../db/orders-repo.ts";
+import type { OrderCompletedData, OrderRefundedData, EventEffects } from "./event-input.ts";
+
+/**
+ * The decisions of order events, as data: what the order looks like, which ledger plan to apply,
+ * and what to tell the sender. Nothing here touches the database; ingest-events.ts applies it.
+ */
+
+export interface EarnDecision {
+  order: OrderState;
+  plan: Plan | null;
+  effects: EventEffects;
+}
+
+/** The checks that need no state, run before anything is written. Errors: CURRENCY_MISMATCH, ORDER_TOTALS_MISMATCH. */
+export function checkOrderCompleted(program: Program, data: OrderCompletedData): DomainError | null {
+  if (data.currency !== program.currency) {
+    return domainError("CURRENCY_MISMATCH", `This program's currency is ${program.currency}; the order is in ${data.currency}.`, { expected: program.currency, got: data.currency });
+  }
+  const priced = priceOrder(data);
+  return priced.ok ? null : priced.error;
+}
+
+/** Errors: CURRENCY_MISMATCH, ORDER_TOTALS_MISMATCH. */
+export function decideOrderCompleted(x: {
+  program: Program;
+  data: OrderCompletedData;
+  orderId: string;
+  customerId: string;
+  customerExternalId: string;
+  customerBlocked: boolean;
+  holdings: Holdings;
+  lotId: string;
+  occurredAt: Date;
+  now: Date;
+}): Result<EarnDecision, DomainError> {
+  const { program, data } = x;
+  if (data.currency !== program.currency) {
+    return err(domainError("CURRENCY_MISMATCH", `This program's currency is ${program.currency}; the order is in ${data.currency}.`, { expected: program.currency, got: data.currency }));
+  }
+  const priced = priceOrder(data);
+  if (!priced.ok) return priced;
+  const a = priced.value;
+  const order: OrderState = {
+    id: x.orderId,
+    externalId: data.orderId,
+    customerId: x.customerId,
+    customerExternalId: x.customerExternalId,
+    currency: data.currency,
+    subtotal: a.subtotal,
+    discount: a.discount,
+    shipping: a.shipping,
+    tax: a.tax,
+    total: a.total,
+    earningBase: a.earningBase,
+    weight: a.weight,
+    channel: data.channel ?? null,
+    store: data.store ?? null,
+    pointsEarned: 0,
+    earnLotId: null,
+    refundedAmount: 0,
+    pointsClawedBack: 0,
+    placedAt: x.occurredAt,
+    lines: data.lines.map((l, i) => ({
+      lineNo: i,
+      sku: l.sku,
+      name: l.name ?? null,
+      category: l.category ?? null,
+      quantity: l.quantity,
+      unitPrice: l.unitPrice,
+      weight: l.weight ?? null,
+      discount: l.discount ?? 0,
+      net: a.lineNet[i]!,
+      refundedQuantity: 0,
+    })),
+    isNew: true,
+    dirtyLines: new Set(),
+  };
+  if (x.customerBlocked) return ok({ order, plan: null, effects: { pointsEarned: 0, earningSkipped: "CUSTOMER_BLOCKED" } });
+  if (!program.earning.enabled) return ok({ order, plan: null, effects: { pointsEarned: 0, earningSkipped: "EARNING_DISABLED" } });
+  const points = basicPoints(program.earning, a.earningBase);
+  if (points === 0) return ok({ order, plan: null, effects: { pointsEarned: 0 } });
+  const policy = program.ledgerPolicy;
+  const until = pendingUntil(policy.pendingDays, x.occurredAt);
+  const expiry = expiresAt(policy.expiry, x.occurredAt, program.timeZone);
+  const plan = planCredit(x.holdings, { amount: points, lotId: x.lotId, effectiveAt: x.occurredAt, pendingUntil: until, expiresAt: expiry, now: x.now });
+  order.pointsEarned = points;
+  order.earnLotId = x.lotId;
+  const isPending = plan.newLots[0]!.pending;
+  return ok({
+    order,
+    plan,
+    effects: {
+      pointsEarned: points,
+      pointsPending: isPending,
+      availableAt: isPending ? until!.toISOString() : null,
+      expiresAt: expiry?.toISOString() ?? null,
+    },
+  });
+}
+
+/**
+ * A refund: records the refunded amount on the order and claws back earned points in proportion
+ * (core `clawbackFor`), from the order's own lot first. The order state is updated in place.
+ *
+ * Errors: REFUND_EXCEEDS_ORDER, REFUND_LINE_UNKNOWN.
+ */
+export function decideOrderRefunded(x: { program: Program; data: OrderRefundedData; order: OrderState; holdings: Holdings }): Result<{ plan: Plan; amount: number; claw: number; shortfall: number }, DomainError> {
+  const { order, data } = x;
+  let amount: number;
+  let lineQuantities: Map<number, number> | null = null;
+  if (data.lines && data.lines.length > 0) {
+    const r = refundAmountForLines(order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity, net: l.net, refundedQuantity: l.refundedQuantity })), data.lines);
+    if (!r.ok) return r;
+    amount = r.value.amount;
+    lineQuantities = r.value.quantities;
+  } else {
+    amount = data.amount ?? order.total - order.refundedAmount;
+  }
+  if (order.refundedAmount + amount > order.total) {
+    return err(
+      domainError("REFUND_EXCEEDS_ORDER", `Order ${order.externalId} has ${order.total - order.refundedAmount} left to refund; the refund asks for ${amount}.`, {
+        orderTotal: order.total,
+        refundedBefore: order.refundedAmount,
+        requested: amount,
+      }),
+    );
+  }
+  const claw = clawbackFor({ earned: order.pointsEarned, orderTotal: order.total, refundedBefore: order.refundedAmount, refundedNow: amount, clawedBefore: order.pointsClawedBack });
+  const debit = planDebit(x.holdings, {
+    amount: claw,
+    destination: WORLD,
+    preferLotId: order.earnLotId,
+    onShortfall: x.program.ledgerPolicy.clawback === "allow_negative" ? "negative" : "cap",
+  });
+  if (!debit.ok) return debit;
+  order.refundedAmount += amount;
+  order.pointsClawedBack += claw;
+  if (lineQuantities) {
+    for (const [i, q] of lineQuantities) {
+      order.lines[i]!.refundedQuantity += q;
+      order.dirtyLines.add(i);
+    }
+  }
+  return ok({ plan: debit.value, amount, claw, shortfall: debit.value.shortfall });
+}
+
+export { applyPlan };

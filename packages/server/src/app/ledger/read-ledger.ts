@@ -1,0 +1,176 @@
+import { sql, type SQL } from "drizzle-orm";
+import { domainError, err, ok, type DomainError, type Result } from "@patron/core";
+import { rows, type Executor } from "../../db/connect.ts";
+import { decodeCursor, encodeCursor } from "../customers/find-customer.ts";
+
+export interface PostingView {
+  source: string;
+  destination: string;
+  asset: string;
+  amount: number;
+  lotId: string | null;
+}
+
+export interface TransactionView {
+  id: string;
+  type: string;
+  customerId: string | null;
+  reference: string | null;
+  reversesId: string | null;
+  reversedById: string | null;
+  source: unknown;
+  metadata: Record<string, unknown>;
+  /** Net change of the customer's available and pending balances (points). */
+  change: { available: number; pending: number };
+  postings: PostingView[];
+  effectiveAt: string;
+  recordedAt: string;
+}
+
+const iso = (v: unknown) => (v instanceof Date ? v : new Date(v as string)).toISOString();
+const parse = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : v);
+
+function toView(r: Record<string, unknown>): TransactionView {
+  const postings = (parse(r.postings) as PostingView[]).map((p) => ({ ...p, amount: Number(p.amount) }));
+  const customer = r.customer_id as string | null;
+  const change = { available: 0, pending: 0 };
+  if (customer) {
+    const a = `customer:${customer}:available`;
+    const p = `customer:${customer}:pending`;
+    for (const x of postings) {
+      if (x.destination === a) change.available += x.amount;
+      if (x.source === a) change.available -= x.amount;
+      if (x.destination === p) change.pending += x.amount;
+      if (x.source === p) change.pending -= x.amount;
+    }
+  }
+  return {
+    id: r.id as string,
+    type: r.type as string,
+    customerId: customer,
+    reference: r.reference as string | null,
+    reversesId: r.reverses_id as string | null,
+    reversedById: (r.reversed_by_id as string | null) ?? null,
+    source: parse(r.source) ?? null,
+    metadata: parse(r.metadata) as Record<string, unknown>,
+    change,
+    postings,
+    effectiveAt: iso(r.effective_at),
+    recordedAt: iso(r.recorded_at),
+  };
+}
+
+const selectTransactions = (where: SQL, tail: SQL) => sql`
+  select t.id, t.type, t.customer_id, t.reference, t.reverses_id, t.source, t.metadata, t.effective_at, t.recorded_at,
+         (select r.id from ledger_transactions r where r.reverses_id = t.id) as reversed_by_id,
+         (select json_agg(json_build_object('source', p.source, 'destination', p.destination, 'asset', p.asset, 'amount', p.amount, 'lotId', p.lot_id) order by p.id)
+            from ledger_postings p where p.transaction_id = t.id) as postings
+    from ledger_transactions t
+   where ${where} ${tail}`;
+
+/** Errors: TRANSACTION_NOT_FOUND. */
+export async function getTransaction(ex: Executor, programId: string, id: string): Promise<Result<TransactionView, DomainError>> {
+  const [r] = await rows<Record<string, unknown>>(ex, selectTransactions(sql`t.program_id = ${programId} and t.id = ${id}`, sql``));
+  if (!r) return err(domainError("TRANSACTION_NOT_FOUND", `No transaction ${id} in this program.`, { transactionId: id }));
+  return ok(toView(r));
+}
+
+export interface HistoryQuery {
+  limit: number;
+  cursor?: string | undefined;
+  type?: string[] | undefined;
+  from?: Date | undefined;
+  to?: Date | undefined;
+}
+
+/**
+ * A customer's ledger history, newest first, a page at a time; filters by type and effective time.
+ *
+ * Errors: INVALID_CURSOR.
+ */
+export async function listTransactions(ex: Executor, programId: string, customerId: string, q: HistoryQuery): Promise<Result<{ data: TransactionView[]; nextCursor: string | null }, DomainError>> {
+  const conds: SQL[] = [sql`t.program_id = ${programId}`, sql`t.customer_id = ${customerId}`];
+  if (q.cursor !== undefined) {
+    const before = decodeCursor(q.cursor, "txn");
+    if (!before) return err(domainError("INVALID_CURSOR", "The cursor is not one this API returned; start again without it."));
+    conds.push(sql`t.id < ${before}`);
+  }
+  if (q.type && q.type.length > 0) conds.push(sql`t.type in (select jsonb_array_elements_text(${JSON.stringify(q.type)}::jsonb))`);
+  if (q.from) conds.push(sql`t.effective_at >= ${q.from.toISOString()}::timestamptz`);
+  if (q.to) conds.push(sql`t.effective_at < ${q.to.toISOString()}::timestamptz`);
+  const rs = await rows<Record<string, unknown>>(ex, selectTransactions(sql.join(conds, sql` and `), sql`order by t.id desc limit ${q.limit + 1}`));
+  const page = rs.slice(0, q.limit).map(toView);
+  return ok({ data: page, nextCursor: rs.length > q.limit ? encodeCursor(page[page.length - 1]!.id) : null });
+}
+
+export interface BalancesView {
+  asset: "points";
+  available: number;
+  pending: number;
+  /** Pending lots and when each becomes available. */
+  pendingLots: { amount: number; availableAt: string | null }[];
+  /** Available value that expires within `expiringWithinDays`, soonest first, grouped by date. */
+  expiringSoon: { amount: number; expiresAt: string }[];
+  expiringWithinDays: number;
+}
+
+export async function getBalances(ex: Executor, programId: string, customerId: string, now: Date, days = 30): Promise<BalancesView> {
+  const [b] = await rows<{ available: number; pending: number }>(
+    ex,
+    sql`select available::float8 as available, pending::float8 as pending from account_balances where program_id = ${programId} and customer_id = ${customerId} and asset = 'points'`,
+  );
+  const horizon = new Date(now.getTime() + days * 86_400_000);
+  const lotRows = await rows<{ pending: boolean; pending_until: unknown; expires_at: unknown; amount: number }>(
+    ex,
+    sql`select pending, pending_until, expires_at, sum(remaining)::float8 as amount from lots
+         where program_id = ${programId} and customer_id = ${customerId} and asset = 'points' and remaining > 0
+           and (pending or (expires_at is not null and expires_at <= ${horizon.toISOString()}::timestamptz))
+         group by pending, pending_until, expires_at order by expires_at nulls last, pending_until`,
+  );
+  return {
+    asset: "points",
+    available: Number(b?.available ?? 0),
+    pending: Number(b?.pending ?? 0),
+    pendingLots: lotRows.filter((l) => l.pending).map((l) => ({ amount: Number(l.amount), availableAt: l.pending_until ? iso(l.pending_until) : null })),
+    expiringSoon: lotRows.filter((l) => !l.pending).map((l) => ({ amount: Number(l.amount), expiresAt: iso(l.expires_at) })),
+    expiringWithinDays: days,
+  };
+}
+
+export interface CustomerSummary {
+  lifetimeOrders: number;
+  lifetimeSpend: number;
+  refundedAmount: number;
+  currency: string;
+  firstOrderAt: string | null;
+  lastOrderAt: string | null;
+  pointsEarned: number;
+  pointsDebited: number;
+}
+
+export async function customerSummary(ex: Executor, programId: string, customerId: string, currency: string): Promise<CustomerSummary> {
+  const [o] = await rows<{ n: number; spend: number; refunded: number; first: unknown; last: unknown }>(
+    ex,
+    sql`select count(*)::int as n, coalesce(sum(total), 0)::float8 as spend, coalesce(sum(refunded_amount), 0)::float8 as refunded,
+               min(placed_at) as first, max(placed_at) as last
+          from orders where program_id = ${programId} and customer_id = ${customerId}`,
+  );
+  const acct = `customer:${customerId}:available`;
+  const pend = `customer:${customerId}:pending`;
+  const [p] = await rows<{ earned: number; spent: number }>(
+    ex,
+    sql`select coalesce(sum(amount) filter (where source = 'world' and destination in (${acct}, ${pend})), 0)::float8 as earned,
+               coalesce(sum(amount) filter (where source in (${acct}, ${pend}) and destination <> 'expired' and destination not like 'customer:%'), 0)::float8 as spent
+          from ledger_postings where program_id = ${programId} and (source in (${acct}, ${pend}) or destination in (${acct}, ${pend}))`,
+  );
+  return {
+    lifetimeOrders: Number(o?.n ?? 0),
+    lifetimeSpend: Number(o?.spend ?? 0) - Number(o?.refunded ?? 0),
+    refundedAmount: Number(o?.refunded ?? 0),
+    currency,
+    firstOrderAt: o?.first ? iso(o.first) : null,
+    lastOrderAt: o?.last ? iso(o.last) : null,
+    pointsEarned: Number(p?.earned ?? 0),
+    pointsDebited: Number(p?.spent ?? 0),
+  };
+}

@@ -1,0 +1,63 @@
+import { sql } from "drizzle-orm";
+import { applyPlan, domainError, err, ok, planReversal, type DomainError, type Posting, type Result } from "@patron/core";
+import type { AppContext } from "../context.ts";
+import { rows, type Tx } from "../../db/connect.ts";
+import { LedgerWrites, loadHoldings } from "../../db/ledger-repo.ts";
+import type { Program } from "../programs/program.ts";
+import { recordAudit } from "../audit.ts";
+import { settleTransactions } from "./settle-holdings.ts";
+import { getTransaction, type TransactionView } from "./read-ledger.ts";
+
+/** Transactions that are corrected by something else, not by a reversal. */
+const NOT_REVERSIBLE: Record<string, string> = {
+  reversal: "A reversal cannot itself be reversed; record a new adjustment instead.",
+  release: "A release only moves a customer's own value from pending to available.",
+  expiry: "Expired value is restored with a credit adjustment, which gets a new expiry date.",
+  refund: "A refund clawback is corrected by the store's order events, not by a reversal.",
+};
+
+/**
+ * Reverses a transaction with a new one whose postings mirror it; the original is never changed,
+ * and the database lets a transaction be reversed only once. Taking back value the customer has
+ * already spent fails with INSUFFICIENT_POINTS unless `force`, which records a clawback.
+ *
+ * Errors: TRANSACTION_NOT_FOUND, ALREADY_REVERSED, REVERSAL_NOT_ALLOWED, INSUFFICIENT_POINTS.
+ */
+export async function reverseTransaction(
+  ctx: AppContext,
+  tx: Tx,
+  program: Program,
+  transactionId: string,
+  input: { reason: string; actor: string; force: boolean },
+): Promise<Result<TransactionView, DomainError>> {
+  const found = await getTransaction(tx, program.id, transactionId);
+  if (!found.ok) return found;
+  const original = found.value;
+  const why = NOT_REVERSIBLE[original.type];
+  if (why) return err(domainError("REVERSAL_NOT_ALLOWED", `A ${original.type} transaction cannot be reversed. ${why}`, { type: original.type }));
+  if (!original.customerId) return err(domainError("REVERSAL_NOT_ALLOWED", "Only customer transactions can be reversed."));
+  const now = ctx.clock.now();
+  const postings: Posting[] = original.postings.map((p) => ({ source: p.source, destination: p.destination, asset: p.asset as Posting["asset"], amount: p.amount, lotId: p.lotId }));
+  const holdings = await loadHoldings(tx, program.id, [original.customerId], "points", now, { lots: true, alsoLotIds: postings.flatMap((p) => (p.lotId ? [p.lotId] : [])) });
+  // Checked under the balance lock: a concurrent reversal of the same transaction waits here, then sees this row.
+  const [already] = await rows<{ id: string }>(tx, sql`select id from ledger_transactions where reverses_id = ${transactionId}`);
+  if (already) return err(domainError("ALREADY_REVERSED", `Transaction ${transactionId} was already reversed by ${already.id}.`, { reversalId: already.id }));
+  let h = holdings.get(original.customerId)!;
+  const writes = new LedgerWrites(program.id);
+  for (const s of settleTransactions(ctx, h, now)) {
+    writes.add(s.meta, s.plan, s.after);
+    h = { ...s.after, lots: [...s.after.lots, ...h.lots.filter((l) => l.remaining === 0 && !s.after.lots.some((x) => x.id === l.id))] };
+  }
+  const plan = planReversal(h, postings, input.force);
+  if (!plan.ok) return plan;
+  const id = ctx.ids.next("txn");
+  writes.add(
+    { id, type: "reversal", customerId: original.customerId, reference: null, reversesId: transactionId, source: { kind: "reversal", actor: input.actor }, metadata: { reason: input.reason, actor: input.actor, reversedType: original.type }, effectiveAt: now },
+    plan.value,
+    applyPlan(h, plan.value),
+  );
+  await writes.flush(tx, now);
+  await recordAudit(ctx, tx, { programId: program.id, actor: input.actor, action: "transaction.reversed", target: transactionId, reason: input.reason, data: { reversalId: id, force: input.force } });
+  const view = await getTransaction(tx, program.id, id);
+  return view.ok ? ok(view.value) : err(domainError("INTERNAL", "The reversal was written but could not be read back."));
+}

@@ -1,0 +1,27 @@
+import { eq } from "drizzle-orm";
+import type { Executor } from "../../db/connect.ts";
+import { programs } from "../../db/schema.ts";
+import type { Program } from "./program.ts";
+
+export function toProgram(row: typeof programs.$inferSelect): Program {
+  return {
+    id: row.id,
+    name: row.name,
+    pointsSingular: row.pointsSingular,
+    pointsPlural: row.pointsPlural,
+    currency: row.currency as Program["currency"],
+    timeZone: row.timeZone,
+    defaultLocale: row.defaultLocale,
+    supportedLocales: row.supportedLocales,
+    defaultCountry: row.defaultCountry,
+    earning: row.earning as Program["earning"],
+    ledgerPolicy: row.ledgerPolicy as Program["ledgerPolicy"],
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+export async function findProgram(ex: Executor, id: string): Promise<Program | null> {
+  const [row] = await ex.select().from(programs).where(eq(programs.id, id));
+  return row ? toProgram(row) : null;
+}

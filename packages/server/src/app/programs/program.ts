@@ -1,0 +1,23 @@
+import type { BasicEarning, CurrencyCode, LedgerPolicy } from "@patron/core";
+
+/** A program (tenant) as use cases see it. */
+export interface Program {
+  id: string;
+  name: string;
+  pointsSingular: string;
+  pointsPlural: string;
+  currency: CurrencyCode;
+  timeZone: string;
+  defaultLocale: string;
+  supportedLocales: string[];
+  defaultCountry: string | null;
+  earning: BasicEarning;
+  ledgerPolicy: LedgerPolicy;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export const DEFAULT_EARNING: BasicEarning = { enabled: true, points: 1, per: 100, rounding: "floor" };
+export const DEFAULT_LEDGER_POLICY: LedgerPolicy = { pendingDays: 0, expiry: { kind: "never" }, clawback: "allow_negative" };
+
+export const LOCALES = ["en", "vi", "ro", "zh-CN", "uk", "ru", "de", "fr", "es", "it", "pl", "pt", "ja", "ko"] as const;

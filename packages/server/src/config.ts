@@ -1,0 +1,48 @@
+import { z } from "zod";
+
+/**
+ * The one typed configuration, parsed once at the edge (main.ts / the CLI) from the environment.
+ * Nothing below the composition root reads process.env.
+ */
+const schema = z.object({
+  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, "DATABASE_URL must start with postgres:// or postgresql://").optional(),
+  PATRON_DATA_DIR: z.string().min(1).default("./.patron"),
+  PORT: z.coerce.number().int().min(0).max(65535).default(4700),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  PATRON_DB_POOL: z.coerce.number().int().min(1).max(200).default(10),
+  /** Requests per second per API key (token bucket; burst = 2 × rate). 0 turns the limit off. */
+  PATRON_RATE_LIMIT: z.coerce.number().int().min(0).default(200),
+  /** Seconds between settlement runs (pending release and expiry). 0 turns the in-process runner off. */
+  PATRON_SETTLE_INTERVAL: z.coerce.number().int().min(0).default(60),
+  /** Token for the deployment-level endpoints (POST /v1/programs). Unset: those endpoints are closed. */
+  PATRON_ADMIN_TOKEN: z.string().min(16, "PATRON_ADMIN_TOKEN must be at least 16 characters").optional(),
+});
+
+export type Config = {
+  database: { kind: "pglite"; dataDir: string } | { kind: "postgres"; url: string; pool: number };
+  port: number;
+  host: string;
+  logLevel: z.infer<typeof schema>["LOG_LEVEL"];
+  rateLimit: number;
+  settleIntervalSeconds: number;
+  adminToken: string | undefined;
+};
+
+export function parseConfig(env: Record<string, string | undefined>): Config {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new Error(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  return {
+    database: e.DATABASE_URL ? { kind: "postgres", url: e.DATABASE_URL, pool: e.PATRON_DB_POOL } : { kind: "pglite", dataDir: e.PATRON_DATA_DIR },
+    port: e.PORT,
+    host: e.HOST,
+    logLevel: e.LOG_LEVEL,
+    rateLimit: e.PATRON_RATE_LIMIT,
+    settleIntervalSeconds: e.PATRON_SETTLE_INTERVAL,
+    adminToken: e.PATRON_ADMIN_TOKEN,
+  };
+}

@@ -1,0 +1,181 @@
+import { sql, type SQL } from "drizzle-orm";
+import type { Holdings, Lot, Plan, Asset } from "@patron/core";
+import { rows, type Executor } from "./connect.ts";
+
+/**
+ * Locks the balance rows of `customerIds` (creating missing ones) in sorted order, so two
+ * transactions that touch the same customers always lock them in the same order and cannot deadlock.
+ * Every change to a customer's lots happens under this lock.
+ */
+export async function lockBalances(ex: Executor, programId: string, customerIds: readonly string[], asset: Asset, now: Date) {
+  const ids = [...new Set(customerIds)].sort();
+  if (ids.length === 0) return new Map<string, { available: number; pending: number }>();
+  const rs = await rows<{ customer_id: string; available: number; pending: number }>(
+    ex,
+    sql`insert into account_balances (program_id, customer_id, asset, available, pending, updated_at)
+        select ${programId}, c, ${asset}, 0, 0, ${now.toISOString()}::timestamptz
+          from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb) with ordinality as t(c, n) order by n
+        on conflict (program_id, customer_id, asset) do update set updated_at = account_balances.updated_at
+        returning customer_id, available::float8 as available, pending::float8 as pending`,
+  );
+  return new Map(rs.map((r) => [r.customer_id, { available: Number(r.available), pending: Number(r.pending) }]));
+}
+
+interface LotRow {
+  id: string;
+  customer_id: string;
+  asset: string;
+  amount: number;
+  remaining: number;
+  pending: boolean;
+  pending_until: string | Date | null;
+  expires_at: string | Date | null;
+  created_at: string | Date;
+}
+
+const toDate = (v: string | Date | null) => (v === null ? null : v instanceof Date ? v : new Date(v));
+
+/** Open lots (value left) of these customers, plus any lots named in `alsoLotIds` (a reversal refills spent lots). */
+export async function loadLots(ex: Executor, programId: string, customerIds: readonly string[], asset: Asset, alsoLotIds: readonly string[] = []): Promise<Lot[]> {
+  if (customerIds.length === 0) return [];
+  const rs = await rows<LotRow>(
+    ex,
+    sql`select id, customer_id, asset, amount::float8 as amount, remaining::float8 as remaining, pending, pending_until, expires_at, created_at
+          from lots
+         where program_id = ${programId} and asset = ${asset}
+           and customer_id in (select jsonb_array_elements_text(${JSON.stringify(customerIds)}::jsonb))
+           and (remaining > 0 or id in (select jsonb_array_elements_text(${JSON.stringify(alsoLotIds)}::jsonb)))`,
+  );
+  return rs.map((r) => ({
+    id: r.id,
+    customerId: r.customer_id,
+    asset: r.asset as Asset,
+    amount: Number(r.amount),
+    remaining: Number(r.remaining),
+    pending: r.pending,
+    pendingUntil: toDate(r.pending_until),
+    expiresAt: toDate(r.expires_at),
+    createdAt: toDate(r.created_at)!,
+  }));
+}
+
+/** Locks and loads the holdings of `customerIds`. */
+export async function loadHoldings(ex: Executor, programId: string, customerIds: readonly string[], asset: Asset, now: Date, opts: { lots: boolean; alsoLotIds?: string[] }) {
+  const balances = await lockBalances(ex, programId, customerIds, asset, now);
+  const lots = opts.lots ? await loadLots(ex, programId, [...balances.keys()], asset, opts.alsoLotIds) : [];
+  const out = new Map<string, Holdings>();
+  for (const [customerId, b] of balances) {
+    out.set(customerId, { customerId, asset, available: b.available, pending: b.pending, lots: lots.filter((l) => l.customerId === customerId) });
+  }
+  return out;
+}
+
+export interface TransactionMeta {
+  id: string;
+  type: "earn" | "refund" | "adjustment" | "reversal" | "expiry" | "release";
+  customerId: string | null;
+  reference: string | null;
+  reversesId: string | null;
+  source: unknown;
+  metadata: Record<string, unknown>;
+  effectiveAt: Date;
+}
+
+/**
+ * Collects the ledger writes of one database transaction (one request or one batch of events), so
+ * they reach the database in a single statement. New lots are written with their final `remaining`,
+ * since a statement cannot insert a row and then update it.
+ */
+export class LedgerWrites {
+  readonly transactions: (TransactionMeta & { programId: string })[] = [];
+  readonly postings: { transaction_id: string; source: string; destination: string; asset: string; amount: number; lot_id: string | null }[] = [];
+  private newLots = new Map<string, Lot & { transactionId: string }>();
+  private lotUpdates = new Map<string, { remaining: number; pending: boolean }>();
+  private balances = new Map<string, Holdings>();
+
+  constructor(readonly programId: string) {}
+
+  /** Records one ledger transaction and the holdings it leaves (its customer's balance row is written from them). */
+  add(meta: TransactionMeta, plan: Plan, after: Holdings | null): void {
+    if (plan.postings.length === 0) return;
+    this.transactions.push({ ...meta, programId: this.programId });
+    for (const p of plan.postings) {
+      this.postings.push({ transaction_id: meta.id, source: p.source, destination: p.destination, asset: p.asset, amount: p.amount, lot_id: p.lotId });
+    }
+    for (const l of plan.newLots) this.newLots.set(l.id, { ...l, transactionId: meta.id });
+    for (const u of plan.lotUpdates) {
+      const fresh = this.newLots.get(u.lotId);
+      if (fresh) this.newLots.set(u.lotId, { ...fresh, remaining: u.remaining, pending: u.pending });
+      else this.lotUpdates.set(u.lotId, { remaining: u.remaining, pending: u.pending });
+    }
+    if (after) this.balances.set(`${after.customerId}\u0000${after.asset}`, after);
+  }
+
+  get isEmpty(): boolean {
+    return this.transactions.length === 0;
+  }
+
+  async flush(ex: Executor, now: Date): Promise<void> {
+    const ctes = this.ctes(now);
+    if (ctes) await ex.execute(sql`with ${ctes} select 1`);
+  }
+
+  /**
+   * The writes as data-modifying CTEs over JSON parameters (`t as (…), p as (…), …`), so a caller
+   * can put them in the same statement as its own writes: one round trip for a whole batch.
+   */
+  ctes(now: Date): SQL | null {
+    if (this.isEmpty) return null;
+    const recordedAt = now.toISOString();
+    const txns = this.transactions.map((t) => ({
+      id: t.id,
+      type: t.type,
+      customer_id: t.customerId,
+      reference: t.reference,
+      reverses_id: t.reversesId,
+      source: t.source ?? null,
+      metadata: t.metadata,
+      effective_at: t.effectiveAt.toISOString(),
+    }));
+    const lots = [...this.newLots.values()].map((l) => ({
+      id: l.id,
+      customer_id: l.customerId,
+      asset: l.asset,
+      transaction_id: l.transactionId,
+      amount: l.amount,
+      remaining: l.remaining,
+      pending: l.pending,
+      pending_until: l.pendingUntil?.toISOString() ?? null,
+      expires_at: l.expiresAt?.toISOString() ?? null,
+      created_at: l.createdAt.toISOString(),
+    }));
+    const updates = [...this.lotUpdates].map(([id, u]) => ({ id, remaining: u.remaining, pending: u.pending }));
+    const balances = [...this.balances.values()].map((h) => ({ customer_id: h.customerId, asset: h.asset, available: h.available, pending: h.pending }));
+    return sql`
+      lt as (
+        insert into ledger_transactions (id, program_id, type, customer_id, reference, reverses_id, source, metadata, effective_at, recorded_at)
+        select x.id, ${this.programId}, x.type, x.customer_id, x.reference, x.reverses_id, x.source, x.metadata, x.effective_at, ${recordedAt}::timestamptz
+          from jsonb_to_recordset(${JSON.stringify(txns)}::jsonb)
+            as x(id text, type text, customer_id text, reference text, reverses_id text, source jsonb, metadata jsonb, effective_at timestamptz)
+      ), lp as (
+        insert into ledger_postings (transaction_id, program_id, source, destination, asset, amount, lot_id)
+        select x.transaction_id, ${this.programId}, x.source, x.destination, x.asset, x.amount, x.lot_id
+          from jsonb_to_recordset(${JSON.stringify(this.postings)}::jsonb)
+            as x(transaction_id text, source text, destination text, asset text, amount bigint, lot_id text)
+      ), ll as (
+        insert into lots (id, program_id, customer_id, asset, transaction_id, amount, remaining, pending, pending_until, expires_at, created_at)
+        select x.id, ${this.programId}, x.customer_id, x.asset, x.transaction_id, x.amount, x.remaining, x.pending, x.pending_until, x.expires_at, x.created_at
+          from jsonb_to_recordset(${JSON.stringify(lots)}::jsonb)
+            as x(id text, customer_id text, asset text, transaction_id text, amount bigint, remaining bigint, pending boolean,
+                 pending_until timestamptz, expires_at timestamptz, created_at timestamptz)
+      ), lu as (
+        update lots set remaining = x.remaining, pending = x.pending
+          from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as x(id text, remaining bigint, pending boolean)
+         where lots.id = x.id and lots.program_id = ${this.programId}
+      ), lb as (
+        update account_balances set available = x.available, pending = x.pending, updated_at = ${recordedAt}::timestamptz
+          from jsonb_to_recordset(${JSON.stringify(balances)}::jsonb) as x(customer_id text, asset text, available bigint, pending bigint)
+         where account_balances.program_id = ${this.programId} and account_balances.customer_id = x.customer_id and account_balances.asset = x.asset
+      )`;
+  }
+}

@@ -1,0 +1,128 @@
+import { sql } from "drizzle-orm";
+import { rows, type Executor } from "./connect.ts";
+
+export interface OrderLineState {
+  lineNo: number;
+  sku: string;
+  name: string | null;
+  category: string | null;
+  quantity: number;
+  unitPrice: number;
+  weight: number | null;
+  discount: number;
+  net: number;
+  refundedQuantity: number;
+}
+
+/** An order as ingest works on it: loaded under lock, changed in memory, written back once per batch. */
+export interface OrderState {
+  id: string;
+  externalId: string;
+  customerId: string;
+  customerExternalId: string | null;
+  currency: string;
+  subtotal: number;
+  discount: number;
+  shipping: number;
+  tax: number;
+  total: number;
+  earningBase: number;
+  weight: number;
+  channel: string | null;
+  store: string | null;
+  pointsEarned: number;
+  earnLotId: string | null;
+  refundedAmount: number;
+  pointsClawedBack: number;
+  placedAt: Date;
+  lines: OrderLineState[];
+  isNew: boolean;
+  dirtyLines: Set<number>;
+}
+
+/** Existing orders with these external ids, locked for update, with their lines. */
+export async function loadOrders(ex: Executor, programId: string, externalIds: readonly string[], withLines: boolean): Promise<Map<string, OrderState>> {
+  if (externalIds.length === 0) return new Map();
+  const rs = await rows<Record<string, unknown>>(
+    ex,
+    sql`select o.id, o.external_id, o.customer_id, o.currency, o.subtotal::float8, o.discount::float8, o.shipping::float8, o.tax::float8,
+               o.total::float8, o.earning_base::float8, o.weight::float8, o.channel, o.store, o.points_earned::float8, o.earn_lot_id,
+               o.refunded_amount::float8, o.points_clawed_back::float8, o.placed_at, c.external_id as customer_external_id,
+               ${withLines ? sql`(select coalesce(json_agg(json_build_object('lineNo', l.line_no, 'sku', l.sku, 'name', l.name, 'category', l.category,
+                        'quantity', l.quantity, 'unitPrice', l.unit_price, 'weight', l.weight, 'discount', l.discount, 'net', l.net,
+                        'refundedQuantity', l.refunded_quantity) order by l.line_no), '[]'::json) from order_lines l where l.order_id = o.id)` : sql`'[]'::json`} as lines
+          from orders o join customers c on c.id = o.customer_id
+         where o.program_id = ${programId}
+           and o.external_id in (select jsonb_array_elements_text(${JSON.stringify([...new Set(externalIds)])}::jsonb))
+         order by o.id
+         for update of o`,
+  );
+  const out = new Map<string, OrderState>();
+  for (const r of rs) {
+    const lines = (typeof r.lines === "string" ? JSON.parse(r.lines) : r.lines) as OrderLineState[];
+    out.set(r.external_id as string, {
+      id: r.id as string,
+      externalId: r.external_id as string,
+      customerId: r.customer_id as string,
+      customerExternalId: r.customer_external_id as string | null,
+      currency: r.currency as string,
+      subtotal: Number(r.subtotal),
+      discount: Number(r.discount),
+      shipping: Number(r.shipping),
+      tax: Number(r.tax),
+      total: Number(r.total),
+      earningBase: Number(r.earning_base),
+      weight: Number(r.weight),
+      channel: r.channel as string | null,
+      store: r.store as string | null,
+      pointsEarned: Number(r.points_earned),
+      earnLotId: r.earn_lot_id as string | null,
+      refundedAmount: Number(r.refunded_amount),
+      pointsClawedBack: Number(r.points_clawed_back),
+      placedAt: new Date(r.placed_at as string),
+      lines: lines.map((l) => ({ ...l, unitPrice: Number(l.unitPrice), net: Number(l.net), discount: Number(l.discount), weight: l.weight === null ? null : Number(l.weight) })),
+      isNew: false,
+      dirtyLines: new Set(),
+    });
+  }
+  return out;
+}
+
+export async function existingRefundIds(ex: Executor, programId: string, externalIds: readonly string[]): Promise<Set<string>> {
+  if (externalIds.length === 0) return new Set();
+  const rs = await rows<{ external_id: string }>(
+    ex,
+    sql`select external_id from refunds where program_id = ${programId}
+         and external_id in (select jsonb_array_elements_text(${JSON.stringify(externalIds)}::jsonb))`,
+  );
+  return new Set(rs.map((r) => r.external_id));
+}
+
+/**
+ * Makes sure a customer row exists for each external id and returns id and status. Existing rows
+ * are read, missing ones inserted; a row another transaction inserted meanwhile makes this throw a
+ * retryable error so the whole batch runs again and reads it.
+ */
+export async function ensureCustomers(ex: Executor, programId: string, wanted: { id: string; externalId: string }[], now: Date) {
+  const input = [...new Map(wanted.map((w) => [w.externalId, w])).values()].sort((a, b) => (a.externalId < b.externalId ? -1 : 1));
+  const rs = await rows<{ id: string; external_id: string; status: string }>(
+    ex,
+    sql`with input as (select * from jsonb_to_recordset(${JSON.stringify(input.map((w) => ({ id: w.id, external_id: w.externalId })))}::jsonb) as x(id text, external_id text)),
+        ins as (
+          insert into customers (id, program_id, external_id, consent, attributes, tags, status, created_at, updated_at)
+          select input.id, ${programId}, input.external_id, '{"email":false,"sms":false}'::jsonb, '{}'::jsonb, '{}'::text[], 'active',
+                 ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz
+            from input
+           where not exists (select 1 from customers c where c.program_id = ${programId} and c.external_id = input.external_id)
+          on conflict (program_id, external_id) do nothing
+          returning id, external_id, status)
+        select id, external_id, status from ins
+        union all
+        select c.id, c.external_id, c.status from customers c join input on c.program_id = ${programId} and c.external_id = input.external_id`,
+  );
+  const out = new Map(rs.map((r) => [r.external_id, { id: r.id, status: r.status }]));
+  if (out.size < input.length) {
+    throw Object.assign(new Error("a customer was created concurrently; retrying"), { code: "40001" });
+  }
+  return out;
+}

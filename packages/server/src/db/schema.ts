@@ -1,0 +1,270 @@
+/**
+ * The one schema, for PGlite and PostgreSQL alike. Migrations in ../../drizzle are generated from it
+ * (`npm run db:generate -w @patron/server`), plus hand-written SQL for what drizzle cannot express
+ * (triggers that make the ledger append-only).
+ *
+ * Amounts are bigint (mode number: points and minor units stay below 2^53, which validation enforces).
+ * Instants are timestamptz.
+ */
+import { sql } from "drizzle-orm";
+import { bigint, bigserial, boolean, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+
+const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+const money = (name: string) => bigint(name, { mode: "number" });
+
+export const programs = pgTable("programs", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  pointsSingular: text("points_singular").notNull(),
+  pointsPlural: text("points_plural").notNull(),
+  currency: text("currency").notNull(),
+  timeZone: text("time_zone").notNull(),
+  defaultLocale: text("default_locale").notNull(),
+  supportedLocales: text("supported_locales").array().notNull(),
+  defaultCountry: text("default_country"),
+  /** BasicEarning (core/earning/policy.ts). */
+  earning: jsonb("earning").notNull(),
+  /** LedgerPolicy: pending days, expiry, clawback. */
+  ledgerPolicy: jsonb("ledger_policy").notNull(),
+  createdAt: ts("created_at").notNull(),
+  updatedAt: ts("updated_at").notNull(),
+});
+
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    programId: text("program_id").notNull().references(() => programs.id),
+    kind: text("kind").notNull(), // secret | publishable
+    name: text("name").notNull(),
+    /** sha256 of the whole key, hex. The key itself is shown once and never stored. */
+    hash: text("hash").notNull(),
+    /** First characters, to recognise a key in a list (sk_live_ab12…). */
+    hint: text("hint").notNull(),
+    createdAt: ts("created_at").notNull(),
+    revokedAt: ts("revoked_at"),
+  },
+  (t) => [uniqueIndex("api_keys_hash_uq").on(t.hash), index("api_keys_program_idx").on(t.programId)],
+);
+
+export const customers = pgTable(
+  "customers",
+  {
+    id: text("id").primaryKey(),
+    programId: text("program_id").notNull().references(() => programs.id),
+    /** The store's own id; null once erased. */
+    externalId: text("external_id"),
+    email: text("email"),
+    phone: text("phone"),
+    name: text("name"),
+    birthday: date("birthday", { mode: "string" }),
+    locale: text("locale"),
+    timeZone: text("time_zone"),
+    consent: jsonb("consent").notNull(),
+    attributes: jsonb("attributes").notNull(),
+    tags: text("tags").array().notNull(),
+    status: text("status").notNull(), // active | blocked | erased
+    createdAt: ts("created_at").notNull(),
+    updatedAt: ts("updated_at").notNull(),
+    erasedAt: ts("erased_at"),
+  },
+  (t) => [
+    uniqueIndex("customers_external_uq").on(t.programId, t.externalId),
+    index("customers_email_idx").on(t.programId, t.email),
+    index("customers_phone_idx").on(t.programId, t.phone),
+    index("customers_program_id_idx").on(t.programId, t.id),
+  ],
+);
+
+/**
+ * Stored responses of mutating requests and events, keyed by program, scope and key. The row is
+ * inserted first in the request's transaction, so a concurrent duplicate waits on it and then replays.
+ */
+export const idempotencyKeys = pgTable(
+  "idempotency_keys",
+  {
+    programId: text("program_id").notNull(),
+    scope: text("scope").notNull(),
+    key: text("key").notNull(),
+    requestHash: text("request_hash").notNull(),
+    status: integer("status"),
+    /** The response body exactly as first sent, so a replay is byte-identical. */
+    response: text("response"),
+    createdAt: ts("created_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.programId, t.scope, t.key] })],
+);
+
+export const events = pgTable(
+  "events",
+  {
+    id: text("id").primaryKey(),
+    programId: text("program_id").notNull(),
+    /** The sender's id: unique per program forever. */
+    externalId: text("external_id").notNull(),
+    type: text("type").notNull(),
+    name: text("name"),
+    customerId: text("customer_id"),
+    data: jsonb("data").notNull(),
+    occurredAt: ts("occurred_at").notNull(),
+    recordedAt: ts("recorded_at").notNull(),
+  },
+  (t) => [uniqueIndex("events_external_uq").on(t.programId, t.externalId), index("events_customer_idx").on(t.programId, t.customerId)],
+);
+
+export const orders = pgTable(
+  "orders",
+  {
+    id: text("id").primaryKey(),
+    programId: text("program_id").notNull(),
+    externalId: text("external_id").notNull(),
+    customerId: text("customer_id").notNull(),
+    currency: text("currency").notNull(),
+    subtotal: money("subtotal").notNull(),
+    discount: money("discount").notNull(),
+    shipping: money("shipping").notNull(),
+    tax: money("tax").notNull(),
+    total: money("total").notNull(),
+    earningBase: money("earning_base").notNull(),
+    weight: money("weight").notNull(),
+    channel: text("channel"),
+    store: text("store"),
+    /** Points credited for this order and the lot that holds them (for proportional clawback). */
+    pointsEarned: money("points_earned").notNull(),
+    earnLotId: text("earn_lot_id"),
+    refundedAmount: money("refunded_amount").notNull(),
+    pointsClawedBack: money("points_clawed_back").notNull(),
+    placedAt: ts("placed_at").notNull(),
+    recordedAt: ts("recorded_at").notNull(),
+  },
+  (t) => [uniqueIndex("orders_external_uq").on(t.programId, t.externalId), index("orders_customer_idx").on(t.programId, t.customerId, t.placedAt)],
+);
+
+export const orderLines = pgTable(
+  "order_lines",
+  {
+    orderId: text("order_id").notNull(),
+    lineNo: integer("line_no").notNull(),
+    sku: text("sku").notNull(),
+    name: text("name"),
+    category: text("category"),
+    quantity: integer("quantity").notNull(),
+    unitPrice: money("unit_price").notNull(),
+    weight: money("weight"),
+    discount: money("discount").notNull(),
+    net: money("net").notNull(),
+    refundedQuantity: integer("refunded_quantity").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.orderId, t.lineNo] }), index("order_lines_sku_idx").on(t.sku)],
+);
+
+export const refunds = pgTable(
+  "refunds",
+  {
+    id: text("id").primaryKey(),
+    programId: text("program_id").notNull(),
+    externalId: text("external_id").notNull(),
+    orderId: text("order_id").notNull(),
+    amount: money("amount").notNull(),
+    pointsClawedBack: money("points_clawed_back").notNull(),
+    shortfall: money("shortfall").notNull(),
+    recordedAt: ts("recorded_at").notNull(),
+  },
+  (t) => [uniqueIndex("refunds_external_uq").on(t.programId, t.externalId)],
+);
+
+/** Append-only: a trigger refuses UPDATE and DELETE. */
+export const ledgerTransactions = pgTable(
+  "ledger_transactions",
+  {
+    id: text("id").primaryKey(),
+    programId: text("program_id").notNull(),
+    type: text("type").notNull(), // earn | refund | adjustment | reversal | expiry | release
+    customerId: text("customer_id"),
+    /** A business key unique per program forever (order:{id}, refund:{id}, adjustment:{key}); null for system runs. */
+    reference: text("reference"),
+    reversesId: text("reverses_id"),
+    /** What produced it: basic earning now, a rule id and version later. */
+    source: jsonb("source"),
+    metadata: jsonb("metadata").notNull(),
+    effectiveAt: ts("effective_at").notNull(),
+    recordedAt: ts("recorded_at").notNull(),
+  },
+  (t) => [
+    uniqueIndex("ledger_transactions_reference_uq").on(t.programId, t.reference),
+    // A transaction can be reversed once: the database says so, not a read-then-write.
+    uniqueIndex("ledger_transactions_reverses_uq").on(t.reversesId),
+    index("ledger_transactions_customer_idx").on(t.programId, t.customerId, t.id),
+  ],
+);
+
+/** Append-only: a trigger refuses UPDATE and DELETE. */
+export const ledgerPostings = pgTable(
+  "ledger_postings",
+  {
+    id: bigserial("id", { mode: "number" }).primaryKey(),
+    transactionId: text("transaction_id").notNull(),
+    programId: text("program_id").notNull(),
+    source: text("source").notNull(),
+    destination: text("destination").notNull(),
+    asset: text("asset").notNull(),
+    amount: money("amount").notNull(),
+    lotId: text("lot_id"),
+  },
+  (t) => [index("ledger_postings_txn_idx").on(t.transactionId)],
+);
+
+/**
+ * Balances of customer accounts, kept in the same transaction as the postings and locked in a fixed
+ * order. System accounts (world, expired) have no row: their balance is a sum of postings, so no
+ * single hot row serialises every write.
+ */
+export const accountBalances = pgTable(
+  "account_balances",
+  {
+    programId: text("program_id").notNull(),
+    customerId: text("customer_id").notNull(),
+    asset: text("asset").notNull(),
+    available: money("available").notNull(),
+    pending: money("pending").notNull(),
+    updatedAt: ts("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.programId, t.customerId, t.asset] })],
+);
+
+export const lots = pgTable(
+  "lots",
+  {
+    id: text("id").primaryKey(),
+    programId: text("program_id").notNull(),
+    customerId: text("customer_id").notNull(),
+    asset: text("asset").notNull(),
+    transactionId: text("transaction_id").notNull(),
+    amount: money("amount").notNull(),
+    remaining: money("remaining").notNull(),
+    pending: boolean("pending").notNull(),
+    pendingUntil: ts("pending_until"),
+    expiresAt: ts("expires_at"),
+    createdAt: ts("created_at").notNull(),
+  },
+  (t) => [
+    index("lots_customer_open_idx").on(t.programId, t.customerId, t.asset).where(sql`remaining > 0`),
+    index("lots_due_expiry_idx").on(t.programId, t.expiresAt).where(sql`remaining > 0`),
+    index("lots_due_release_idx").on(t.programId, t.pendingUntil).where(sql`pending and remaining > 0`),
+  ],
+);
+
+export const auditLog = pgTable(
+  "audit_log",
+  {
+    id: text("id").primaryKey(),
+    programId: text("program_id").notNull(),
+    actor: text("actor").notNull(),
+    action: text("action").notNull(),
+    target: text("target"),
+    reason: text("reason"),
+    data: jsonb("data").notNull(),
+    at: ts("at").notNull(),
+  },
+  (t) => [index("audit_log_program_idx").on(t.programId, t.id)],
+);

@@ -1,0 +1,91 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { HTTPException } from "hono/http-exception";
+import { bodyLimit } from "hono/body-limit";
+import { requestId } from "hono/request-id";
+import type { Env, HttpDeps } from "./env.ts";
+import { problem } from "./problem.ts";
+import { authenticate, rateLimit } from "./middleware.ts";
+import { registerPrograms } from "./routes/programs.ts";
+import { registerKeys } from "./routes/keys.ts";
+import { registerCustomers } from "./routes/customers.ts";
+import { registerLedger } from "./routes/ledger.ts";
+import { registerEvents } from "./routes/events.ts";
+import { ping } from "../db/connect.ts";
+import { openApiDocument } from "./openapi.ts";
+import { docsPage } from "./docs-page.ts";
+
+/**
+ * The HTTP API. Every request body, query and path is validated by the same zod schemas that
+ * generate openapi.json; every error is `{ code, message, details }` with the status from
+ * error-status.ts; an unexpected exception is logged with the request id and answered INTERNAL.
+ */
+export function createApp(deps: HttpDeps) {
+  const app = new OpenAPIHono<Env>({
+    defaultHook: (result, c) => {
+      if (!result.success) {
+        const issues = result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
+        const first = issues[0];
+        return problem(c, {
+          code: "VALIDATION_FAILED",
+          message: first ? `${first.path || "body"}: ${first.message}` : "The request is not valid.",
+          details: { issues: issues.slice(0, 50) },
+        });
+      }
+    },
+  });
+
+  app.use("*", requestId({ generator: () => deps.ctx.ids.next("req") }));
+  app.use("*", async (c, next) => {
+    const started = performance.now();
+    await next();
+    const level = c.res.status >= 500 ? "error" : "info";
+    // The route pattern, never the concrete path or query: those can carry personal data (an email search).
+    deps.ctx.log[level === "error" ? "error" : "debug"](
+      { requestId: c.get("requestId"), method: c.req.method, route: c.req.routePath, status: c.res.status, ms: Math.round(performance.now() - started), program: c.get("principal")?.program.id },
+      "request",
+    );
+  });
+
+  app.get("/healthz", (c) => c.json({ status: "ok" }));
+  app.get("/readyz", async (c) => {
+    try {
+      await ping(deps.ctx.db);
+      return c.json({ status: "ready", database: deps.ctx.dbKind });
+    } catch {
+      return c.json({ status: "unavailable", database: deps.ctx.dbKind }, 503);
+    }
+  });
+  app.get("/openapi.json", (c) => c.json(openApiDocument(app)));
+  app.get("/docs", (c) => c.html(docsPage(openApiDocument(app))));
+
+  app.use("/v1/events/batch", bodyLimit({ maxSize: 16 * 1024 * 1024, onError: tooLarge }));
+  app.use("/v1/*", async (c, next) => (c.req.path === "/v1/events/batch" ? next() : bodyLimit({ maxSize: 1024 * 1024, onError: tooLarge })(c, next)));
+  app.use("/v1/*", async (c, next) => (c.req.path === "/v1/programs" ? next() : authenticate(deps)(c, next)));
+  app.use("/v1/*", async (c, next) => (c.req.path === "/v1/programs" ? next() : rateLimit(deps.rateLimit, () => deps.ctx.clock.now().getTime())(c, next)));
+
+  registerPrograms(app, deps);
+  registerKeys(app, deps);
+  registerCustomers(app, deps);
+  registerLedger(app, deps);
+  registerEvents(app, deps);
+
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", description: "A program's secret key (sk_…), or a publishable key (pk_…) for public reads." });
+
+  app.notFound((c) => problem(c, { code: "NOT_FOUND", message: `No route for ${c.req.method} ${c.req.path}. See /docs.` }));
+  app.onError((e, c) => {
+    if (e instanceof HTTPException) {
+      if (e.status === 400 && /json/i.test(e.message)) return problem(c, { code: "INVALID_JSON", message: "The request body is not valid JSON." });
+      if (e.status === 413) return tooLarge(c);
+      if (e.status === 400) return problem(c, { code: "VALIDATION_FAILED", message: e.message || "The request is not valid." });
+    }
+    if (e instanceof SyntaxError) return problem(c, { code: "INVALID_JSON", message: "The request body is not valid JSON." });
+    deps.ctx.log.error({ requestId: c.get("requestId"), err: { message: e.message, stack: e.stack } }, "unhandled error");
+    return problem(c, { code: "INTERNAL", message: `Something went wrong on our side; nothing was applied. Quote request id ${c.get("requestId")}.` });
+  });
+  return app;
+}
+
+// Typed as a plain handler so it serves both bodyLimit and onError.
+function tooLarge(c: Parameters<typeof problem>[0]) {
+  return problem(c, { code: "PAYLOAD_TOO_LARGE", message: "The request body is too large: 1 MB at most, 16 MB for /v1/events/batch." });
+}

@@ -1,0 +1,15 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Principal } from "../app/keys/authenticate.ts";
+import type { AppContext } from "../app/context.ts";
+import type { KeyAuthenticator } from "../app/keys/authenticate.ts";
+
+export type Env = { Variables: { principal: Principal; requestId: string } };
+export type App = OpenAPIHono<Env>;
+
+export interface HttpDeps {
+  ctx: AppContext;
+  auth: KeyAuthenticator;
+  adminToken: string | undefined;
+  /** Requests per second per key; 0 = off. */
+  rateLimit: number;
+}

@@ -1,0 +1,14 @@
+import type { Context } from "hono";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { DomainError } from "@patron/core";
+import { ERROR_STATUS } from "./error-status.ts";
+
+/**
+ * The error body every endpoint uses: `{ code, message, details }`. Typed `never` so a handler's
+ * typed success response stays what the route declares; error responses are declared per route
+ * with the shared ErrorBody schema.
+ */
+export function problem(c: Context, e: DomainError, headers?: Record<string, string>): never {
+  const status = ERROR_STATUS[e.code] as ContentfulStatusCode;
+  return c.json({ code: e.code, message: e.message, details: e.details ?? {} }, status, headers) as never;
+}

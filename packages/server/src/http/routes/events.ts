@@ -1,0 +1,57 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { App, HttpDeps } from "../env.ts";
+import { Event, EventResult } from "../schemas.ts";
+import { errorResponses, ok, security } from "./common.ts";
+import { problem } from "../problem.ts";
+import { ingestEvents } from "../../app/events/ingest-events.ts";
+import type { EventInput, EventResult as Result } from "../../app/events/event-input.ts";
+
+export const MAX_BATCH = 1000;
+
+const one = createRoute({
+  method: "post",
+  path: "/v1/events",
+  tags: ["Events"],
+  summary: "Send one event",
+  description:
+    "Types: `customer.signed_up`, `order.completed`, `order.refunded`, `custom`. The event's `id` is its idempotency key, forever: the same id and body returns the first result with `Idempotent-Replayed: true`; the same id with another body is IDEMPOTENCY_CONFLICT. A refused event has no effect and may be fixed and sent again with the same id.",
+  security,
+  request: { body: { content: { "application/json": { schema: Event } }, required: true } },
+  responses: { 200: ok(EventResult, "Accepted (or replayed)"), ...errorResponses(400, 401, 409, 413, 422, 429) },
+});
+
+const batch = createRoute({
+  method: "post",
+  path: "/v1/events/batch",
+  tags: ["Events"],
+  summary: "Send up to 1,000 events at once",
+  description:
+    "Applied in order, in one database transaction. The whole batch is validated first (a malformed event refuses the batch with VALIDATION_FAILED and nothing is applied); each valid event then gets its own result: accepted, replayed, or rejected with a code, in the order sent. Rejected events have no effect.",
+  security,
+  request: { body: { content: { "application/json": { schema: z.strictObject({ events: z.array(Event).min(1).max(MAX_BATCH) }).openapi("EventBatch") } }, required: true } },
+  responses: {
+    200: ok(z.object({ results: z.array(EventResult), accepted: z.number().int(), replayed: z.number().int(), rejected: z.number().int() }).openapi("EventBatchResult"), "One result per event, in order"),
+    ...errorResponses(400, 401, 413, 429),
+  },
+});
+
+type Parsed = z.infer<typeof Event>;
+const toInput = (e: Parsed): EventInput => ({ ...e, occurredAt: e.occurredAt ? new Date(e.occurredAt) : undefined }) as EventInput;
+
+export function registerEvents(app: App, deps: HttpDeps) {
+  app.openapi(one, async (c) => {
+    const [r] = (await ingestEvents(deps.ctx, c.get("principal").program, [toInput(c.req.valid("json"))])) as [Result];
+    if (r.status === "rejected") return problem(c, r.error);
+    const { replayed, ...body } = r;
+    return c.json(body, 200, replayed ? { "idempotent-replayed": "true" } : {});
+  });
+
+  app.openapi(batch, async (c) => {
+    const results = await ingestEvents(deps.ctx, c.get("principal").program, c.req.valid("json").events.map(toInput));
+    const count = (f: (r: Result) => boolean) => results.filter(f).length;
+    return c.json(
+      { results: results as z.infer<typeof EventResult>[], accepted: count((r) => r.status === "accepted" && !r.replayed), replayed: count((r) => r.status === "accepted" && r.replayed), rejected: count((r) => r.status === "rejected") },
+      200,
+    );
+  });
+}

@@ -1,0 +1,237 @@
+import { z } from "@hono/zod-openapi";
+import { CURRENCIES, ROUNDINGS } from "@patron/core";
+
+/**
+ * Request and response schemas. They validate every request and generate openapi.json, so the
+ * contract and the checks cannot drift apart. Objects are strict: an unknown field is an error,
+ * not something silently dropped.
+ */
+
+const MAX_AMOUNT = 1_000_000_000_000; // 10^12 minor units or points: far above any real order, far below 2^53
+export const amount = z.number().int().min(0).max(MAX_AMOUNT);
+export const id = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces");
+export const isoDateTime = z.iso.datetime({ offset: true });
+
+export const ErrorBody = z
+  .object({
+    code: z.string().openapi({ example: "INSUFFICIENT_POINTS" }),
+    message: z.string(),
+    details: z.record(z.string(), z.unknown()),
+  })
+  .openapi("Error");
+
+const expiry = z.discriminatedUnion("kind", [
+  z.strictObject({ kind: z.literal("never") }),
+  z.strictObject({ kind: z.literal("days"), days: z.number().int().min(1).max(3650) }),
+  z.strictObject({ kind: z.literal("end_of_month"), months: z.number().int().min(0).max(120) }),
+]).openapi("ExpiryPolicy");
+
+export const Earning = z
+  .strictObject({
+    enabled: z.boolean(),
+    points: z.number().int().min(0).max(1_000_000),
+    per: z.number().int().min(1).max(MAX_AMOUNT),
+    rounding: z.enum(ROUNDINGS),
+  })
+  .openapi("BasicEarning", { description: "`points` per `per` minor units of the order's earning base (merchandise after discounts, no shipping or tax)." });
+
+export const LedgerPolicy = z
+  .strictObject({
+    pendingDays: z.number().int().min(0).max(365),
+    expiry,
+    clawback: z.enum(["allow_negative", "cap"]),
+  })
+  .openapi("LedgerPolicy");
+
+const locale = z.string().min(2).max(35).regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, "a BCP 47 tag such as en or zh-CN");
+
+export const ProgramSettings = z.strictObject({
+  name: z.string().min(1).max(200),
+  pointsSingular: z.string().min(1).max(50).optional(),
+  pointsPlural: z.string().min(1).max(50).optional(),
+  timeZone: z.string().min(1).max(64),
+  defaultLocale: locale.optional(),
+  supportedLocales: z.array(locale).min(1).max(50).optional(),
+  defaultCountry: z.string().regex(/^[A-Z]{2}$/).nullable().optional(),
+  earning: Earning.optional(),
+  ledgerPolicy: LedgerPolicy.optional(),
+});
+export const ProgramCreate = ProgramSettings.extend({ currency: z.enum(Object.keys(CURRENCIES) as [keyof typeof CURRENCIES]) }).openapi("ProgramCreate");
+export const ProgramPatch = ProgramSettings.partial().openapi("ProgramPatch");
+
+export const Program = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    pointsSingular: z.string(),
+    pointsPlural: z.string(),
+    currency: z.string(),
+    currencyMinorUnits: z.number().int(),
+    timeZone: z.string(),
+    defaultLocale: z.string(),
+    supportedLocales: z.array(z.string()),
+    defaultCountry: z.string().nullable().optional(),
+    earning: Earning.optional(),
+    ledgerPolicy: LedgerPolicy.optional(),
+    createdAt: z.string().optional(),
+    updatedAt: z.string().optional(),
+  })
+  .openapi("Program");
+
+export const Key = z
+  .object({ id: z.string(), kind: z.enum(["secret", "publishable"]), name: z.string(), hint: z.string(), createdAt: z.string(), revokedAt: z.string().nullable(), secret: z.string().nullable().optional() })
+  .openapi("ApiKey");
+export const KeyCreate = z.strictObject({ kind: z.enum(["secret", "publishable"]), name: z.string().min(1).max(100) }).openapi("ApiKeyCreate");
+
+const attributes = z
+  .record(z.string().max(64), z.unknown())
+  .refine((v) => Object.keys(v).length <= 64, "at most 64 attributes")
+  .refine((v) => JSON.stringify(v).length <= 16_384, "attributes must serialise to at most 16 KB of JSON");
+
+export const CustomerFields = z
+  .strictObject({
+    email: z.email().max(254).nullable().optional(),
+    phone: z.string().min(3).max(32).nullable().optional(),
+    name: z.string().max(200).nullable().optional(),
+    birthday: z.iso.date().nullable().optional(),
+    locale: locale.nullable().optional(),
+    timeZone: z.string().max(64).nullable().optional(),
+    consent: z.strictObject({ email: z.boolean().optional(), sms: z.boolean().optional() }).optional(),
+    attributes: attributes.optional(),
+    tags: z.array(z.string().min(1).max(64)).max(50).optional(),
+    status: z.enum(["active", "blocked"]).optional(),
+  })
+  .openapi("CustomerFields");
+
+export const Customer = z
+  .object({
+    id: z.string().openapi({ example: "cus_01JD3Y6R5W9M2X8ZQ0B7T4K1AA" }),
+    externalId: z.string().nullable(),
+    email: z.string().nullable(),
+    phone: z.string().nullable(),
+    name: z.string().nullable(),
+    birthday: z.string().nullable(),
+    locale: z.string().nullable(),
+    timeZone: z.string().nullable(),
+    consent: z.object({ email: z.boolean(), sms: z.boolean() }),
+    attributes: z.record(z.string(), z.unknown()),
+    tags: z.array(z.string()),
+    status: z.enum(["active", "blocked", "erased"]),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi("Customer");
+
+export const OrderLine = z
+  .strictObject({
+    sku: id,
+    name: z.string().max(500).optional(),
+    category: z.string().max(200).optional(),
+    quantity: z.number().int().min(1).max(1_000_000),
+    unitPrice: amount.openapi({ description: "Minor units per unit." }),
+    weight: z.number().int().min(0).max(100_000_000).optional().openapi({ description: "Grams per unit." }),
+    discount: amount.optional().openapi({ description: "Discount on the whole line, minor units." }),
+  })
+  .openapi("OrderLine");
+
+const envelope = {
+  id: id.openapi({ description: "Your id for this event. Sending it again has no further effect.", example: "evt-2026-000123" }),
+  customerId: id.openapi({ description: "Your id of the customer. Unknown customers are created.", example: "shop-customer-42" }),
+  occurredAt: isoDateTime.optional().openapi({ description: "When it happened (business time). Defaults to now." }),
+};
+
+export const Event = z
+  .discriminatedUnion("type", [
+    z.strictObject({ ...envelope, type: z.literal("customer.signed_up"), data: CustomerFields.default({}) }),
+    z.strictObject({
+      ...envelope,
+      type: z.literal("order.completed"),
+      data: z.strictObject({
+        orderId: id,
+        currency: z.string().regex(/^[A-Z]{3}$/, "an ISO 4217 code such as VND"),
+        lines: z.array(OrderLine).min(1).max(500),
+        discount: amount.optional(),
+        shipping: amount.optional(),
+        tax: amount.optional(),
+        total: amount.optional().openapi({ description: "Checked against the total derived from the lines when given." }),
+        channel: z.string().max(100).optional(),
+        store: z.string().max(100).optional(),
+      }),
+    }),
+    z.strictObject({
+      ...envelope,
+      type: z.literal("order.refunded"),
+      data: z
+        .strictObject({
+          orderId: id,
+          refundId: id,
+          amount: amount.optional(),
+          lines: z.array(z.strictObject({ sku: id, quantity: z.number().int().min(1).max(1_000_000) })).min(1).max(500).optional(),
+        })
+        .refine((d) => d.amount === undefined || d.lines === undefined, "give either amount or lines, not both"),
+    }),
+    z.strictObject({
+      ...envelope,
+      type: z.literal("custom"),
+      name: z.string().min(1).max(100).regex(/^[a-z0-9_.:-]+$/i),
+      data: z.record(z.string().max(64), z.unknown()).refine((v) => JSON.stringify(v).length <= 16_384, "data must serialise to at most 16 KB").default({}),
+    }),
+  ])
+  .openapi("Event");
+
+export const EventResult = z
+  .object({
+    id: z.string(),
+    status: z.enum(["accepted", "rejected"]),
+    replayed: z.boolean().optional(),
+    eventId: z.string().optional(),
+    type: z.string().optional(),
+    customerId: z.string().optional(),
+    effects: z.record(z.string(), z.unknown()).optional(),
+    error: ErrorBody.optional(),
+  })
+  .openapi("EventResult");
+
+export const Posting = z.object({ source: z.string(), destination: z.string(), asset: z.string(), amount: z.number().int(), lotId: z.string().nullable() }).openapi("Posting");
+export const Transaction = z
+  .object({
+    id: z.string(),
+    type: z.string(),
+    customerId: z.string().nullable(),
+    reference: z.string().nullable(),
+    reversesId: z.string().nullable(),
+    reversedById: z.string().nullable(),
+    source: z.unknown(),
+    metadata: z.record(z.string(), z.unknown()),
+    change: z.object({ available: z.number().int(), pending: z.number().int() }),
+    postings: z.array(Posting),
+    effectiveAt: z.string(),
+    recordedAt: z.string(),
+  })
+  .openapi("Transaction");
+
+export const Balances = z
+  .object({
+    asset: z.literal("points"),
+    available: z.number().int(),
+    pending: z.number().int(),
+    pendingLots: z.array(z.object({ amount: z.number().int(), availableAt: z.string().nullable() })),
+    expiringSoon: z.array(z.object({ amount: z.number().int(), expiresAt: z.string() })),
+    expiringWithinDays: z.number().int(),
+  })
+  .openapi("Balances");
+
+export const Adjustment = z
+  .strictObject({
+    amount: z.number().int().min(-MAX_AMOUNT).max(MAX_AMOUNT).refine((v) => v !== 0, "amount must not be zero").openapi({ description: "Positive credits, negative debits." }),
+    reason: z.string().min(1).max(500),
+    actor: z.string().min(1).max(200).optional().openapi({ description: "Who did it; defaults to the API key's id." }),
+    expiry: expiry.optional(),
+  })
+  .openapi("Adjustment");
+
+export const Reversal = z.strictObject({ reason: z.string().min(1).max(500), actor: z.string().min(1).max(200).optional(), force: z.boolean().default(false) }).openapi("Reversal");
+export const Erase = z.strictObject({ reason: z.string().min(1).max(500), actor: z.string().min(1).max(200).optional() }).openapi("Erase");
+
+export const limit = z.coerce.number().int().min(1).max(200).default(50);
+export const page = <T extends z.ZodTypeAny>(item: T, name: string) => z.object({ data: z.array(item), nextCursor: z.string().nullable() }).openapi(name);

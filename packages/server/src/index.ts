@@ -1,0 +1,8 @@
+export { parseConfig, type Config } from "./config.ts";
+export { startServer, openDatabase, createContext, createLogger, type RunningServer } from "./main.ts";
+export { createProgram } from "./app/programs/create-program.ts";
+export { createKey } from "./app/keys/create-key.ts";
+export { listKeys, revokeKey } from "./app/keys/manage-keys.ts";
+export { findProgram } from "./app/programs/program-repo.ts";
+export type { AppContext } from "./app/context.ts";
+export type { Database } from "./db/connect.ts";

@@ -1,0 +1,34 @@
+import { sql } from "drizzle-orm";
+import type { AppContext } from "../app/context.ts";
+import { rows } from "../db/connect.ts";
+import { settleProgram } from "../app/ledger/settle-holdings.ts";
+
+/**
+ * Releases pending points and expires lots on an interval, for every program, and drops stored
+ * responses of Idempotency-Key requests older than 24 hours (event ids stay unique forever).
+ * Runs are idempotent (see settleProgram), so several servers may run this at once.
+ * TODO(issue 4): move onto the job queue with per-program daily schedules in each time zone.
+ */
+export function startSettlement(ctx: AppContext, intervalSeconds: number): { stop(): void } {
+  if (intervalSeconds <= 0) return { stop() {} };
+  let running = false;
+  const tick = async () => {
+    if (running) return;
+    running = true;
+    try {
+      const programs = await rows<{ id: string }>(ctx.db, sql`select id from programs order by id`);
+      for (const p of programs) {
+        const r = await settleProgram(ctx, p.id);
+        if (r.transactions > 0) ctx.log.info({ program: p.id, ...r }, "settled");
+      }
+      await ctx.db.execute(sql`delete from idempotency_keys where scope <> 'event' and created_at < ${new Date(ctx.clock.now().getTime() - 86_400_000).toISOString()}::timestamptz`);
+    } catch (e) {
+      ctx.log.error({ err: { message: (e as Error).message } }, "settlement failed; will retry");
+    } finally {
+      running = false;
+    }
+  };
+  const timer = setInterval(tick, intervalSeconds * 1000);
+  timer.unref();
+  return { stop: () => clearInterval(timer) };
+}

@@ -1,0 +1,62 @@
+import { serve, type ServerType } from "@hono/node-server";
+import { mkdirSync } from "node:fs";
+import pino from "pino";
+import type { Config } from "./config.ts";
+import { openPglite, openPostgres, type Database } from "./db/connect.ts";
+import { createApp } from "./http/app.ts";
+import { KeyAuthenticator } from "./app/keys/authenticate.ts";
+import { randomSecrets, systemClock, ulidIds, type Clock } from "./app/ports.ts";
+import type { AppContext } from "./app/context.ts";
+import { startSettlement } from "./jobs/settlement.ts";
+
+/** The composition root: every adapter is chosen here, once. */
+
+export async function openDatabase(config: Config): Promise<Database> {
+  if (config.database.kind === "postgres") return openPostgres(config.database);
+  mkdirSync(config.database.dataDir, { recursive: true });
+  return openPglite({ dataDir: config.database.dataDir });
+}
+
+export function createLogger(level: Config["logLevel"]) {
+  // Structured JSON logs. Nothing logs request bodies, API keys or customer data (see http/app.ts).
+  return pino({ level, base: { service: "patron" }, redact: ["req.headers.authorization", "*.secret", "*.email", "*.phone"] });
+}
+
+export function createContext(database: Database, log: AppContext["log"], clock: Clock = systemClock): AppContext {
+  return { db: database.db, dbKind: database.kind, clock, ids: ulidIds(), secrets: randomSecrets, log };
+}
+
+export interface RunningServer {
+  url: string;
+  database: Database;
+  ctx: AppContext;
+  close(): Promise<void>;
+}
+
+/** Opens the database, migrates, and serves the API until `close()`. */
+export async function startServer(config: Config, opts: { database?: Database } = {}): Promise<RunningServer> {
+  const log = createLogger(config.logLevel);
+  const database = opts.database ?? (await openDatabase(config));
+  await database.migrate();
+  const ctx = createContext(database, log);
+  const app = createApp({ ctx, auth: new KeyAuthenticator(ctx.db, ctx.clock), adminToken: config.adminToken, rateLimit: config.rateLimit });
+  const settlement = startSettlement(ctx, config.settleIntervalSeconds);
+  const server: ServerType = await new Promise((resolve) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+  });
+  const address = server.address();
+  const port = typeof address === "object" && address ? address.port : config.port;
+  const host = config.host.includes(":") ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  log.info({ url, database: database.kind }, "Patron is listening");
+  return {
+    url,
+    database,
+    ctx,
+    async close() {
+      settlement.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await database.close();
+    },
+  };
+}
