@@ -19,6 +19,8 @@ export interface Database {
   db: Db;
   migrate(): Promise<void>;
   close(): Promise<void>;
+  /** PGlite only: the data directory as a tarball (tests clone a migrated database from it). */
+  dump?: () => Promise<Blob>;
 }
 
 const migrationsFolder = fileURLToPath(new URL("../../drizzle", import.meta.url));
@@ -35,6 +37,7 @@ export async function openPglite(opts: { dataDir?: string; loadDataDir?: Blob | 
     db,
     migrate: () => migratePglite(drizzlePglite(client), { migrationsFolder }),
     close: () => client.close(),
+    dump: () => client.dumpDataDir("none"),
   };
 }
 

@@ -1,0 +1,116 @@
+/**
+ * Test harness: a fresh database per call (PGlite clone or PostgreSQL database per the project),
+ * a fake clock, and the HTTP app driven in process. Tests meet Patron the way a store does: HTTP.
+ */
+import { readFileSync } from "node:fs";
+import { randomBytes } from "node:crypto";
+import pg from "pg";
+import { inject } from "vitest";
+import { openPglite, openPostgres, type Database } from "../src/db/connect.ts";
+import { createApp } from "../src/http/app.ts";
+import { KeyAuthenticator } from "../src/app/keys/authenticate.ts";
+import { randomSecrets, ulidIds, type Clock } from "../src/app/ports.ts";
+import type { AppContext } from "../src/app/context.ts";
+import { createProgram, type ProgramInput } from "../src/app/programs/create-program.ts";
+import { withDatabase } from "./global-setup.ts";
+
+export const dbKind = (): "pglite" | "postgres" => inject("patronDb").kind;
+
+export async function testDatabase(opts: { pool?: number } = {}): Promise<Database> {
+  const cfg = inject("patronDb");
+  if (cfg.kind === "pglite") {
+    const db = await openPglite({ loadDataDir: new Blob([readFileSync(cfg.dump)]) });
+    return db;
+  }
+  const name = `patron_t_${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: cfg.adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name} template ${cfg.template}`);
+  } finally {
+    await admin.end();
+  }
+  return openPostgres({ url: withDatabase(cfg.adminUrl, name), pool: opts.pool ?? 10 });
+}
+
+export class FakeClock implements Clock {
+  constructor(private t = new Date("2026-03-10T03:00:00Z")) {}
+  now() {
+    return new Date(this.t);
+  }
+  set(d: Date | string) {
+    this.t = new Date(d);
+  }
+  advanceDays(days: number) {
+    this.t = new Date(this.t.getTime() + days * 86_400_000);
+  }
+}
+
+const silent = { info() {}, warn() {}, error() {}, debug() {} };
+
+export interface TestApi {
+  ctx: AppContext;
+  clock: FakeClock;
+  database: Database;
+  programId: string;
+  secretKey: string;
+  publishableKey: string;
+  /** JSON request with the program's secret key (or `key`). Returns status, parsed body and headers. */
+  call(method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: any; headers: Headers; text: string }>;
+  raw(init: { method: string; path: string; body?: string; headers?: Record<string, string> }): Promise<Response>;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_PROGRAM: ProgramInput = {
+  name: "Test Café",
+  pointsSingular: "Star",
+  pointsPlural: "Stars",
+  currency: "USD",
+  timeZone: "America/New_York",
+  earning: { enabled: true, points: 1, per: 100, rounding: "floor" },
+  ledgerPolicy: { pendingDays: 0, expiry: { kind: "never" }, clawback: "allow_negative" },
+};
+
+/** A database, a program with keys, and the app. `database` reuses one (several programs in one database). */
+export async function testApi(opts: { program?: Partial<ProgramInput>; database?: Database; clock?: FakeClock; rateLimit?: number } = {}): Promise<TestApi> {
+  const database = opts.database ?? (await testDatabase());
+  const clock = opts.clock ?? new FakeClock();
+  const ctx: AppContext = { db: database.db, dbKind: database.kind, clock, ids: ulidIds(), secrets: randomSecrets, log: silent };
+  const created = await createProgram(ctx, { ...DEFAULT_PROGRAM, ...opts.program });
+  if (!created.ok) throw new Error(created.error.message);
+  const app = createApp({ ctx, auth: new KeyAuthenticator(ctx.db, clock, 0), adminToken: "admin-token-for-tests-only", rateLimit: opts.rateLimit ?? 0 });
+  const secretKey = created.value.secretKey.secret;
+  const raw = (init: { method: string; path: string; body?: string; headers?: Record<string, string> }) =>
+    Promise.resolve(app.request(init.path, { method: init.method, body: init.body, headers: init.headers }));
+  return {
+    ctx,
+    clock,
+    database,
+    programId: created.value.program.id,
+    secretKey,
+    publishableKey: created.value.publishableKey.secret,
+    raw,
+    async call(method, path, body, headers = {}) {
+      const res = await raw({
+        method,
+        path,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        headers: { authorization: `Bearer ${secretKey}`, ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
+      });
+      const text = await res.text();
+      let parsed: unknown = null;
+      try {
+        parsed = text ? JSON.parse(text) : null;
+      } catch {
+        parsed = text;
+      }
+      return { status: res.status, body: parsed, headers: res.headers, text };
+    },
+    close: () => (opts.database ? Promise.resolve() : database.close()),
+  };
+}
+
+/** An order.completed event with one line, for brevity. */
+export function orderEvent(id: string, customerId: string, orderId: string, amount: number, extra: Record<string, unknown> = {}) {
+  return { id, type: "order.completed", customerId, data: { orderId, currency: "USD", lines: [{ sku: "SKU-1", quantity: 1, unitPrice: amount }] }, ...extra };
+}
