@@ -98,7 +98,7 @@ export async function testApi(opts: { program?: Partial<ProgramInput>; database?
         headers: { authorization: `Bearer ${secretKey}`, ...(body === undefined ? {} : { "content-type": "application/json" }), ...headers },
       });
       const text = await res.text();
-      let parsed: unknown = null;
+      let parsed: unknown;
       try {
         parsed = text ? JSON.parse(text) : null;
       } catch {

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { applyPlan, domainError, planSettle, type DomainError, type Holdings } from "@patron/core";
+import { applyPlan, domainError, type DomainError, type Holdings } from "@patron/core";
 import type { AppContext } from "../context.ts";
 import { rows, type Tx } from "../../db/connect.ts";
 import { inTransaction } from "../../db/tx.ts";
