@@ -41,8 +41,12 @@ export async function startServer(config: Config, opts: { database?: Database } 
   const ctx = createContext(database, log);
   const app = createApp({ ctx, auth: new KeyAuthenticator(ctx.db, ctx.clock), adminToken: config.adminToken, rateLimit: config.rateLimit });
   const settlement = startSettlement(ctx, config.settleIntervalSeconds);
-  const server: ServerType = await new Promise((resolve) => {
+  const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
+    s.once("error", (e: NodeJS.ErrnoException) => {
+      settlement.stop();
+      reject(e.code === "EADDRINUSE" ? new Error(`Port ${config.port} on ${config.host} is already in use: stop the other process or set PORT.`) : e);
+    });
   });
   const address = server.address();
   const port = typeof address === "object" && address ? address.port : config.port;

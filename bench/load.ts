@@ -1,0 +1,191 @@
+import http from "node:http";
+import { performance } from "node:perf_hooks";
+
+/** A keep-alive HTTP client with one socket per producer, so no request waits for a connection. */
+export class Client {
+  private readonly agent: http.Agent;
+  private readonly base: URL;
+
+  constructor(url: string, connections: number) {
+    this.base = new URL(url);
+    this.agent = new http.Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
+  }
+
+  post(path: string, body: unknown, token: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+    const payload = Buffer.from(JSON.stringify(body));
+    return new Promise((resolve, reject) => {
+      const req = http.request(
+        {
+          agent: this.agent,
+          host: this.base.hostname,
+          port: this.base.port,
+          method: "POST",
+          path,
+          headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "content-length": payload.length },
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on("data", (c: Buffer) => chunks.push(c));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") }));
+          res.on("error", reject);
+        },
+      );
+      req.setTimeout(60_000, () => req.destroy(new Error(`POST ${path}: no response within 60 s`)));
+      req.on("error", reject);
+      req.end(payload);
+    });
+  }
+
+  close(): void {
+    this.agent.destroy();
+  }
+}
+
+/** A failed request: the benchmark stops and prints it, since a figure with errors in it means nothing. */
+export class BadResponse extends Error {
+  constructor(what: string, status: number, text: string) {
+    super(`${what}: HTTP ${status}\n${text.slice(0, 2000)}`);
+  }
+}
+
+const rand = (n: number) => Math.floor(Math.random() * n);
+const CATEGORIES = ["coffee", "tea", "pastry", "sandwich", "merch"];
+
+/**
+ * `order.completed` events with ids unique to this process (prefix + counter), a distinct order id
+ * each, customers spread uniformly over `customers` ids, 1 to 3 lines in USD.
+ */
+export class OrderEvents {
+  private seq = 0;
+
+  constructor(
+    private readonly prefix: string,
+    private readonly customers: number,
+  ) {}
+
+  next(): Record<string, unknown> {
+    const n = this.seq++;
+    const lines = Array.from({ length: 1 + rand(3) }, () => {
+      const sku = rand(200);
+      return { sku: `sku-${sku}`, name: `Item ${sku}`, category: CATEGORIES[sku % CATEGORIES.length], quantity: 1 + rand(3), unitPrice: 199 + rand(4800) };
+    });
+    return {
+      id: `${this.prefix}-e${n}`,
+      type: "order.completed",
+      customerId: `cust-${rand(this.customers)}`,
+      data: { orderId: `${this.prefix}-o${n}`, currency: "USD", lines, channel: "web", store: "bench-1" },
+    };
+  }
+}
+
+/** Sends one unit of work (one request) and returns the number of events it got accepted. */
+export type Send = () => Promise<number>;
+
+export function singleEventSender(client: Client, token: string, events: OrderEvents): Send {
+  return async () => {
+    const event = events.next();
+    const res = await client.post("/v1/events", event, token);
+    if (res.status !== 200) throw new BadResponse(`POST /v1/events (event ${String(event.id)})`, res.status, res.text);
+    const body = JSON.parse(res.text) as { status?: string };
+    if (body.status !== "accepted" || res.headers["idempotent-replayed"]) throw new BadResponse(`POST /v1/events (event ${String(event.id)}) not freshly accepted`, res.status, res.text);
+    return 1;
+  };
+}
+
+export function batchSender(client: Client, token: string, events: OrderEvents, size: number): Send {
+  return async () => {
+    const batch = Array.from({ length: size }, () => events.next());
+    const res = await client.post("/v1/events/batch", { events: batch }, token);
+    if (res.status !== 200) throw new BadResponse(`POST /v1/events/batch (${size} events from ${String(batch[0]!.id)})`, res.status, res.text);
+    const body = JSON.parse(res.text) as { accepted?: number; replayed?: number; rejected?: number };
+    if (body.accepted !== size) {
+      throw new BadResponse(`POST /v1/events/batch: ${body.accepted} accepted, ${body.replayed} replayed, ${body.rejected} rejected of ${size}`, res.status, res.text);
+    }
+    return size;
+  };
+}
+
+export interface Measurement {
+  /** Events accepted per second in the measured window. */
+  eventsPerSec: number;
+  events: number;
+  requests: number;
+  seconds: number;
+  /** Latency of requests that started and ended inside the window, ms. */
+  p50Ms: number;
+  p99Ms: number;
+  /** Events accepted including warm-up and the requests in flight at the end (for the row count check). */
+  totalAccepted: number;
+}
+
+export interface DriveHooks {
+  /** Called when the measured window opens and closes (CPU counters are read here). */
+  onMeasureStart?: () => void;
+  onMeasureEnd?: () => void;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Runs `producers` closed loops of `send` (each sends its next request when the last one is
+ * answered) for `warmupMs`, then counts the events accepted in the next `measureMs`.
+ * The first failure stops every producer and is thrown.
+ */
+export async function drive(send: Send, producers: number, warmupMs: number, measureMs: number, hooks: DriveHooks = {}): Promise<Measurement> {
+  let stop = false;
+  let failure: unknown = null;
+  let accepted = 0;
+  let requests = 0;
+  let windowStart = Infinity;
+  let windowEnd = Infinity;
+  const latencies: number[] = [];
+
+  const producer = async () => {
+    while (!stop) {
+      const t0 = performance.now();
+      try {
+        accepted += await send();
+      } catch (e) {
+        failure ??= e;
+        stop = true;
+        return;
+      }
+      const t1 = performance.now();
+      requests++;
+      if (t0 >= windowStart && t1 <= windowEnd) latencies.push(t1 - t0);
+    }
+  };
+
+  const running = Array.from({ length: producers }, () => producer());
+  const waitOrFail = async (ms: number) => {
+    const until = performance.now() + ms;
+    while (!stop && performance.now() < until) await sleep(Math.min(50, until - performance.now()));
+  };
+
+  await waitOrFail(warmupMs);
+  const startCount = accepted;
+  const startRequests = requests;
+  windowStart = performance.now();
+  hooks.onMeasureStart?.();
+  await waitOrFail(measureMs);
+  windowEnd = performance.now();
+  const endCount = accepted;
+  const endRequests = requests;
+  hooks.onMeasureEnd?.();
+  stop = true;
+  await Promise.all(running);
+  if (failure) throw failure;
+
+  const seconds = (windowEnd - windowStart) / 1000;
+  latencies.sort((a, b) => a - b);
+  const pct = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]! : NaN);
+  return {
+    eventsPerSec: (endCount - startCount) / seconds,
+    events: endCount - startCount,
+    requests: endRequests - startRequests,
+    seconds,
+    p50Ms: pct(0.5),
+    p99Ms: pct(0.99),
+    totalAccepted: accepted,
+  };
+}
