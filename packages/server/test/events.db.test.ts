@@ -1,0 +1,301 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
+import { rows } from "../src/db/connect.ts";
+import { testApi, orderEvent, type TestApi } from "./harness.ts";
+
+const count = async (api: TestApi, table: string) =>
+  Number((await rows<{ n: number }>(api.ctx.db, sql`select count(*)::int as n from ${sql.identifier(table)} where program_id = ${api.programId}`))[0]!.n);
+
+describe("order.completed", () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await testApi({ program: { ledgerPolicy: { pendingDays: 14, expiry: { kind: "end_of_month", months: 12 }, clawback: "allow_negative" } } });
+  });
+  afterAll(() => api.close());
+
+  it("earns points per money spent on the merchandise after discounts, not on shipping or tax", async () => {
+    const r = await api.call("POST", "/v1/events", {
+      id: "evt-a1",
+      type: "order.completed",
+      customerId: "anna",
+      data: {
+        orderId: "A-1",
+        currency: "USD",
+        lines: [
+          { sku: "LAT", quantity: 2, unitPrice: 450, discount: 50 },
+          { sku: "CRO", quantity: 1, unitPrice: 350 },
+        ],
+        discount: 100,
+        shipping: 500,
+        tax: 99,
+        total: 1699,
+      },
+    });
+    expect(r.status).toBe(200);
+    // Merchandise 1250 − line discount 50 − order discount 100 = 1100 → 11 points at 1 per 100 cents.
+    expect(r.body).toMatchObject({ id: "evt-a1", status: "accepted", type: "order.completed", customerId: "anna", effects: { pointsEarned: 11, pointsPending: true } });
+    expect(r.body.effects.availableAt).toBe("2026-03-24T03:00:00.000Z");
+    // End of the month 12 months after March 2026 in New York: 1 April 2027 00:00 EDT.
+    expect(r.body.effects.expiresAt).toBe("2027-04-01T04:00:00.000Z");
+    const b = await api.call("GET", "/v1/customers/anna/balances");
+    expect(b.body).toMatchObject({ available: 0, pending: 11, pendingLots: [{ amount: 11, availableAt: "2026-03-24T03:00:00.000Z" }] });
+  });
+
+  it("stores the order with its lines and derived totals", async () => {
+    const o = await rows<any>(api.ctx.db, sql`select subtotal::int, discount::int, shipping::int, tax::int, total::int, earning_base::int, points_earned::int from orders where external_id = 'A-1'`);
+    expect(o[0]).toEqual({ subtotal: 1250, discount: 150, shipping: 500, tax: 99, total: 1699, earning_base: 1100, points_earned: 11 });
+    const lines = await rows<any>(api.ctx.db, sql`select sku, quantity, net::int from order_lines l join orders o on o.id = l.order_id where o.external_id = 'A-1' order by line_no`);
+    expect(lines).toEqual([
+      { sku: "LAT", quantity: 2, net: 779 }, // 850 − 71 of the order discount (largest remainder)
+      { sku: "CRO", quantity: 1, net: 321 },
+    ]);
+  });
+
+  it("refuses a stated total that differs from the lines, with no trace", async () => {
+    const before = await count(api, "customers");
+    const e = orderEvent("evt-bad-total", "newcomer", "B-1", 1000);
+    const r = await api.call("POST", "/v1/events", { ...e, data: { ...e.data, total: 999 } });
+    expect(r.status).toBe(422);
+    expect(r.body.code).toBe("ORDER_TOTALS_MISMATCH");
+    expect(r.body.details).toEqual({ stated: 999, derived: 1000 });
+    expect(await count(api, "customers")).toBe(before);
+  });
+
+  it("refuses an order in another currency", async () => {
+    const e = orderEvent("evt-eur", "anna", "E-1", 1000);
+    const r = await api.call("POST", "/v1/events", { ...e, data: { ...e.data, currency: "EUR" } });
+    expect(r.status).toBe(422);
+    expect(r.body).toMatchObject({ code: "CURRENCY_MISMATCH", details: { expected: "USD", got: "EUR" } });
+  });
+
+  it("refuses the same order id under another event id", async () => {
+    const r = await api.call("POST", "/v1/events", orderEvent("evt-a1-again", "anna", "A-1", 500));
+    expect(r.status).toBe(409);
+    expect(r.body.code).toBe("ORDER_CONFLICT");
+  });
+
+  it("replays the same event id with the first result and flags it", async () => {
+    const first = await api.call("POST", "/v1/events", orderEvent("evt-r1", "ben", "R-1", 2500));
+    const again = await api.call("POST", "/v1/events", orderEvent("evt-r1", "ben", "R-1", 2500));
+    expect(again.status).toBe(200);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(again.text).toBe(first.text);
+    expect(first.headers.get("idempotent-replayed")).toBeNull();
+  });
+
+  it("refuses the same event id with another body: IDEMPOTENCY_CONFLICT, no effect", async () => {
+    const r = await api.call("POST", "/v1/events", orderEvent("evt-r1", "ben", "R-1", 9999));
+    expect(r.status).toBe(409);
+    expect(r.body.code).toBe("IDEMPOTENCY_CONFLICT");
+    const b = await api.call("GET", "/v1/customers/ben/balances");
+    expect(b.body.pending).toBe(25);
+  });
+
+  it("does not remember a refused event: fixed, the same id is accepted", async () => {
+    const e = orderEvent("evt-fixme", "cara", "F-1", 700);
+    expect((await api.call("POST", "/v1/events", { ...e, data: { ...e.data, currency: "GBP" } })).status).toBe(422);
+    const ok = await api.call("POST", "/v1/events", e);
+    expect(ok.status).toBe(200);
+    expect(ok.body.effects.pointsEarned).toBe(7);
+  });
+
+  it("credits straight to available when the return window has already passed", async () => {
+    const r = await api.call("POST", "/v1/events", { ...orderEvent("evt-old", "dora", "OLD-1", 5000), occurredAt: "2026-01-02T10:00:00Z" });
+    expect(r.body.effects).toMatchObject({ pointsEarned: 50, pointsPending: false, availableAt: null });
+    expect((await api.call("GET", "/v1/customers/dora/balances")).body).toMatchObject({ available: 50, pending: 0 });
+  });
+});
+
+describe("order.refunded", () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await testApi();
+    const r = await api.call("POST", "/v1/events", {
+      id: "o1",
+      type: "order.completed",
+      customerId: "eve",
+      data: { orderId: "ORD-1", currency: "USD", lines: [{ sku: "A", quantity: 3, unitPrice: 1000 }, { sku: "B", quantity: 1, unitPrice: 1000 }] },
+    });
+    expect(r.body.effects.pointsEarned).toBe(40);
+  });
+  afterAll(() => api.close());
+
+  const refund = (id: string, data: Record<string, unknown>) => api.call("POST", "/v1/events", { id, type: "order.refunded", customerId: "eve", data: { orderId: "ORD-1", ...data } });
+
+  it("claws back points in proportion to a partial refund by amount, rounding down", async () => {
+    const r = await refund("rf1", { refundId: "RF-1", amount: 1050 });
+    expect(r.status).toBe(200);
+    // 40 × 1050 / 4000 = 10.5 → 10
+    expect(r.body.effects).toMatchObject({ refundAmount: 1050, pointsClawedBack: 10 });
+    expect((await api.call("GET", "/v1/customers/eve/balances")).body.available).toBe(30);
+  });
+
+  it("refunds by lines: each unit's share of its line", async () => {
+    const r = await refund("rf2", { refundId: "RF-2", lines: [{ sku: "A", quantity: 1 }] });
+    // cumulative 2050 / 4000 × 40 = 20.5 → 20, minus 10 already
+    expect(r.body.effects).toMatchObject({ refundAmount: 1000, pointsClawedBack: 10 });
+  });
+
+  it("refuses more units than are left on the line", async () => {
+    const r = await refund("rf3", { refundId: "RF-3", lines: [{ sku: "A", quantity: 3 }] });
+    expect(r.status).toBe(422);
+    expect(r.body.code).toBe("REFUND_LINE_UNKNOWN");
+  });
+
+  it("refuses a refund larger than what is left of the order", async () => {
+    const r = await refund("rf4", { refundId: "RF-4", amount: 2000 });
+    expect(r.status).toBe(422);
+    expect(r.body).toMatchObject({ code: "REFUND_EXCEEDS_ORDER", details: { orderTotal: 4000, refundedBefore: 2050, requested: 2000 } });
+  });
+
+  it("refuses a refund id that was already used", async () => {
+    const r = await refund("rf5", { refundId: "RF-1", amount: 1 });
+    expect(r.status).toBe(409);
+    expect(r.body.code).toBe("REFUND_CONFLICT");
+  });
+
+  it("a full refund of the rest takes back exactly what was earned, never more", async () => {
+    const r = await refund("rf6", { refundId: "RF-6" });
+    expect(r.body.effects).toMatchObject({ refundAmount: 1950, pointsClawedBack: 20 });
+    expect((await api.call("GET", "/v1/customers/eve/balances")).body.available).toBe(0);
+    const again = await refund("rf7", { refundId: "RF-7", amount: 1 });
+    expect(again.body.code).toBe("REFUND_EXCEEDS_ORDER");
+    const s = await api.call("GET", "/v1/customers/eve/summary");
+    expect(s.body).toMatchObject({ lifetimeOrders: 1, refundedAmount: 4000, lifetimeSpend: 0, pointsEarned: 40 });
+  });
+
+  it("refuses a refund for an order that was never recorded", async () => {
+    const r = await api.call("POST", "/v1/events", { id: "rf8", type: "order.refunded", customerId: "eve", data: { orderId: "NOPE", refundId: "RF-8" } });
+    expect(r.status).toBe(422);
+    expect(r.body.code).toBe("ORDER_NOT_FOUND");
+  });
+
+  it("refuses a refund sent for another customer than the order's", async () => {
+    const r = await api.call("POST", "/v1/events", { id: "rf9", type: "order.refunded", customerId: "mallory", data: { orderId: "ORD-1", refundId: "RF-9", amount: 1 } });
+    expect(r.status).toBe(409);
+    expect(r.body.code).toBe("ORDER_CONFLICT");
+  });
+});
+
+describe("refund clawback beyond the balance", () => {
+  it("allow_negative: the balance goes below zero through a clawback posting without a lot", async () => {
+    const api = await testApi();
+    await api.call("POST", "/v1/events", orderEvent("e1", "fay", "O1", 10_000));
+    await api.call("POST", "/v1/customers/fay/adjustments", { amount: -80, reason: "spent" });
+    const r = await api.call("POST", "/v1/events", { id: "e2", type: "order.refunded", customerId: "fay", data: { orderId: "O1", refundId: "R1" } });
+    expect(r.body.effects).toMatchObject({ pointsClawedBack: 100 });
+    expect((await api.call("GET", "/v1/customers/fay/balances")).body.available).toBe(-80);
+    const h = await api.call("GET", "/v1/customers/fay/transactions?type=refund");
+    expect(h.body.data[0].postings).toEqual([
+      { source: expect.stringMatching(/:available$/), destination: "world", asset: "points", amount: 20, lotId: expect.stringMatching(/^lot_/) },
+      { source: expect.stringMatching(/:available$/), destination: "world", asset: "points", amount: 80, lotId: null },
+    ]);
+    // The next points pay the debt first.
+    await api.call("POST", "/v1/events", orderEvent("e3", "fay", "O2", 10_000));
+    expect((await api.call("GET", "/v1/customers/fay/balances")).body.available).toBe(20);
+    await api.close();
+  });
+
+  it("cap: takes what is there and records the shortfall", async () => {
+    const api = await testApi({ program: { ledgerPolicy: { pendingDays: 0, expiry: { kind: "never" }, clawback: "cap" } } });
+    await api.call("POST", "/v1/events", orderEvent("e1", "gus", "O1", 10_000));
+    await api.call("POST", "/v1/customers/gus/adjustments", { amount: -80, reason: "spent" });
+    const r = await api.call("POST", "/v1/events", { id: "e2", type: "order.refunded", customerId: "gus", data: { orderId: "O1", refundId: "R1" } });
+    expect(r.body.effects).toMatchObject({ pointsClawedBack: 20, shortfall: 80 });
+    expect((await api.call("GET", "/v1/customers/gus/balances")).body.available).toBe(0);
+    const [ref] = await rows<any>(api.ctx.db, sql`select points_clawed_back::int as c, shortfall::int as s from refunds`);
+    expect(ref).toEqual({ c: 20, s: 80 });
+    await api.close();
+  });
+});
+
+describe("other event types", () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await testApi();
+  });
+  afterAll(() => api.close());
+
+  it("customer.signed_up creates the customer with the profile given", async () => {
+    const r = await api.call("POST", "/v1/events", { id: "s1", type: "customer.signed_up", customerId: "hana", data: { email: "Hana@Example.COM", name: "Hana", consent: { email: true } } });
+    expect(r.status).toBe(200);
+    const c = await api.call("GET", "/v1/customers/hana");
+    expect(c.body).toMatchObject({ email: "hana@example.com", name: "Hana", consent: { email: true, sms: false }, status: "active" });
+  });
+
+  it("a custom event is recorded with its name and properties and earns nothing yet", async () => {
+    const r = await api.call("POST", "/v1/events", { id: "c1", type: "custom", name: "brought_own_cup", customerId: "hana", data: { store: "d1" } });
+    expect(r.body).toMatchObject({ status: "accepted", effects: {} });
+    const [e] = await rows<any>(api.ctx.db, sql`select name, data from events where external_id = 'c1'`);
+    expect(e.name).toBe("brought_own_cup");
+    expect(typeof e.data === "string" ? JSON.parse(e.data) : e.data).toEqual({ store: "d1" });
+  });
+
+  it("an order for an unknown customer creates the customer", async () => {
+    await api.call("POST", "/v1/events", orderEvent("o-new", "ivan", "IV-1", 300));
+    expect((await api.call("GET", "/v1/customers/ivan")).status).toBe(200);
+  });
+});
+
+describe("POST /v1/events/batch", () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await testApi();
+  });
+  afterAll(() => api.close());
+
+  it("applies events in order and answers each one, in order", async () => {
+    const r = await api.call("POST", "/v1/events/batch", {
+      events: [
+        orderEvent("b1", "jo", "J-1", 1000),
+        { id: "b2", type: "order.refunded", customerId: "jo", data: { orderId: "J-1", refundId: "JR-1", amount: 500 } },
+        orderEvent("b1", "jo", "J-1", 1000),
+        orderEvent("b1", "jo", "J-1", 2000),
+        { ...orderEvent("b3", "kim", "K-1", 1000), data: { ...orderEvent("x", "x", "K-1", 1000).data, currency: "JPY" } },
+        orderEvent("b4", "kim", "J-1", 1000),
+        { id: "b5", type: "order.refunded", customerId: "kim", data: { orderId: "NONE", refundId: "X" } },
+      ],
+    });
+    expect(r.status).toBe(200);
+    expect(r.body.results.map((x: any) => [x.id, x.status, x.replayed, x.error?.code])).toEqual([
+      ["b1", "accepted", false, undefined],
+      ["b2", "accepted", false, undefined],
+      ["b1", "accepted", true, undefined],
+      ["b1", "rejected", false, "IDEMPOTENCY_CONFLICT"],
+      ["b3", "rejected", false, "CURRENCY_MISMATCH"],
+      ["b4", "rejected", false, "ORDER_CONFLICT"],
+      ["b5", "rejected", false, "ORDER_NOT_FOUND"],
+    ]);
+    expect(r.body).toMatchObject({ accepted: 2, replayed: 1, rejected: 4 });
+    expect(r.body.results[1].effects).toMatchObject({ pointsClawedBack: 5 });
+    expect((await api.call("GET", "/v1/customers/jo/balances")).body.available).toBe(5);
+    // Rejected events left nothing: kim was never created.
+    expect((await api.call("GET", "/v1/customers/kim")).status).toBe(404);
+  });
+
+  it("replays a whole batch with the first results", async () => {
+    const events = [orderEvent("c1", "lee", "L-1", 100), orderEvent("c2", "lee", "L-2", 200)];
+    const first = await api.call("POST", "/v1/events/batch", { events });
+    const again = await api.call("POST", "/v1/events/batch", { events });
+    expect(again.body.replayed).toBe(2);
+    expect(again.body.results.map((x: any) => ({ ...x, replayed: false }))).toEqual(first.body.results);
+    expect((await api.call("GET", "/v1/customers/lee/balances")).body.available).toBe(3);
+  });
+
+  it("refuses a malformed batch as a whole", async () => {
+    const r = await api.call("POST", "/v1/events/batch", { events: [orderEvent("d1", "max", "M-1", 100), { id: "d2", type: "order.completed" }] });
+    expect(r.status).toBe(400);
+    expect(r.body.code).toBe("VALIDATION_FAILED");
+    expect((await api.call("GET", "/v1/customers/max")).status).toBe(404);
+  });
+
+  it("takes 1,000 events in one call and refuses 1,001", async () => {
+    const events = Array.from({ length: 1000 }, (_, i) => orderEvent(`big-${i}`, `cust-${i % 37}`, `BIG-${i}`, 100 + i));
+    const r = await api.call("POST", "/v1/events/batch", { events });
+    expect(r.body.accepted).toBe(1000);
+    const [sum] = await rows<any>(api.ctx.db, sql`select coalesce(sum(available), 0)::int as s from account_balances where customer_id in (select id from customers where external_id like 'cust-%')`);
+    expect(sum.s).toBe(events.reduce((a, _e, i) => a + Math.floor((100 + i) / 100), 0));
+    const tooMany = await api.call("POST", "/v1/events/batch", { events: [...events, orderEvent("big-x", "c", "BIG-X", 1)] });
+    expect(tooMany.status).toBe(400);
+  });
+});
