@@ -1,0 +1,218 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
+import { rows } from "../src/db/connect.ts";
+import { testApi, orderEvent, type TestApi } from "./harness.ts";
+
+describe("manual adjustments", () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await testApi();
+    await api.call("PUT", "/v1/customers/ann", { name: "Ann" });
+  });
+  afterAll(() => api.close());
+
+  it("credits with a reason and an actor, and writes the audit log", async () => {
+    const r = await api.call("POST", "/v1/customers/ann/adjustments", { amount: 500, reason: "goodwill after a late delivery", actor: "support:lan" });
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ type: "adjustment", change: { available: 500, pending: 0 }, metadata: { reason: "goodwill after a late delivery", actor: "support:lan" } });
+    const [a] = await rows<any>(api.ctx.db, sql`select actor, action, reason from audit_log where action = 'points.adjusted'`);
+    expect(a).toEqual({ actor: "support:lan", action: "points.adjusted", reason: "goodwill after a late delivery" });
+  });
+
+  it("debits, and never below zero", async () => {
+    const ok = await api.call("POST", "/v1/customers/ann/adjustments", { amount: -200, reason: "correction" });
+    expect(ok.body.change.available).toBe(-200);
+    const no = await api.call("POST", "/v1/customers/ann/adjustments", { amount: -301, reason: "too much" });
+    expect(no.status).toBe(422);
+    expect(no.body).toMatchObject({ code: "INSUFFICIENT_POINTS", details: { available: 300, required: 301 } });
+    expect((await api.call("GET", "/v1/customers/ann/balances")).body.available).toBe(300);
+  });
+
+  it("refuses zero and unknown customers", async () => {
+    expect((await api.call("POST", "/v1/customers/ann/adjustments", { amount: 0, reason: "x" })).body.code).toBe("VALIDATION_FAILED");
+    expect((await api.call("POST", "/v1/customers/nobody/adjustments", { amount: 5, reason: "x" })).body.code).toBe("CUSTOMER_NOT_FOUND");
+  });
+
+  it("a credit may carry its own expiry", async () => {
+    const r = await api.call("POST", "/v1/customers/ann/adjustments", { amount: 40, reason: "promo", expiry: { kind: "days", days: 10 } });
+    expect(r.status).toBe(201);
+    const b = await api.call("GET", "/v1/customers/ann/balances?days=30");
+    expect(b.body.expiringSoon).toEqual([{ amount: 40, expiresAt: "2026-03-20T03:00:00.000Z" }]);
+  });
+});
+
+describe("reversals", () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await testApi();
+  });
+  afterAll(() => api.close());
+
+  it("reverse an earn: mirrored postings, the original untouched and linked", async () => {
+    const e = await api.call("POST", "/v1/events", orderEvent("e1", "bo", "O-1", 5000));
+    const txn = e.body.effects.transactionId;
+    const r = await api.call("POST", `/v1/transactions/${txn}/reverse`, { reason: "test order" });
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ type: "reversal", reversesId: txn, change: { available: -50 } });
+    const orig = await api.call("GET", `/v1/transactions/${txn}`);
+    expect(orig.body.reversedById).toBe(r.body.id);
+    expect((await api.call("GET", "/v1/customers/bo/balances")).body.available).toBe(0);
+  });
+
+  it("reverses a transaction only once", async () => {
+    const e = await api.call("POST", "/v1/customers/bo/adjustments", { amount: 70, reason: "x" });
+    expect((await api.call("POST", `/v1/transactions/${e.body.id}/reverse`, { reason: "one" })).status).toBe(201);
+    const again = await api.call("POST", `/v1/transactions/${e.body.id}/reverse`, { reason: "two" });
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe("ALREADY_REVERSED");
+  });
+
+  it("a reversal cannot be reversed", async () => {
+    const e = await api.call("POST", "/v1/customers/bo/adjustments", { amount: 10, reason: "x" });
+    const r = await api.call("POST", `/v1/transactions/${e.body.id}/reverse`, { reason: "one" });
+    const rr = await api.call("POST", `/v1/transactions/${r.body.id}/reverse`, { reason: "two" });
+    expect(rr.status).toBe(422);
+    expect(rr.body.code).toBe("REVERSAL_NOT_ALLOWED");
+  });
+
+  it("taking back points already spent needs force, which records a clawback", async () => {
+    const e = await api.call("POST", "/v1/events", orderEvent("e2", "cy", "O-2", 10_000));
+    await api.call("POST", "/v1/customers/cy/adjustments", { amount: -60, reason: "spent" });
+    const no = await api.call("POST", `/v1/transactions/${e.body.effects.transactionId}/reverse`, { reason: "fraud" });
+    expect(no.status).toBe(422);
+    expect(no.body.code).toBe("INSUFFICIENT_POINTS");
+    const yes = await api.call("POST", `/v1/transactions/${e.body.effects.transactionId}/reverse`, { reason: "fraud", force: true });
+    expect(yes.status).toBe(201);
+    expect((await api.call("GET", "/v1/customers/cy/balances")).body.available).toBe(-60);
+  });
+
+  it("reversing a debit puts the points back into the lots they came from", async () => {
+    await api.call("POST", "/v1/customers/dee/adjustments", { amount: 30, reason: "a" }).catch(() => null);
+    await api.call("PUT", "/v1/customers/dee", {});
+    await api.call("POST", "/v1/customers/dee/adjustments", { amount: 30, reason: "a", expiry: { kind: "days", days: 5 } });
+    await api.call("POST", "/v1/customers/dee/adjustments", { amount: 30, reason: "b" });
+    const debit = await api.call("POST", "/v1/customers/dee/adjustments", { amount: -40, reason: "spend" });
+    // Soonest-expiring first: all 30 of the 5-day lot, then 10 of the never-expiring one.
+    expect(debit.body.postings.map((p: any) => p.amount)).toEqual([30, 10]);
+    await api.call("POST", `/v1/transactions/${debit.body.id}/reverse`, { reason: "undo" });
+    const b = await api.call("GET", "/v1/customers/dee/balances");
+    expect(b.body).toMatchObject({ available: 60, expiringSoon: [{ amount: 30, expiresAt: "2026-03-15T03:00:00.000Z" }] });
+  });
+
+  it("unknown transaction: 404", async () => {
+    const r = await api.call("POST", "/v1/transactions/txn_NOPE/reverse", { reason: "x" });
+    expect(r.status).toBe(404);
+    expect(r.body.code).toBe("TRANSACTION_NOT_FOUND");
+  });
+});
+
+describe("settlement: pending release and expiry", () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await testApi({ program: { timeZone: "Asia/Ho_Chi_Minh", ledgerPolicy: { pendingDays: 7, expiry: { kind: "end_of_month", months: 1 }, clawback: "allow_negative" } } });
+    api.clock.set("2026-03-10T03:00:00Z");
+    await api.call("POST", "/v1/events", orderEvent("e1", "eli", "O-1", 12_000));
+  });
+  afterAll(() => api.close());
+
+  it("holds points pending for the return window, then releases them once", async () => {
+    expect((await api.call("GET", "/v1/customers/eli/balances")).body).toMatchObject({ available: 0, pending: 120 });
+    api.clock.set("2026-03-17T02:59:59Z");
+    expect((await api.call("POST", "/v1/ledger/settle")).body.transactions).toBe(0);
+    api.clock.set("2026-03-17T03:00:00Z");
+    expect((await api.call("POST", "/v1/ledger/settle")).body).toEqual({ transactions: 1, customers: 1 });
+    expect((await api.call("POST", "/v1/ledger/settle")).body.transactions).toBe(0);
+    expect((await api.call("GET", "/v1/customers/eli/balances")).body).toMatchObject({ available: 120, pending: 0 });
+  });
+
+  it("expires at the end of the following month in the program's time zone, once", async () => {
+    // Earned 10 March (Ho Chi Minh) + 1 month -> expires at 1 May 00:00 +07 = 30 April 17:00Z.
+    const b = await api.call("GET", "/v1/customers/eli/balances?days=60");
+    expect(b.body.expiringSoon).toEqual([{ amount: 120, expiresAt: "2026-04-30T17:00:00.000Z" }]);
+    await api.call("POST", "/v1/customers/eli/adjustments", { amount: -20, reason: "spent" });
+    api.clock.set("2026-04-30T17:00:00Z");
+    const [a, b2] = await Promise.all([api.call("POST", "/v1/ledger/settle"), api.call("POST", "/v1/ledger/settle")]);
+    expect(a.body.transactions + b2.body.transactions).toBe(1);
+    expect((await api.call("GET", "/v1/customers/eli/balances")).body.available).toBe(0);
+    const h = await api.call("GET", "/v1/customers/eli/transactions?type=expiry");
+    expect(h.body.data).toHaveLength(1);
+    expect(h.body.data[0].postings).toEqual([{ source: expect.stringMatching(/:available$/), destination: "expired", asset: "points", amount: 100, lotId: expect.any(String) }]);
+  });
+
+  it("a debit never spends points whose date has passed, even before the settlement run", async () => {
+    api.clock.set("2026-05-02T00:00:00Z");
+    await api.call("POST", "/v1/customers/fin/adjustments", { amount: 50, reason: "x", expiry: { kind: "days", days: 1 } }).catch(() => null);
+    await api.call("PUT", "/v1/customers/fin", {});
+    await api.call("POST", "/v1/customers/fin/adjustments", { amount: 50, reason: "x", expiry: { kind: "days", days: 1 } });
+    api.clock.set("2026-05-03T00:00:01Z");
+    const r = await api.call("POST", "/v1/customers/fin/adjustments", { amount: -10, reason: "spend" });
+    expect(r.body).toMatchObject({ code: "INSUFFICIENT_POINTS", details: { available: 0, required: 10 } });
+    // A refused request writes nothing, not even the expiry it computed; the settlement run does.
+    expect((await api.call("GET", "/v1/customers/fin/transactions?type=expiry")).body.data).toHaveLength(0);
+    await api.call("POST", "/v1/ledger/settle");
+    expect((await api.call("GET", "/v1/customers/fin/transactions?type=expiry")).body.data).toHaveLength(1);
+  });
+});
+
+describe("history", () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await testApi();
+    for (let i = 0; i < 25; i++) {
+      api.clock.set(new Date(Date.UTC(2026, 0, 1 + i)));
+      await api.call("POST", "/v1/events", orderEvent(`h${i}`, "gia", `H-${i}`, 100 * (i + 1)));
+    }
+    await api.call("POST", "/v1/customers/gia/adjustments", { amount: 5, reason: "x" });
+  });
+  afterAll(() => api.close());
+
+  it("pages newest first with an opaque cursor, every transaction once", async () => {
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const r: any = await api.call("GET", `/v1/customers/gia/transactions?limit=10${cursor ? `&cursor=${cursor}` : ""}`);
+      seen.push(...r.body.data.map((t: any) => t.id));
+      cursor = r.body.nextCursor;
+    } while (cursor);
+    expect(seen).toHaveLength(26);
+    expect(new Set(seen).size).toBe(26);
+    expect([...seen].sort().reverse()).toEqual(seen);
+  });
+
+  it("filters by type and by effective time", async () => {
+    const adj = await api.call("GET", "/v1/customers/gia/transactions?type=adjustment");
+    expect(adj.body.data).toHaveLength(1);
+    const jan = await api.call("GET", "/v1/customers/gia/transactions?type=earn&from=2026-01-05T00:00:00Z&to=2026-01-10T00:00:00Z");
+    expect(jan.body.data.map((t: any) => t.metadata.orderId)).toEqual(["H-8", "H-7", "H-6", "H-5", "H-4"]);
+  });
+
+  it("refuses a bad cursor and an unknown type", async () => {
+    expect((await api.call("GET", "/v1/customers/gia/transactions?cursor=bm9wZQ")).body.code).toBe("INVALID_CURSOR");
+    expect((await api.call("GET", "/v1/customers/gia/transactions?type=bogus")).body.code).toBe("VALIDATION_FAILED");
+  });
+
+  it("summarises orders and points", async () => {
+    const s = await api.call("GET", "/v1/customers/gia/summary");
+    expect(s.body).toMatchObject({ lifetimeOrders: 25, lifetimeSpend: 32_500, firstOrderAt: "2026-01-01T00:00:00.000Z", lastOrderAt: "2026-01-25T00:00:00.000Z", pointsEarned: 330 });
+  });
+});
+
+describe("the ledger is append-only", () => {
+  it("the database refuses UPDATE, DELETE and TRUNCATE on ledger rows", async () => {
+    const api = await testApi();
+    await api.call("POST", "/v1/events", orderEvent("e1", "hal", "O-1", 1000));
+    for (const stmt of [
+      sql`update ledger_postings set amount = amount + 1`,
+      sql`delete from ledger_postings`,
+      sql`update ledger_transactions set type = 'x'`,
+      sql`delete from ledger_transactions`,
+      sql`truncate ledger_postings`,
+    ]) {
+      const error = await api.ctx.db.execute(stmt).then(() => null, (e: Error) => e);
+      expect(String((error?.cause as Error | undefined)?.message ?? error?.message)).toMatch(/append-only/);
+    }
+    const [n] = await rows<any>(api.ctx.db, sql`select count(*)::int as n, sum(amount)::int as s from ledger_postings`);
+    expect(n).toEqual({ n: 1, s: 10 });
+    await api.close();
+  });
+});
