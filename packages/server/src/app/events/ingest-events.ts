@@ -31,7 +31,8 @@ export async function ingestEvents(ctx: AppContext, program: Program, events: re
   return inTransaction(ctx.db, (tx) => ingestInTransaction(ctx, tx, program, events));
 }
 
-async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Program, events: readonly EventInput[]): Promise<EventResult[]> {
+/** The same, inside a transaction the caller holds (the batch endpoint under an Idempotency-Key). */
+export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Program, events: readonly EventInput[]): Promise<EventResult[]> {
   const now = ctx.clock.now();
   const results: (EventResult | null)[] = events.map(() => null);
   const hashes = events.map((e) => requestHash(e));

@@ -1,9 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { App, HttpDeps } from "../env.ts";
 import { Event, EventResult } from "../schemas.ts";
-import { errorResponses, ok, security } from "./common.ts";
+import { errorResponses, idempotencyHeader, ok, security } from "./common.ts";
 import { problem } from "../problem.ts";
-import { ingestEvents } from "../../app/events/ingest-events.ts";
+import { ingestEvents, ingestInTransaction } from "../../app/events/ingest-events.ts";
+import { mutate } from "../mutate.ts";
 import type { EventInput, EventResult as Result } from "../../app/events/event-input.ts";
 
 export const MAX_BATCH = 1000;
@@ -28,7 +29,7 @@ const batch = createRoute({
   description:
     "Applied in order, in one database transaction. The whole batch is validated first (a malformed event refuses the batch with VALIDATION_FAILED and nothing is applied); each valid event then gets its own result: accepted, replayed, or rejected with a code, in the order sent. Rejected events have no effect.",
   security,
-  request: { body: { content: { "application/json": { schema: z.strictObject({ events: z.array(Event).min(1).max(MAX_BATCH) }).openapi("EventBatch") } }, required: true } },
+  request: { headers: idempotencyHeader, body: { content: { "application/json": { schema: z.strictObject({ events: z.array(Event).min(1).max(MAX_BATCH) }).openapi("EventBatch") } }, required: true } },
   responses: {
     200: ok(z.object({ results: z.array(EventResult), accepted: z.number().int(), replayed: z.number().int(), rejected: z.number().int() }).openapi("EventBatchResult"), "One result per event, in order"),
     ...errorResponses(400, 401, 413, 429),
@@ -47,11 +48,17 @@ export function registerEvents(app: App, deps: HttpDeps) {
   });
 
   app.openapi(batch, async (c) => {
-    const results = await ingestEvents(deps.ctx, c.get("principal").program, c.req.valid("json").events.map(toInput));
-    const count = (f: (r: Result) => boolean) => results.filter(f).length;
-    return c.json(
-      { results: results as z.infer<typeof EventResult>[], accepted: count((r) => r.status === "accepted" && !r.replayed), replayed: count((r) => r.status === "accepted" && r.replayed), rejected: count((r) => r.status === "rejected") },
-      200,
-    );
+    const program = c.get("principal").program;
+    const events = c.req.valid("json").events.map(toInput);
+    const answer = (results: Result[]) => {
+      const count = (f: (r: Result) => boolean) => results.filter(f).length;
+      return { results, accepted: count((r) => r.status === "accepted" && !r.replayed), replayed: count((r) => r.status === "accepted" && r.replayed), rejected: count((r) => r.status === "rejected") };
+    };
+    // With an Idempotency-Key the whole answer is stored and replayed byte for byte; without one,
+    // each event is still idempotent by its id and a resent batch reports per-event replays.
+    if (c.req.header("idempotency-key") !== undefined) {
+      return mutate(c, deps, { events }, async (tx) => ({ status: 200, body: answer(await ingestInTransaction(deps.ctx, tx, program, events)) })) as never;
+    }
+    return c.json(answer(await ingestEvents(deps.ctx, program, events)) as never, 200);
   });
 }
