@@ -17,8 +17,12 @@ declare module "vitest" {
 }
 
 export default async function setup(project: TestProject) {
-  if (process.env.PATRON_TEST_DB === "postgres") {
-    const adminUrl = process.env.PATRON_TEST_POSTGRES_URL!;
+  // Global setup runs in the main process, where the project's `env` is not applied: read the
+  // project's own configuration, or both projects would silently run on PGlite.
+  const env = project.config.env ?? {};
+  if (env.PATRON_TEST_DB === "postgres") {
+    const adminUrl = env.PATRON_TEST_POSTGRES_URL;
+    if (!adminUrl) throw new Error("PATRON_TEST_POSTGRES_URL is not set for the postgres project");
     const template = `patron_tpl_${process.pid}_${Date.now()}`;
     const admin = new pg.Client({ connectionString: adminUrl });
     await admin.connect();
