@@ -61,7 +61,10 @@ export function createApp(deps: HttpDeps) {
   app.use("/v1/events/batch", bodyLimit({ maxSize: 16 * 1024 * 1024, onError: tooLarge }));
   app.use("/v1/*", async (c, next) => (c.req.path === "/v1/events/batch" ? next() : bodyLimit({ maxSize: 1024 * 1024, onError: tooLarge })(c, next)));
   app.use("/v1/*", async (c, next) => (c.req.path === "/v1/programs" ? next() : authenticate(deps)(c, next)));
-  app.use("/v1/*", async (c, next) => (c.req.path === "/v1/programs" ? next() : rateLimit(deps.rateLimit, () => deps.ctx.clock.now().getTime())(c, next)));
+  // The limiter is built once: its buckets must outlive a request (built per request, every request
+  // got a fresh, full bucket and nothing was ever limited).
+  const limiter = rateLimit(deps.rateLimit, () => deps.ctx.clock.now().getTime());
+  app.use("/v1/*", async (c, next) => (c.req.path === "/v1/programs" ? next() : limiter(c, next)));
 
   registerPrograms(app, deps);
   registerKeys(app, deps);
@@ -76,6 +79,8 @@ export function createApp(deps: HttpDeps) {
     if (e instanceof HTTPException) {
       if (e.status === 400 && /json/i.test(e.message)) return problem(c, { code: "INVALID_JSON", message: "The request body is not valid JSON." });
       if (e.status === 413) return tooLarge(c);
+      // @hono/zod-openapi's media-type gate throws 415 for a body that is not declared JSON; unmapped, it became a 500.
+      if (e.status === 415) return problem(c, { code: "UNSUPPORTED_MEDIA_TYPE", message: "Send the body as JSON, with `Content-Type: application/json`." });
       if (e.status === 400) return problem(c, { code: "VALIDATION_FAILED", message: e.message || "The request is not valid." });
     }
     if (e instanceof SyntaxError) return problem(c, { code: "INVALID_JSON", message: "The request body is not valid JSON." });

@@ -10,7 +10,27 @@ import { CURRENCIES, ROUNDINGS } from "@patron/core";
 const MAX_AMOUNT = 1_000_000_000_000; // 10^12 minor units or points: far above any real order, far below 2^53
 export const amount = z.number().int().min(0).max(MAX_AMOUNT);
 export const id = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces");
-export const isoDateTime = z.iso.datetime({ offset: true });
+// Years 0001 to 9999 only, in UTC too: zod accepts 0000-01-01T00:00:00Z and 9999-12-31T23:59:59-14:00,
+// which PostgreSQL refuses (year 0, year 10000 once in UTC), so they reached the database and were a 500.
+const storableYear = (d: Date) => d.getUTCFullYear() >= 1 && d.getUTCFullYear() <= 9999;
+export const isoDateTime = z.iso.datetime({ offset: true }).refine((s) => storableYear(new Date(s)), "a date between the years 0001 and 9999");
+const isoDate = z.iso.date().refine((s) => !s.startsWith("0000"), "a date from the year 0001 on");
+
+/**
+ * An open JSON value (attributes, custom event data) within `maxChars` serialised and 32 levels deep.
+ * The depth is checked first, without recursion: JSON.stringify of a value nested some thousand
+ * levels deep throws RangeError, which was a 500, and deep values also overflow the hashing and jsonb.
+ */
+export function boundedJson(v: unknown, maxChars: number, maxDepth = 32): boolean {
+  const stack: [unknown, number][] = [[v, 0]];
+  while (stack.length > 0) {
+    const [x, depth] = stack.pop()!;
+    if (x === null || typeof x !== "object") continue;
+    if (depth >= maxDepth) return false;
+    for (const child of Object.values(x)) stack.push([child, depth + 1]);
+  }
+  return JSON.stringify(v).length <= maxChars;
+}
 
 export const ErrorBody = z
   .object({
@@ -86,14 +106,14 @@ export const KeyCreate = z.strictObject({ kind: z.enum(["secret", "publishable"]
 const attributes = z
   .record(z.string().max(64), z.unknown())
   .refine((v) => Object.keys(v).length <= 64, "at most 64 attributes")
-  .refine((v) => JSON.stringify(v).length <= 16_384, "attributes must serialise to at most 16 KB of JSON");
+  .refine((v) => boundedJson(v, 16_384), "attributes must serialise to at most 16 KB of JSON, nested at most 32 levels");
 
 export const CustomerFields = z
   .strictObject({
     email: z.email().max(254).nullable().optional(),
     phone: z.string().min(3).max(32).nullable().optional(),
     name: z.string().max(200).nullable().optional(),
-    birthday: z.iso.date().nullable().optional(),
+    birthday: isoDate.nullable().optional(),
     locale: locale.nullable().optional(),
     timeZone: z.string().max(64).nullable().optional(),
     consent: z.strictObject({ email: z.boolean().optional(), sms: z.boolean().optional() }).optional(),
@@ -156,6 +176,12 @@ export const Event = z
         total: amount.optional().openapi({ description: "Checked against the total derived from the lines when given." }),
         channel: z.string().max(100).optional(),
         store: z.string().max(100).optional(),
+      })
+      // Each field is bounded, their products and sums were not: 10^6 units at 10^12 is past 2^53 and
+      // made the earning arithmetic throw (a 500). What the order adds up to is bounded like any amount.
+      .refine((d) => d.lines.reduce((sum, l) => sum + l.quantity * l.unitPrice, 0) + (d.shipping ?? 0) + (d.tax ?? 0) <= MAX_AMOUNT, {
+        message: `the lines, shipping and tax must add up to at most ${MAX_AMOUNT} minor units`,
+        path: ["lines"],
       }),
     }),
     z.strictObject({
@@ -174,7 +200,7 @@ export const Event = z
       ...envelope,
       type: z.literal("custom"),
       name: z.string().min(1).max(100).regex(/^[a-z0-9_.:-]+$/i),
-      data: z.record(z.string().max(64), z.unknown()).refine((v) => JSON.stringify(v).length <= 16_384, "data must serialise to at most 16 KB").default({}),
+      data: z.record(z.string().max(64), z.unknown()).refine((v) => boundedJson(v, 16_384), "data must serialise to at most 16 KB, nested at most 32 levels").default({}),
     }),
   ])
   .openapi("Event");

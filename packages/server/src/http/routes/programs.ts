@@ -6,6 +6,8 @@ import { errorResponses, idempotencyHeader, ok, programView, security } from "./
 import { problem } from "../problem.ts";
 import { createProgram } from "../../app/programs/create-program.ts";
 import { updateProgram } from "../../app/programs/update-program.ts";
+import { mutate } from "../mutate.ts";
+import { errorBody } from "./customers.ts";
 
 const getProgram = createRoute({
   method: "get",
@@ -60,10 +62,14 @@ export function registerPrograms(app: App, deps: HttpDeps) {
   app.openapi(patchProgram, async (c) => {
     const body = c.req.valid("json");
     const p = c.get("principal");
-    const r = await deps.ctx.db.transaction((tx) => updateProgram(deps.ctx, tx, p.program.id, body, p.keyId));
-    if (!r.ok) return problem(c, r.error);
+    // Through `mutate`, like every other mutating endpoint: the route declares Idempotency-Key, which
+    // was ignored (a replay ran again, wrote a second audit row and had no Idempotent-Replayed header).
+    const res = await mutate(c, deps, body, async (tx) => {
+      const r = await updateProgram(deps.ctx, tx, p.program.id, body, p.keyId);
+      return r.ok ? { status: 200, body: programView(r.value, true) } : errorBody(r.error);
+    });
     deps.auth.forget();
-    return c.json(programView(r.value, true), 200);
+    return res as never;
   });
 
   app.openapi(createProgramRoute, async (c) => {

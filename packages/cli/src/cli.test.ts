@@ -1,0 +1,124 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { execFile } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/**
+ * The `patron` CLI as an operator runs it: a real process on embedded PGlite in a fresh data
+ * directory. Each spawn starts PGlite (several seconds), so the commands run in one sequence that
+ * builds on itself, and the cases that need no shared state run alongside it in their own directories.
+ */
+
+const ROOT = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
+const MAIN = join(ROOT, "packages/cli/src/main.ts");
+const SLOW = 60_000;
+
+interface Run {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function patron(dataDir: string, args: string[]): Promise<Run> {
+  const env: NodeJS.ProcessEnv = { ...process.env, PATRON_DATA_DIR: dataDir, LOG_LEVEL: "warn" };
+  delete env.DATABASE_URL;
+  return new Promise((done) => {
+    execFile(process.execPath, ["--import", "tsx", MAIN, ...args], { cwd: ROOT, env, timeout: SLOW }, (error, stdout, stderr) => {
+      const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
+      done({ code, stdout: String(stdout), stderr: String(stderr) });
+    });
+  });
+}
+
+const json = (r: Run) => {
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout);
+};
+
+const dirs: string[] = [];
+const freshDir = () => {
+  const d = mkdtempSync(join(tmpdir(), "patron-cli-test-"));
+  dirs.push(d);
+  return d;
+};
+
+let dataDir: string;
+// Started in beforeAll, awaited by their tests: they run while the main sequence runs.
+let unknownCommand: Promise<Run>;
+let missingCurrency: Promise<Run>;
+
+beforeAll(() => {
+  dataDir = freshDir();
+  unknownCommand = patron(freshDir(), ["frobnicate"]);
+  missingCurrency = patron(freshDir(), ["programs", "create", "--name", "No Currency", "--time-zone", "UTC", "--json"]);
+});
+afterAll(async () => {
+  await Promise.allSettled([unknownCommand, missingCurrency]);
+  for (const d of dirs) rmSync(d, { recursive: true, force: true });
+}, SLOW);
+
+describe("patron CLI on embedded PGlite", () => {
+  let programId: string;
+  let createdKey: { id: string; secret: string };
+
+  it("migrate --json applies the migrations", { timeout: SLOW }, async () => {
+    expect(json(await patron(dataDir, ["migrate", "--json"]))).toEqual({ migrated: true });
+  });
+
+  it("programs create --json prints the program and its secret and publishable keys", { timeout: SLOW }, async () => {
+    const out = json(await patron(dataDir, ["programs", "create", "--name", "Cà Phê Sữa", "--currency", "VND", "--time-zone", "Asia/Ho_Chi_Minh", "--json"]));
+    expect(out.program).toMatchObject({ name: "Cà Phê Sữa", currency: "VND", timeZone: "Asia/Ho_Chi_Minh" });
+    expect(out.program.id).toMatch(/^prg_/);
+    expect(out.secretKey).toMatch(/^sk_[A-Za-z0-9]{16,}$/);
+    expect(out.publishableKey).toMatch(/^pk_[A-Za-z0-9]{16,}$/);
+    programId = out.program.id;
+  });
+
+  it("programs list --json lists it", { timeout: SLOW }, async () => {
+    const out = json(await patron(dataDir, ["programs", "list", "--json"]));
+    expect(out).toEqual([{ id: programId, name: "Cà Phê Sữa", currency: "VND", timeZone: "Asia/Ho_Chi_Minh" }]);
+  });
+
+  it("keys create --json prints the new key with its secret, once", { timeout: SLOW }, async () => {
+    const out = json(await patron(dataDir, ["keys", "create", "--program", programId, "--kind", "secret", "--name", "POS", "--json"]));
+    expect(out).toMatchObject({ kind: "secret", name: "POS", revokedAt: null });
+    expect(out.id).toMatch(/^key_/);
+    expect(out.secret).toMatch(/^sk_/);
+    createdKey = out;
+  });
+
+  it("keys revoke --json revokes it", { timeout: SLOW }, async () => {
+    const out = json(await patron(dataDir, ["keys", "revoke", "--program", programId, "--key", createdKey.id, "--json"]));
+    expect(out.id).toBe(createdKey.id);
+    expect(typeof out.revokedAt).toBe("string");
+  });
+
+  it("keys list --json lists every key of the program without secrets", { timeout: SLOW }, async () => {
+    const r = await patron(dataDir, ["keys", "list", "--program", programId, "--json"]);
+    const out = json(r);
+    expect(out.map((k: any) => k.name).sort()).toEqual(["Default publishable key", "Default secret key", "POS"]);
+    expect(out.find((k: any) => k.id === createdKey.id).revokedAt).not.toBeNull();
+    for (const k of out) {
+      expect(k).not.toHaveProperty("secret");
+      expect(k).not.toHaveProperty("hash");
+    }
+    expect(r.stdout).not.toContain(createdKey.secret.slice(3));
+  });
+
+  it("an unknown command exits with code 2 and the usage", { timeout: SLOW }, async () => {
+    const r = await unknownCommand;
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('Unknown command "frobnicate"');
+    expect(r.stderr).toContain("Usage:");
+    expect(r.stdout).toBe("");
+  });
+
+  it("programs create without --currency exits with code 2 and says what is missing", { timeout: SLOW }, async () => {
+    const r = await missingCurrency;
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--currency");
+    expect(r.stdout).toBe("");
+  });
+});

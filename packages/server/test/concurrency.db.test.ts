@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "drizzle-orm";
+import { rows } from "../src/db/connect.ts";
+import { dbKind, testApi, testDatabase, type TestApi } from "./harness.ts";
+
+// PGlite is one connection, so its transactions never overlap: real concurrency needs PostgreSQL.
+describe.skipIf(dbKind() !== "postgres")("concurrency on PostgreSQL", () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await testApi({ database: await testDatabase({ pool: 20 }) });
+  });
+  afterAll(async () => {
+    await api.close();
+    await api.database.close();
+  });
+
+  it("20 concurrent debits of 100 from a balance of 100: exactly 1 succeeds, 19 INSUFFICIENT_POINTS, no 5xx", async () => {
+    await api.call("PUT", "/v1/customers/spender", {});
+    await api.call("POST", "/v1/customers/spender/adjustments", { amount: 100, reason: "seed" });
+    const rs = await Promise.all(Array.from({ length: 20 }, (_, i) => api.call("POST", "/v1/customers/spender/adjustments", { amount: -100, reason: `debit ${i}` })));
+    expect(rs.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(rs.filter((r) => r.status === 422 && r.body.code === "INSUFFICIENT_POINTS")).toHaveLength(19);
+    expect(rs.filter((r) => r.status >= 500)).toHaveLength(0);
+    expect((await api.call("GET", "/v1/customers/spender/balances")).body.available).toBe(0);
+  });
+
+  it("8 producers × 5,000 distinct orders: exactly 40,000 earn transactions and balances equal the model", async () => {
+    const producers = 8;
+    const perProducer = 5000;
+    const customers = 500;
+    const model = new Map<string, number>();
+    const amountOf = (p: number, i: number) => 100 + ((p * 7919 + i * 104729) % 20_000);
+    const statuses = new Map<number, number>();
+    await Promise.all(
+      Array.from({ length: producers }, async (_, p) => {
+        for (let i = 0; i < perProducer; i++) {
+          // Producers share customers, so their transactions contend for the same balance rows.
+          const customer = `c-${(p * perProducer + i) % customers}`;
+          const amount = amountOf(p, i);
+          const r = await api.call("POST", "/v1/events", {
+            id: `p${p}-e${i}`,
+            type: "order.completed",
+            customerId: customer,
+            data: { orderId: `p${p}-o${i}`, currency: "USD", lines: [{ sku: "X", quantity: 1, unitPrice: amount }] },
+          });
+          statuses.set(r.status, (statuses.get(r.status) ?? 0) + 1);
+          if (r.status === 200) model.set(customer, (model.get(customer) ?? 0) + Math.floor(amount / 100));
+        }
+      }),
+    );
+    expect(Object.fromEntries(statuses)).toEqual({ 200: producers * perProducer });
+    const [t] = await rows<{ n: number }>(api.ctx.db, sql`select count(*)::int as n from ledger_transactions where type = 'earn'`);
+    expect(t!.n).toBe(producers * perProducer);
+    const balances = await rows<{ external_id: string; available: number }>(
+      api.ctx.db,
+      sql`select c.external_id, b.available::int as available from account_balances b join customers c on c.id = b.customer_id where c.external_id like 'c-%'`,
+    );
+    expect(Object.fromEntries(balances.map((b) => [b.external_id, b.available]))).toEqual(Object.fromEntries(model));
+    // The ledger balances: every point credited came from world.
+    const [w] = await rows<{ out: number; held: number }>(
+      api.ctx.db,
+      sql`select (select coalesce(sum(amount), 0)::bigint from ledger_postings where source = 'world')::float8 as out,
+                 (select coalesce(sum(available + pending), 0)::bigint from account_balances)::float8 as held`,
+    );
+    expect(w!.out).toBe(w!.held);
+  }, 600_000);
+});
