@@ -32,8 +32,8 @@ export default async function setup(project: TestProject) {
     await db.close();
     project.provide("patronDb", { kind: "postgres", adminUrl, template });
     return async () => {
-      // Drop the template and every database cloned from it.
-      const { rows } = await admin.query<{ datname: string }>(`select datname from pg_database where datname like 'patron_t_%' or datname = $1`, [template]);
+      // Drop the template and the databases this run cloned from it (named after it), never another run's.
+      const { rows } = await admin.query<{ datname: string }>(`select datname from pg_database where datname like $1 or datname = $2`, [`${clonePrefix(template)}%`, template]);
       for (const r of rows) await admin.query(`drop database if exists ${r.datname} with (force)`);
       await admin.end();
     };
@@ -53,6 +53,9 @@ async function dumpOf(db: Awaited<ReturnType<typeof openPglite>>): Promise<Blob>
   if (!db.dump) throw new Error("PGlite database cannot be dumped");
   return db.dump();
 }
+
+/** Databases cloned from a template are named after it, so a run cleans up only its own. */
+export const clonePrefix = (template: string) => template.replace("patron_tpl_", "patron_t_") + "_";
 
 export function withDatabase(url: string, database: string): string {
   const u = new URL(url);

@@ -12,7 +12,7 @@ import { KeyAuthenticator } from "../src/app/keys/authenticate.ts";
 import { randomSecrets, ulidIds, type Clock } from "../src/app/ports.ts";
 import type { AppContext } from "../src/app/context.ts";
 import { createProgram, type ProgramInput } from "../src/app/programs/create-program.ts";
-import { withDatabase } from "./global-setup.ts";
+import { clonePrefix, withDatabase } from "./global-setup.ts";
 
 export const dbKind = (): "pglite" | "postgres" => inject("patronDb").kind;
 
@@ -22,15 +22,7 @@ export async function testDatabase(opts: { pool?: number } = {}): Promise<Databa
     const db = await openPglite({ loadDataDir: new Blob([readFileSync(cfg.dump)]) });
     return db;
   }
-  const name = `patron_t_${randomBytes(6).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: cfg.adminUrl });
-  await admin.connect();
-  try {
-    await admin.query(`create database ${name} template ${cfg.template}`);
-  } finally {
-    await admin.end();
-  }
-  return openPostgres({ url: withDatabase(cfg.adminUrl, name), pool: opts.pool ?? 10 });
+  return openPostgres({ url: await testDatabaseUrl(), pool: opts.pool ?? 10 });
 }
 
 export class FakeClock implements Clock {
@@ -113,4 +105,22 @@ export async function testApi(opts: { program?: Partial<ProgramInput>; database?
 /** An order.completed event with one line, for brevity. */
 export function orderEvent(id: string, customerId: string, orderId: string, amount: number, extra: Record<string, unknown> = {}) {
   return { id, type: "order.completed", customerId, data: { orderId, currency: "USD", lines: [{ sku: "SKU-1", quantity: 1, unitPrice: amount }] }, ...extra };
+}
+
+/**
+ * PostgreSQL only: a fresh database cloned from the migrated template, as testDatabase() makes,
+ * but returned as a URL, for tests that run the server as a separate process.
+ */
+export async function testDatabaseUrl(): Promise<string> {
+  const cfg = inject("patronDb");
+  if (cfg.kind !== "postgres") throw new Error("testDatabaseUrl() needs the postgres test project");
+  const name = `${clonePrefix(cfg.template)}${randomBytes(6).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: cfg.adminUrl });
+  await admin.connect();
+  try {
+    await admin.query(`create database ${name} template ${cfg.template}`);
+  } finally {
+    await admin.end();
+  }
+  return withDatabase(cfg.adminUrl, name);
 }
