@@ -299,3 +299,46 @@ describe("POST /v1/events/batch", () => {
     expect(tooMany.status).toBe(400);
   });
 });
+
+describe("refunds and shipping, refunds and reversals", () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await testApi();
+  });
+  afterAll(() => api.close());
+
+  const order = (id: string, customer: string, orderId: string) =>
+    api.call("POST", "/v1/events", { id, type: "order.completed", customerId: customer, data: { orderId, currency: "USD", lines: [{ sku: "BAG", quantity: 1, unitPrice: 18_000 }], shipping: 2_000 } });
+
+  it("refunding every line takes back every point, though shipping stays paid", async () => {
+    expect((await order("s1", "sal", "S-1")).body.effects.pointsEarned).toBe(180);
+    const r = await api.call("POST", "/v1/events", { id: "s1r", type: "order.refunded", customerId: "sal", data: { orderId: "S-1", refundId: "S-1-R", lines: [{ sku: "BAG", quantity: 1 }] } });
+    expect(r.body.effects).toMatchObject({ refundAmount: 18_000, pointsClawedBack: 180 });
+    expect((await api.call("GET", "/v1/customers/sal/balances")).body.available).toBe(0);
+  });
+
+  it("a refund by amount takes back the merchandise share of it", async () => {
+    await order("t1", "tom", "T-1");
+    // 10,000 of a 20,000 total is 9,000 of the 18,000 earning base: half the points.
+    const r = await api.call("POST", "/v1/events", { id: "t1r", type: "order.refunded", customerId: "tom", data: { orderId: "T-1", refundId: "T-1-R", amount: 10_000 } });
+    expect(r.body.effects).toMatchObject({ refundAmount: 10_000, pointsClawedBack: 90 });
+    const rest = await api.call("POST", "/v1/events", { id: "t1r2", type: "order.refunded", customerId: "tom", data: { orderId: "T-1", refundId: "T-1-R2" } });
+    expect(rest.body.effects).toMatchObject({ refundAmount: 10_000, pointsClawedBack: 90 });
+  });
+
+  it("after an earn is reversed, a refund of its order takes nothing more", async () => {
+    const e = await order("u1", "uma", "U-1");
+    await api.call("POST", `/v1/transactions/${e.body.effects.transactionId}/reverse`, { reason: "test order" });
+    const r = await api.call("POST", "/v1/events", { id: "u1r", type: "order.refunded", customerId: "uma", data: { orderId: "U-1", refundId: "U-1-R" } });
+    expect(r.body.effects).toMatchObject({ refundAmount: 20_000, pointsClawedBack: 0 });
+    expect((await api.call("GET", "/v1/customers/uma/balances")).body.available).toBe(0);
+  });
+
+  it("an earn whose order already had a refund cannot be reversed", async () => {
+    const e = await order("v1", "vic", "V-1");
+    await api.call("POST", "/v1/events", { id: "v1r", type: "order.refunded", customerId: "vic", data: { orderId: "V-1", refundId: "V-1-R", amount: 5_000 } });
+    const r = await api.call("POST", `/v1/transactions/${e.body.effects.transactionId}/reverse`, { reason: "x" });
+    expect(r.status).toBe(422);
+    expect(r.body.code).toBe("REVERSAL_NOT_ALLOWED");
+  });
+});

@@ -33,6 +33,7 @@ export interface OrderState {
   pointsEarned: number;
   earnLotId: string | null;
   refundedAmount: number;
+  refundedBase: number;
   pointsClawedBack: number;
   placedAt: Date;
   lines: OrderLineState[];
@@ -47,7 +48,7 @@ export async function loadOrders(ex: Executor, programId: string, externalIds: r
     ex,
     sql`select o.id, o.external_id, o.customer_id, o.currency, o.subtotal::float8, o.discount::float8, o.shipping::float8, o.tax::float8,
                o.total::float8, o.earning_base::float8, o.weight::float8, o.channel, o.store, o.points_earned::float8, o.earn_lot_id,
-               o.refunded_amount::float8, o.points_clawed_back::float8, o.placed_at, c.external_id as customer_external_id,
+               o.refunded_amount::float8, o.refunded_base::float8, o.points_clawed_back::float8, o.placed_at, c.external_id as customer_external_id,
                ${withLines ? sql`(select coalesce(json_agg(json_build_object('lineNo', l.line_no, 'sku', l.sku, 'name', l.name, 'category', l.category,
                         'quantity', l.quantity, 'unitPrice', l.unit_price, 'weight', l.weight, 'discount', l.discount, 'net', l.net,
                         'refundedQuantity', l.refunded_quantity) order by l.line_no), '[]'::json) from order_lines l where l.order_id = o.id)` : sql`'[]'::json`} as lines
@@ -78,6 +79,7 @@ export async function loadOrders(ex: Executor, programId: string, externalIds: r
       pointsEarned: Number(r.points_earned),
       earnLotId: r.earn_lot_id as string | null,
       refundedAmount: Number(r.refunded_amount),
+      refundedBase: Number(r.refunded_base),
       pointsClawedBack: Number(r.points_clawed_back),
       placedAt: new Date(r.placed_at as string),
       lines: lines.map((l) => ({ ...l, unitPrice: Number(l.unitPrice), net: Number(l.net), discount: Number(l.discount), weight: l.weight === null ? null : Number(l.weight) })),

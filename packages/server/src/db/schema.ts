@@ -39,7 +39,7 @@ export const apiKeys = pgTable(
     name: text("name").notNull(),
     /** sha256 of the whole key, hex. The key itself is shown once and never stored. */
     hash: text("hash").notNull(),
-    /** First characters, to recognise a key in a list (sk_live_ab12…). */
+    /** The first characters, to recognise a key in a list (sk_ab12…). */
     hint: text("hint").notNull(),
     createdAt: ts("created_at").notNull(),
     revokedAt: ts("revoked_at"),
@@ -133,6 +133,9 @@ export const orders = pgTable(
     pointsEarned: money("points_earned").notNull(),
     earnLotId: text("earn_lot_id"),
     refundedAmount: money("refunded_amount").notNull(),
+    /** The refunded part of the earning base: what clawbacks are proportional to (shipping and tax earn nothing). */
+    refundedBase: money("refunded_base").notNull().default(0),
+    /** Points the refunds called for, shortfalls included (refunds.shortfall says what a capped clawback could not take). */
     pointsClawedBack: money("points_clawed_back").notNull(),
     placedAt: ts("placed_at").notNull(),
     recordedAt: ts("recorded_at").notNull(),
@@ -181,7 +184,7 @@ export const ledgerTransactions = pgTable(
     programId: text("program_id").notNull(),
     type: text("type").notNull(), // earn | refund | adjustment | reversal | expiry | release
     customerId: text("customer_id"),
-    /** A business key unique per program forever (order:{id}, refund:{id}, adjustment:{key}); null for system runs. */
+    /** A business key unique per program forever (order:{id}, refund:{id}); null where there is none (adjustments, reversals, settlement). */
     reference: text("reference"),
     reversesId: text("reverses_id"),
     /** What produced it: basic earning now, a rule id and version later. */

@@ -25,7 +25,7 @@ const SCOPE = "event";
  *
  * Per-event errors: IDEMPOTENCY_CONFLICT, CURRENCY_MISMATCH, ORDER_TOTALS_MISMATCH, ORDER_CONFLICT,
  * ORDER_NOT_FOUND, REFUND_CONFLICT, REFUND_EXCEEDS_ORDER, REFUND_LINE_UNKNOWN, INVALID_PHONE,
- * INVALID_TIME_ZONE, CUSTOMER_CONFLICT.
+ * INVALID_TIME_ZONE.
  */
 export async function ingestEvents(ctx: AppContext, program: Program, events: readonly EventInput[]): Promise<EventResult[]> {
   return inTransaction(ctx.db, (tx) => ingestInTransaction(ctx, tx, program, events));
@@ -175,10 +175,10 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
           current = s.after;
         }
       }
-      const before = { refundedAmount: order.refundedAmount, pointsClawedBack: order.pointsClawedBack, lines: order.lines.map((l) => l.refundedQuantity) };
+      const before = { refundedAmount: order.refundedAmount, refundedBase: order.refundedBase, pointsClawedBack: order.pointsClawedBack, lines: order.lines.map((l) => l.refundedQuantity) };
       const d = decideOrderRefunded({ program, data: e.data, order, holdings: current });
       if (!d.ok) {
-        Object.assign(order, { refundedAmount: before.refundedAmount, pointsClawedBack: before.pointsClawedBack });
+        Object.assign(order, { refundedAmount: before.refundedAmount, refundedBase: before.refundedBase, pointsClawedBack: before.pointsClawedBack });
         order.lines.forEach((l, k) => (l.refundedQuantity = before.lines[k]!));
         results[i] = rejected(e.id, d.error);
         holdings.set(customer.id, current);
@@ -241,13 +241,13 @@ async function writeBatch(
   const orderRows = newOrders.map((o) => ({
     id: o.id, external_id: o.externalId, customer_id: o.customerId, currency: o.currency, subtotal: o.subtotal, discount: o.discount,
     shipping: o.shipping, tax: o.tax, total: o.total, earning_base: o.earningBase, weight: o.weight, channel: o.channel, store: o.store,
-    points_earned: o.pointsEarned, earn_lot_id: o.earnLotId, refunded_amount: o.refundedAmount, points_clawed_back: o.pointsClawedBack,
+    points_earned: o.pointsEarned, earn_lot_id: o.earnLotId, refunded_amount: o.refundedAmount, refunded_base: o.refundedBase, points_clawed_back: o.pointsClawedBack,
     placed_at: o.placedAt.toISOString(),
   }));
   const lineRows = newOrders.flatMap((o) =>
     o.lines.map((l) => ({ order_id: o.id, line_no: l.lineNo, sku: l.sku, name: l.name, category: l.category, quantity: l.quantity, unit_price: l.unitPrice, weight: l.weight, discount: l.discount, net: l.net, refunded_quantity: l.refundedQuantity })),
   );
-  const orderUpdates = all.filter((o) => !o.isNew).map((o) => ({ id: o.id, refunded_amount: o.refundedAmount, points_clawed_back: o.pointsClawedBack }));
+  const orderUpdates = all.filter((o) => !o.isNew).map((o) => ({ id: o.id, refunded_amount: o.refundedAmount, refunded_base: o.refundedBase, points_clawed_back: o.pointsClawedBack }));
   const lineUpdates = all.filter((o) => !o.isNew).flatMap((o) => [...o.dirtyLines].map((n) => ({ order_id: o.id, line_no: n, refunded_quantity: o.lines[n]!.refundedQuantity })));
   const idem = w.accepted.map(({ result }) => ({ key: result.id, response: JSON.stringify(result) }));
   const ledgerCtes = ledger.ctes(now);
@@ -260,20 +260,20 @@ async function writeBatch(
         from jsonb_to_recordset(${j(w.eventRows)}::jsonb) as x(id text, external_id text, type text, name text, customer_id text, data jsonb, occurred_at timestamptz)
     ), ord as (
       insert into orders (id, program_id, external_id, customer_id, currency, subtotal, discount, shipping, tax, total, earning_base, weight, channel, store,
-                          points_earned, earn_lot_id, refunded_amount, points_clawed_back, placed_at, recorded_at)
+                          points_earned, earn_lot_id, refunded_amount, refunded_base, points_clawed_back, placed_at, recorded_at)
       select x.id, ${programId}, x.external_id, x.customer_id, x.currency, x.subtotal, x.discount, x.shipping, x.tax, x.total, x.earning_base, x.weight,
-             x.channel, x.store, x.points_earned, x.earn_lot_id, x.refunded_amount, x.points_clawed_back, x.placed_at, ${at}::timestamptz
+             x.channel, x.store, x.points_earned, x.earn_lot_id, x.refunded_amount, x.refunded_base, x.points_clawed_back, x.placed_at, ${at}::timestamptz
         from jsonb_to_recordset(${j(orderRows)}::jsonb) as x(id text, external_id text, customer_id text, currency text, subtotal bigint, discount bigint,
              shipping bigint, tax bigint, total bigint, earning_base bigint, weight bigint, channel text, store text, points_earned bigint, earn_lot_id text,
-             refunded_amount bigint, points_clawed_back bigint, placed_at timestamptz)
+             refunded_amount bigint, refunded_base bigint, points_clawed_back bigint, placed_at timestamptz)
     ), ol as (
       insert into order_lines (order_id, line_no, sku, name, category, quantity, unit_price, weight, discount, net, refunded_quantity)
       select x.order_id, x.line_no, x.sku, x.name, x.category, x.quantity, x.unit_price, x.weight, x.discount, x.net, x.refunded_quantity
         from jsonb_to_recordset(${j(lineRows)}::jsonb) as x(order_id text, line_no int, sku text, name text, category text, quantity int, unit_price bigint,
              weight bigint, discount bigint, net bigint, refunded_quantity int)
     ), ou as (
-      update orders set refunded_amount = x.refunded_amount, points_clawed_back = x.points_clawed_back
-        from jsonb_to_recordset(${j(orderUpdates)}::jsonb) as x(id text, refunded_amount bigint, points_clawed_back bigint)
+      update orders set refunded_amount = x.refunded_amount, refunded_base = x.refunded_base, points_clawed_back = x.points_clawed_back
+        from jsonb_to_recordset(${j(orderUpdates)}::jsonb) as x(id text, refunded_amount bigint, refunded_base bigint, points_clawed_back bigint)
        where orders.id = x.id
     ), olu as (
       update order_lines set refunded_quantity = x.refunded_quantity

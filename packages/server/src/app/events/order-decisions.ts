@@ -1,5 +1,5 @@
 import {
-  applyPlan, basicPoints, clawbackFor, domainError, expiresAt, pendingUntil, planCredit, planDebit, priceOrder, refundAmountForLines,
+  applyPlan, applyRate, basicPoints, clawbackFor, domainError, expiresAt, pendingUntil, planCredit, planDebit, priceOrder, refundAmountForLines,
   WORLD, err, ok, type DomainError, type Holdings, type Plan, type Result,
 } from "@patron/core";
 import type { Program } from "../programs/program.ts";
@@ -64,6 +64,7 @@ export function decideOrderCompleted(x: {
     pointsEarned: 0,
     earnLotId: null,
     refundedAmount: 0,
+    refundedBase: 0,
     pointsClawedBack: 0,
     placedAt: x.occurredAt,
     lines: data.lines.map((l, i) => ({
@@ -105,22 +106,30 @@ export function decideOrderCompleted(x: {
 }
 
 /**
- * A refund: records the refunded amount on the order and claws back earned points in proportion
- * (core `clawbackFor`), from the order's own lot first. The order state is updated in place.
+ * A refund: records the refunded money and the refunded part of the earning base on the order, and
+ * claws back earned points in proportion to the earning base (core `clawbackFor`), from the order's
+ * own lot first. By lines, the lines' net merchandise is refunded; by amount, the amount's share of
+ * the order total; with neither, the rest of the order. The order state is updated in place.
  *
  * Errors: REFUND_EXCEEDS_ORDER, REFUND_LINE_UNKNOWN.
  */
 export function decideOrderRefunded(x: { program: Program; data: OrderRefundedData; order: OrderState; holdings: Holdings }): Result<{ plan: Plan; amount: number; claw: number; shortfall: number }, DomainError> {
   const { order, data } = x;
   let amount: number;
+  let base: number;
   let lineQuantities: Map<number, number> | null = null;
   if (data.lines && data.lines.length > 0) {
     const r = refundAmountForLines(order.lines.map((l) => ({ sku: l.sku, quantity: l.quantity, net: l.net, refundedQuantity: l.refundedQuantity })), data.lines);
     if (!r.ok) return r;
     amount = r.value.amount;
+    base = r.value.amount;
     lineQuantities = r.value.quantities;
+  } else if (data.amount !== undefined) {
+    amount = data.amount;
+    base = order.total > 0 ? applyRate(amount, order.earningBase, order.total, "floor") : 0;
   } else {
-    amount = data.amount ?? order.total - order.refundedAmount;
+    amount = order.total - order.refundedAmount;
+    base = order.earningBase - order.refundedBase;
   }
   if (order.refundedAmount + amount > order.total) {
     return err(
@@ -131,7 +140,9 @@ export function decideOrderRefunded(x: { program: Program; data: OrderRefundedDa
       }),
     );
   }
-  const claw = clawbackFor({ earned: order.pointsEarned, orderTotal: order.total, refundedBefore: order.refundedAmount, refundedNow: amount, clawedBefore: order.pointsClawedBack });
+  // Refunding everything that is left settles the base exactly, whatever earlier rounding did.
+  base = order.refundedAmount + amount === order.total ? order.earningBase - order.refundedBase : Math.min(base, order.earningBase - order.refundedBase);
+  const claw = clawbackFor({ earned: order.pointsEarned, orderTotal: order.earningBase, refundedBefore: order.refundedBase, refundedNow: base, clawedBefore: order.pointsClawedBack });
   const debit = planDebit(x.holdings, {
     amount: claw,
     destination: WORLD,
@@ -140,6 +151,7 @@ export function decideOrderRefunded(x: { program: Program; data: OrderRefundedDa
   });
   if (!debit.ok) return debit;
   order.refundedAmount += amount;
+  order.refundedBase += base;
   order.pointsClawedBack += claw;
   if (lineQuantities) {
     for (const [i, q] of lineQuantities) {

@@ -37,6 +37,20 @@ export async function reverseTransaction(
   if (why) return err(domainError("REVERSAL_NOT_ALLOWED", `A ${original.type} transaction cannot be reversed. ${why}`, { type: original.type }));
   if (!original.customerId) return err(domainError("REVERSAL_NOT_ALLOWED", "Only customer transactions can be reversed."));
   const now = ctx.clock.now();
+  // An order's earn and its refunds share one account of what was earned: lock the order first (the
+  // order ingest locks in), refuse once refunds have taken points back, and mark the points as taken
+  // back after, so a later refund of that order takes nothing more.
+  let orderId: string | null = null;
+  if (original.type === "earn" && original.reference?.startsWith("order:")) {
+    const [order] = await rows<{ id: string; clawed: number }>(
+      tx,
+      sql`select id, points_clawed_back::float8 as clawed from orders where program_id = ${program.id} and external_id = ${original.reference.slice("order:".length)} for update`,
+    );
+    if (order && Number(order.clawed) > 0) {
+      return err(domainError("REVERSAL_NOT_ALLOWED", "This order has refunds that already took points back; correct it with its refund events or an adjustment.", { reference: original.reference }));
+    }
+    orderId = order?.id ?? null;
+  }
   const postings: Posting[] = original.postings.map((p) => ({ source: p.source, destination: p.destination, asset: p.asset as Posting["asset"], amount: p.amount, lotId: p.lotId }));
   const holdings = await loadHoldings(tx, program.id, [original.customerId], "points", now, { lots: true, alsoLotIds: postings.flatMap((p) => (p.lotId ? [p.lotId] : [])) });
   // Checked under the balance lock: a concurrent reversal of the same transaction waits here, then sees this row.
@@ -57,6 +71,7 @@ export async function reverseTransaction(
     applyPlan(h, plan.value),
   );
   await writes.flush(tx, now);
+  if (orderId) await tx.execute(sql`update orders set points_clawed_back = points_earned where id = ${orderId}`);
   await recordAudit(ctx, tx, { programId: program.id, actor: input.actor, action: "transaction.reversed", target: transactionId, reason: input.reason, data: { reversalId: id, force: input.force } });
   const view = await getTransaction(tx, program.id, id);
   return view.ok ? ok(view.value) : err(domainError("INTERNAL", "The reversal was written but could not be read back."));
