@@ -3,7 +3,7 @@
  * through @patron/server; the demo loads its data through the public HTTP API like a store would.
  */
 import { parseArgs } from "node:util";
-import { asc, eq, and, like } from "drizzle-orm";
+import { asc, eq, and, like, isNull } from "drizzle-orm";
 import { parseConfig, startServer, openDatabase, createContext, createLogger, createProgram, createKey, listKeys, revokeKey, findProgram, type Config, type AppContext } from "@patron/server";
 import { programs, apiKeys } from "@patron/server/src/db/schema.ts";
 import { DEMO_PROGRAM, demoEvents } from "./demo.ts";
@@ -117,7 +117,8 @@ async function main(argv: string[]) {
           printDemo(json, server.url, await createDemo(ctx, server.url, Number(values.customers), Number(values.months)));
         } else {
           // Keys are shown once, so each start prints a new session key and retires the last one.
-          await ctx.db.update(apiKeys).set({ revokedAt: ctx.clock.now() }).where(and(eq(apiKeys.programId, existing.id), like(apiKeys.name, "Demo session%")));
+          const old = await ctx.db.select({ id: apiKeys.id }).from(apiKeys).where(and(eq(apiKeys.programId, existing.id), like(apiKeys.name, "Demo session%"), isNull(apiKeys.revokedAt)));
+          for (const k of old) await revokeKey(ctx, ctx.db, existing.id, k.id, "cli:demo");
           const key = await createKey(ctx, ctx.db, existing.id, { kind: "secret", name: "Demo session key" });
           printDemo(json, server.url, { program: existing, secretKey: key.secret });
         }

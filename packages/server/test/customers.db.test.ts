@@ -357,6 +357,11 @@ describe("export and erase", () => {
     const data = typeof signup.data === "string" ? JSON.parse(signup.data) : signup.data;
     expect(data).toEqual({ erased: true });
     expect(JSON.stringify(evs)).not.toContain("hoa@example.com");
+
+    // Stored event results (kept for replays) name the customer by the opaque id now, not the store's id.
+    const stored = await rows<{ response: string }>(api.ctx.db, sql`select response from idempotency_keys where scope = 'event' and key in ('sig-1', 'ev-o1', 'ev-o2', 'ev-r1')`);
+    expect(stored).toHaveLength(4);
+    for (const r of stored) expect(JSON.parse(r.response).customerId).toBe(customerId);
   });
 
   it("after erase, the same external id makes a new customer", async () => {

@@ -117,6 +117,9 @@ describe("settlement: pending release and expiry", () => {
 
   it("holds points pending for the return window, then releases them once", async () => {
     expect((await api.call("GET", "/v1/customers/eli/balances")).body).toMatchObject({ available: 0, pending: 120 });
+    // Reads are exact before the settlement run writes anything.
+    api.clock.set("2026-03-17T03:00:00Z");
+    expect((await api.call("GET", "/v1/customers/eli/balances")).body).toMatchObject({ available: 120, pending: 0, pendingLots: [] });
     api.clock.set("2026-03-17T02:59:59Z");
     expect((await api.call("POST", "/v1/ledger/settle")).body.transactions).toBe(0);
     api.clock.set("2026-03-17T03:00:00Z");

@@ -252,3 +252,30 @@ describe("POST /v1/programs", () => {
     expect(r.body.code).toBe("VALIDATION_FAILED");
   });
 });
+
+describe("POST /v1/programs: token first, safe to retry", () => {
+  it("answers 401 before looking at the body when the admin token is missing", async () => {
+    const api = await testApi();
+    const r = await api.call("POST", "/v1/programs", { bogus: true }, { authorization: "" });
+    expect(r.status).toBe(401);
+    expect(r.body.code).toBe("UNAUTHENTICATED");
+    await api.close();
+  });
+
+  it("creates one program per Idempotency-Key; a replay answers without the secrets", async () => {
+    const api = await testApi();
+    const send = () =>
+      api.call("POST", "/v1/programs", { name: "Retry Café", currency: "EUR", timeZone: "Europe/Bucharest" }, { authorization: "Bearer admin-token-for-tests-only", "idempotency-key": "create-1" });
+    const first = await send();
+    const again = await send();
+    expect(first.status).toBe(201);
+    expect(first.body.secretKey.secret).toMatch(/^sk_/);
+    expect(again.status).toBe(201);
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(again.body.program.id).toBe(first.body.program.id);
+    expect(again.body.secretKey.secret).toBeNull();
+    const [n] = await rows<{ n: number }>(api.ctx.db, sql`select count(*)::int as n from programs where name = 'Retry Café'`);
+    expect(n!.n).toBe(1);
+    await api.close();
+  });
+});

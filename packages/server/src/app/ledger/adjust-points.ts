@@ -21,7 +21,7 @@ export interface AdjustmentInput {
  * A manual credit or debit with a reason and an actor, recorded in the audit log. A debit cannot
  * take a balance below zero. Credits are available at once (no pending period).
  *
- * Errors: CUSTOMER_NOT_FOUND, CUSTOMER_ERASED, INSUFFICIENT_POINTS.
+ * Errors: CUSTOMER_NOT_FOUND (an erased customer has no external id any more), INSUFFICIENT_POINTS.
  */
 export async function adjustPoints(ctx: AppContext, tx: Tx, program: Program, externalId: string, input: AdjustmentInput): Promise<Result<TransactionView, DomainError>> {
   const found = await getCustomer(tx, program.id, externalId);

@@ -1,5 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
-import { domainError, err, ok, type DomainError, type Result } from "@patron/core";
+import { applyPlan, domainError, err, ok, planSettle, type DomainError, type Holdings, type Result } from "@patron/core";
+import { loadLots } from "../../db/ledger-repo.ts";
 import { rows, type Executor } from "../../db/connect.ts";
 import { decodeCursor, encodeCursor } from "../customers/find-customer.ts";
 
@@ -114,25 +115,29 @@ export interface BalancesView {
   expiringWithinDays: number;
 }
 
+/**
+ * Balances as of `now`: lots whose pending period or expiry date has passed are shown released or
+ * expired even before the settlement run writes it (the same core `planSettle`, applied in memory).
+ */
 export async function getBalances(ex: Executor, programId: string, customerId: string, now: Date, days = 30): Promise<BalancesView> {
   const [b] = await rows<{ available: number; pending: number }>(
     ex,
     sql`select available::float8 as available, pending::float8 as pending from account_balances where program_id = ${programId} and customer_id = ${customerId} and asset = 'points'`,
   );
-  const horizon = new Date(now.getTime() + days * 86_400_000);
-  const lotRows = await rows<{ pending: boolean; pending_until: unknown; expires_at: unknown; amount: number }>(
-    ex,
-    sql`select pending, pending_until, expires_at, sum(remaining)::float8 as amount from lots
-         where program_id = ${programId} and customer_id = ${customerId} and asset = 'points' and remaining > 0
-           and (pending or (expires_at is not null and expires_at <= ${horizon.toISOString()}::timestamptz))
-         group by pending, pending_until, expires_at order by expires_at nulls last, pending_until`,
-  );
+  const stored: Holdings = { customerId, asset: "points", available: Number(b?.available ?? 0), pending: Number(b?.pending ?? 0), lots: await loadLots(ex, programId, [customerId], "points") };
+  const h = applyPlan(stored, planSettle(stored, now));
+  const horizon = now.getTime() + days * 86_400_000;
+  const group = (entries: [string, number][]) => {
+    const m = new Map<string, number>();
+    for (const [k, v] of entries) m.set(k, (m.get(k) ?? 0) + v);
+    return [...m].sort(([a], [b2]) => (a < b2 ? -1 : 1));
+  };
   return {
     asset: "points",
-    available: Number(b?.available ?? 0),
-    pending: Number(b?.pending ?? 0),
-    pendingLots: lotRows.filter((l) => l.pending).map((l) => ({ amount: Number(l.amount), availableAt: l.pending_until ? iso(l.pending_until) : null })),
-    expiringSoon: lotRows.filter((l) => !l.pending).map((l) => ({ amount: Number(l.amount), expiresAt: iso(l.expires_at) })),
+    available: h.available,
+    pending: h.pending,
+    pendingLots: group(h.lots.filter((l) => l.pending).map((l) => [l.pendingUntil?.toISOString() ?? "", l.remaining])).map(([at, amount]) => ({ amount, availableAt: at || null })),
+    expiringSoon: group(h.lots.filter((l) => !l.pending && l.expiresAt !== null && l.expiresAt.getTime() <= horizon).map((l) => [l.expiresAt!.toISOString(), l.remaining])).map(([expiresAt, amount]) => ({ amount, expiresAt })),
     expiringWithinDays: days,
   };
 }

@@ -7,6 +7,8 @@ import { problem } from "../problem.ts";
 import { createProgram } from "../../app/programs/create-program.ts";
 import { updateProgram } from "../../app/programs/update-program.ts";
 import { mutate } from "../mutate.ts";
+import { runIdempotent } from "../../app/idempotency.ts";
+import { requestHash } from "../../app/json.ts";
 import { errorBody } from "./customers.ts";
 
 const getProgram = createRoute({
@@ -37,7 +39,7 @@ const createProgramRoute = createRoute({
   summary: "Create a program (deployment admin)",
   description: "Authenticated with the deployment's `PATRON_ADMIN_TOKEN`, not a program key. Returns the new program's first secret and publishable keys, shown once.",
   security,
-  request: { body: { content: { "application/json": { schema: ProgramCreate } }, required: true } },
+  request: { headers: idempotencyHeader, body: { content: { "application/json": { schema: ProgramCreate } }, required: true } },
   responses: {
     201: ok(z.object({ program: Program, secretKey: Key, publishableKey: Key }), "The program and its keys"),
     ...errorResponses(400, 401, 422),
@@ -72,12 +74,33 @@ export function registerPrograms(app: App, deps: HttpDeps) {
     return res as never;
   });
 
-  app.openapi(createProgramRoute, async (c) => {
-    if (!adminOk(c.req.header("authorization"), deps.adminToken)) {
+  // The token is checked before the body is validated: without it, nothing about the body is told.
+  app.use("/v1/programs", async (c, next) => {
+    if (c.req.method === "POST" && !adminOk(c.req.header("authorization"), deps.adminToken)) {
       return problem(c, { code: "UNAUTHENTICATED", message: "Creating a program needs the deployment's admin token (PATRON_ADMIN_TOKEN), or use `patron programs create`." });
     }
-    const r = await createProgram(deps.ctx, c.req.valid("json"));
-    if (!r.ok) return problem(c, r.error);
-    return c.json({ program: programView(r.value.program, true), secretKey: r.value.secretKey, publishableKey: r.value.publishableKey }, 201);
+    await next();
+  });
+
+  app.openapi(createProgramRoute, async (c) => {
+    const body = c.req.valid("json");
+    const header = c.req.header("idempotency-key");
+    // Deployment-level, so the key is scoped to no program; the keys' secrets are never stored, so a
+    // replay answers with `secret: null`.
+    const req = header ? { programId: "_deployment", scope: "POST /v1/programs", key: header.slice(0, 255), hash: requestHash(body) } : null;
+    const res = await runIdempotent(
+      deps.ctx.db,
+      req,
+      async (tx) => {
+        const r = await createProgram(deps.ctx, body, tx);
+        if (!r.ok) return errorBody(r.error);
+        return { status: 201, body: { program: programView(r.value.program, true), secretKey: r.value.secretKey, publishableKey: r.value.publishableKey } };
+      },
+      (b) => {
+        const x = b as { secretKey?: object; publishableKey?: object };
+        return x.secretKey ? { ...x, secretKey: { ...x.secretKey, secret: null }, publishableKey: { ...x.publishableKey, secret: null } } : b;
+      },
+    );
+    return c.body(res.body, res.status as 201, { "content-type": "application/json", ...(res.replayed ? { "idempotent-replayed": "true" } : {}) }) as never;
   });
 }
