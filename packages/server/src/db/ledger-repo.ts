@@ -1,6 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import type { Holdings, Lot, Plan, Asset } from "@patron/core";
 import { rows, type Executor } from "./connect.ts";
+import { textArray } from "./sql-arrays.ts";
 
 /**
  * Locks the balance rows of `customerIds` (creating missing ones) in sorted order, so two
@@ -43,8 +44,8 @@ export async function loadLots(ex: Executor, programId: string, customerIds: rea
     sql`select id, customer_id, asset, amount::float8 as amount, remaining::float8 as remaining, pending, pending_until, expires_at, created_at
           from lots
          where program_id = ${programId} and asset = ${asset}
-           and customer_id in (select jsonb_array_elements_text(${JSON.stringify(customerIds)}::jsonb))
-           and (remaining > 0 or id in (select jsonb_array_elements_text(${JSON.stringify(alsoLotIds)}::jsonb)))`,
+           and customer_id = any(${textArray(customerIds)})
+           and (remaining > 0 or id = any(${textArray(alsoLotIds)}))`,
   );
   return rs.map((r) => ({
     id: r.id,
@@ -151,31 +152,40 @@ export class LedgerWrites {
     }));
     const updates = [...this.lotUpdates].map(([id, u]) => ({ id, remaining: u.remaining, pending: u.pending }));
     const balances = [...this.balances.values()].map((h) => ({ customer_id: h.customerId, asset: h.asset, available: h.available, pending: h.pending }));
-    return sql`
-      lt as (
+    const j = (v: unknown) => JSON.stringify(v);
+    const parts: SQL[] = [
+      sql`lt as (
         insert into ledger_transactions (id, program_id, type, customer_id, reference, reverses_id, source, metadata, effective_at, recorded_at)
         select x.id, ${this.programId}, x.type, x.customer_id, x.reference, x.reverses_id, x.source, x.metadata, x.effective_at, ${recordedAt}::timestamptz
-          from jsonb_to_recordset(${JSON.stringify(txns)}::jsonb)
-            as x(id text, type text, customer_id text, reference text, reverses_id text, source jsonb, metadata jsonb, effective_at timestamptz)
-      ), lp as (
+          from jsonb_to_recordset(${j(txns)}::jsonb)
+            as x(id text, type text, customer_id text, reference text, reverses_id text, source jsonb, metadata jsonb, effective_at timestamptz))`,
+      sql`lp as (
         insert into ledger_postings (transaction_id, program_id, source, destination, asset, amount, lot_id)
         select x.transaction_id, ${this.programId}, x.source, x.destination, x.asset, x.amount, x.lot_id
-          from jsonb_to_recordset(${JSON.stringify(this.postings)}::jsonb)
-            as x(transaction_id text, source text, destination text, asset text, amount bigint, lot_id text)
-      ), ll as (
+          from jsonb_to_recordset(${j(this.postings)}::jsonb)
+            as x(transaction_id text, source text, destination text, asset text, amount bigint, lot_id text))`,
+    ];
+    if (lots.length > 0) {
+      parts.push(sql`ll as (
         insert into lots (id, program_id, customer_id, asset, transaction_id, amount, remaining, pending, pending_until, expires_at, created_at)
         select x.id, ${this.programId}, x.customer_id, x.asset, x.transaction_id, x.amount, x.remaining, x.pending, x.pending_until, x.expires_at, x.created_at
-          from jsonb_to_recordset(${JSON.stringify(lots)}::jsonb)
+          from jsonb_to_recordset(${j(lots)}::jsonb)
             as x(id text, customer_id text, asset text, transaction_id text, amount bigint, remaining bigint, pending boolean,
-                 pending_until timestamptz, expires_at timestamptz, created_at timestamptz)
-      ), lu as (
+                 pending_until timestamptz, expires_at timestamptz, created_at timestamptz))`);
+    }
+    if (updates.length > 0) {
+      parts.push(sql`lu as (
         update lots set remaining = x.remaining, pending = x.pending
-          from jsonb_to_recordset(${JSON.stringify(updates)}::jsonb) as x(id text, remaining bigint, pending boolean)
-         where lots.id = x.id and lots.program_id = ${this.programId}
-      ), lb as (
+          from jsonb_to_recordset(${j(updates)}::jsonb) as x(id text, remaining bigint, pending boolean)
+         where lots.id = x.id and lots.id = any(${textArray(updates.map((u) => u.id))}) and lots.program_id = ${this.programId})`);
+    }
+    if (balances.length > 0) {
+      parts.push(sql`lb as (
         update account_balances set available = x.available, pending = x.pending, updated_at = ${recordedAt}::timestamptz
-          from jsonb_to_recordset(${JSON.stringify(balances)}::jsonb) as x(customer_id text, asset text, available bigint, pending bigint)
+          from jsonb_to_recordset(${j(balances)}::jsonb) as x(customer_id text, asset text, available bigint, pending bigint)
          where account_balances.program_id = ${this.programId} and account_balances.customer_id = x.customer_id and account_balances.asset = x.asset
-      )`;
+           and account_balances.customer_id = any(${textArray(balances.map((b) => b.customer_id))}))`);
+    }
+    return sql.join(parts, sql`, `);
   }
 }

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import { rows, type Executor } from "./connect.ts";
+import { textArray } from "./sql-arrays.ts";
 
 export interface OrderLineState {
   lineNo: number;
@@ -54,7 +55,7 @@ export async function loadOrders(ex: Executor, programId: string, externalIds: r
                         'refundedQuantity', l.refunded_quantity) order by l.line_no), '[]'::json) from order_lines l where l.order_id = o.id)` : sql`'[]'::json`} as lines
           from orders o join customers c on c.id = o.customer_id
          where o.program_id = ${programId}
-           and o.external_id in (select jsonb_array_elements_text(${JSON.stringify([...new Set(externalIds)])}::jsonb))
+           and o.external_id = any(${textArray([...new Set(externalIds)])})
          order by o.id
          for update of o`,
   );
@@ -94,37 +95,37 @@ export async function existingRefundIds(ex: Executor, programId: string, externa
   if (externalIds.length === 0) return new Set();
   const rs = await rows<{ external_id: string }>(
     ex,
-    sql`select external_id from refunds where program_id = ${programId}
-         and external_id in (select jsonb_array_elements_text(${JSON.stringify(externalIds)}::jsonb))`,
+    sql`select external_id from refunds where program_id = ${programId} and external_id = any(${textArray(externalIds)})`,
   );
   return new Set(rs.map((r) => r.external_id));
 }
 
 /**
  * Makes sure a customer row exists for each external id and returns id and status. Existing rows
- * are read, missing ones inserted; a row another transaction inserted meanwhile makes this throw a
- * retryable error so the whole batch runs again and reads it.
+ * are read by index; missing ones inserted in key order. A row another transaction is inserting at
+ * the same moment is waited for and returned by ON CONFLICT DO UPDATE (which only touches rows that
+ * conflict, so existing customers are not rewritten on every event).
  */
 export async function ensureCustomers(ex: Executor, programId: string, wanted: { id: string; externalId: string }[], now: Date) {
   const input = [...new Map(wanted.map((w) => [w.externalId, w])).values()].sort((a, b) => (a.externalId < b.externalId ? -1 : 1));
-  const rs = await rows<{ id: string; external_id: string; status: string }>(
+  const found = await rows<{ id: string; external_id: string; status: string }>(
     ex,
-    sql`with input as (select * from jsonb_to_recordset(${JSON.stringify(input.map((w) => ({ id: w.id, external_id: w.externalId })))}::jsonb) as x(id text, external_id text)),
-        ins as (
-          insert into customers (id, program_id, external_id, consent, attributes, tags, status, created_at, updated_at)
-          select input.id, ${programId}, input.external_id, '{"email":false,"sms":false}'::jsonb, '{}'::jsonb, '{}'::text[], 'active',
-                 ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz
-            from input
-           where not exists (select 1 from customers c where c.program_id = ${programId} and c.external_id = input.external_id)
-          on conflict (program_id, external_id) do nothing
-          returning id, external_id, status)
-        select id, external_id, status from ins
-        union all
-        select c.id, c.external_id, c.status from customers c join input on c.program_id = ${programId} and c.external_id = input.external_id`,
+    sql`select id, external_id, status from customers where program_id = ${programId} and external_id = any(${textArray(input.map((w) => w.externalId))})`,
   );
-  const out = new Map(rs.map((r) => [r.external_id, { id: r.id, status: r.status }]));
-  if (out.size < input.length) {
-    throw Object.assign(new Error("a customer was created concurrently; retrying"), { code: "40001" });
+  const out = new Map(found.map((r) => [r.external_id, { id: r.id, status: r.status }]));
+  const missing = input.filter((w) => !out.has(w.externalId));
+  if (missing.length > 0) {
+    const created = await rows<{ id: string; external_id: string; status: string }>(
+      ex,
+      sql`insert into customers (id, program_id, external_id, consent, attributes, tags, status, created_at, updated_at)
+          select x.id, ${programId}, x.external_id, '{"email":false,"sms":false}'::jsonb, '{}'::jsonb, '{}'::text[], 'active',
+                 ${now.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz
+            from jsonb_to_recordset(${JSON.stringify(missing.map((w) => ({ id: w.id, external_id: w.externalId })))}::jsonb) as x(id text, external_id text)
+           order by x.external_id
+          on conflict (program_id, external_id) do update set updated_at = customers.updated_at
+          returning id, external_id, status`,
+    );
+    for (const r of created) out.set(r.external_id, { id: r.id, status: r.status });
   }
   return out;
 }

@@ -1,10 +1,11 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { applyPlan, domainError, type DomainError, type Holdings } from "@patron/core";
 import type { AppContext } from "../context.ts";
 import { rows, type Tx } from "../../db/connect.ts";
 import { inTransaction } from "../../db/tx.ts";
 import { LedgerWrites, loadHoldings } from "../../db/ledger-repo.ts";
 import { ensureCustomers, existingRefundIds, loadOrders, type OrderState } from "../../db/orders-repo.ts";
+import { textArray } from "../../db/sql-arrays.ts";
 import { requestHash } from "../json.ts";
 import type { Program } from "../programs/program.ts";
 import { normalizeCustomerInput, upsertCustomer } from "../customers/upsert-customer.ts";
@@ -59,7 +60,7 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
     const stored = await rows<{ key: string; request_hash: string; response: string | null }>(
       tx,
       sql`select key, request_hash, response from idempotency_keys
-           where program_id = ${program.id} and scope = ${SCOPE} and key in (select jsonb_array_elements_text(${JSON.stringify(seen)}::jsonb))`,
+           where program_id = ${program.id} and scope = ${SCOPE} and key = any(${textArray(seen)})`,
     );
     for (const s of stored) {
       const i = firstIndex.get(s.key)!;
@@ -230,7 +231,7 @@ async function writeBatch(
   w: {
     eventRows: unknown[];
     touchedOrders: Map<string, OrderState>;
-    newRefunds: unknown[];
+    newRefunds: { id: string }[];
     accepted: { i: number; result: EventAccepted }[];
     rejectedKeys: string[];
   },
@@ -250,46 +251,59 @@ async function writeBatch(
   const orderUpdates = all.filter((o) => !o.isNew).map((o) => ({ id: o.id, refunded_amount: o.refundedAmount, refunded_base: o.refundedBase, points_clawed_back: o.pointsClawedBack }));
   const lineUpdates = all.filter((o) => !o.isNew).flatMap((o) => [...o.dirtyLines].map((n) => ({ order_id: o.id, line_no: n, refunded_quantity: o.lines[n]!.refundedQuantity })));
   const idem = w.accepted.map(({ result }) => ({ key: result.id, response: JSON.stringify(result) }));
-  const ledgerCtes = ledger.ctes(now);
   const j = (v: unknown) => JSON.stringify(v);
-  await tx.execute(sql`
-    with ${ledgerCtes ? sql`${ledgerCtes},` : sql``}
-    ev as (
+  // Only the CTEs that have rows: fewer to plan, and every update finds its rows by index (`= any`).
+  const parts: SQL[] = [];
+  const ledgerCtes = ledger.ctes(now);
+  if (ledgerCtes) parts.push(ledgerCtes);
+  if (w.eventRows.length > 0) {
+    parts.push(sql`ev as (
       insert into events (id, program_id, external_id, type, name, customer_id, data, occurred_at, recorded_at)
       select x.id, ${programId}, x.external_id, x.type, x.name, x.customer_id, x.data, x.occurred_at, ${at}::timestamptz
-        from jsonb_to_recordset(${j(w.eventRows)}::jsonb) as x(id text, external_id text, type text, name text, customer_id text, data jsonb, occurred_at timestamptz)
-    ), ord as (
+        from jsonb_to_recordset(${j(w.eventRows)}::jsonb) as x(id text, external_id text, type text, name text, customer_id text, data jsonb, occurred_at timestamptz))`);
+  }
+  if (orderRows.length > 0) {
+    parts.push(sql`ord as (
       insert into orders (id, program_id, external_id, customer_id, currency, subtotal, discount, shipping, tax, total, earning_base, weight, channel, store,
                           points_earned, earn_lot_id, refunded_amount, refunded_base, points_clawed_back, placed_at, recorded_at)
       select x.id, ${programId}, x.external_id, x.customer_id, x.currency, x.subtotal, x.discount, x.shipping, x.tax, x.total, x.earning_base, x.weight,
              x.channel, x.store, x.points_earned, x.earn_lot_id, x.refunded_amount, x.refunded_base, x.points_clawed_back, x.placed_at, ${at}::timestamptz
         from jsonb_to_recordset(${j(orderRows)}::jsonb) as x(id text, external_id text, customer_id text, currency text, subtotal bigint, discount bigint,
              shipping bigint, tax bigint, total bigint, earning_base bigint, weight bigint, channel text, store text, points_earned bigint, earn_lot_id text,
-             refunded_amount bigint, refunded_base bigint, points_clawed_back bigint, placed_at timestamptz)
-    ), ol as (
+             refunded_amount bigint, refunded_base bigint, points_clawed_back bigint, placed_at timestamptz))`);
+    parts.push(sql`ol as (
       insert into order_lines (order_id, line_no, sku, name, category, quantity, unit_price, weight, discount, net, refunded_quantity)
       select x.order_id, x.line_no, x.sku, x.name, x.category, x.quantity, x.unit_price, x.weight, x.discount, x.net, x.refunded_quantity
         from jsonb_to_recordset(${j(lineRows)}::jsonb) as x(order_id text, line_no int, sku text, name text, category text, quantity int, unit_price bigint,
-             weight bigint, discount bigint, net bigint, refunded_quantity int)
-    ), ou as (
+             weight bigint, discount bigint, net bigint, refunded_quantity int))`);
+  }
+  if (orderUpdates.length > 0) {
+    parts.push(sql`ou as (
       update orders set refunded_amount = x.refunded_amount, refunded_base = x.refunded_base, points_clawed_back = x.points_clawed_back
         from jsonb_to_recordset(${j(orderUpdates)}::jsonb) as x(id text, refunded_amount bigint, refunded_base bigint, points_clawed_back bigint)
-       where orders.id = x.id
-    ), olu as (
+       where orders.id = x.id and orders.id = any(${textArray(orderUpdates.map((o) => o.id))}))`);
+  }
+  if (lineUpdates.length > 0) {
+    parts.push(sql`olu as (
       update order_lines set refunded_quantity = x.refunded_quantity
         from jsonb_to_recordset(${j(lineUpdates)}::jsonb) as x(order_id text, line_no int, refunded_quantity int)
-       where order_lines.order_id = x.order_id and order_lines.line_no = x.line_no
-    ), rf as (
+       where order_lines.order_id = x.order_id and order_lines.line_no = x.line_no and order_lines.order_id = any(${textArray(lineUpdates.map((l) => l.order_id))}))`);
+  }
+  if (w.newRefunds.length > 0) {
+    parts.push(sql`rf as (
       insert into refunds (id, program_id, external_id, order_id, amount, points_clawed_back, shortfall, recorded_at)
       select x.id, ${programId}, x.external_id, x.order_id, x.amount, x.points_clawed_back, x.shortfall, ${at}::timestamptz
-        from jsonb_to_recordset(${j(w.newRefunds)}::jsonb) as x(id text, external_id text, order_id text, amount bigint, points_clawed_back bigint, shortfall bigint)
-    ), ik as (
+        from jsonb_to_recordset(${j(w.newRefunds)}::jsonb) as x(id text, external_id text, order_id text, amount bigint, points_clawed_back bigint, shortfall bigint))`);
+  }
+  if (idem.length > 0) {
+    parts.push(sql`ik as (
       update idempotency_keys set status = 200, response = x.response
         from jsonb_to_recordset(${j(idem)}::jsonb) as x(key text, response text)
        where idempotency_keys.program_id = ${programId} and idempotency_keys.scope = ${SCOPE} and idempotency_keys.key = x.key
-    ), ikd as (
-      delete from idempotency_keys
-       where program_id = ${programId} and scope = ${SCOPE} and key in (select jsonb_array_elements_text(${j(w.rejectedKeys)}::jsonb))
-    )
-    select 1`);
+         and idempotency_keys.key = any(${textArray(idem.map((i) => i.key))}))`);
+  }
+  if (w.rejectedKeys.length > 0) {
+    parts.push(sql`ikd as (delete from idempotency_keys where program_id = ${programId} and scope = ${SCOPE} and key = any(${textArray(w.rejectedKeys)}))`);
+  }
+  if (parts.length > 0) await tx.execute(sql`with ${sql.join(parts, sql`, `)} select 1`);
 }
