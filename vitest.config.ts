@@ -15,6 +15,8 @@ export default defineConfig({
       {
         test: {
           name: "unit",
+          // Projects with different worker limits run as separate groups, one after another.
+          sequence: { groupOrder: 0 },
           include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts"],
           exclude: ["**/node_modules/**", ...dbTests],
         },
@@ -22,6 +24,7 @@ export default defineConfig({
       {
         test: {
           name: "pglite",
+          sequence: { groupOrder: 1 },
           include: dbTests,
           env: { PATRON_TEST_DB: "pglite" },
           globalSetup: ["packages/server/test/global-setup.ts"],
@@ -36,6 +39,7 @@ export default defineConfig({
             {
               test: {
                 name: "postgres",
+                sequence: { groupOrder: 2 },
                 include: dbTests,
                 env: { PATRON_TEST_DB: "postgres", PATRON_TEST_POSTGRES_URL: pgUrl },
                 globalSetup: ["packages/server/test/global-setup.ts"],

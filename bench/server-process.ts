@@ -126,18 +126,31 @@ export function cpuSeconds(pid: number): number {
   }
 }
 
-/** CPU seconds used so far by every process whose command name starts with `postgres` (server and backends). */
-export function postgresCpuSeconds(): number {
-  let total = 0;
+/**
+ * CPU seconds used so far by each PostgreSQL process that works for `database`: its backends and
+ * autovacuum workers (their process title names the database) and the shared WAL writer,
+ * checkpointer and background writer. Other databases' backends (a test suite running alongside)
+ * are left out. Per pid, so a process that ends does not make the sum go down.
+ */
+export function postgresCpuByPid(database: string): Map<number, number> {
+  const out = new Map<number, number>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const comm = readFileSync(`/proc/${entry}/comm`, "utf8");
-      if (comm.startsWith("postgres")) total += cpuSeconds(Number(entry));
+      const title = readFileSync(`/proc/${entry}/cmdline`, "utf8").replace(/\0/g, " ");
+      if (!title.startsWith("postgres:")) continue;
+      if (title.includes(` ${database} `) || /: (walwriter|checkpointer|background writer)/.test(title)) out.set(Number(entry), cpuSeconds(Number(entry)));
     } catch {
       // The process ended between readdir and read.
     }
   }
+  return out;
+}
+
+/** CPU seconds between two `postgresCpuByPid` readings (a pid new in `after` counts from 0). */
+export function postgresCpuDelta(before: Map<number, number>, after: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, s] of after) total += Math.max(0, s - (before.get(pid) ?? 0));
   return total;
 }
 

@@ -11,14 +11,25 @@ import { textArray } from "./sql-arrays.ts";
 export async function lockBalances(ex: Executor, programId: string, customerIds: readonly string[], asset: Asset, now: Date) {
   const ids = [...new Set(customerIds)].sort();
   if (ids.length === 0) return new Map<string, { available: number; pending: number }>();
-  const rs = await rows<{ customer_id: string; available: number; pending: number }>(
-    ex,
-    sql`insert into account_balances (program_id, customer_id, asset, available, pending, updated_at)
-        select ${programId}, c, ${asset}, 0, 0, ${now.toISOString()}::timestamptz
-          from jsonb_array_elements_text(${JSON.stringify(ids)}::jsonb) with ordinality as t(c, n) order by n
-        on conflict (program_id, customer_id, asset) do update set updated_at = account_balances.updated_at
-        returning customer_id, available::float8 as available, pending::float8 as pending`,
-  );
+  const lock = () =>
+    rows<{ customer_id: string; available: number; pending: number }>(
+      ex,
+      sql`select customer_id, available::float8 as available, pending::float8 as pending from account_balances
+           where program_id = ${programId} and asset = ${asset} and customer_id = any(${textArray(ids)})
+           order by customer_id for update`,
+    );
+  // Existing rows are locked without being rewritten; rows for new customers are created first.
+  let rs = await lock();
+  if (rs.length < ids.length) {
+    const have = new Set(rs.map((r) => r.customer_id));
+    const missing = ids.filter((id) => !have.has(id));
+    await ex.execute(
+      sql`insert into account_balances (program_id, customer_id, asset, available, pending, updated_at)
+          select ${programId}, c, ${asset}, 0, 0, ${now.toISOString()}::timestamptz from unnest(${textArray(missing)}) as c order by c
+          on conflict do nothing`,
+    );
+    rs = await lock();
+  }
   return new Map(rs.map((r) => [r.customer_id, { available: Number(r.available), pending: Number(r.pending) }]));
 }
 

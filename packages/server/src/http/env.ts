@@ -2,6 +2,7 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { Principal } from "../app/keys/authenticate.ts";
 import type { AppContext } from "../app/context.ts";
 import type { KeyAuthenticator } from "../app/keys/authenticate.ts";
+import type { IngestQueue } from "../app/events/ingest-queue.ts";
 
 export type Env = { Variables: { principal: Principal; requestId: string } };
 export type App = OpenAPIHono<Env>;
@@ -12,4 +13,6 @@ export interface HttpDeps {
   adminToken: string | undefined;
   /** Requests per second per key; 0 = off. */
   rateLimit: number;
+  /** Group commit for single events; createApp makes one when it is not given. */
+  ingest?: IngestQueue;
 }

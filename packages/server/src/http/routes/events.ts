@@ -5,6 +5,7 @@ import { errorResponses, idempotencyHeader, ok, security } from "./common.ts";
 import { problem } from "../problem.ts";
 import { ingestEvents, ingestInTransaction } from "../../app/events/ingest-events.ts";
 import { mutate } from "../mutate.ts";
+import { IngestQueue } from "../../app/events/ingest-queue.ts";
 import type { EventInput, EventResult as Result } from "../../app/events/event-input.ts";
 
 export const MAX_BATCH = 1000;
@@ -40,8 +41,9 @@ type Parsed = z.infer<typeof Event>;
 const toInput = (e: Parsed): EventInput => ({ ...e, occurredAt: e.occurredAt ? new Date(e.occurredAt) : undefined }) as EventInput;
 
 export function registerEvents(app: App, deps: HttpDeps) {
+  const queue = deps.ingest ?? new IngestQueue((program, events) => ingestEvents(deps.ctx, program, events), deps.ctx.dbKind === "pglite" ? 1 : 4);
   app.openapi(one, async (c) => {
-    const [r] = (await ingestEvents(deps.ctx, c.get("principal").program, [toInput(c.req.valid("json"))])) as [Result];
+    const r = await queue.submit(c.get("principal").program, toInput(c.req.valid("json")));
     if (r.status === "rejected") return problem(c, r.error);
     const { replayed, ...body } = r;
     return c.json(body, 200, replayed ? { "idempotent-replayed": "true" } : {});

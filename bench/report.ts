@@ -1,0 +1,132 @@
+import type { PgbenchResult } from "./pgbench.ts";
+
+export type DbKind = "postgres" | "pglite";
+export type ScenarioKey = "single-1" | "single-8" | "batch-1" | "batch-2";
+
+export interface RunFigures {
+  eventsPerSec: number;
+  events: number;
+  requests: number;
+  seconds: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** CPU used in the measured window, in % of one core. */
+  cpu: { server: number; postgres: number | null; bench: number };
+}
+
+export interface ScenarioRow {
+  scenario: ScenarioKey;
+  label: string;
+  db: DbKind;
+  producers: number;
+  eventsPerRequest: number;
+  /** Median of the runs' events/s. */
+  eventsPerSec: number;
+  /** The pgbench figure this row is compared with, and the ratio to it. */
+  baseline: "pgbench-1" | "pgbench-8";
+  ratio: number | null;
+  maxRssMb: number;
+  runs: RunFigures[];
+}
+
+export interface Goal {
+  name: string;
+  target: string;
+  actual: string;
+  met: boolean | null;
+}
+
+export function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  return s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+}
+
+const fmtInt = (n: number) => Math.round(n).toLocaleString("en-US");
+const fmt1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "-");
+
+/** Goals from issue 2, judged on PostgreSQL (the production database) against pgbench there. */
+export function judgeGoals(rows: ScenarioRow[], pgbench: Map<string, PgbenchResult>): Goal[] {
+  const pg = (k: ScenarioKey) => rows.find((r) => r.db === "postgres" && r.scenario === k);
+  const pg8 = pgbench.get("pgbench-8");
+  const single8 = pg("single-8");
+  const batches = rows.filter((r) => r.db === "postgres" && r.scenario.startsWith("batch"));
+  const bestBatch = batches.length ? batches.reduce((a, b) => (b.eventsPerSec > a.eventsPerSec ? b : a)) : undefined;
+  return [
+    {
+      name: "single-event ingest, 8 producers, PostgreSQL",
+      target: ">= 60% of pgbench (8 clients)",
+      actual: single8 && pg8 ? `${fmtInt(single8.eventsPerSec)} ev/s = ${(100 * single8.eventsPerSec / pg8.tps).toFixed(0)}% of ${fmtInt(pg8.tps)} tps` : "not measured",
+      met: single8 && pg8 ? single8.eventsPerSec >= 0.6 * pg8.tps : null,
+    },
+    {
+      name: `batch ingest (best of ${batches.map((b) => b.producers).join(" and ") || "-"} producers), PostgreSQL`,
+      target: ">= 3x pgbench per-transaction (8 clients)",
+      actual: bestBatch && pg8 ? `${fmtInt(bestBatch.eventsPerSec)} ev/s = ${(bestBatch.eventsPerSec / pg8.tps).toFixed(2)}x ${fmtInt(pg8.tps)} tps` : "not measured",
+      met: bestBatch && pg8 ? bestBatch.eventsPerSec >= 3 * pg8.tps : null,
+    },
+    {
+      name: "server RSS under 8-producer load, PostgreSQL",
+      target: "<= 250 MB",
+      actual: single8 ? `${fmt1(single8.maxRssMb)} MB max` : "not measured",
+      met: single8 ? single8.maxRssMb <= 250 : null,
+    },
+  ];
+}
+
+function table(header: string[], body: string[][], alignRight: boolean[]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => cells.map((c, i) => (alignRight[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ");
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...body.map(line)].join("\n");
+}
+
+export function formatReport(rows: ScenarioRow[], pgbench: Map<string, PgbenchResult>, goals: Goal[]): string {
+  const out: string[] = [];
+  if (pgbench.size) {
+    out.push("pgbench (same transaction shape: idempotency row + ledger transaction + posting + balance update; synchronous_commit on)");
+    out.push(
+      table(
+        ["baseline", "clients", "threads", "seconds", "tps", "avg latency ms"],
+        [...pgbench].map(([k, r]) => [k, String(r.clients), String(r.threads), String(r.seconds), fmtInt(r.tps), r.latencyMs === null ? "-" : r.latencyMs.toFixed(2)]),
+        [false, true, true, true, true, true],
+      ),
+    );
+    out.push("");
+  }
+  out.push("Ingest of order.completed events (events/s: median of the runs; ratio: to the pgbench baseline named)");
+  out.push(
+    table(
+      ["scenario", "database", "events/s", "runs (events/s)", "vs pgbench", "baseline", "p50 ms", "p99 ms", "CPU% server/pg/bench", "max RSS MB"],
+      rows.map((r) => {
+        const cpu = r.runs.map((x) => x.cpu);
+        const avg = (f: (c: RunFigures["cpu"]) => number | null) => {
+          const v = cpu.map(f).filter((x): x is number => x !== null);
+          return v.length ? (v.reduce((a, b) => a + b, 0) / v.length).toFixed(0) : "-";
+        };
+        return [
+          r.label,
+          r.db,
+          fmtInt(r.eventsPerSec),
+          r.runs.map((x) => fmtInt(x.eventsPerSec)).join(" / "),
+          r.ratio === null ? "-" : r.scenario.startsWith("batch") ? `${r.ratio.toFixed(2)}x` : `${(100 * r.ratio).toFixed(0)}%`,
+          r.baseline,
+          fmt1(median(r.runs.map((x) => x.p50Ms))),
+          fmt1(median(r.runs.map((x) => x.p99Ms))),
+          `${avg((c) => c.server)}/${avg((c) => c.postgres)}/${avg((c) => c.bench)}`,
+          fmt1(r.maxRssMb),
+        ];
+      }),
+      [false, false, true, true, true, false, true, true, true, true],
+    ),
+  );
+  out.push("");
+  out.push("Goals (issue 2), judged on PostgreSQL");
+  out.push(
+    table(
+      ["goal", "target", "measured", "met"],
+      goals.map((g) => [g.name, g.target, g.actual, g.met === null ? "n/a" : g.met ? "yes" : "NO"]),
+      [false, false, false, false],
+    ),
+  );
+  return out.join("\n");
+}

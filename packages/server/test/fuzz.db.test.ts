@@ -1,0 +1,594 @@
+/**
+ * Fuzz of malformed requests against every mutating endpoint (issue 2, acceptance): wrong types,
+ * missing and unknown fields, huge strings and bodies, bad numbers, broken JSON, wrong content
+ * types, deep nesting, oversized batches, bad idempotency keys, and well-formed requests the
+ * program's state refuses. Every answer must be a 4xx with a known error code and a message,
+ * nothing may answer 5xx, and the database must be exactly as it was before the fuzz.
+ *
+ * The cases are generated from a seeded PRNG (PATRON_FUZZ_SEED to change it), so a failure
+ * reproduces; a failing case is reported with its label, request and response.
+ */
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import fc from "fast-check";
+import { sql } from "drizzle-orm";
+import { ERROR_CODES } from "@patron/core";
+import { rows } from "../src/db/connect.ts";
+import { orderEvent, testApi, type TestApi } from "./harness.ts";
+
+const SEED = Number(process.env.PATRON_FUZZ_SEED ?? 20_260_310);
+
+const TABLES = [
+  "programs", "api_keys", "customers", "idempotency_keys", "events", "orders", "order_lines", "refunds",
+  "ledger_transactions", "ledger_postings", "account_balances", "lots", "audit_log",
+] as const;
+
+// ---------------------------------------------------------------------------------------------
+// Seeded randomness
+
+function mulberry32(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+const rand = mulberry32(SEED);
+const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
+let serial = 0;
+const fresh = (prefix: string) => `${prefix}-${SEED}-${++serial}`;
+
+// Numbers JSON.stringify cannot write (NaN, Infinity, 1e400, 2^53 + 1, hex, leading zeros…): a
+// placeholder string in the object, swapped for the raw literal once the body is serialised.
+const RAW = (literal: string) => `\u0000raw:${literal}\u0000`;
+const serialise = (v: unknown) => JSON.stringify(v).replace(/"\\u0000raw:([^"]*?)\\u0000"/g, "$1");
+
+// ---------------------------------------------------------------------------------------------
+// Bad values, by what the field expects
+
+const NOT_STRING = [0, 42, -1.5, true, false, {}, [], ["a"], { a: 1 }];
+const NOT_INT = [
+  "10", "", true, false, null, {}, [], [1], 1.5, 0.001, -0.5, 1e308, "NaN", "Infinity", "1e3",
+  RAW("NaN"), RAW("Infinity"), RAW("-Infinity"), RAW("1e400"), RAW("9007199254740993"), RAW("0x10"), RAW("01"), RAW(".5"), RAW("+1"),
+];
+const BAD_AMOUNT = [...NOT_INT, -1, -100, 1_000_000_000_001, 9_007_199_254_740_991, -9_007_199_254_740_991];
+const NOT_BOOL = ["true", "false", 1, 0, null, {}, [], "yes"];
+const HUGE = "x".repeat(100_000); // a 100 KB string: under the 1 MB body limit, over every field limit
+const BAD_ID = ["", "a b", "tab\there", "new\nline", "é", "x".repeat(256), HUGE, 7, null, true, {}, ["id"]];
+const BAD_DATETIME = [
+  "2026-02-30T10:00:00Z", "2025-02-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-01-01T24:00:00Z", "2026-01-01T23:59:60Z",
+  "2026-01-01", "2026-01-01T10:00:00", "2026-01-01 10:00:00Z", "01/02/2026", "yesterday", "", "2026-01-01T10:00:00+25:00",
+  "0000-01-01T00:00:00Z", "9999-12-31T23:59:59-14:00", 1_767_225_600_000, null, true, {}, HUGE,
+];
+const BAD_DATE = ["2026-02-30", "2025-02-29", "1990-13-01", "1990-00-10", "1990/05/01", "05/01/1990", "1990-5-1", "", "1990-05-01T00:00:00Z", "0000-01-01", 19900501, true, {}, HUGE];
+const BAD_LOCALE = ["", "e", "en_US", "english!", "x".repeat(36), "12", ...NOT_STRING];
+const BAD_CURRENCY = ["usd", "US", "USDD", "", "U$D", "usd ", 840, null, true, {}, ["USD"]];
+
+type Body = Record<string, unknown>;
+
+interface Spec {
+  /** `METHOD /route` for the report. */
+  name: string;
+  method: string;
+  /** The path of a real target (a customer with points, an earn transaction…). */
+  path: () => string;
+  /** Paths whose parameter is malformed: refused whatever the body. */
+  badPaths: string[];
+  /** A valid body: each case breaks it. */
+  base: () => Body;
+  /** Dotted paths that must be present. */
+  required: string[];
+  /** Dotted path -> values that are wrong there. */
+  bad: Record<string, unknown[]>;
+  /** Does the endpoint honour Idempotency-Key (through http/mutate.ts)? */
+  idempotent: boolean;
+}
+
+interface Case {
+  label: string;
+  method: string;
+  path: string;
+  body?: string;
+  headers: Record<string, string>;
+  /** The code this case must get, when it is certain. */
+  code?: string;
+}
+
+function setPath(obj: Body, path: string, value: unknown): Body {
+  const copy = structuredClone(obj);
+  const parts = path.split(".");
+  let cur: any = copy;
+  for (const p of parts.slice(0, -1)) {
+    if (cur[p] === null || typeof cur[p] !== "object") cur[p] = {};
+    cur = cur[p];
+  }
+  cur[parts.at(-1)!] = value;
+  return copy;
+}
+function deletePath(obj: Body, path: string): Body {
+  const copy = structuredClone(obj);
+  const parts = path.split(".");
+  let cur: any = copy;
+  for (const p of parts.slice(0, -1)) cur = cur?.[p];
+  if (cur && typeof cur === "object") delete cur[parts.at(-1)!];
+  return copy;
+}
+
+const deepArray = (depth: number) => "[".repeat(depth) + "]".repeat(depth);
+const deepObject = (depth: number) => '{"a":'.repeat(depth) + "1" + "}".repeat(depth);
+
+describe("fuzz: malformed requests to every mutating endpoint", () => {
+  let api: TestApi;
+  let ids: { earn: string; adjustment: string; reversed: string; reversal: string; refund: string; key: string };
+  let before: Awaited<ReturnType<typeof snapshot>>;
+  const results: { c: Case; status: number; text: string }[] = [];
+
+  async function snapshot() {
+    const tables: Record<string, { count: number; rows: string }> = {};
+    for (const t of TABLES) {
+      const [r] = await rows<{ count: number; rows: string }>(
+        api.ctx.db,
+        sql`select count(*)::int as count, coalesce(string_agg(x::text, E'\n' order by x::text), '') as rows from ${sql.raw(t)} x`,
+      );
+      tables[t] = { count: Number(r!.count), rows: r!.rows };
+    }
+    const profile = await api.call("GET", "/v1/customers/fuzz-c1");
+    const balances = await api.call("GET", "/v1/customers/fuzz-c1/balances");
+    const program = await api.call("GET", "/v1/program");
+    return { counts: Object.fromEntries(TABLES.map((t) => [t, tables[t]!.count])), tables, profile: profile.body, balances: balances.body, program: program.body };
+  }
+
+  beforeAll(async () => {
+    api = await testApi();
+    const ok = async (p: Promise<{ status: number; body: any }>) => {
+      const r = await p;
+      if (r.status >= 300) throw new Error(`seeding failed: ${r.status} ${JSON.stringify(r.body)}`);
+      return r.body;
+    };
+    // A customer with a profile, an order that earned points, a partial refund, a manual credit,
+    // a reversed credit, a second customer (for conflicts) and a second API key.
+    const earned = await ok(api.call("POST", "/v1/events", orderEvent("seed-order-1", "fuzz-c1", "fuzz-o1", 12_345)));
+    await ok(
+      api.call("PUT", "/v1/customers/fuzz-c1", { email: "ada@example.com", name: "Ada", phone: "+14155550100", birthday: "1990-05-01", tags: ["vip"], attributes: { tier: "gold" }, consent: { email: true } }),
+    );
+    await ok(api.call("PUT", "/v1/customers/fuzz-c2", { email: "bob@example.com", phone: "+14155550101" }));
+    const refund = await ok(api.call("POST", "/v1/events", { id: "seed-refund-1", type: "order.refunded", customerId: "fuzz-c1", data: { orderId: "fuzz-o1", refundId: "fuzz-r1", amount: 1_000 } }));
+    await ok(api.call("POST", "/v1/events", { id: "seed-custom-1", type: "custom", customerId: "fuzz-c1", name: "page.viewed", data: { page: "/menu" } }));
+    const adjustment = await ok(api.call("POST", "/v1/customers/fuzz-c1/adjustments", { amount: 50, reason: "welcome" }, { "idempotency-key": "seed-adj-1" }));
+    const reversed = await ok(api.call("POST", "/v1/customers/fuzz-c1/adjustments", { amount: 20, reason: "mistake" }));
+    const reversal = await ok(api.call("POST", `/v1/transactions/${reversed.id}/reverse`, { reason: "typo" }));
+    const key = await ok(api.call("POST", "/v1/keys", { kind: "publishable", name: "widget" }));
+    ids = { earn: earned.effects.transactionId, adjustment: adjustment.id, reversed: reversed.id, reversal: reversal.id, refund: refund.effects.transactionId, key: key.id };
+    before = await snapshot();
+    expect(before.balances.available).toBeGreaterThan(100);
+  });
+  afterAll(() => api?.close());
+
+  /** Every mutating endpoint, with a valid body to break and the fields to break it by. */
+  function specs(): Spec[] {
+    const customerFields: Record<string, unknown[]> = {
+      email: [...NOT_STRING, "", "not-an-email", "a@", "@example.com", "a b@example.com", `${"x".repeat(250)}@example.com`, HUGE],
+      phone: [...NOT_STRING, "", "12", "x".repeat(33), HUGE],
+      name: [...NOT_STRING, "x".repeat(201), HUGE],
+      birthday: [...BAD_DATE],
+      locale: [...BAD_LOCALE],
+      timeZone: [...NOT_STRING, "x".repeat(65)],
+      consent: ["yes", true, 1, [], null, { email: "yes" }, { sms: 1 }, { push: true }, { email: null }],
+      attributes: ["x", 1, [], null, { deep: RAW(deepArray(20_000)) }, { deep: RAW(deepArray(8_000)) }, { deep: RAW(deepArray(33)) }, [1, 2], { ["k".repeat(65)]: 1 }, Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`a${i}`, i])), { big: "x".repeat(17_000) }],
+      tags: ["vip", {}, null, [""], ["x".repeat(65)], [1], [null], Array.from({ length: 51 }, (_, i) => `t${i}`)],
+      status: ["erased", "deleted", "", "ACTIVE", 1, null, true],
+    };
+    const customerBase = () => ({ name: "Ada Lovelace", email: "ada@example.com", tags: ["vip", "fuzzed"] });
+    const earning = { enabled: true, points: 1, per: 100, rounding: "floor" };
+    const policy = { pendingDays: 0, expiry: { kind: "never" }, clawback: "allow_negative" };
+    return [
+      {
+        name: "POST /v1/events (order.completed)",
+        method: "POST",
+        path: () => "/v1/events",
+        badPaths: [],
+        base: () => ({ ...orderEvent(fresh("evt"), "fuzz-c1", fresh("ord"), 2_500), occurredAt: "2026-03-09T12:00:00Z" }),
+        required: ["id", "customerId", "type", "data", "data.orderId", "data.currency", "data.lines", "data.lines.0.sku", "data.lines.0.quantity", "data.lines.0.unitPrice"],
+        bad: {
+          id: BAD_ID,
+          customerId: BAD_ID,
+          type: ["order.complete", "ORDER.COMPLETED", "order", "", null, 1, {}, ["order.completed"]],
+          occurredAt: BAD_DATETIME,
+          data: [null, "x", [], 1, true],
+          "data.orderId": BAD_ID,
+          "data.currency": BAD_CURRENCY,
+          "data.lines": [[], {}, "SKU-1", null, 3, [null], ["SKU-1"], Array.from({ length: 501 }, (_, i) => ({ sku: `S${i}`, quantity: 1, unitPrice: 1 }))],
+          "data.lines.0": [null, "x", 1, [], {}],
+          "data.lines.0.sku": BAD_ID,
+          "data.lines.0.name": [...NOT_STRING, "x".repeat(501), HUGE],
+          "data.lines.0.category": [...NOT_STRING, "x".repeat(201)],
+          "data.lines.0.quantity": [...NOT_INT, 0, -1, 1_000_001],
+          "data.lines.0.unitPrice": BAD_AMOUNT,
+          "data.lines.0.weight": [...NOT_INT, -1, 100_000_001],
+          "data.lines.0.discount": BAD_AMOUNT,
+          "data.discount": BAD_AMOUNT,
+          "data.shipping": BAD_AMOUNT,
+          "data.tax": BAD_AMOUNT,
+          "data.total": BAD_AMOUNT,
+          "data.channel": [...NOT_STRING, "x".repeat(101)],
+          "data.store": [...NOT_STRING, "x".repeat(101)],
+        },
+        idempotent: false,
+      },
+      {
+        name: "POST /v1/events (order.refunded)",
+        method: "POST",
+        path: () => "/v1/events",
+        badPaths: [],
+        base: () => ({ id: fresh("evt"), type: "order.refunded", customerId: "fuzz-c1", data: { orderId: "fuzz-o1", refundId: fresh("ref"), amount: 100 } }),
+        required: ["id", "customerId", "type", "data", "data.orderId", "data.refundId"],
+        bad: {
+          "data.refundId": BAD_ID,
+          "data.orderId": BAD_ID,
+          "data.amount": BAD_AMOUNT,
+          "data.lines": [[], {}, null, [{ sku: "SKU-1", quantity: 0 }], [{ sku: "SKU-1" }], [{ sku: "SKU-1", quantity: 1, unitPrice: 5 }], [{ sku: "", quantity: 1 }]],
+          occurredAt: BAD_DATETIME,
+        },
+        idempotent: false,
+      },
+      {
+        name: "POST /v1/events (customer.signed_up)",
+        method: "POST",
+        path: () => "/v1/events",
+        badPaths: [],
+        base: () => ({ id: fresh("evt"), type: "customer.signed_up", customerId: fresh("cust"), data: { email: `${fresh("new")}@example.com`, name: "New" } }),
+        required: ["id", "customerId", "type"],
+        bad: Object.fromEntries(Object.entries(customerFields).map(([k, v]) => [`data.${k}`, v])),
+        idempotent: false,
+      },
+      {
+        name: "POST /v1/events (custom)",
+        method: "POST",
+        path: () => "/v1/events",
+        badPaths: [],
+        base: () => ({ id: fresh("evt"), type: "custom", customerId: "fuzz-c1", name: "coupon.viewed", data: { code: "SPRING" } }),
+        required: ["id", "customerId", "type", "name"],
+        bad: {
+          name: [...NOT_STRING, null, "", "has space", "x".repeat(101), "émoji"],
+          data: ["x", [], 1, null, { deep: RAW(deepArray(20_000)) }, { deep: RAW(deepArray(8_000)) }, { deep: RAW(deepArray(33)) }, { ["k".repeat(65)]: 1 }, { big: "x".repeat(17_000) }],
+        },
+        idempotent: false,
+      },
+      {
+        name: "PUT /v1/customers/{externalId}",
+        method: "PUT",
+        path: () => "/v1/customers/fuzz-c1",
+        badPaths: ["/v1/customers/a%20b", "/v1/customers/%00", "/v1/customers/%C3%A9", `/v1/customers/${"x".repeat(256)}`],
+        base: customerBase,
+        required: [],
+        bad: customerFields,
+        idempotent: true,
+      },
+      {
+        name: "PATCH /v1/customers/{externalId}",
+        method: "PATCH",
+        path: () => "/v1/customers/fuzz-c1",
+        badPaths: ["/v1/customers/a%20b", "/v1/customers/%0A", `/v1/customers/${"x".repeat(256)}`],
+        base: customerBase,
+        required: [],
+        bad: customerFields,
+        idempotent: true,
+      },
+      {
+        name: "POST /v1/customers/{externalId}/adjustments",
+        method: "POST",
+        path: () => "/v1/customers/fuzz-c1/adjustments",
+        badPaths: ["/v1/customers/a%20b/adjustments", `/v1/customers/${"x".repeat(256)}/adjustments`],
+        base: () => ({ amount: 25, reason: "goodwill", actor: "support@cafe", expiry: { kind: "days", days: 30 } }),
+        required: ["amount", "reason"],
+        bad: {
+          amount: [...NOT_INT, 0, 1_000_000_000_001, -1_000_000_000_001, 9_007_199_254_740_991],
+          reason: [...NOT_STRING, null, "", "x".repeat(501), HUGE],
+          actor: [...NOT_STRING, null, "", "x".repeat(201)],
+          expiry: ["never", 5, null, [], { kind: "forever" }, { kind: "days" }, { kind: "days", days: 0 }, { kind: "days", days: 3651 }, { kind: "days", days: 1.5 }, { kind: "end_of_month", months: -1 }, { kind: "never", days: 3 }],
+        },
+        idempotent: true,
+      },
+      {
+        name: "POST /v1/customers/{externalId}/erase",
+        method: "POST",
+        path: () => "/v1/customers/fuzz-c1/erase",
+        badPaths: ["/v1/customers/a%20b/erase", `/v1/customers/${"x".repeat(256)}/erase`],
+        base: () => ({ reason: "customer asked", actor: "dpo@cafe" }),
+        required: ["reason"],
+        bad: { reason: [...NOT_STRING, null, "", "x".repeat(501), HUGE], actor: [...NOT_STRING, null, "", "x".repeat(201)] },
+        idempotent: true,
+      },
+      {
+        name: "POST /v1/transactions/{transactionId}/reverse",
+        method: "POST",
+        path: () => `/v1/transactions/${ids.earn}/reverse`,
+        badPaths: [`/v1/transactions/${"x".repeat(65)}/reverse`],
+        base: () => ({ reason: "fraud", actor: "ops", force: true }),
+        required: ["reason"],
+        bad: { reason: [...NOT_STRING, null, "", "x".repeat(501), HUGE], actor: [...NOT_STRING, null, "", "x".repeat(201)], force: NOT_BOOL },
+        idempotent: true,
+      },
+      {
+        name: "POST /v1/keys",
+        method: "POST",
+        path: () => "/v1/keys",
+        badPaths: [],
+        base: () => ({ kind: "secret", name: "backend" }),
+        required: ["kind", "name"],
+        bad: { kind: ["admin", "SECRET", "", null, 1, true, ["secret"]], name: [...NOT_STRING, null, "", "x".repeat(101), HUGE] },
+        idempotent: true,
+      },
+      {
+        name: "PATCH /v1/program",
+        method: "PATCH",
+        path: () => "/v1/program",
+        badPaths: [],
+        base: () => ({ name: "Renamed Café", pointsSingular: "Bean", pointsPlural: "Beans", earning: { ...earning, points: 2 } }),
+        required: [],
+        bad: {
+          name: [...NOT_STRING, null, "", "x".repeat(201), HUGE],
+          pointsSingular: [...NOT_STRING, null, "", "x".repeat(51)],
+          pointsPlural: [...NOT_STRING, null, "", "x".repeat(51)],
+          timeZone: [...NOT_STRING, null, "", "x".repeat(65)],
+          defaultLocale: [...BAD_LOCALE, null],
+          supportedLocales: [[], "en", ["en", 1], ["en_US"], null, Array.from({ length: 51 }, () => "en")],
+          defaultCountry: ["us", "USA", "", 1, true],
+          earning: [
+            null, "on", {}, { enabled: true }, { ...earning, enabled: "yes" }, { ...earning, per: 0 }, { ...earning, rounding: "round" },
+            { ...earning, points: -1 }, { ...earning, points: 1.5 }, { ...earning, points: 1_000_001 }, { ...earning, extra: 1 },
+          ],
+          ledgerPolicy: [null, {}, { ...policy, pendingDays: -1 }, { ...policy, pendingDays: 366 }, { ...policy, clawback: "never" }, { ...policy, expiry: { kind: "days", days: 0 } }, { ...policy, expiry: "never" }],
+          currency: ["EUR", "USD"],
+          id: ["prg_x"],
+        },
+        idempotent: true,
+      },
+    ];
+  }
+
+  /** Breaks one field of a valid body: a wrong value, or (if it is required) its absence. */
+  function breakField(s: Spec, body: Body): { label: string; body: Body } {
+    const fields = Object.keys(s.bad);
+    if (s.required.length > 0 && rand() < 0.2) {
+      const f = pick(s.required);
+      return { label: `missing ${f}`, body: deletePath(body, f) };
+    }
+    const f = pick(fields);
+    const v = pick(s.bad[f]!);
+    return { label: `${f} = ${short(v)}`, body: setPath(body, f, v) };
+  }
+
+  function generate(): Case[] {
+    const all = specs();
+    const cases: Case[] = [];
+    const auth = { authorization: `Bearer ${api.secretKey}` };
+    const json = { ...auth, "content-type": "application/json" };
+    const add = (s: { name: string; method: string }, label: string, path: string, body: string | undefined, headers: Record<string, string> = json, code?: string) =>
+      cases.push({ label: `${s.name}: ${label}`, method: s.method, path, body, headers, code });
+    const randomJunk = fc.sample(fc.jsonValue({ maxDepth: 3 }), { numRuns: 40, seed: SEED });
+    const unknownKeys = ["points", "balance", "externalId", "__proto__", "constructor", "Email", "amount_cents", ...fc.sample(fc.string({ minLength: 1, maxLength: 12 }), { numRuns: 20, seed: SEED + 1 })];
+
+    for (const s of all) {
+      const known = new Set([...Object.keys(s.bad), ...Object.keys(s.base())]);
+      // Every listed bad value and every missing required field, once.
+      for (const [f, values] of Object.entries(s.bad)) for (const v of values) add(s, `${f} = ${short(v)}`, s.path(), serialise(setPath(s.base(), f, v)));
+      for (const f of s.required) add(s, `missing ${f}`, s.path(), serialise(deletePath(s.base(), f)));
+      // Unknown fields: at the top and in nested strict objects.
+      for (const k of unknownKeys.filter((k) => !known.has(k))) add(s, `unknown field ${short(k)}`, s.path(), serialise({ ...s.base(), [k]: pick(randomJunk) }));
+      // (A custom event's `data` is an open record, so it is left out here.)
+      for (const nested of ["data", "data.lines.0", "consent", "earning", "expiry"].filter((n) => typeof getPath(s.base(), n) === "object" && !(s.name.includes("custom") && n === "data"))) {
+        add(s, `unknown field in ${nested}`, s.path(), serialise(setPath(s.base(), `${nested}.surprise`, 1)));
+      }
+      // Not an object, not JSON, not declared JSON, too big, too deep.
+      for (const b of ["null", "true", "0", "-1", '"text"', "[]", serialise([s.base()]), "{}".repeat(2)]) add(s, `body ${short(b)}`, s.path(), b);
+      for (const j of randomJunk.filter((v) => v === null || typeof v !== "object" || Array.isArray(v) || Object.keys(v).some((k) => !known.has(k)))) add(s, `junk ${short(j)}`, s.path(), JSON.stringify(j));
+      const good = serialise(s.base());
+      for (const [label, b] of [
+        ["truncated JSON", good.slice(0, -1)],
+        ["trailing comma", good.replace(/}$/, ",}")],
+        ["single quotes", good.replaceAll('"', "'")],
+        ["unquoted keys", good.replace(/"(\w+)":/g, "$1:")],
+        ["trailing garbage", `${good}garbage`],
+        ["two documents", `${good}${good}`],
+        ["bare NaN", "NaN"],
+        ["a lone brace", "{"],
+        ["bad escape", '{"reason": "\\x41"}'],
+        ["unterminated string", '{"reason": "abc'],
+        ["empty", ""],
+        ["whitespace", "   \n\t "],
+        ["NUL", "\u0000"],
+        ["comment", `/* hi */ ${good}`],
+      ] as const) {
+        add(s, label, s.path(), b, json, "INVALID_JSON");
+      }
+      for (const type of ["text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml", "application/jsonx", "json", "text/json"]) {
+        add(s, `content-type ${type}`, s.path(), good, { ...auth, "content-type": type }, "UNSUPPORTED_MEDIA_TYPE");
+      }
+      add(s, "no content-type (the runtime calls it text/plain)", s.path(), good, auth, "UNSUPPORTED_MEDIA_TYPE");
+      add(s, "no body, JSON content-type", s.path(), undefined, json);
+      add(s, "100 KB unknown field", s.path(), serialise({ ...s.base(), padding: HUGE }));
+      add(s, "2 MB body", s.path(), serialise({ ...s.base(), padding: "x".repeat(2_000_000) }), json, "PAYLOAD_TOO_LARGE");
+      add(s, "deeply nested array body (100k)", s.path(), deepArray(100_000));
+      add(s, "deeply nested object in an unknown field (50k)", s.path(), good.replace(/}$/, `,"deep":${deepObject(50_000)}}`));
+      // Authentication first: no key, a made-up key, a publishable key, another scheme.
+      for (const [label, value] of [["no Authorization", undefined], ["unknown key", `Bearer sk_${"a".repeat(32)}`], ["publishable key", `Bearer ${api.publishableKey}`], ["Basic scheme", "Basic dXNlcjpwYXNz"], ["empty Bearer", "Bearer "]] as const) {
+        const h: Record<string, string> = { "content-type": "application/json" };
+        if (value) h.authorization = value;
+        add(s, label, s.path(), good, h, label === "publishable key" ? "FORBIDDEN" : "UNAUTHENTICATED");
+      }
+      // Malformed path parameters, with an otherwise valid body.
+      for (const p of s.badPaths) add(s, `bad path ${short(p)}`, p, good);
+      // A valid body under an invalid Idempotency-Key: refused before anything runs.
+      if (s.idempotent) for (const k of ["", "a b", "x".repeat(256), "clé", "tab\there"]) add(s, `Idempotency-Key ${short(k)}`, s.path(), good, { ...json, "idempotency-key": k }, "VALIDATION_FAILED");
+    }
+
+    // Random combinations: one to three broken fields (and sometimes an unknown one) per request.
+    for (let n = 0; n < 500; n++) {
+      const s = pick(all);
+      let body = s.base();
+      const labels: string[] = [];
+      for (let k = 1 + Math.floor(rand() * 3); k > 0; k--) {
+        const b = breakField(s, body);
+        body = b.body;
+        labels.push(b.label);
+      }
+      if (rand() < 0.3) {
+        body = { ...body, [pick(unknownKeys.filter((u) => !(u in body)))]: pick(randomJunk) };
+        labels.push("unknown field");
+      }
+      add(s, `random: ${labels.join(", ")}`, s.path(), serialise(body));
+    }
+
+    // The batch endpoint: the whole batch is validated first, so one bad event refuses all of it.
+    const batch = { name: "POST /v1/events/batch", method: "POST" };
+    const events = all.filter((s) => s.path() === "/v1/events");
+    const validEvents = (n: number) => Array.from({ length: n }, (_, i) => events[i % events.length]!.base());
+    for (let n = 0; n < 250; n++) {
+      const s = pick(events);
+      const broken = breakField(s, s.base());
+      const list = validEvents(Math.floor(rand() * 5));
+      list.splice(Math.floor(rand() * (list.length + 1)), 0, broken.body);
+      add(batch, `one bad event among ${list.length}: ${broken.label}`, "/v1/events/batch", serialise({ events: list }));
+    }
+    add(batch, "1,001 valid events", "/v1/events/batch", serialise({ events: validEvents(1_001) }), json, "VALIDATION_FAILED");
+    add(batch, "1,000 events, the last one bad", "/v1/events/batch", serialise({ events: [...validEvents(999), { ...events[0]!.base(), type: "order.shipped" }] }), json, "VALIDATION_FAILED");
+    add(batch, "no events", "/v1/events/batch", serialise({ events: [] }), json, "VALIDATION_FAILED");
+    add(batch, "2 MB name in an event", "/v1/events/batch", serialise({ events: [{ ...events[3]!.base(), name: "x".repeat(2_000_000) }] }), json, "VALIDATION_FAILED");
+    for (const v of [null, {}, "events", 1, true, validEvents(1)[0], [[]], [null], [1]]) add(batch, `events = ${short(v)}`, "/v1/events/batch", serialise({ events: v }));
+    add(batch, "unknown top-level field", "/v1/events/batch", serialise({ events: validEvents(2), dryRun: true }));
+    add(batch, "a bare array of events", "/v1/events/batch", serialise(validEvents(2)));
+    add(batch, "broken JSON", "/v1/events/batch", serialise({ events: validEvents(2) }).slice(0, -2), json, "INVALID_JSON");
+    add(batch, "text/plain", "/v1/events/batch", serialise({ events: validEvents(2) }), { ...auth, "content-type": "text/plain" }, "UNSUPPORTED_MEDIA_TYPE");
+    add(batch, "no Authorization", "/v1/events/batch", serialise({ events: validEvents(2) }), { "content-type": "application/json" }, "UNAUTHENTICATED");
+    add(batch, "deeply nested (200k)", "/v1/events/batch", `{"events":${deepArray(200_000)}}`);
+
+    // DELETE /v1/keys/{keyId}: no body, so only the id and the header can be wrong.
+    const del = { name: "DELETE /v1/keys/{keyId}", method: "DELETE" };
+    for (const id of ["key_does_not_exist", "k", ids.key.toLowerCase(), `${ids.key}x`, "%20", "x".repeat(64)]) add(del, `unknown id ${short(id)}`, `/v1/keys/${id}`, undefined, auth, "KEY_NOT_FOUND");
+    for (let n = 0; n < 60; n++) {
+      // Random printable ids (no path separators): none of them exists.
+      const id = Array.from({ length: 1 + Math.floor(rand() * 64) }, () => pick([..."abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-.~!$&'()*+,;=:@"])).join("");
+      add(del, `random id ${short(id)}`, `/v1/keys/${encodeURIComponent(id)}`, undefined, auth, id === "." ? undefined : "KEY_NOT_FOUND");
+    }
+    add(del, "id of 65 characters", `/v1/keys/${"x".repeat(65)}`, undefined, auth, "VALIDATION_FAILED");
+    for (const k of ["", "a b", "x".repeat(256), "clé"]) add(del, `real id, Idempotency-Key ${short(k)}`, `/v1/keys/${ids.key}`, undefined, { ...auth, "idempotency-key": k }, "VALIDATION_FAILED");
+    add(del, "real id, no Authorization", `/v1/keys/${ids.key}`, undefined, {}, "UNAUTHENTICATED");
+    add(del, "real id, publishable key", `/v1/keys/${ids.key}`, undefined, { authorization: `Bearer ${api.publishableKey}` }, "FORBIDDEN");
+
+    // Well-formed requests that the program's state refuses, each with the code it must get. They
+    // carry no Idempotency-Key: under Stripe's rules (http/mutate.ts) a refusal that ran is stored
+    // and replayed under its key, which is a new idempotency row by design.
+    const ev = (label: string, body: unknown, code: string) => add({ name: "POST /v1/events", method: "POST" }, label, "/v1/events", serialise(body), json, code);
+    const order = (data: Record<string, unknown>) => ({ ...orderEvent(fresh("evt"), "fuzz-c1", fresh("ord"), 2_500), data: { ...orderEvent("x", "x", fresh("ord"), 2_500).data, ...data } });
+    ev("order in EUR", order({ currency: "EUR" }), "CURRENCY_MISMATCH");
+    ev("order in XXX", order({ currency: "XXX" }), "CURRENCY_MISMATCH");
+    ev("stated total differs", order({ total: 1 }), "ORDER_TOTALS_MISMATCH");
+    ev("order discount above the merchandise", order({ discount: 2_501 }), "ORDER_TOTALS_MISMATCH");
+    ev("line discount above the line", order({ lines: [{ sku: "A", quantity: 1, unitPrice: 100, discount: 101 }] }), "ORDER_TOTALS_MISMATCH");
+    ev("an order id already recorded", { ...orderEvent(fresh("evt"), "fuzz-c1", "fuzz-o1", 2_500) }, "ORDER_CONFLICT");
+    ev("a known event id with another body", orderEvent("seed-order-1", "fuzz-c1", "fuzz-o1", 99), "IDEMPOTENCY_CONFLICT");
+    ev("enormous order (10^6 × 10^12)", order({ lines: [{ sku: "A", quantity: 1_000_000, unitPrice: 1_000_000_000_000 }] }), "VALIDATION_FAILED");
+    ev("enormous order (500 lines of 10^12)", order({ lines: Array.from({ length: 500 }, (_, i) => ({ sku: `L${i}`, quantity: 1, unitPrice: 1_000_000_000_000 })) }), "VALIDATION_FAILED");
+    ev("enormous shipping and tax", order({ shipping: 1_000_000_000_000, tax: 1_000_000_000_000, lines: [{ sku: "A", quantity: 1_000, unitPrice: 1_000_000_000_000 }] }), "VALIDATION_FAILED");
+    const refund = (data: Record<string, unknown>, customerId = "fuzz-c1") => ({ id: fresh("evt"), type: "order.refunded", customerId, data: { orderId: "fuzz-o1", refundId: fresh("ref"), ...data } });
+    ev("refund of an unknown order", refund({ orderId: "no-such-order", amount: 1 }), "ORDER_NOT_FOUND");
+    ev("refund above the order", refund({ amount: 1_000_000 }), "REFUND_EXCEEDS_ORDER");
+    ev("refund of an unknown line", refund({ lines: [{ sku: "NOPE", quantity: 1 }] }), "REFUND_LINE_UNKNOWN");
+    ev("refund of more units than bought", refund({ lines: [{ sku: "SKU-1", quantity: 2 }] }), "REFUND_LINE_UNKNOWN");
+    ev("a refund id already recorded", refund({ refundId: "fuzz-r1", amount: 1 }), "REFUND_CONFLICT");
+    ev("refund by another customer", refund({ amount: 1 }, "fuzz-c2"), "ORDER_CONFLICT");
+    const signup = (data: Record<string, unknown>, customerId = fresh("cust")) => ({ id: fresh("evt"), type: "customer.signed_up", customerId, data });
+    ev("signup with a phone that is no phone", signup({ phone: "not a phone" }), "INVALID_PHONE");
+    ev("signup in no time zone", signup({ timeZone: "Mars/Olympus" }), "INVALID_TIME_ZONE");
+    for (const [method, label, body, code] of [
+      ["PUT", "a phone that is no phone", { phone: "not a phone" }, "INVALID_PHONE"],
+      ["PUT", "no time zone", { timeZone: "Mars/Olympus" }, "INVALID_TIME_ZONE"],
+      ["PATCH", "a phone that is no phone", { phone: "12345678901234567890" }, "INVALID_PHONE"],
+    ] as const) {
+      add({ name: `${method} /v1/customers/{externalId}`, method }, label, "/v1/customers/fuzz-c1", serialise(body), json, code);
+    }
+    add({ name: "PATCH /v1/customers/{externalId}", method: "PATCH" }, "unknown customer", "/v1/customers/nobody", serialise({ name: "X" }), json, "CUSTOMER_NOT_FOUND");
+    const adj = { name: "POST /v1/customers/{externalId}/adjustments", method: "POST" };
+    add(adj, "debit above the balance", "/v1/customers/fuzz-c1/adjustments", serialise({ amount: -1_000_000, reason: "x" }), json, "INSUFFICIENT_POINTS");
+    add(adj, "unknown customer", "/v1/customers/nobody/adjustments", serialise({ amount: 5, reason: "x" }), json, "CUSTOMER_NOT_FOUND");
+    add({ name: "POST /v1/customers/{externalId}/erase", method: "POST" }, "unknown customer", "/v1/customers/nobody/erase", serialise({ reason: "x" }), json, "CUSTOMER_NOT_FOUND");
+    const rev = { name: "POST /v1/transactions/{transactionId}/reverse", method: "POST" };
+    add(rev, "unknown transaction", "/v1/transactions/txn_nope/reverse", serialise({ reason: "x" }), json, "TRANSACTION_NOT_FOUND");
+    add(rev, "already reversed", `/v1/transactions/${ids.reversed}/reverse`, serialise({ reason: "x" }), json, "ALREADY_REVERSED");
+    add(rev, "a reversal", `/v1/transactions/${ids.reversal}/reverse`, serialise({ reason: "x" }), json, "REVERSAL_NOT_ALLOWED");
+    add(rev, "a refund", `/v1/transactions/${ids.refund}/reverse`, serialise({ reason: "x" }), json, "REVERSAL_NOT_ALLOWED");
+    const prog = { name: "PATCH /v1/program", method: "PATCH" };
+    add(prog, "no time zone", "/v1/program", serialise({ timeZone: "Mars/Olympus" }), json, "INVALID_TIME_ZONE");
+    add(prog, "default locale not supported", "/v1/program", serialise({ defaultLocale: "vi" }), json, "INVALID_LOCALE");
+    add(prog, "supported locales without the default", "/v1/program", serialise({ supportedLocales: ["vi", "fr"] }), json, "INVALID_LOCALE");
+    return cases;
+  }
+
+  it("answers at least 1,000 malformed requests with a 4xx and a known code, never a 5xx", { timeout: 120_000 }, async () => {
+    const cases = generate();
+    expect(cases.length).toBeGreaterThanOrEqual(1_000);
+    const started = performance.now();
+    // A few at a time: PGlite runs them one by one anyway, PostgreSQL gets some concurrency.
+    const queue = [...cases];
+    await Promise.all(
+      Array.from({ length: 4 }, async () => {
+        for (let c = queue.shift(); c; c = queue.shift()) {
+          const res = await api.raw({ method: c.method, path: c.path, body: c.body, headers: c.headers });
+          results.push({ c, status: res.status, text: await res.text() });
+        }
+      }),
+    );
+    const codes = new Set<string>(ERROR_CODES);
+    const failures = results
+      .map(({ c, status, text }) => {
+        let body: any;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          body = undefined;
+        }
+        const problems: string[] = [];
+        if (status < 400 || status > 499) problems.push(`status ${status}`);
+        if (!body || typeof body !== "object") problems.push("body is not a JSON object");
+        else {
+          if (!codes.has(body.code)) problems.push(`unknown code ${JSON.stringify(body.code)}`);
+          if (typeof body.message !== "string" || body.message.length === 0) problems.push("no message");
+          if (c.code && body.code !== c.code) problems.push(`expected ${c.code}`);
+        }
+        return problems.length ? `${c.label} [${c.method} ${short(c.path)}] -> ${status} ${short(text, 160)}: ${problems.join("; ")}` : null;
+      })
+      .filter((f) => f !== null);
+    const perEndpoint = new Map<string, number>();
+    for (const { c } of results) perEndpoint.set(c.label.split(":")[0]!.replace(/ \(.*\)$/, ""), (perEndpoint.get(c.label.split(":")[0]!.replace(/ \(.*\)$/, "")) ?? 0) + 1);
+    console.info(`fuzz (seed ${SEED}): ${results.length} requests in ${Math.round(performance.now() - started)} ms; ${JSON.stringify(Object.fromEntries(perEndpoint))}`);
+    expect(failures, `seed ${SEED}`).toEqual([]);
+    expect([...perEndpoint.keys()].sort()).toEqual(
+      [
+        "DELETE /v1/keys/{keyId}", "PATCH /v1/customers/{externalId}", "PATCH /v1/program", "POST /v1/customers/{externalId}/adjustments", "POST /v1/customers/{externalId}/erase",
+        "POST /v1/events", "POST /v1/events/batch", "POST /v1/keys", "POST /v1/transactions/{transactionId}/reverse", "PUT /v1/customers/{externalId}",
+      ].sort(),
+    );
+  });
+
+  it("leaves every table, the customer's profile and balances and the program exactly as they were", async () => {
+    expect(results.length).toBeGreaterThanOrEqual(1_000);
+    const after = await snapshot();
+    expect(after.counts).toEqual(before.counts);
+    expect(after.profile).toEqual(before.profile);
+    expect(after.balances).toEqual(before.balances);
+    expect(after.program).toEqual(before.program);
+    for (const t of TABLES) expect(after.tables[t]!.rows, t).toBe(before.tables[t]!.rows);
+  });
+});
+
+function getPath(obj: unknown, path: string): unknown {
+  return path.split(".").reduce<any>((cur, p) => (cur === null || cur === undefined ? undefined : cur[p]), obj);
+}
+
+function short(v: unknown, max = 40): string {
+  const s = typeof v === "string" ? v : JSON.stringify(v) ?? String(v);
+  return s.length > max ? `${s.slice(0, max)}…(${s.length})` : s;
+}
