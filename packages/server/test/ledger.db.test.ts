@@ -219,3 +219,23 @@ describe("the ledger is append-only", () => {
     await api.close();
   });
 });
+
+describe("the audit log", () => {
+  it("lists who did what and why, newest first, filtered, and the database refuses edits", async () => {
+    const api = await testApi();
+    await api.call("PUT", "/v1/customers/ivy", {});
+    const a = await api.call("POST", "/v1/customers/ivy/adjustments", { amount: 30, reason: "welcome gift", actor: "staff:mai" });
+    await api.call("POST", `/v1/transactions/${a.body.id}/reverse`, { reason: "wrong customer", actor: "staff:mai" });
+    const all = await api.call("GET", "/v1/audit-log");
+    expect(all.body.data.map((e: any) => [e.action, e.actor, e.reason])).toEqual([
+      ["transaction.reversed", "staff:mai", "wrong customer"],
+      ["points.adjusted", "staff:mai", "welcome gift"],
+    ]);
+    const only = await api.call("GET", "/v1/audit-log?action=points.adjusted&limit=1");
+    expect(only.body.data).toHaveLength(1);
+    expect(only.body.data[0].data).toMatchObject({ amount: 30, transactionId: a.body.id });
+    const error = await api.ctx.db.execute(sql`update audit_log set reason = 'edited'`).then(() => null, (e: Error) => e);
+    expect(String((error?.cause as Error | undefined)?.message ?? error?.message)).toMatch(/append-only/);
+    await api.close();
+  });
+});

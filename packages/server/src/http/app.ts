@@ -10,6 +10,7 @@ import { registerKeys } from "./routes/keys.ts";
 import { registerCustomers } from "./routes/customers.ts";
 import { registerLedger } from "./routes/ledger.ts";
 import { registerEvents } from "./routes/events.ts";
+import { registerAudit } from "./routes/audit.ts";
 import { ping } from "../db/connect.ts";
 import { openApiDocument } from "./openapi.ts";
 import { docsPage } from "./docs-page.ts";
@@ -40,7 +41,7 @@ export function createApp(deps: HttpDeps) {
     await next();
     const level = c.res.status >= 500 ? "error" : "info";
     // The route pattern, never the concrete path or query: those can carry personal data (an email search).
-    deps.ctx.log[level === "error" ? "error" : "debug"](
+    deps.ctx.log[level](
       { requestId: c.get("requestId"), method: c.req.method, route: c.req.routePath, status: c.res.status, ms: Math.round(performance.now() - started), program: c.get("principal")?.program.id },
       "request",
     );
@@ -71,6 +72,7 @@ export function createApp(deps: HttpDeps) {
   registerCustomers(app, deps);
   registerLedger(app, deps);
   registerEvents(app, deps);
+  registerAudit(app, deps);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", description: "A program's secret key (sk_…), or a publishable key (pk_…) for public reads." });
 
