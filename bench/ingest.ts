@@ -218,6 +218,8 @@ async function startServer(db: DbKind, env: Record<string, string>, opts: Option
       PATRON_SETTLE_INTERVAL: "0",
       LOG_LEVEL: "warn",
       PATRON_DB_POOL: "16",
+      // Group commit for single events; unset, the server's default applies.
+      ...(process.env.PATRON_INGEST_CONCURRENCY ? { PATRON_INGEST_CONCURRENCY: process.env.PATRON_INGEST_CONCURRENCY } : {}),
       PATRON_ADMIN_TOKEN: ADMIN_TOKEN,
     },
   });

@@ -13,6 +13,8 @@ const schema = z.object({
   PATRON_DB_POOL: z.coerce.number().int().min(1).max(200).default(10),
   /** Requests per second per API key (token bucket; burst = 2 × rate). 0 turns the limit off. */
   PATRON_RATE_LIMIT: z.coerce.number().int().min(0).default(200),
+  /** Transactions in flight per program for single events (group commit). 1 measured best (bench/README.md); PGlite is always 1. */
+  PATRON_INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   /** Seconds between settlement runs (pending release and expiry). 0 turns the in-process runner off. */
   PATRON_SETTLE_INTERVAL: z.coerce.number().int().min(0).default(60),
   /** Token for the deployment-level endpoints (POST /v1/programs). Unset: those endpoints are closed. */
@@ -25,6 +27,7 @@ export type Config = {
   host: string;
   logLevel: z.infer<typeof schema>["LOG_LEVEL"];
   rateLimit: number;
+  ingestConcurrency: number;
   settleIntervalSeconds: number;
   adminToken: string | undefined;
 };
@@ -42,6 +45,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
     rateLimit: e.PATRON_RATE_LIMIT,
+    ingestConcurrency: e.DATABASE_URL ? e.PATRON_INGEST_CONCURRENCY : 1,
     settleIntervalSeconds: e.PATRON_SETTLE_INTERVAL,
     adminToken: e.PATRON_ADMIN_TOKEN,
   };

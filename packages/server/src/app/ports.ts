@@ -12,7 +12,18 @@ export interface IdGenerator {
   next(prefix: string): string;
 }
 export function ulidIds(): IdGenerator {
-  const ulid = monotonicFactory();
+  // ULID's default PRNG asks the OS for one byte per character (16 calls an id, several ids an
+  // event); drawing from a pooled buffer of crypto-random bytes keeps ids unguessable and cheap.
+  let pool = randomBytes(4096);
+  let at = 0;
+  const prng = () => {
+    if (at >= pool.length) {
+      pool = randomBytes(4096);
+      at = 0;
+    }
+    return pool[at++]! / 256;
+  };
+  const ulid = monotonicFactory(prng);
   return { next: (prefix) => `${prefix}_${ulid()}` };
 }
 

@@ -41,7 +41,7 @@ type Parsed = z.infer<typeof Event>;
 const toInput = (e: Parsed): EventInput => ({ ...e, occurredAt: e.occurredAt ? new Date(e.occurredAt) : undefined }) as EventInput;
 
 export function registerEvents(app: App, deps: HttpDeps) {
-  const queue = deps.ingest ?? new IngestQueue((program, events) => ingestEvents(deps.ctx, program, events), deps.ctx.dbKind === "pglite" ? 1 : 4);
+  const queue = deps.ingest ?? new IngestQueue((program, events) => ingestEvents(deps.ctx, program, events), 1);
   app.openapi(one, async (c) => {
     const r = await queue.submit(c.get("principal").program, toInput(c.req.valid("json")));
     if (r.status === "rejected") return problem(c, r.error);
