@@ -1,3 +1,5 @@
+import { seededRandom } from "@patron/core";
+
 /**
  * The demo program: a café chain with a few hundred customers and a year of orders, sent through
  * the public API (batch events), so what you see is what a store integration would produce.
@@ -25,16 +27,6 @@ const STORES = ["district-1", "district-3", "thao-dien", "online"];
 const FIRST = ["An", "Bình", "Chi", "Dung", "Giang", "Hà", "Hải", "Hương", "Khánh", "Lan", "Linh", "Minh", "Nam", "Ngọc", "Phương", "Quân", "Thảo", "Trang", "Tuấn", "Vy"];
 const LAST = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Phan", "Vũ", "Đặng", "Bùi", "Đỗ"];
 
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 export const DEMO_PROGRAM = {
   name: "Saigon Bean Café (demo)",
@@ -51,7 +43,7 @@ export const DEMO_PROGRAM = {
 
 /** The demo's events, oldest first: signups, a year of orders, a few refunds. */
 export function demoEvents(o: DemoOptions): Record<string, unknown>[] {
-  const rnd = mulberry32(o.seed);
+  const rnd = seededRandom(o.seed);
   const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
   const start = o.now.getTime() - o.months * 30 * 86_400_000;
   const events: { at: number; e: Record<string, unknown> }[] = [];

@@ -10,3 +10,4 @@ export * from "./ledger/plan.ts";
 export * from "./earning/policy.ts";
 export * from "./earning/order.ts";
 export * from "./customers/normalize.ts";
+export * from "./random/seeded.ts";

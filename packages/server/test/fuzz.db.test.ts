@@ -14,6 +14,7 @@ import { sql } from "drizzle-orm";
 import { ERROR_CODES } from "@patron/core";
 import { rows } from "../src/db/connect.ts";
 import { orderEvent, testApi, type TestApi } from "./harness.ts";
+import { seededRandom } from "@patron/core";
 
 const SEED = Number(process.env.PATRON_FUZZ_SEED ?? 20_260_310);
 
@@ -25,17 +26,7 @@ const TABLES = [
 // ---------------------------------------------------------------------------------------------
 // Seeded randomness
 
-function mulberry32(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-const rand = mulberry32(SEED);
+const rand = seededRandom(SEED);
 const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)]!;
 let serial = 0;
 const fresh = (prefix: string) => `${prefix}-${SEED}-${++serial}`;
