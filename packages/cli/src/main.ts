@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { asc, eq, and, like, isNull } from "drizzle-orm";
-import { parseConfig, startServer, openDatabase, createContext, createLogger, createProgram, createKey, listKeys, revokeKey, findProgram, type Config, type AppContext } from "@patron/server";
+import { analyzeTables, parseConfig, startServer, openDatabase, createContext, createLogger, createProgram, createKey, listKeys, revokeKey, findProgram, type Config, type AppContext } from "@patron/server";
 import { programs, apiKeys } from "@patron/server/src/db/schema.ts";
 import { DEMO_PROGRAM, demoEvents } from "./demo.ts";
 
@@ -58,6 +58,8 @@ async function createDemo(ctx: AppContext, url: string, customers: number, month
   const r = await createProgram(ctx, DEMO_PROGRAM);
   if (!r.ok) throw new Error(r.error.message);
   const loaded = await loadDemo(url, r.value.secretKey.secret, customers, months, ctx.clock.now());
+  // A year of data just arrived: give the planner its statistics now rather than at the next settlement tick.
+  await analyzeTables(ctx);
   return { program: r.value.program, secretKey: r.value.secretKey.secret, publishableKey: r.value.publishableKey.secret, ...loaded };
 }
 

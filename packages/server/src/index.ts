@@ -6,3 +6,4 @@ export { listKeys, revokeKey } from "./app/keys/manage-keys.ts";
 export { findProgram } from "./app/programs/program-repo.ts";
 export type { AppContext } from "./app/context.ts";
 export type { Database } from "./db/connect.ts";
+export { analyzeTables } from "./db/analyze.ts";

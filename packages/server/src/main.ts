@@ -9,6 +9,7 @@ import { randomSecrets, systemClock, ulidIds, type Clock } from "./app/ports.ts"
 import type { AppContext } from "./app/context.ts";
 import { startSettlement } from "./jobs/settlement.ts";
 import { IngestQueue } from "./app/events/ingest-queue.ts";
+import { AutoAnalyze } from "./db/analyze.ts";
 import { ingestEvents } from "./app/events/ingest-events.ts";
 
 /** The composition root: every adapter is chosen here, once. */
@@ -42,7 +43,8 @@ export async function startServer(config: Config, opts: { database?: Database } 
   await database.migrate();
   const ctx = createContext(database, log);
   const ingest = new IngestQueue((program, events) => ingestEvents(ctx, program, events), config.ingestConcurrency);
-  const app = createApp({ ctx, auth: new KeyAuthenticator(ctx.db, ctx.clock), adminToken: config.adminToken, rateLimit: config.rateLimit, ingest });
+  const analyze = new AutoAnalyze(ctx);
+  const app = createApp({ ctx, auth: new KeyAuthenticator(ctx.db, ctx.clock), adminToken: config.adminToken, rateLimit: config.rateLimit, ingest, afterIngest: (n) => analyze.record(n) });
   const settlement = startSettlement(ctx, config.settleIntervalSeconds);
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));

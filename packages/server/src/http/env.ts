@@ -15,4 +15,6 @@ export interface HttpDeps {
   rateLimit: number;
   /** Group commit for single events; createApp makes one when it is not given. */
   ingest?: IngestQueue;
+  /** Told how many events each ingest applied (keeps planner statistics fresh; see db/analyze.ts). */
+  afterIngest?: (events: number) => void;
 }

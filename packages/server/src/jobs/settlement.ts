@@ -2,20 +2,29 @@ import { sql } from "drizzle-orm";
 import type { AppContext } from "../app/context.ts";
 import { rows } from "../db/connect.ts";
 import { settleProgram } from "../app/ledger/settle-holdings.ts";
+import { analyzeTables } from "../db/analyze.ts";
+
+const ANALYZE_EVERY_MS = 10 * 60_000;
 
 /**
  * Releases pending points and expires lots on an interval, for every program, and drops stored
  * responses of Idempotency-Key requests older than 24 hours (event ids stay unique forever).
+ * Every 10 minutes it also refreshes the planner's statistics (see db/analyze.ts).
  * Runs are idempotent (see settleProgram), so several servers may run this at once.
  * TODO(issue 4): move onto the job queue with per-program daily schedules in each time zone.
  */
 export function startSettlement(ctx: AppContext, intervalSeconds: number): { stop(): void } {
   if (intervalSeconds <= 0) return { stop() {} };
   let running = false;
+  let analyzedAt = Number.NEGATIVE_INFINITY;
   const tick = async () => {
     if (running) return;
     running = true;
     try {
+      if (ctx.clock.now().getTime() - analyzedAt >= ANALYZE_EVERY_MS) {
+        await analyzeTables(ctx);
+        analyzedAt = ctx.clock.now().getTime();
+      }
       const programs = await rows<{ id: string }>(ctx.db, sql`select id from programs order by id`);
       for (const p of programs) {
         const r = await settleProgram(ctx, p.id);

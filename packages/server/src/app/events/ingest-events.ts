@@ -296,11 +296,12 @@ async function writeBatch(
         from jsonb_to_recordset(${j(w.newRefunds)}::jsonb) as x(id text, external_id text, order_id text, amount bigint, points_clawed_back bigint, shortfall bigint))`);
   }
   if (idem.length > 0) {
+    // unnest of typed arrays, not jsonb_to_recordset: the planner knows how many rows come and looks each
+    // key up by the whole primary key (with a jsonb join it hash-joined every key of the program).
     parts.push(sql`ik as (
       update idempotency_keys set status = 200, response = x.response
-        from jsonb_to_recordset(${j(idem)}::jsonb) as x(key text, response text)
-       where idempotency_keys.program_id = ${programId} and idempotency_keys.scope = ${SCOPE} and idempotency_keys.key = x.key
-         and idempotency_keys.key = any(${textArray(idem.map((i) => i.key))}))`);
+        from unnest(${textArray(idem.map((i) => i.key))}, ${textArray(idem.map((i) => i.response))}) as x(key, response)
+       where idempotency_keys.program_id = ${programId} and idempotency_keys.scope = ${SCOPE} and idempotency_keys.key = x.key)`);
   }
   if (w.rejectedKeys.length > 0) {
     parts.push(sql`ikd as (delete from idempotency_keys where program_id = ${programId} and scope = ${SCOPE} and key = any(${textArray(w.rejectedKeys)}))`);

@@ -44,6 +44,7 @@ export function registerEvents(app: App, deps: HttpDeps) {
   const queue = deps.ingest ?? new IngestQueue((program, events) => ingestEvents(deps.ctx, program, events), 1);
   app.openapi(one, async (c) => {
     const r = await queue.submit(c.get("principal").program, toInput(c.req.valid("json")));
+    deps.afterIngest?.(1);
     if (r.status === "rejected") return problem(c, r.error);
     const { replayed, ...body } = r;
     return c.json(body, 200, replayed ? { "idempotent-replayed": "true" } : {});
@@ -52,6 +53,7 @@ export function registerEvents(app: App, deps: HttpDeps) {
   app.openapi(batch, async (c) => {
     const program = c.get("principal").program;
     const events = c.req.valid("json").events.map(toInput);
+    deps.afterIngest?.(events.length);
     const answer = (results: Result[]) => {
       const count = (f: (r: Result) => boolean) => results.filter(f).length;
       return { results, accepted: count((r) => r.status === "accepted" && !r.replayed), replayed: count((r) => r.status === "accepted" && r.replayed), rejected: count((r) => r.status === "rejected") };
