@@ -148,6 +148,9 @@ async function main(argv: string[]) {
       return;
     }
     case "programs":
+      // Arguments are checked before the database is opened (opening and migrating takes seconds).
+      if (sub !== "list" && sub !== "create") throw new UsageError("programs: create or list");
+      if (sub === "create" && (!values.name || !values.currency || !values["time-zone"])) throw new UsageError("programs create needs --name, --currency and --time-zone");
       return withContext(config, async (ctx) => {
         if (sub === "list") {
           const rs = await ctx.db.select().from(programs).orderBy(asc(programs.id));
@@ -172,6 +175,10 @@ async function main(argv: string[]) {
         throw new UsageError("programs: create or list");
       });
     case "keys":
+      if (!values.program) throw new UsageError("keys needs --program prg_…");
+      if (sub !== "list" && sub !== "create" && sub !== "revoke") throw new UsageError("keys: create, list or revoke");
+      if (sub === "create" && values.kind !== "secret" && values.kind !== "publishable") throw new UsageError("keys create needs --kind secret or --kind publishable");
+      if (sub === "revoke" && !values.key) throw new UsageError("keys revoke needs --key key_…");
       return withContext(config, async (ctx) => {
         if (!values.program) throw new UsageError("keys needs --program prg_…");
         if (!(await findProgram(ctx.db, values.program))) throw new UsageError(`No program ${values.program}`);
