@@ -1,15 +1,11 @@
 import type { PgbenchResult } from "./pgbench.ts";
+import type { Measurement } from "./load.ts";
 
 export type DbKind = "postgres" | "pglite";
 export type ScenarioKey = "single-1" | "single-8" | "batch-1" | "batch-2";
 
-export interface RunFigures {
-  eventsPerSec: number;
-  events: number;
-  requests: number;
-  seconds: number;
-  p50Ms: number;
-  p99Ms: number;
+/** One run's figures: the load's measurement plus the CPU it cost. */
+export interface RunFigures extends Pick<Measurement, "eventsPerSec" | "events" | "requests" | "seconds" | "p50Ms" | "p99Ms"> {
   /** CPU used in the measured window, in % of one core. */
   cpu: { server: number; postgres: number | null; bench: number };
 }
