@@ -8,6 +8,7 @@ import pg from "pg";
 import { inject } from "vitest";
 import { openPglite, openPostgres, type Database } from "../src/db/connect.ts";
 import { createApp } from "../src/http/app.ts";
+import { AutoAnalyze } from "../src/db/analyze.ts";
 import { KeyAuthenticator } from "../src/app/keys/authenticate.ts";
 import { randomSecrets, ulidIds, type Clock } from "../src/app/ports.ts";
 import type { AppContext } from "../src/app/context.ts";
@@ -70,7 +71,9 @@ export async function testApi(opts: { program?: Partial<ProgramInput>; database?
   const ctx: AppContext = { db: database.db, dbKind: database.kind, clock, ids: ulidIds(), secrets: randomSecrets, log: silent };
   const created = await createProgram(ctx, { ...DEFAULT_PROGRAM, ...opts.program });
   if (!created.ok) throw new Error(created.error.message);
-  const app = createApp({ ctx, auth: new KeyAuthenticator(ctx.db, clock, 0), adminToken: "admin-token-for-tests-only", rateLimit: opts.rateLimit ?? 0 });
+  // Wired as main.ts wires it: statistics kept fresh as ingest adds rows (see db/analyze.ts).
+  const analyze = new AutoAnalyze(ctx);
+  const app = createApp({ ctx, auth: new KeyAuthenticator(ctx.db, clock, 0), adminToken: "admin-token-for-tests-only", rateLimit: opts.rateLimit ?? 0, afterIngest: (n) => analyze.record(n) });
   const secretKey = created.value.secretKey.secret;
   const raw = (init: { method: string; path: string; body?: string; headers?: Record<string, string> }) =>
     Promise.resolve(app.request(init.path, { method: init.method, body: init.body, headers: init.headers }));
