@@ -1,5 +1,5 @@
 import {
-  applyPlan, applyRate, basicPoints, clawbackFor, domainError, expiresAt, pendingUntil, planCredit, planDebit, priceOrder, refundAmountForLines,
+  applyRate, basicPoints, clawbackFor, domainError, expiresAt, pendingUntil, planCredit, planDebit, priceOrder, refundAmountForLines,
   WORLD, err, ok, type DomainError, type Holdings, type Plan, type Result,
 } from "@patron/core";
 import type { Program } from "../programs/program.ts";
@@ -162,4 +162,3 @@ export function decideOrderRefunded(x: { program: Program; data: OrderRefundedDa
   return ok({ plan: debit.value, amount, claw, shortfall: debit.value.shortfall });
 }
 
-export { applyPlan };
