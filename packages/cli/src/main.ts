@@ -147,22 +147,22 @@ async function main(argv: string[]) {
       }
       return;
     }
-    case "programs":
+    case "programs": {
       // Arguments are checked before the database is opened (opening and migrating takes seconds).
       if (sub !== "list" && sub !== "create") throw new UsageError("programs: create or list");
-      if (sub === "create" && (!values.name || !values.currency || !values["time-zone"])) throw new UsageError("programs create needs --name, --currency and --time-zone");
+      const create =
+        sub !== "create" ? null
+        : values.name && values.currency && values["time-zone"] ? { name: values.name, currency: values.currency, timeZone: values["time-zone"] }
+        : usage("programs create needs --name, --currency and --time-zone");
       return withContext(config, async (ctx) => {
         if (sub === "list") {
           const rs = await ctx.db.select().from(programs).orderBy(asc(programs.id));
           return out(json, rs.map((p) => ({ id: p.id, name: p.name, currency: p.currency, timeZone: p.timeZone })), rs.map((p) => `${p.id}  ${p.currency}  ${p.timeZone}  ${p.name}`).join("\n") || "No programs yet.");
         }
-        if (sub === "create") {
-          if (!values.name || !values.currency || !values["time-zone"]) throw new UsageError("programs create needs --name, --currency and --time-zone");
+        if (create) {
           const locales = values.locales?.split(",");
           const r = await createProgram(ctx, {
-            name: values.name,
-            currency: values.currency,
-            timeZone: values["time-zone"],
+            ...create,
             pointsSingular: values["points-singular"],
             pointsPlural: values["points-plural"],
             defaultLocale: values.locale ?? locales?.[0],
@@ -172,39 +172,42 @@ async function main(argv: string[]) {
           const v = r.value;
           return out(json, { program: v.program, secretKey: v.secretKey.secret, publishableKey: v.publishableKey.secret }, `Created ${v.program.id} (${v.program.name})\nSecret key:      ${v.secretKey.secret}\nPublishable key: ${v.publishableKey.secret}\nKeys are shown once.`);
         }
-        throw new UsageError("programs: create or list");
+        throw new Error("unreachable: checked before opening the database");
       });
-    case "keys":
-      if (!values.program) throw new UsageError("keys needs --program prg_…");
-      if (sub !== "list" && sub !== "create" && sub !== "revoke") throw new UsageError("keys: create, list or revoke");
-      if (sub === "create" && values.kind !== "secret" && values.kind !== "publishable") throw new UsageError("keys create needs --kind secret or --kind publishable");
-      if (sub === "revoke" && !values.key) throw new UsageError("keys revoke needs --key key_…");
+    }
+    case "keys": {
+      const program = values.program ?? usage("keys needs --program prg_…");
+      if (sub !== "list" && sub !== "create" && sub !== "revoke") usage("keys: create, list or revoke");
+      const kind = sub !== "create" ? null : values.kind === "secret" || values.kind === "publishable" ? values.kind : usage("keys create needs --kind secret or --kind publishable");
+      const key = sub !== "revoke" ? null : (values.key ?? usage("keys revoke needs --key key_…"));
       return withContext(config, async (ctx) => {
-        if (!values.program) throw new UsageError("keys needs --program prg_…");
-        if (!(await findProgram(ctx.db, values.program))) throw new UsageError(`No program ${values.program}`);
+        if (!(await findProgram(ctx.db, program))) throw new UsageError(`No program ${program}`);
         if (sub === "list") {
-          const ks = await listKeys(ctx.db, values.program);
+          const ks = await listKeys(ctx.db, program);
           return out(json, ks, ks.map((k) => `${k.id}  ${k.kind.padEnd(11)}  ${k.hint}  ${k.revokedAt ? "revoked" : "active "}  ${k.name}`).join("\n"));
         }
-        if (sub === "create") {
-          if (values.kind !== "secret" && values.kind !== "publishable") throw new UsageError("keys create needs --kind secret or --kind publishable");
-          const k = await createKey(ctx, ctx.db, values.program, { kind: values.kind, name: values.name ?? `${values.kind} key` });
+        if (kind) {
+          const k = await createKey(ctx, ctx.db, program, { kind, name: values.name ?? `${kind} key` });
           return out(json, k, `Created ${k.id}: ${k.secret}\nShown once; only a hash is stored.`);
         }
-        if (sub === "revoke") {
-          if (!values.key) throw new UsageError("keys revoke needs --key key_…");
-          const r = await revokeKey(ctx, ctx.db, values.program, values.key, "cli");
+        if (key) {
+          const r = await revokeKey(ctx, ctx.db, program, key, "cli");
           if (!r.ok) throw new UsageError(r.error.message);
           return out(json, r.value, `Revoked ${r.value.id}.`);
         }
-        throw new UsageError("keys: create, list or revoke");
+        throw new Error("unreachable: checked before opening the database");
       });
+    }
     default:
       throw new UsageError(`Unknown command "${cmd}".\n\n${HELP}`);
   }
 }
 
 class UsageError extends Error {}
+
+function usage(message: string): never {
+  throw new UsageError(message);
+}
 
 main(process.argv.slice(2)).catch((e) => {
   console.error(e instanceof UsageError ? e.message : e);

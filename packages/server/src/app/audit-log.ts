@@ -2,7 +2,7 @@ import { and, desc, eq, lt, type SQL } from "drizzle-orm";
 import { domainError, err, ok, type DomainError, type Result } from "@patron/core";
 import type { Executor } from "../db/connect.ts";
 import { auditLog } from "../db/schema.ts";
-import { decodeCursor, encodeCursor } from "./customers/find-customer.ts";
+import { decodeCursor, encodeCursor } from "./cursor.ts";
 
 export interface AuditEntry {
   id: string;

@@ -8,6 +8,9 @@ import { ERROR_STATUS } from "./error-status.ts";
  * typed success response stays what the route declares; error responses are declared per route
  * with the shared ErrorBody schema.
  */
+/** The same error as a stored response (`mutate` and the idempotency store take status + body). */
+export const errorBody = (e: DomainError) => ({ status: ERROR_STATUS[e.code] as number, body: { code: e.code, message: e.message, details: e.details ?? {} } });
+
 export function problem(c: Context, e: DomainError, headers?: Record<string, string>): never {
   const status = ERROR_STATUS[e.code] as ContentfulStatusCode;
   return c.json({ code: e.code, message: e.message, details: e.details ?? {} }, status, headers) as never;

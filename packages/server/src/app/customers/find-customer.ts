@@ -3,6 +3,7 @@ import { err, ok, domainError, normalizeEmail, normalizePhone, type DomainError,
 import type { Executor } from "../../db/connect.ts";
 import { customers } from "../../db/schema.ts";
 import type { Program } from "../programs/program.ts";
+import { decodeCursor, encodeCursor } from "../cursor.ts";
 import { toCustomerView, type CustomerView } from "./customer.ts";
 
 /** Errors: CUSTOMER_NOT_FOUND. */
@@ -26,11 +27,6 @@ export interface CustomerQuery {
   status?: "active" | "blocked" | "erased" | undefined;
 }
 
-export const encodeCursor = (id: string) => Buffer.from(id, "utf8").toString("base64url");
-export function decodeCursor(cursor: string, prefix: string): string | null {
-  const id = Buffer.from(cursor, "base64url").toString("utf8");
-  return id.startsWith(`${prefix}_`) && /^[A-Za-z0-9_]+$/.test(id) ? id : null;
-}
 
 /**
  * Lists customers in creation order, a page at a time (the cursor is opaque: pass `nextCursor` back).

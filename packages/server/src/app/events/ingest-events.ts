@@ -10,7 +10,7 @@ import { requestHash } from "../json.ts";
 import type { Program } from "../programs/program.ts";
 import { normalizeCustomerInput, upsertCustomer } from "../customers/upsert-customer.ts";
 import { checkOrderCompleted, decideOrderCompleted, decideOrderRefunded } from "./order-decisions.ts";
-import { settleTransactions } from "../ledger/settle-holdings.ts";
+import { settleInto } from "../ledger/settle-holdings.ts";
 import type { EventAccepted, EventInput, EventResult } from "./event-input.ts";
 
 const SCOPE = "event";
@@ -171,10 +171,7 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
       let current: Holdings = holdings.get(customer.id)!;
       if (!settled.has(customer.id)) {
         settled.add(customer.id);
-        for (const s of settleTransactions(ctx, current, now)) {
-          ledger.add(s.meta, s.plan, s.after);
-          current = s.after;
-        }
+        current = settleInto(ctx, ledger, current, now);
       }
       const before = { refundedAmount: order.refundedAmount, refundedBase: order.refundedBase, pointsClawedBack: order.pointsClawedBack, lines: order.lines.map((l) => l.refundedQuantity) };
       const d = decideOrderRefunded({ program, data: e.data, order, holdings: current });

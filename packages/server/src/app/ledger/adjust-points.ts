@@ -5,7 +5,7 @@ import { LedgerWrites, loadHoldings } from "../../db/ledger-repo.ts";
 import type { Program } from "../programs/program.ts";
 import { getCustomer } from "../customers/find-customer.ts";
 import { recordAudit } from "../audit.ts";
-import { settleTransactions } from "./settle-holdings.ts";
+import { settleInto } from "./settle-holdings.ts";
 import { getTransaction, type TransactionView } from "./read-ledger.ts";
 
 export interface AdjustmentInput {
@@ -29,12 +29,8 @@ export async function adjustPoints(ctx: AppContext, tx: Tx, program: Program, ex
   const customer = found.value;
   const now = ctx.clock.now();
   const holdings = await loadHoldings(tx, program.id, [customer.id], "points", now, { lots: true });
-  let h = holdings.get(customer.id)!;
   const writes = new LedgerWrites(program.id);
-  for (const s of settleTransactions(ctx, h, now)) {
-    writes.add(s.meta, s.plan, s.after);
-    h = s.after;
-  }
+  const h = settleInto(ctx, writes, holdings.get(customer.id)!, now);
   let plan;
   if (input.amount > 0) {
     plan = planCredit(h, { amount: input.amount, lotId: ctx.ids.next("lot"), effectiveAt: now, pendingUntil: null, expiresAt: expiresAt(input.expiry ?? program.ledgerPolicy.expiry, now, program.timeZone), now });

@@ -2,7 +2,7 @@ import { sql, type SQL } from "drizzle-orm";
 import { applyPlan, domainError, err, ok, planSettle, type DomainError, type Holdings, type Result } from "@patron/core";
 import { loadLots } from "../../db/ledger-repo.ts";
 import { rows, type Executor } from "../../db/connect.ts";
-import { decodeCursor, encodeCursor } from "../customers/find-customer.ts";
+import { decodeCursor, encodeCursor } from "../cursor.ts";
 
 export interface PostingView {
   source: string;

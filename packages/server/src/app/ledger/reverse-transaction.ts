@@ -5,7 +5,7 @@ import { rows, type Tx } from "../../db/connect.ts";
 import { LedgerWrites, loadHoldings } from "../../db/ledger-repo.ts";
 import type { Program } from "../programs/program.ts";
 import { recordAudit } from "../audit.ts";
-import { settleTransactions } from "./settle-holdings.ts";
+import { settleInto } from "./settle-holdings.ts";
 import { getTransaction, type TransactionView } from "./read-ledger.ts";
 
 /** Transactions that are corrected by something else, not by a reversal. */
@@ -58,10 +58,9 @@ export async function reverseTransaction(
   if (already) return err(domainError("ALREADY_REVERSED", `Transaction ${transactionId} was already reversed by ${already.id}.`, { reversalId: already.id }));
   let h = holdings.get(original.customerId)!;
   const writes = new LedgerWrites(program.id);
-  for (const s of settleTransactions(ctx, h, now)) {
-    writes.add(s.meta, s.plan, s.after);
-    h = { ...s.after, lots: [...s.after.lots, ...h.lots.filter((l) => l.remaining === 0 && !s.after.lots.some((x) => x.id === l.id))] };
-  }
+  const settled = settleInto(ctx, writes, h, now);
+  // Settling drops emptied lots, but a reversal may refill the ones the original transaction named: keep them.
+  h = { ...settled, lots: [...settled.lots, ...h.lots.filter((l) => l.remaining === 0 && !settled.lots.some((x) => x.id === l.id))] };
   const plan = planReversal(h, postings, input.force);
   if (!plan.ok) return plan;
   const id = ctx.ids.next("txn");

@@ -30,6 +30,16 @@ export function settleTransactions(ctx: AppContext, h: Holdings, now: Date): { m
   return out;
 }
 
+/** Records the settlement of `h` in `writes` and returns the holdings it leaves (`h` itself when nothing is due). */
+export function settleInto(ctx: AppContext, writes: LedgerWrites, h: Holdings, now: Date): Holdings {
+  let current = h;
+  for (const s of settleTransactions(ctx, h, now)) {
+    writes.add(s.meta, s.plan, s.after);
+    current = s.after;
+  }
+  return current;
+}
+
 /**
  * Releases and expires everything due in a program, a chunk of customers per transaction. Safe to
  * run twice or concurrently: each customer is settled under its balance lock, so a second runner
@@ -51,7 +61,7 @@ export async function settleProgram(ctx: AppContext, programId: string, chunk = 
     const written = await inTransaction(ctx.db, async (tx) => {
       const holdings = await loadHoldings(tx, programId, due.map((d) => d.customer_id), "points", now, { lots: true });
       const writes = new LedgerWrites(programId);
-      for (const h of holdings.values()) for (const s of settleTransactions(ctx, h, now)) writes.add(s.meta, s.plan, s.after);
+      for (const h of holdings.values()) settleInto(ctx, writes, h, now);
       await writes.flush(tx, now);
       return writes.transactions.length;
     });

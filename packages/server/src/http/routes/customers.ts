@@ -3,17 +3,13 @@ import type { App, HttpDeps } from "../env.ts";
 import { Customer, CustomerFields, Erase, id, limit, page } from "../schemas.ts";
 import { errorResponses, idempotencyHeader, ok, security } from "./common.ts";
 import { mutate } from "../mutate.ts";
-import { problem } from "../problem.ts";
-import { ERROR_STATUS } from "../error-status.ts";
+import { errorBody, problem } from "../problem.ts";
 import { upsertCustomer, updateCustomer } from "../../app/customers/upsert-customer.ts";
 import { getCustomer, listCustomers } from "../../app/customers/find-customer.ts";
 import { exportCustomer } from "../../app/customers/export-customer.ts";
 import { eraseCustomer } from "../../app/customers/erase-customer.ts";
-import type { DomainError } from "@patron/core";
 
 export const externalIdParam = z.object({ externalId: id.openapi({ param: { name: "externalId", in: "path" }, description: "Your id of the customer", example: "shop-customer-42" }) });
-
-export const errorBody = (e: DomainError) => ({ status: ERROR_STATUS[e.code] as number, body: { code: e.code, message: e.message, details: e.details ?? {} } });
 
 const upsert = createRoute({
   method: "put",

@@ -6,7 +6,7 @@ import { mutate } from "../mutate.ts";
 import { createKey } from "../../app/keys/create-key.ts";
 import { listKeys, revokeKey } from "../../app/keys/manage-keys.ts";
 import { recordAudit } from "../../app/audit.ts";
-import { ERROR_STATUS } from "../error-status.ts";
+import { errorBody } from "../problem.ts";
 
 const list = createRoute({ method: "get", path: "/v1/keys", tags: ["Keys"], summary: "List the program's API keys", security, responses: { 200: ok(z.object({ data: z.array(Key) }), "Keys (never their secrets)"), ...errorResponses(401, 403) } });
 const create = createRoute({
@@ -54,7 +54,7 @@ export function registerKeys(app: App, deps: HttpDeps) {
     const { keyId } = c.req.valid("param");
     const res = await mutate(c, deps, { keyId }, async (tx) => {
       const r = await revokeKey(deps.ctx, tx, p.program.id, keyId, p.keyId);
-      return r.ok ? { status: 200, body: r.value } : { status: ERROR_STATUS[r.error.code], body: { code: r.error.code, message: r.error.message, details: r.error.details ?? {} } };
+      return r.ok ? { status: 200, body: r.value } : errorBody(r.error);
     });
     deps.auth.forget();
     return res as never;

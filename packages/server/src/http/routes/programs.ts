@@ -3,13 +3,12 @@ import { timingSafeEqual } from "node:crypto";
 import type { App, HttpDeps } from "../env.ts";
 import { Program, ProgramCreate, ProgramPatch, Key } from "../schemas.ts";
 import { errorResponses, idempotencyHeader, ok, programView, security } from "./common.ts";
-import { problem } from "../problem.ts";
+import { errorBody, problem } from "../problem.ts";
 import { createProgram } from "../../app/programs/create-program.ts";
 import { updateProgram } from "../../app/programs/update-program.ts";
 import { mutate } from "../mutate.ts";
 import { runIdempotent } from "../../app/idempotency.ts";
 import { requestHash } from "../../app/json.ts";
-import { errorBody } from "./customers.ts";
 
 const getProgram = createRoute({
   method: "get",
