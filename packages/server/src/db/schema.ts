@@ -158,7 +158,7 @@ export const orderLines = pgTable(
     net: money("net").notNull(),
     refundedQuantity: integer("refunded_quantity").notNull(),
   },
-  (t) => [primaryKey({ columns: [t.orderId, t.lineNo] }), index("order_lines_sku_idx").on(t.sku)],
+  (t) => [primaryKey({ columns: [t.orderId, t.lineNo] })],
 );
 
 export const refunds = pgTable(
@@ -196,7 +196,7 @@ export const ledgerTransactions = pgTable(
   (t) => [
     uniqueIndex("ledger_transactions_reference_uq").on(t.programId, t.reference),
     // A transaction can be reversed once: the database says so, not a read-then-write.
-    uniqueIndex("ledger_transactions_reverses_uq").on(t.reversesId),
+    uniqueIndex("ledger_transactions_reverses_uq").on(t.reversesId).where(sql`reverses_id is not null`),
     index("ledger_transactions_customer_idx").on(t.programId, t.customerId, t.id),
   ],
 );
@@ -252,7 +252,7 @@ export const lots = pgTable(
   },
   (t) => [
     index("lots_customer_open_idx").on(t.programId, t.customerId, t.asset).where(sql`remaining > 0`),
-    index("lots_due_expiry_idx").on(t.programId, t.expiresAt).where(sql`remaining > 0`),
+    index("lots_due_expiry_idx").on(t.programId, t.expiresAt).where(sql`remaining > 0 and expires_at is not null`),
     index("lots_due_release_idx").on(t.programId, t.pendingUntil).where(sql`pending and remaining > 0`),
   ],
 );
