@@ -32,6 +32,9 @@ export const ERROR_CODES = [
   "INVALID_TIME_ZONE",
   "INVALID_LOCALE",
   "INVALID_CURSOR",
+  "RULE_INVALID",
+  "RULE_NOT_FOUND",
+  "RULE_ARCHIVED",
   "INTERNAL",
 ] as const;
 

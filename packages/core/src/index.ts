@@ -11,3 +11,4 @@ export * from "./earning/policy.ts";
 export * from "./earning/order.ts";
 export * from "./customers/normalize.ts";
 export * from "./random/seeded.ts";
+export * from "./rules/index.ts";

@@ -1,5 +1,6 @@
 import type { Db } from "../db/connect.ts";
 import type { Clock, IdGenerator, Logger, SecretGenerator } from "./ports.ts";
+import type { RuleStore } from "./rules/rule-store.ts";
 
 /** Everything a use case may touch, chosen once in the composition root (main.ts or a test). */
 export interface AppContext {
@@ -9,4 +10,6 @@ export interface AppContext {
   ids: IdGenerator;
   secrets: SecretGenerator;
   log: Logger;
+  /** Compiled earning rules per program, cached. */
+  rules: RuleStore;
 }

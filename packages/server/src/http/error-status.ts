@@ -33,5 +33,8 @@ export const ERROR_STATUS = {
   INVALID_PHONE: 422,
   INVALID_TIME_ZONE: 422,
   INVALID_LOCALE: 422,
+  RULE_INVALID: 422,
+  RULE_NOT_FOUND: 404,
+  RULE_ARCHIVED: 409,
   INTERNAL: 500,
 } as const satisfies Record<ErrorCode, number>;

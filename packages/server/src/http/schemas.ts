@@ -63,6 +63,10 @@ export const LedgerPolicy = z
   })
   .openapi("LedgerPolicy");
 
+export const PointValue = z
+  .strictObject({ money: z.number().int().min(1).max(MAX_AMOUNT), points: z.number().int().min(1).max(1_000_000_000) })
+  .openapi("PointValue", { description: "`points` points are worth `money` minor units: used by `worth` effects and liability figures." });
+
 const locale = z.string().min(2).max(35).regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, "a BCP 47 tag such as en or zh-CN");
 
 export const ProgramSettings = z.strictObject({
@@ -75,6 +79,7 @@ export const ProgramSettings = z.strictObject({
   defaultCountry: z.string().regex(/^[A-Z]{2}$/).nullable().optional(),
   earning: Earning.optional(),
   ledgerPolicy: LedgerPolicy.optional(),
+  pointValue: PointValue.nullable().optional(),
 });
 export const ProgramCreate = ProgramSettings.extend({ currency: z.enum(Object.keys(CURRENCIES) as [keyof typeof CURRENCIES]) }).openapi("ProgramCreate");
 export const ProgramPatch = ProgramSettings.partial().openapi("ProgramPatch");
@@ -93,6 +98,7 @@ export const Program = z
     defaultCountry: z.string().nullable().optional(),
     earning: Earning.optional(),
     ledgerPolicy: LedgerPolicy.optional(),
+    pointValue: PointValue.nullable().optional(),
     createdAt: z.string().optional(),
     updatedAt: z.string().optional(),
   })

@@ -1,4 +1,4 @@
-import type { DomainError, OrderLine } from "@patron/core";
+import type { DomainError, OrderLine, TraceEntry } from "@patron/core";
 import type { CustomerInput } from "../customers/customer.ts";
 
 interface Envelope {
@@ -34,7 +34,13 @@ export type EventInput =
   | (Envelope & { type: "customer.signed_up"; data: CustomerInput })
   | (Envelope & { type: "order.completed"; data: OrderCompletedData })
   | (Envelope & { type: "order.refunded"; data: OrderRefundedData })
-  | (Envelope & { type: "custom"; name: string; data: Record<string, unknown> });
+  | (Envelope & { type: "custom"; name: string; data: Record<string, unknown> })
+  /** Sent by Patron's birthday job (or by the store): `on` is "day" or "month_start". */
+  | (Envelope & { type: "customer.birthday"; data: { on: "day" | "month_start" } })
+  /** Sent by the store once it has verified the review. */
+  | (Envelope & { type: "review.submitted"; data: { reviewId: string; rating?: number | undefined; sku?: string | undefined } })
+  /** Sent by the store once it has verified the follow or like. */
+  | (Envelope & { type: "social.followed"; data: { network: string; action: "follow" | "like" | "share" | "subscribe"; handle?: string | undefined } });
 
 export interface EventEffects {
   pointsEarned?: number;
@@ -45,7 +51,11 @@ export interface EventEffects {
   shortfall?: number;
   refundAmount?: number;
   transactionId?: string;
+  /** One entry per rule that gave something, in the order they ran. */
+  awards?: { ruleId: string; version: number; name: string; asset: string; points: number; transactionId: string; pending: boolean; availableAt: string | null; expiresAt: string | null }[];
   earningSkipped?: "CUSTOMER_BLOCKED" | "EARNING_DISABLED";
+  /** Dry runs only: what each rule did with the event. */
+  trace?: TraceEntry[];
 }
 
 /** What an accepted event did; stored and returned unchanged on a replay. */

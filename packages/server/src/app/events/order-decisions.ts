@@ -1,21 +1,14 @@
 import {
-  applyRate, basicPoints, clawbackFor, domainError, expiresAt, pendingUntil, planCredit, planDebit, priceOrder, refundAmountForLines,
-  WORLD, err, ok, type DomainError, type Holdings, type Plan, type Result,
+  applyRate, clawbackFor, domainError, planDebit, priceOrder, refundAmountForLines, WORLD, err, ok, type CelOrder, type DomainError, type Holdings, type Plan, type Result,
 } from "@patron/core";
 import type { Program } from "../programs/program.ts";
 import type { OrderState } from "../../db/orders-repo.ts";
-import type { OrderCompletedData, OrderRefundedData, EventEffects } from "./event-input.ts";
+import type { OrderCompletedData, OrderRefundedData } from "./event-input.ts";
 
 /**
  * The decisions of order events, as data: what the order looks like, which ledger plan to apply,
  * and what to tell the sender. Nothing here touches the database; ingest-events.ts applies it.
  */
-
-export interface EarnDecision {
-  order: OrderState;
-  plan: Plan | null;
-  effects: EventEffects;
-}
 
 /** The checks that need no state, run before anything is written. Errors: CURRENCY_MISMATCH, ORDER_TOTALS_MISMATCH. */
 export function checkOrderCompleted(program: Program, data: OrderCompletedData): DomainError | null {
@@ -26,19 +19,18 @@ export function checkOrderCompleted(program: Program, data: OrderCompletedData):
   return priced.ok ? null : priced.error;
 }
 
-/** Errors: CURRENCY_MISMATCH, ORDER_TOTALS_MISMATCH. */
+/**
+ * The order an order.completed event records, priced from its lines. What it earns is decided by the
+ * rules (ingest-events.ts), which read this order. Errors: CURRENCY_MISMATCH, ORDER_TOTALS_MISMATCH.
+ */
 export function decideOrderCompleted(x: {
   program: Program;
   data: OrderCompletedData;
   orderId: string;
   customerId: string;
   customerExternalId: string;
-  customerBlocked: boolean;
-  holdings: Holdings;
-  lotId: string;
   occurredAt: Date;
-  now: Date;
-}): Result<EarnDecision, DomainError> {
+}): Result<OrderState, DomainError> {
   const { program, data } = x;
   if (data.currency !== program.currency) {
     return err(domainError("CURRENCY_MISMATCH", `This program's currency is ${program.currency}; the order is in ${data.currency}.`, { expected: program.currency, got: data.currency }));
@@ -46,7 +38,7 @@ export function decideOrderCompleted(x: {
   const priced = priceOrder(data);
   if (!priced.ok) return priced;
   const a = priced.value;
-  const order: OrderState = {
+  return ok({
     id: x.orderId,
     externalId: data.orderId,
     customerId: x.customerId,
@@ -81,28 +73,16 @@ export function decideOrderCompleted(x: {
     })),
     isNew: true,
     dirtyLines: new Set(),
-  };
-  if (x.customerBlocked) return ok({ order, plan: null, effects: { pointsEarned: 0, earningSkipped: "CUSTOMER_BLOCKED" } });
-  if (!program.earning.enabled) return ok({ order, plan: null, effects: { pointsEarned: 0, earningSkipped: "EARNING_DISABLED" } });
-  const points = basicPoints(program.earning, a.earningBase);
-  if (points === 0) return ok({ order, plan: null, effects: { pointsEarned: 0 } });
-  const policy = program.ledgerPolicy;
-  const until = pendingUntil(policy.pendingDays, x.occurredAt);
-  const expiry = expiresAt(policy.expiry, x.occurredAt, program.timeZone);
-  const plan = planCredit(x.holdings, { amount: points, lotId: x.lotId, effectiveAt: x.occurredAt, pendingUntil: until, expiresAt: expiry, now: x.now });
-  order.pointsEarned = points;
-  order.earnLotId = x.lotId;
-  const isPending = plan.newLots[0]!.pending;
-  return ok({
-    order,
-    plan,
-    effects: {
-      pointsEarned: points,
-      pointsPending: isPending,
-      availableAt: isPending ? until!.toISOString() : null,
-      expiresAt: expiry?.toISOString() ?? null,
-    },
   });
+}
+
+/** The order as rule conditions see it (`order` in CEL). */
+export function celOrder(o: OrderState): CelOrder {
+  return {
+    id: o.externalId, currency: o.currency, subtotal: o.subtotal, discount: o.discount, shipping: o.shipping, tax: o.tax, total: o.total, earningBase: o.earningBase,
+    weight: o.weight, itemCount: o.lines.reduce((n, l) => n + l.quantity, 0), channel: o.channel ?? "", store: o.store ?? "",
+    lines: o.lines.map((l) => ({ sku: l.sku, name: l.name ?? "", category: l.category ?? "", quantity: l.quantity, unitPrice: l.unitPrice, net: l.net, weight: l.weight ?? 0 })),
+  };
 }
 
 /**

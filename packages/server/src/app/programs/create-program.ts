@@ -1,4 +1,4 @@
-import { err, ok, domainError, isCurrency, isValidTimeZone, type DomainError, type Result, type BasicEarning, type LedgerPolicy } from "@patron/core";
+import { err, ok, domainError, isCurrency, isValidTimeZone, type DomainError, type Result, type BasicEarning, type LedgerPolicy, type PointValue } from "@patron/core";
 import type { AppContext } from "../context.ts";
 import type { Executor } from "../../db/connect.ts";
 import { programs } from "../../db/schema.ts";
@@ -17,6 +17,7 @@ export interface ProgramInput {
   defaultCountry?: string | null | undefined;
   earning?: BasicEarning | undefined;
   ledgerPolicy?: LedgerPolicy | undefined;
+  pointValue?: PointValue | null | undefined;
 }
 
 export function checkProgramSettings(x: { currency?: string | undefined; timeZone?: string | undefined; defaultLocale?: string | undefined; supportedLocales?: string[] | undefined }): DomainError | null {
@@ -62,6 +63,7 @@ export async function createProgram(
         defaultCountry: input.defaultCountry ?? null,
         earning: input.earning ?? DEFAULT_EARNING,
         ledgerPolicy: input.ledgerPolicy ?? DEFAULT_LEDGER_POLICY,
+        pointValue: input.pointValue ?? null,
         createdAt: now,
         updatedAt: now,
       })

@@ -16,6 +16,7 @@ export function toProgram(row: typeof programs.$inferSelect): Program {
     defaultCountry: row.defaultCountry,
     earning: row.earning as Program["earning"],
     ledgerPolicy: row.ledgerPolicy as Program["ledgerPolicy"],
+    pointValue: (row.pointValue as Program["pointValue"]) ?? null,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

@@ -1,4 +1,4 @@
-import type { BasicEarning, CurrencyCode, LedgerPolicy } from "@patron/core";
+import type { BasicEarning, CurrencyCode, LedgerPolicy, PointValue } from "@patron/core";
 
 /** A program (tenant) as use cases see it. */
 export interface Program {
@@ -13,6 +13,8 @@ export interface Program {
   defaultCountry: string | null;
   earning: BasicEarning;
   ledgerPolicy: LedgerPolicy;
+  /** What points are worth in money; null until set. */
+  pointValue: PointValue | null;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -1,0 +1,269 @@
+import { Environment } from "@marcbachmann/cel-js";
+import { zonedParts, DAY_MS } from "../calendar/zoned.ts";
+
+/**
+ * The CEL environment of rule conditions: the variables a condition may read, their types, and our
+ * helper functions. Conditions are type-checked against it when a rule is saved (unknown variable,
+ * wrong type, syntax) and compiled once; evaluation is synchronous and pure.
+ *
+ * Integers are CEL `int` (BigInt at run time); money is in minor units. Strings that are unknown are
+ * "" and counts with nothing to count are 0, so conditions never meet null.
+ */
+
+export interface CelLine {
+  sku: string;
+  name: string;
+  category: string;
+  quantity: number;
+  unitPrice: number;
+  net: number;
+  weight: number;
+}
+
+export interface CelOrder {
+  id: string;
+  currency: string;
+  subtotal: number;
+  discount: number;
+  shipping: number;
+  tax: number;
+  total: number;
+  earningBase: number;
+  weight: number;
+  itemCount: number;
+  channel: string;
+  store: string;
+  lines: CelLine[];
+}
+
+export interface CelMetrics {
+  lifetimeOrders: number;
+  lifetimeSpend: number;
+  /** -1 when the customer has no earlier order. */
+  daysSinceFirstOrder: number;
+  daysSinceLastOrder: number;
+  ordersThisMonth: number;
+  spendThisMonth: number;
+}
+
+export interface CelCustomer {
+  id: string;
+  email: string;
+  phone: string;
+  name: string;
+  /** YYYY-MM-DD or "". */
+  birthday: string;
+  status: string;
+  tier: string;
+  tags: string[];
+  attributes: Record<string, unknown>;
+  metrics: CelMetrics;
+}
+
+export interface CelInput {
+  event: { id: string; type: string; name: string; occurredAt: Date; data: Record<string, unknown> };
+  order: CelOrder;
+  customer: CelCustomer;
+  now: Date;
+  timeZone: string;
+}
+
+const LINE = { sku: "string", name: "string", category: "string", quantity: "int", unitPrice: "int", net: "int", weight: "int" };
+
+// Helper functions read the evaluation's `now`, time zone and customer from here: evaluation is
+// synchronous, so the value set just before a call is the one its helpers see.
+let current: CelInput | null = null;
+
+function localNow() {
+  return zonedParts(current!.now, current!.timeZone);
+}
+
+function birthdayParts(): { month: number; day: number } | null {
+  const b = current!.customer.birthday;
+  return b ? { month: Number(b.slice(5, 7)), day: Number(b.slice(8, 10)) } : null;
+}
+
+function isLeap(y: number) {
+  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+}
+
+/** Whether today (program time zone) is the customer's birthday; 29 February counts on 28 February in other years. */
+export function isBirthdayOn(birthday: string, today: { year: number; month: number; day: number }): boolean {
+  if (!birthday) return false;
+  const month = Number(birthday.slice(5, 7));
+  const day = Number(birthday.slice(8, 10));
+  if (month === 2 && day === 29 && !isLeap(today.year)) return today.month === 2 && today.day === 28;
+  return today.month === month && today.day === day;
+}
+
+export const celEnvironment = new Environment({ homogeneousAggregateLiterals: false })
+  .registerType("Line", { fields: LINE })
+  .registerVariable({
+    name: "event",
+    schema: { id: "string", type: "string", name: "string", occurredAt: "google.protobuf.Timestamp", data: "map<string, dyn>" },
+  })
+  .registerVariable({
+    name: "order",
+    schema: {
+      id: "string", currency: "string", subtotal: "int", discount: "int", shipping: "int", tax: "int", total: "int", earningBase: "int",
+      weight: "int", itemCount: "int", channel: "string", store: "string", lines: "list<Line>",
+    },
+  })
+  .registerVariable({
+    name: "customer",
+    schema: {
+      id: "string", email: "string", phone: "string", name: "string", birthday: "string", status: "string", tier: "string",
+      tags: "list<string>", attributes: "map<string, dyn>",
+      metrics: { lifetimeOrders: "int", lifetimeSpend: "int", daysSinceFirstOrder: "int", daysSinceLastOrder: "int", ordersThisMonth: "int", spendThisMonth: "int" },
+    },
+  })
+  .registerVariable("now", "google.protobuf.Timestamp")
+  .registerVariable({ name: "local", schema: { year: "int", month: "int", day: "int", dayOfWeek: "int", hour: "int", minute: "int" } })
+  .registerFunction("daysSince(google.protobuf.Timestamp): int", (t: Date) => BigInt(Math.floor((current!.now.getTime() - t.getTime()) / DAY_MS)), {
+    description: "Whole days from the timestamp to now.",
+  })
+  .registerFunction("isBirthday(): bool", () => isBirthdayOn(current!.customer.birthday, localNow()), {
+    description: "Today, in the program's time zone, is the customer's birthday (29 February: the 28th in other years).",
+  })
+  .registerFunction("isBirthdayMonth(): bool", () => birthdayParts()?.month === localNow().month, {
+    description: "This month, in the program's time zone, is the customer's birthday month.",
+  })
+  .registerFunction("hasSku(string): bool", (sku: string) => current!.order.lines.some((l) => l.sku === sku), { description: "The order has a line with this sku." })
+  .registerFunction("hasCategory(string): bool", (c: string) => current!.order.lines.some((l) => l.category === c), { description: "The order has a line in this category." })
+  .registerFunction("quantityOf(string): int", (sku: string) => BigInt(current!.order.lines.reduce((n, l) => n + (l.sku === sku ? l.quantity : 0), 0)), {
+    description: "Units of this sku in the order.",
+  })
+  .registerFunction("hasTag(string): bool", (t: string) => current!.customer.tags.includes(t), { description: "The customer has this tag." });
+
+/** A JSON value as CEL sees it: integral numbers become int (BigInt), others double. */
+function celValue(v: unknown): unknown {
+  if (typeof v === "number") return Number.isInteger(v) ? BigInt(v) : v;
+  if (Array.isArray(v)) return v.map(celValue);
+  if (v && typeof v === "object" && !(v instanceof Date)) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, celValue(x)]));
+  return v;
+}
+
+const big = (n: number) => BigInt(n);
+
+/** The CEL variables of one evaluation. */
+export function celVariables(input: CelInput): Record<string, unknown> {
+  const o = input.order;
+  const c = input.customer;
+  const p = zonedParts(input.now, input.timeZone);
+  const wd = new Date(Date.UTC(p.year, p.month - 1, p.day)).getUTCDay();
+  return {
+    event: { id: input.event.id, type: input.event.type, name: input.event.name, occurredAt: input.event.occurredAt, data: celValue(input.event.data) },
+    order: {
+      id: o.id, currency: o.currency, subtotal: big(o.subtotal), discount: big(o.discount), shipping: big(o.shipping), tax: big(o.tax), total: big(o.total),
+      earningBase: big(o.earningBase), weight: big(o.weight), itemCount: big(o.itemCount), channel: o.channel, store: o.store,
+      lines: o.lines.map((l) => ({ sku: l.sku, name: l.name, category: l.category, quantity: big(l.quantity), unitPrice: big(l.unitPrice), net: big(l.net), weight: big(l.weight) })),
+    },
+    customer: {
+      id: c.id, email: c.email, phone: c.phone, name: c.name, birthday: c.birthday, status: c.status, tier: c.tier, tags: c.tags, attributes: celValue(c.attributes),
+      metrics: Object.fromEntries(Object.entries(c.metrics).map(([k, v]) => [k, big(v)])),
+    },
+    now: input.now,
+    local: { year: big(p.year), month: big(p.month), day: big(p.day), dayOfWeek: big(wd === 0 ? 7 : wd), hour: big(p.hour), minute: big(p.minute) },
+  };
+}
+
+/** An order-less event's `order`: zeros and no lines. */
+export const EMPTY_ORDER: CelOrder = {
+  id: "", currency: "", subtotal: 0, discount: 0, shipping: 0, tax: 0, total: 0, earningBase: 0, weight: 0, itemCount: 0, channel: "", store: "", lines: [],
+};
+
+export interface ConditionError {
+  message: string;
+  /** Where in the expression (0-based offsets), when the parser knows. */
+  start?: number | undefined;
+  end?: number | undefined;
+}
+
+/** A checked, compiled condition: its top-level `&&` parts, so a trace can say which part was false. */
+export interface CompiledCondition {
+  source: string;
+  parts: { source: string; run: (vars: Record<string, unknown>) => unknown }[];
+}
+
+/** Splits `a && (b || c) && d` into its top-level conjuncts, respecting brackets and string literals. */
+export function splitConjuncts(src: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let start = 0;
+  let quote: string | null = null;
+  for (let i = 0; i < src.length; i++) {
+    const ch = src[i]!;
+    if (quote) {
+      if (ch === "\\") i++;
+      else if (src.startsWith(quote, i)) {
+        i += quote.length - 1;
+        quote = null;
+      }
+      continue;
+    }
+    if (ch === '"' || ch === "'") {
+      quote = src.startsWith(ch.repeat(3), i) ? ch.repeat(3) : ch;
+      i += quote.length - 1;
+    } else if (ch === "(" || ch === "[" || ch === "{") depth++;
+    else if (ch === ")" || ch === "]" || ch === "}") depth--;
+    else if (depth === 0 && src.startsWith("&&", i)) {
+      out.push(src.slice(start, i).trim());
+      start = i + 2;
+      i++;
+    } else if (depth === 0 && (src.startsWith("||", i) || ch === "?")) {
+      return [src.trim()]; // a top-level || or ?: binds looser than &&: keep the expression whole
+    }
+  }
+  out.push(src.slice(start).trim());
+  return out.filter((s) => s.length > 0);
+}
+
+/** Type-checks and compiles a condition; it must be a bool. */
+export function compileCondition(source: string): { ok: true; value: CompiledCondition } | { ok: false; error: ConditionError } {
+  if (source.length > 4000) return { ok: false, error: { message: "The condition is longer than 4,000 characters." } };
+  let checked;
+  try {
+    checked = celEnvironment.check(source);
+  } catch (e) {
+    return { ok: false, error: describe(e) };
+  }
+  if (!checked.valid) return { ok: false, error: describe(checked.error) };
+  if (checked.type !== "bool") return { ok: false, error: { message: `The condition must be a bool; this expression is a ${checked.type}.` } };
+  const pieces = splitConjuncts(source);
+  const parts = (pieces.length > 1 && pieces.every((p) => celEnvironment.check(p).valid) ? pieces : [source]).map((p) => {
+    const fn = celEnvironment.parse(p);
+    return { source: p, run: (vars: Record<string, unknown>) => fn(vars) };
+  });
+  return { ok: true, value: { source, parts } };
+}
+
+function describe(e: unknown): ConditionError {
+  const err = e as { summary?: string; message?: string; range?: { start?: number; end?: number } } | undefined;
+  return { message: err?.summary ?? err?.message ?? String(e), start: err?.range?.start, end: err?.range?.end };
+}
+
+export type ConditionOutcome = { matched: true } | { matched: false; part: string; value: unknown } | { error: string };
+
+/**
+ * Runs a condition with CEL's `&&` semantics: false wins over an error. Returns which part was false
+ * (and its value) for the trace.
+ */
+export function runCondition(cond: CompiledCondition, input: CelInput, vars: Record<string, unknown>): ConditionOutcome {
+  current = input;
+  try {
+    let error: string | null = null;
+    for (const part of cond.parts) {
+      let v: unknown;
+      try {
+        v = part.run(vars);
+      } catch (e) {
+        error ??= `${part.source}: ${(e as { summary?: string; message?: string }).summary ?? (e as Error).message}`;
+        continue;
+      }
+      if (v !== true) return { matched: false, part: part.source, value: typeof v === "bigint" ? Number(v) : v };
+    }
+    return error ? { error } : { matched: true };
+  } finally {
+    current = null;
+  }
+}

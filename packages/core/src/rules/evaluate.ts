@@ -1,0 +1,208 @@
+import { applyRate } from "../money/rate.ts";
+import type { Asset } from "../ledger/accounts.ts";
+import { celVariables, runCondition, type CelInput, type CompiledCondition } from "./cel.ts";
+import { periodKey } from "./periods.ts";
+import { outsideSchedule } from "./schedule.ts";
+import type { Effect, PointValue, RuleDefinition, TriggerEvent } from "./types.ts";
+
+/** A rule ready to run: its definition and its compiled condition. */
+export interface CompiledRule {
+  id: string;
+  version: number;
+  def: RuleDefinition;
+  condition: CompiledCondition | null;
+}
+
+/** The event as rules see it. */
+export interface RuleEvent {
+  type: TriggerEvent;
+  /** Custom event name; `customer.birthday`: "day" or "month_start". */
+  name: string;
+  occurredAt: Date;
+  customerId: string;
+}
+
+/**
+ * Limit and budget counters, keyed by `counterKey`. The caller loads (and locks) the rows it needs,
+ * evaluation adds to them in memory, and the caller writes the new totals back. Events of one batch
+ * see each other's awards because they share the book.
+ */
+export class CounterBook {
+  readonly values = new Map<string, { awards: number; points: number }>();
+  readonly touched = new Set<string>();
+  get(key: string) {
+    return this.values.get(key) ?? { awards: 0, points: 0 };
+  }
+  add(key: string, points: number) {
+    const v = this.get(key);
+    this.values.set(key, { awards: v.awards + 1, points: v.points + points });
+    this.touched.add(key);
+  }
+}
+
+/** `rule|customer|period` for a per-customer limit; `rule|*|lifetime` for the global budget. */
+export const counterKey = (ruleId: string, customerId: string, period: string) => `${ruleId}|${customerId}|${period}`;
+
+/** The counter keys an event may need for a rule (known before any condition runs, so they can be locked first). */
+export function counterKeysFor(rule: CompiledRule, event: RuleEvent, timeZone: string): string[] {
+  const keys = rule.def.limits.map((l) => counterKey(rule.id, event.customerId, periodKey(l.per, event.occurredAt, timeZone)));
+  if (rule.def.budget) keys.push(counterKey(rule.id, "*", "lifetime"));
+  return keys;
+}
+
+export function triggers(rule: CompiledRule, event: RuleEvent): boolean {
+  const t = rule.def.trigger;
+  if (t.event !== event.type) return false;
+  if (t.event === "custom") return t.name === event.name;
+  if (t.event === "customer.birthday") return (t.birthdayOn ?? "day") === event.name;
+  return true;
+}
+
+export interface Award {
+  ruleId: string;
+  version: number;
+  name: string;
+  asset: Asset;
+  points: number;
+  def: RuleDefinition;
+}
+
+export type TraceOutcome = "awarded" | "not_matched" | "outside_schedule" | "over_limit" | "no_points" | "error" | "not_evaluated";
+
+export interface TraceEntry {
+  ruleId: string;
+  version: number;
+  name: string;
+  outcome: TraceOutcome;
+  points: number;
+  /** What decided the outcome: the false part of the condition and its value, the schedule, the limit, the error. */
+  reason?: string;
+  condition?: { part: string; value: unknown };
+}
+
+export interface Evaluation {
+  awards: Award[];
+  trace: TraceEntry[];
+  failures: { ruleId: string; version: number; error: string }[];
+}
+
+/** Points an effect gives before limits; `earlier` is what non-multiplier rules gave on this event, per asset. */
+export function effectPoints(effect: Effect, input: CelInput, earlier: Map<Asset, number>, pointValue: PointValue | null): number | { error: string } {
+  const o = input.order;
+  switch (effect.kind) {
+    case "fixed":
+      if (effect.points !== undefined) return effect.points;
+      if (!pointValue) return { error: "the effect is worth a money amount but the program has no point value" };
+      return applyRate(effect.worth ?? 0, pointValue.points, pointValue.money, "floor");
+    case "per_amount": {
+      const base = effect.base === "subtotal" ? o.subtotal : effect.base === "total" ? o.total : o.earningBase;
+      return base > 0 ? applyRate(base, effect.points, effect.per, effect.rounding) : 0;
+    }
+    case "per_line": {
+      let n = 0;
+      for (const l of o.lines) {
+        const bySku = effect.skus?.length ? effect.skus.includes(l.sku) : null;
+        const byCategory = effect.categories?.length ? effect.categories.includes(l.category) : null;
+        const matches = bySku === null && byCategory === null ? true : Boolean(bySku) || Boolean(byCategory);
+        if (matches) n += effect.per === "quantity" ? l.quantity : 1;
+      }
+      return n * effect.points;
+    }
+    case "multiplier":
+      return applyRate(earlier.get(effect.asset) ?? 0, Math.round(effect.factor * 100) - 100, 100, "floor");
+  }
+}
+
+/**
+ * Runs the program's rules (already sorted by priority) on one event. Pure: the CEL context is
+ * built lazily by `context()` (only when some rule has a condition), and limits read and update `counters`.
+ * A rule whose condition fails at run time is skipped and reported in `failures`; it never fails the event.
+ */
+export function evaluateRules(x: {
+  rules: readonly CompiledRule[];
+  event: RuleEvent;
+  context: () => CelInput;
+  timeZone: string;
+  pointValue: PointValue | null;
+  counters: CounterBook;
+}): Evaluation {
+  const out: Evaluation = { awards: [], trace: [], failures: [] };
+  const earlier = new Map<Asset, number>();
+  let input: CelInput | null = null;
+  let vars: Record<string, unknown> | null = null;
+  let stopped: string | null = null;
+  for (const rule of x.rules) {
+    if (!triggers(rule, x.event)) continue;
+    const base = { ruleId: rule.id, version: rule.version, name: rule.def.name };
+    if (stopped) {
+      out.trace.push({ ...base, outcome: "not_evaluated", points: 0, reason: `rule "${stopped}" stops further rules` });
+      continue;
+    }
+    const off = outsideSchedule(rule.def.schedule, x.event.occurredAt, x.timeZone);
+    if (off) {
+      out.trace.push({ ...base, outcome: "outside_schedule", points: 0, reason: off });
+      continue;
+    }
+    input ??= x.context();
+    if (rule.condition) {
+      vars ??= celVariables(input);
+      const c = runCondition(rule.condition, input, vars);
+      if ("error" in c) {
+        out.failures.push({ ruleId: rule.id, version: rule.version, error: c.error });
+        out.trace.push({ ...base, outcome: "error", points: 0, reason: c.error });
+        continue;
+      }
+      if (!c.matched) {
+        out.trace.push({ ...base, outcome: "not_matched", points: 0, condition: { part: c.part, value: c.value } });
+        continue;
+      }
+    }
+    const raw = effectPoints(rule.def.effect, input, earlier, x.pointValue);
+    if (typeof raw !== "number") {
+      out.failures.push({ ruleId: rule.id, version: rule.version, error: raw.error });
+      out.trace.push({ ...base, outcome: "error", points: 0, reason: raw.error });
+      continue;
+    }
+    if (raw <= 0) {
+      out.trace.push({ ...base, outcome: "no_points", points: 0, reason: "the effect gives 0 for this event" });
+      continue;
+    }
+    // Limits: each one may cap the award; the tightest wins.
+    let points = raw;
+    let limitedBy: string | null = null;
+    const keys: string[] = [];
+    for (const l of rule.def.limits) {
+      const key = counterKey(rule.id, x.event.customerId, periodKey(l.per, x.event.occurredAt, x.timeZone));
+      keys.push(key);
+      const used = x.counters.get(key);
+      if (l.maxAwards !== undefined && used.awards >= l.maxAwards) {
+        points = 0;
+        limitedBy = `${l.maxAwards} award(s) per ${l.per} reached`;
+      }
+      if (l.maxPoints !== undefined && points > l.maxPoints - used.points) {
+        points = Math.max(0, l.maxPoints - used.points);
+        limitedBy = `${l.maxPoints} points per ${l.per}: ${used.points} already given`;
+      }
+    }
+    if (rule.def.budget) {
+      const key = counterKey(rule.id, "*", "lifetime");
+      keys.push(key);
+      const used = x.counters.get(key);
+      if (points > rule.def.budget.points - used.points) {
+        points = Math.max(0, rule.def.budget.points - used.points);
+        limitedBy = `budget of ${rule.def.budget.points} points: ${used.points} already given`;
+      }
+    }
+    if (points <= 0) {
+      out.trace.push({ ...base, outcome: "over_limit", points: 0, reason: limitedBy ?? "limit reached" });
+      continue;
+    }
+    for (const k of keys) x.counters.add(k, points);
+    const asset = rule.def.effect.asset;
+    if (rule.def.effect.kind !== "multiplier") earlier.set(asset, (earlier.get(asset) ?? 0) + points);
+    out.awards.push({ ...base, asset, points, def: rule.def });
+    out.trace.push({ ...base, outcome: "awarded", points, ...(limitedBy ? { reason: `capped: ${limitedBy}` } : {}) });
+    if (rule.def.stopFurther) stopped = rule.def.name;
+  }
+  return out;
+}

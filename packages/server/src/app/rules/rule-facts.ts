@@ -1,0 +1,55 @@
+import { sql } from "drizzle-orm";
+import { DAY_MS, localDate, startOfLocalDay, type CelCustomer, type CelMetrics } from "@patron/core";
+import { rows, type Executor } from "../../db/connect.ts";
+import { textArray } from "../../db/sql-arrays.ts";
+
+/**
+ * What conditions know about customers: the profile and order metrics (before the event being
+ * evaluated), in one query for a batch. Spend is what was paid minus what was refunded; "this month"
+ * is the program's calendar month of `now`.
+ */
+export async function loadCustomerFacts(ex: Executor, programId: string, customerIds: readonly string[], now: Date, timeZone: string): Promise<Map<string, CelCustomer>> {
+  if (customerIds.length === 0) return new Map();
+  const today = localDate(now, timeZone);
+  const monthStart = startOfLocalDay({ year: today.year, month: today.month, day: 1 }, timeZone);
+  const rs = await rows<{
+    id: string; external_id: string; email: string | null; phone: string | null; name: string | null; birthday: string | null; status: string;
+    tags: string[]; attributes: Record<string, unknown>; n: number; spend: number; first_at: string | Date | null; last_at: string | Date | null; month_n: number; month_spend: number;
+  }>(
+    ex,
+    sql`select c.id, c.external_id, c.email, c.phone, c.name, c.birthday::text as birthday, c.status, c.tags, c.attributes,
+               m.n, m.spend, m.first_at, m.last_at, m.month_n, m.month_spend
+          from customers c
+          cross join lateral (
+            select count(*)::int as n, coalesce(sum(o.total - o.refunded_amount), 0)::float8 as spend, min(o.placed_at) as first_at, max(o.placed_at) as last_at,
+                   (count(*) filter (where o.placed_at >= ${monthStart.toISOString()}::timestamptz))::int as month_n,
+                   coalesce(sum(o.total - o.refunded_amount) filter (where o.placed_at >= ${monthStart.toISOString()}::timestamptz), 0)::float8 as month_spend
+              from orders o where o.program_id = c.program_id and o.customer_id = c.id) m
+         where c.program_id = ${programId} and c.id = any(${textArray([...new Set(customerIds)])})`,
+  );
+  const days = (v: string | Date | null) => (v === null ? -1 : Math.floor((now.getTime() - new Date(v).getTime()) / DAY_MS));
+  return new Map(
+    rs.map((r) => [
+      r.id,
+      {
+        id: r.external_id, email: r.email ?? "", phone: r.phone ?? "", name: r.name ?? "", birthday: r.birthday ?? "", status: r.status, tier: "",
+        tags: r.tags ?? [], attributes: (typeof r.attributes === "string" ? JSON.parse(r.attributes) : r.attributes) ?? {},
+        metrics: {
+          lifetimeOrders: Number(r.n), lifetimeSpend: Number(r.spend), daysSinceFirstOrder: days(r.first_at), daysSinceLastOrder: days(r.last_at),
+          ordersThisMonth: Number(r.month_n), spendThisMonth: Number(r.month_spend),
+        } satisfies CelMetrics,
+      },
+    ]),
+  );
+}
+
+/** After an order of this batch is accepted, later events of the batch see it in the metrics. */
+export function countOrder(c: CelCustomer, total: number): void {
+  const m = c.metrics;
+  m.lifetimeOrders += 1;
+  m.lifetimeSpend += total;
+  m.ordersThisMonth += 1;
+  m.spendThisMonth += total;
+  if (m.daysSinceFirstOrder < 0) m.daysSinceFirstOrder = 0;
+  m.daysSinceLastOrder = 0;
+}
