@@ -11,6 +11,7 @@ import { registerCustomers } from "./routes/customers.ts";
 import { registerLedger } from "./routes/ledger.ts";
 import { registerEvents } from "./routes/events.ts";
 import { registerAudit } from "./routes/audit.ts";
+import { registerRules } from "./routes/rules.ts";
 import { ping } from "../db/connect.ts";
 import { openApiDocument } from "./openapi.ts";
 import { docsPage } from "./docs-page.ts";
@@ -73,6 +74,7 @@ export function createApp(deps: HttpDeps) {
   registerLedger(app, deps);
   registerEvents(app, deps);
   registerAudit(app, deps);
+  registerRules(app, deps);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", description: "A program's secret key (sk_…), or a publishable key (pk_…) for public reads." });
 

@@ -1,6 +1,8 @@
 import { sql } from "drizzle-orm";
 import type { AppContext } from "../app/context.ts";
-import { rows } from "../db/connect.ts";
+import { programs as programsTable } from "../db/schema.ts";
+import { toProgram } from "../app/programs/program-repo.ts";
+import { runDueBirthdays } from "./birthdays.ts";
 import { settleProgram } from "../app/ledger/settle-holdings.ts";
 import { analyzeTables } from "../db/analyze.ts";
 
@@ -9,7 +11,8 @@ const ANALYZE_EVERY_MS = 10 * 60_000;
 /**
  * Releases pending points and expires lots on an interval, for every program, and drops stored
  * responses of Idempotency-Key requests older than 24 hours (event ids stay unique forever).
- * Every 10 minutes it also refreshes the planner's statistics (see db/analyze.ts).
+ * Every 10 minutes it also refreshes the planner's statistics (see db/analyze.ts). Once per local
+ * day of each program it sends the birthday events (jobs/birthdays.ts).
  * Runs are idempotent (see settleProgram), so several servers may run this at once.
  * TODO(issue 4): move onto the job queue with per-program daily schedules in each time zone.
  */
@@ -25,11 +28,12 @@ export function startSettlement(ctx: AppContext, intervalSeconds: number): { sto
         await analyzeTables(ctx);
         analyzedAt = ctx.clock.now().getTime();
       }
-      const programs = await rows<{ id: string }>(ctx.db, sql`select id from programs order by id`);
+      const programs = (await ctx.db.select().from(programsTable).orderBy(programsTable.id)).map(toProgram);
       for (const p of programs) {
         const r = await settleProgram(ctx, p.id);
         if (r.transactions > 0) ctx.log.info({ program: p.id, ...r }, "settled");
       }
+      await runDueBirthdays(ctx, programs);
       await ctx.db.execute(sql`delete from idempotency_keys where scope <> 'event' and created_at < ${new Date(ctx.clock.now().getTime() - 86_400_000).toISOString()}::timestamptz`);
     } catch (e) {
       ctx.log.error({ err: { message: (e as Error).message } }, "settlement failed; will retry");

@@ -42,7 +42,10 @@ export async function lockCounters(ex: Executor, programId: string, keys: Iterab
 /** The counters the batch changed, as a CTE for the batch's write statement (`rc as (…)`), or null. */
 export function counterCte(programId: string, book: CounterBook | null): SQL | null {
   if (!book || book.touched.size === 0) return null;
-  const rowsOut = [...book.touched].map((k) => ({ ...split(k), ...book.get(k) }));
+  const rowsOut = [...book.touched].map((k) => {
+    const { ruleId, scope, period } = split(k);
+    return { rule_id: ruleId, scope, period, ...book.get(k) };
+  });
   return sql`rc as (
     update rule_counters set awards = x.awards, points = x.points
       from jsonb_to_recordset(${JSON.stringify(rowsOut)}::jsonb) as x(rule_id text, scope text, period text, awards int, points bigint)

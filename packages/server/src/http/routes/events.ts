@@ -6,6 +6,7 @@ import { problem } from "../problem.ts";
 import { ingestEvents, ingestInTransaction } from "../../app/events/ingest-events.ts";
 import { mutate } from "../mutate.ts";
 import { IngestQueue } from "../../app/events/ingest-queue.ts";
+import { dryRunEvent } from "../../app/events/dry-run.ts";
 import type { EventInput, EventResult as Result } from "../../app/events/event-input.ts";
 
 export const MAX_BATCH = 1000;
@@ -16,7 +17,7 @@ const one = createRoute({
   tags: ["Events"],
   summary: "Send one event",
   description:
-    "Types: `customer.signed_up`, `order.completed`, `order.refunded`, `custom`. The event's `id` is its idempotency key, forever: the same id and body returns the first result with `Idempotent-Replayed: true`; the same id with another body is IDEMPOTENCY_CONFLICT. A refused event has no effect and may be fixed and sent again with the same id.",
+    "Types: `customer.signed_up`, `order.completed`, `order.refunded`, `custom`, `customer.birthday` (sent by Patron's birthday job), `review.submitted` and `social.followed` (sent by the store once it has verified them). Every type runs the enabled earning rules that listen to it. The event's `id` is its idempotency key, forever: the same id and body returns the first result with `Idempotent-Replayed: true`; the same id with another body is IDEMPOTENCY_CONFLICT. A refused event has no effect and may be fixed and sent again with the same id.",
   security,
   request: { body: { content: { "application/json": { schema: Event } }, required: true } },
   responses: { 200: ok(EventResult, "Accepted (or replayed)"), ...errorResponses(400, 401, 409, 413, 422, 429) },
@@ -37,6 +38,18 @@ const batch = createRoute({
   },
 });
 
+const dryRun = createRoute({
+  method: "post",
+  path: "/v1/events/dry-run",
+  tags: ["Events", "Rules"],
+  summary: "Evaluate an event without recording it",
+  description:
+    "Runs the event through the enabled rules exactly as `POST /v1/events` would now (schedules, conditions, limits, the customer's history), and returns the same result plus `effects.trace`: for each rule listening to the event, whether it awarded, did not match (with the part of the condition that was false and its value), was outside its schedule, over a limit, failed, or was not evaluated after a stop. Nothing is written.",
+  security,
+  request: { body: { content: { "application/json": { schema: Event } }, required: true } },
+  responses: { 200: ok(EventResult, "What the event would do"), ...errorResponses(400, 401, 409, 413, 422, 429) },
+});
+
 type Parsed = z.infer<typeof Event>;
 const toInput = (e: Parsed): EventInput => ({ ...e, occurredAt: e.occurredAt ? new Date(e.occurredAt) : undefined }) as EventInput;
 
@@ -48,6 +61,13 @@ export function registerEvents(app: App, deps: HttpDeps) {
     if (r.status === "rejected") return problem(c, r.error);
     const { replayed, ...body } = r;
     return c.json(body, 200, replayed ? { "idempotent-replayed": "true" } : {});
+  });
+
+  app.openapi(dryRun, async (c) => {
+    const r = await dryRunEvent(deps.ctx, c.get("principal").program, toInput(c.req.valid("json")));
+    if (r.status === "rejected") return problem(c, r.error);
+    const { replayed: _replayed, ...body } = r;
+    return c.json(body, 200);
   });
 
   app.openapi(batch, async (c) => {

@@ -1,0 +1,115 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import type { RuleDefinition } from "@patron/core";
+import type { App, HttpDeps } from "../env.ts";
+import { Rule, RuleCreate, RulePatch } from "../schemas.ts";
+import { errorResponses, idempotencyHeader, ok, security } from "./common.ts";
+import { mutate } from "../mutate.ts";
+import { errorBody, problem } from "../problem.ts";
+import { createRule, getRule, listRules, ruleVersionsOf, setRuleStatus, updateRule, type RuleStatus } from "../../app/rules/manage-rules.ts";
+
+const tags = ["Rules"];
+const ruleId = z.object({ ruleId: z.string().min(1).max(64) });
+
+const list = createRoute({
+  method: "get",
+  path: "/v1/rules",
+  tags,
+  summary: "List the program's earning rules",
+  security,
+  request: { query: z.object({ status: z.enum(["enabled", "disabled", "archived"]).optional() }) },
+  responses: { 200: ok(z.object({ data: z.array(Rule) }), "Rules, oldest first"), ...errorResponses(400, 401, 403) },
+});
+const create = createRoute({
+  method: "post",
+  path: "/v1/rules",
+  tags,
+  summary: "Create an earning rule",
+  description: "The condition is type-checked against the rule context (docs/rules.md) before anything is saved: a syntax error, an unknown variable or a wrong type is RULE_INVALID with the position.",
+  security,
+  request: { headers: idempotencyHeader, body: { content: { "application/json": { schema: RuleCreate } }, required: true } },
+  responses: { 201: ok(Rule, "The rule, version 1"), ...errorResponses(400, 401, 403, 409, 422) },
+});
+const get = createRoute({
+  method: "get",
+  path: "/v1/rules/{ruleId}",
+  tags,
+  summary: "A rule, with its run-time failures",
+  security,
+  request: { params: ruleId },
+  responses: { 200: ok(Rule, "The rule"), ...errorResponses(401, 403, 404) },
+});
+const versions = createRoute({
+  method: "get",
+  path: "/v1/rules/{ruleId}/versions",
+  tags,
+  summary: "Every version of a rule",
+  security,
+  request: { params: ruleId },
+  responses: { 200: ok(z.object({ data: z.array(z.object({ version: z.number().int(), definition: z.record(z.string(), z.unknown()), createdAt: z.string() })) }), "Versions, oldest first"), ...errorResponses(401, 403, 404) },
+});
+const patch = createRoute({
+  method: "patch",
+  path: "/v1/rules/{ruleId}",
+  tags,
+  summary: "Change a rule (saved as a new version)",
+  security,
+  request: { params: ruleId, headers: idempotencyHeader, body: { content: { "application/json": { schema: RulePatch } }, required: true } },
+  responses: { 200: ok(Rule, "The rule at its new version"), ...errorResponses(400, 401, 403, 404, 409, 422) },
+});
+const statusRoute = (action: "enable" | "disable" | "archive") =>
+  createRoute({
+    method: "post",
+    path: `/v1/rules/{ruleId}/${action}`,
+    tags,
+    summary: action === "archive" ? "Archive a rule (final: it stops and cannot change again)" : `${action[0]!.toUpperCase()}${action.slice(1)} a rule`,
+    security,
+    request: { params: ruleId, headers: idempotencyHeader },
+    responses: { 200: ok(Rule, "The rule"), ...errorResponses(401, 403, 404, 409) },
+  });
+
+const STATUS: Record<"enable" | "disable" | "archive", RuleStatus> = { enable: "enabled", disable: "disabled", archive: "archived" };
+
+export function registerRules(app: App, deps: HttpDeps) {
+  const { ctx } = deps;
+  app.openapi(list, async (c) => c.json({ data: await listRules(ctx.db, c.get("principal").program.id, c.req.valid("query")) }, 200));
+
+  app.openapi(create, async (c) => {
+    const { status, ...def } = c.req.valid("json");
+    const p = c.get("principal");
+    return mutate(c, deps, { status, def }, async (tx) => {
+      const r = await createRule(ctx, tx, p.program, def as RuleDefinition, status, p.keyId);
+      return r.ok ? { status: 201, body: r.value } : errorBody(r.error);
+    }) as never;
+  });
+
+  app.openapi(get, async (c) => {
+    const r = await getRule(ctx.db, c.get("principal").program.id, c.req.valid("param").ruleId);
+    return r ? c.json(r, 200) : problem(c, { code: "RULE_NOT_FOUND", message: `No rule "${c.req.valid("param").ruleId}" in this program.` });
+  });
+
+  app.openapi(versions, async (c) => {
+    const r = await ruleVersionsOf(ctx.db, c.get("principal").program.id, c.req.valid("param").ruleId);
+    return r ? c.json({ data: r }, 200) : problem(c, { code: "RULE_NOT_FOUND", message: `No rule "${c.req.valid("param").ruleId}" in this program.` });
+  });
+
+  app.openapi(patch, async (c) => {
+    const p = c.get("principal");
+    const { ruleId: id } = c.req.valid("param");
+    const body = c.req.valid("json");
+    return mutate(c, deps, { id, body }, async (tx) => {
+      const r = await updateRule(ctx, tx, p.program, id, body as Partial<RuleDefinition>, p.keyId);
+      return r.ok ? { status: 200, body: r.value } : errorBody(r.error);
+    }) as never;
+  });
+
+  for (const action of ["enable", "disable", "archive"] as const) {
+    app.openapi(statusRoute(action), async (c) => {
+      const p = c.get("principal");
+      const { ruleId: id } = c.req.valid("param");
+      return mutate(c, deps, { id, action }, async (tx) => {
+        const r = await setRuleStatus(ctx, tx, p.program, id, STATUS[action], p.keyId);
+        return r.ok ? { status: 200, body: r.value } : errorBody(r.error);
+      }) as never;
+    });
+  }
+}

@@ -1,0 +1,257 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../src/db/connect.ts";
+import { testApi, testDatabase, type TestApi } from "./harness.ts";
+
+/** Earning rules through the API: management, the stories of PRODUCT.md, limits, failures and dry runs. */
+
+let database: Database;
+beforeAll(async () => {
+  database = await testDatabase();
+});
+afterAll(() => database.close());
+
+/** A VND program in Ho Chi Minh City: 1 point per 10,000 VND by the base earning, 1 point worth 100 VND. */
+const cafe = (clock?: TestApi["clock"]) =>
+  testApi({
+    database,
+    ...(clock ? { clock } : {}),
+    program: {
+      name: "Saigon Bean",
+      currency: "VND",
+      timeZone: "Asia/Ho_Chi_Minh",
+      pointsSingular: "Bean",
+      pointsPlural: "Beans",
+      earning: { enabled: true, points: 1, per: 10_000, rounding: "floor" },
+      pointValue: { money: 100, points: 1 },
+    },
+  });
+
+const order = (id: string, customerId: string, amount: number, occurredAt?: string, lines?: unknown[]) => ({
+  id,
+  type: "order.completed",
+  customerId,
+  ...(occurredAt ? { occurredAt } : {}),
+  data: { orderId: `o-${id}`, currency: "VND", lines: lines ?? [{ sku: "LATTE", category: "coffee", quantity: 1, unitPrice: amount }] },
+});
+
+async function balance(api: TestApi, customer: string): Promise<number> {
+  return (await api.call("GET", `/v1/customers/${customer}/balances`)).body.available;
+}
+
+async function rule(api: TestApi, body: Record<string, unknown>) {
+  const r = await api.call("POST", "/v1/rules", body);
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  return r.body as { id: string; version: number };
+}
+
+describe("rule management", () => {
+  it("creates, reads, lists, versions, disables, enables and archives a rule", async () => {
+    const api = await cafe();
+    const created = await rule(api, { name: "Review bonus", trigger: { event: "review.submitted" }, effect: { kind: "fixed", points: 10 } });
+    expect(created).toMatchObject({ status: "enabled", version: 1, definition: { name: "Review bonus", priority: 100, stopFurther: false, limits: [], condition: null } });
+
+    const patched = await api.call("PATCH", `/v1/rules/${created.id}`, { effect: { kind: "fixed", points: 15 } });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ version: 2, definition: { name: "Review bonus", effect: { kind: "fixed", points: 15, asset: "points" } } });
+    const versions = await api.call("GET", `/v1/rules/${created.id}/versions`);
+    expect(versions.body.data.map((v: { version: number }) => v.version)).toEqual([1, 2]);
+    expect(versions.body.data[0].definition.effect.points).toBe(10);
+
+    const review = (id: string) => ({ id, type: "review.submitted", customerId: "rita", data: { reviewId: id, rating: 5 } });
+    const e1 = await api.call("POST", "/v1/events", review("r1"));
+    expect(e1.body.effects.awards).toEqual([expect.objectContaining({ ruleId: created.id, version: 2, points: 15 })]);
+    const txn = await api.call("GET", `/v1/transactions/${e1.body.effects.transactionId}`);
+    expect(txn.body.source).toEqual({ kind: "rule", ruleId: created.id, version: 2, name: "Review bonus" });
+
+    expect((await api.call("POST", `/v1/rules/${created.id}/disable`)).body.status).toBe("disabled");
+    expect((await api.call("POST", "/v1/events", review("r2"))).body.effects).toEqual({});
+    expect((await api.call("GET", "/v1/rules?status=disabled")).body.data).toHaveLength(1);
+    expect((await api.call("POST", `/v1/rules/${created.id}/enable`)).body.status).toBe("enabled");
+    expect((await api.call("POST", "/v1/events", review("r3"))).body.effects.pointsEarned).toBe(15);
+    expect(await balance(api, "rita")).toBe(30);
+
+    expect((await api.call("POST", `/v1/rules/${created.id}/archive`)).body.status).toBe("archived");
+    const again = await api.call("PATCH", `/v1/rules/${created.id}`, { name: "x" });
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe("RULE_ARCHIVED");
+    expect((await api.call("POST", `/v1/rules/${created.id}/enable`)).body.code).toBe("RULE_ARCHIVED");
+    expect((await api.call("GET", "/v1/rules/rul_nope")).body.code).toBe("RULE_NOT_FOUND");
+  });
+
+  it.each([
+    ["a syntax error", "order.total >", 13],
+    ["an unknown variable", "basket.total > 5", 0],
+    ["a wrong type", 'order.total == "big"', undefined],
+    ["a non-bool expression", "order.total + 1", undefined],
+    ["an unknown function", "isVip()", undefined],
+  ])("refuses %s in the condition with RULE_INVALID and a position", async (_what, condition, start) => {
+    const api = await cafe();
+    const r = await api.call("POST", "/v1/rules", { name: "bad", trigger: { event: "order.completed" }, condition, effect: { kind: "fixed", points: 1 } });
+    expect(r.status).toBe(422);
+    expect(r.body.code).toBe("RULE_INVALID");
+    expect(r.body.details.field).toBe("condition");
+    if (start !== undefined) expect(r.body.details.start).toBe(start);
+    expect((await api.call("GET", "/v1/rules")).body.data).toHaveLength(0);
+  });
+
+  it("refuses effects that do not fit the trigger or the program, and malformed bodies", async () => {
+    const api = await testApi({ database }); // no point value
+    const worth = await api.call("POST", "/v1/rules", { name: "w", trigger: { event: "customer.signed_up" }, effect: { kind: "fixed", worth: 20_000 } });
+    expect(worth.body).toMatchObject({ code: "RULE_INVALID", details: { field: "effect.worth" } });
+    const perAmount = await api.call("POST", "/v1/rules", { name: "p", trigger: { event: "customer.signed_up" }, effect: { kind: "per_amount", points: 1, per: 100 } });
+    expect(perAmount.body).toMatchObject({ code: "RULE_INVALID", details: { field: "effect.kind" } });
+    const custom = await api.call("POST", "/v1/rules", { name: "c", trigger: { event: "custom" }, effect: { kind: "fixed", points: 1 } });
+    expect(custom.body).toMatchObject({ code: "RULE_INVALID", details: { field: "trigger.name" } });
+    for (const body of [
+      {},
+      { name: "x", trigger: { event: "nope" }, effect: { kind: "fixed", points: 1 } },
+      { name: "x", trigger: { event: "order.completed" }, effect: { kind: "fixed", points: -1 } },
+      { name: "x", trigger: { event: "order.completed" }, effect: { kind: "multiplier", factor: 1 } },
+      { name: "x", trigger: { event: "order.completed" }, effect: { kind: "fixed", points: 1 }, schedule: { hours: [{ from: "25:00", to: "26:00" }] } },
+      { name: "x", trigger: { event: "order.completed" }, effect: { kind: "fixed", points: 1 }, extra: true },
+    ]) {
+      const r = await api.call("POST", "/v1/rules", body);
+      expect(r.status, JSON.stringify(body)).toBe(400);
+      expect(r.body.code).toBe("VALIDATION_FAILED");
+    }
+  });
+});
+
+describe("story 11: stars per purchase, double stars on set days of the month", () => {
+  it("doubles on the 5th and the 20th in the program's time zone, and clawbacks take back both", async () => {
+    const api = await cafe();
+    const double = await rule(api, { name: "Double stars", trigger: { event: "order.completed" }, effect: { kind: "multiplier", factor: 2 }, schedule: { daysOfMonth: [5, 20] } });
+    // 2026-03-04 18:00 UTC is 2026-03-05 01:00 in Ho Chi Minh City: a double day there.
+    const a = await api.call("POST", "/v1/events", order("a", "lan", 120_000, "2026-03-04T18:00:00Z"));
+    expect(a.body.effects.pointsEarned).toBe(24);
+    expect(a.body.effects.awards.map((x: { ruleId: string; points: number }) => [x.ruleId, x.points])).toEqual([["base", 12], [double.id, 12]]);
+    const b = await api.call("POST", "/v1/events", order("b", "lan", 120_000, "2026-03-06T03:00:00Z"));
+    expect(b.body.effects.pointsEarned).toBe(12);
+    const c = await api.call("POST", "/v1/events", order("c", "lan", 55_000, "2026-03-20T10:00:00Z"));
+    expect(c.body.effects.pointsEarned).toBe(10);
+    expect(await balance(api, "lan")).toBe(46);
+    // A full refund of the double-day order takes back what both rules gave.
+    const refund = await api.call("POST", "/v1/events", { id: "ra", type: "order.refunded", customerId: "lan", data: { orderId: "o-a", refundId: "rf-a" } });
+    expect(refund.body.effects.pointsClawedBack).toBe(24);
+    expect(await balance(api, "lan")).toBe(22);
+  });
+
+  it("caps what one customer earns per month and stops further rules when asked", async () => {
+    const api = await cafe();
+    await api.call("PATCH", "/v1/program", { earning: { enabled: false, points: 1, per: 10_000, rounding: "floor" } });
+    const latte = await rule(api, {
+      name: "Latte lovers",
+      trigger: { event: "order.completed" },
+      condition: 'hasSku("LATTE") && order.total >= 50000',
+      effect: { kind: "per_line", points: 5, per: "quantity", skus: ["LATTE"] },
+      limits: [{ per: "month", maxPoints: 40 }],
+      priority: 10,
+      stopFurther: true,
+    });
+    await rule(api, { name: "Any order", trigger: { event: "order.completed" }, effect: { kind: "fixed", points: 1 }, priority: 20 });
+    const lines = (n: number) => [{ sku: "LATTE", category: "coffee", quantity: n, unitPrice: 30_000 }];
+    expect((await api.call("POST", "/v1/events", order("l1", "minh", 0, "2026-03-02T03:00:00Z", lines(3)))).body.effects.pointsEarned).toBe(15);
+    expect((await api.call("POST", "/v1/events", order("l2", "minh", 0, "2026-03-03T03:00:00Z", lines(4)))).body.effects.pointsEarned).toBe(20);
+    // 35 of 40 used: the next award is capped at 5; then the cap is reached and "Any order" runs instead.
+    const capped = await api.call("POST", "/v1/events", order("l3", "minh", 0, "2026-03-04T03:00:00Z", lines(2)));
+    expect(capped.body.effects.awards).toEqual([expect.objectContaining({ ruleId: latte.id, points: 5 })]);
+    const over = await api.call("POST", "/v1/events", order("l4", "minh", 0, "2026-03-05T03:00:00Z", lines(2)));
+    expect(over.body.effects.awards).toEqual([expect.objectContaining({ name: "Any order", points: 1 })]);
+    // A new month starts from zero.
+    expect((await api.call("POST", "/v1/events", order("l5", "minh", 0, "2026-04-01T03:00:00Z", lines(2)))).body.effects.pointsEarned).toBe(10);
+    // One latte for 30,000 does not meet the condition.
+    expect((await api.call("POST", "/v1/events", order("l6", "minh", 0, "2026-04-02T03:00:00Z", lines(1)))).body.effects.awards).toEqual([expect.objectContaining({ name: "Any order" })]);
+    expect(await balance(api, "minh")).toBe(15 + 20 + 5 + 1 + 10 + 1);
+  });
+});
+
+describe("story 13: signup, purchases, birthday, social, referral, by rules alone", () => {
+  it("gives a signup bonus worth 20,000 VND once, social bonuses once, referral points, and a birthday bonus once a year", async () => {
+    const api = await cafe();
+    await rule(api, { name: "Welcome", trigger: { event: "customer.signed_up" }, effect: { kind: "fixed", worth: 20_000 }, limits: [{ per: "lifetime", maxAwards: 1 }] });
+    await rule(api, {
+      name: "Facebook like",
+      trigger: { event: "social.followed" },
+      condition: 'event.data.network == "facebook" && event.data.action == "like"',
+      effect: { kind: "fixed", points: 30 },
+      limits: [{ per: "lifetime", maxAwards: 1 }],
+    });
+    await rule(api, {
+      name: "Instagram follow",
+      trigger: { event: "social.followed" },
+      condition: 'event.data.network == "instagram"',
+      effect: { kind: "fixed", points: 20 },
+      limits: [{ per: "lifetime", maxAwards: 1 }],
+    });
+    await rule(api, { name: "Referral", trigger: { event: "custom", name: "referral.converted" }, effect: { kind: "fixed", points: 100 } });
+    await rule(api, { name: "Birthday", trigger: { event: "customer.birthday" }, effect: { kind: "fixed", points: 50 }, limits: [{ per: "year", maxAwards: 1 }] });
+
+    const signup = await api.call("POST", "/v1/events", { id: "s1", type: "customer.signed_up", customerId: "hoa", data: { name: "Hoa", birthday: "1990-12-31" } });
+    expect(signup.body.effects.pointsEarned).toBe(200); // 20,000 VND at 100 VND a point
+    const signupAgain = await api.call("POST", "/v1/events", { id: "s2", type: "customer.signed_up", customerId: "hoa", data: { name: "Hoa N." } });
+    expect(signupAgain.body.effects).toEqual({});
+
+    const social = (id: string, network: string, action: string) => api.call("POST", "/v1/events", { id, type: "social.followed", customerId: "hoa", data: { network, action } });
+    expect((await social("f1", "facebook", "like")).body.effects.pointsEarned).toBe(30);
+    expect((await social("f2", "facebook", "like")).body.effects).toEqual({});
+    expect((await social("f3", "facebook", "follow")).body.effects).toEqual({});
+    expect((await social("i1", "instagram", "follow")).body.effects.pointsEarned).toBe(20);
+    expect((await api.call("POST", "/v1/events", { id: "ref1", type: "custom", name: "referral.converted", customerId: "hoa", data: { friend: "tuan" } })).body.effects.pointsEarned).toBe(100);
+    expect((await api.call("POST", "/v1/events", { id: "other", type: "custom", name: "cup.brought", customerId: "hoa", data: {} })).body.effects).toEqual({});
+
+    // Birthday on 31 December: once in 2026, and again on the first day of 2027's count.
+    const bday = (id: string, at: string) => api.call("POST", "/v1/events", { id, type: "customer.birthday", customerId: "hoa", occurredAt: at, data: { on: "day" } });
+    expect((await bday("b1", "2026-12-31T02:00:00Z")).body.effects.pointsEarned).toBe(50);
+    expect((await bday("b2", "2026-12-31T16:30:00Z")).body.effects).toEqual({}); // 23:30 local, same year
+    expect((await bday("b3", "2026-12-31T17:30:00Z")).body.effects.pointsEarned).toBe(50); // 00:30 on 1 January 2027 local
+    // Purchases still earn through the base earning.
+    expect((await api.call("POST", "/v1/events", order("p1", "hoa", 250_000))).body.effects.pointsEarned).toBe(25);
+    expect(await balance(api, "hoa")).toBe(200 + 30 + 20 + 100 + 50 + 50 + 25);
+  });
+});
+
+describe("run-time failures and dry runs", () => {
+  it("skips a rule whose condition fails at run time, counts the failure, and still ingests", async () => {
+    const api = await cafe();
+    const vip = await rule(api, { name: "VIP", trigger: { event: "order.completed" }, condition: "customer.attributes.vip == true", effect: { kind: "fixed", points: 99 } });
+    const r = await api.call("POST", "/v1/events", order("v1", "khoa", 100_000));
+    expect(r.status).toBe(200);
+    expect(r.body.effects.pointsEarned).toBe(10);
+    const got = await api.call("GET", `/v1/rules/${vip.id}`);
+    expect(got.body.failures).toEqual([expect.objectContaining({ version: 1, count: 1, lastError: expect.stringContaining("vip") })]);
+    await api.call("PUT", "/v1/customers/khoa", { attributes: { vip: true } });
+    expect((await api.call("POST", "/v1/events", order("v2", "khoa", 100_000))).body.effects.pointsEarned).toBe(109);
+  });
+
+  it("dry-runs an event with a trace and writes nothing", async () => {
+    const api = await cafe();
+    await rule(api, { name: "Big order", trigger: { event: "order.completed" }, condition: 'hasSku("LATTE") && order.total >= 500000', effect: { kind: "fixed", points: 50 } });
+    await rule(api, { name: "Weekend", trigger: { event: "order.completed" }, schedule: { daysOfWeek: [6, 7] }, effect: { kind: "fixed", points: 5 } });
+    await rule(api, { name: "Once a day", trigger: { event: "order.completed" }, effect: { kind: "fixed", points: 1 }, limits: [{ per: "day", maxAwards: 1 }] });
+    await api.call("POST", "/v1/events", order("d0", "thu", 10_000, "2026-03-11T03:00:00Z"));
+    const before = await balance(api, "thu");
+    // Wednesday 11 March 2026, local.
+    const dry = await api.call("POST", "/v1/events/dry-run", order("d1", "thu", 120_000, "2026-03-11T05:00:00Z"));
+    expect(dry.status).toBe(200);
+    const trace = Object.fromEntries(dry.body.effects.trace.map((t: { name: string }) => [t.name, t]));
+    expect(trace["Base earning"]).toMatchObject({ outcome: "awarded", points: 12 });
+    expect(trace["Big order"]).toMatchObject({ outcome: "not_matched", condition: { part: "order.total >= 500000", value: false } });
+    expect(trace["Weekend"]).toMatchObject({ outcome: "outside_schedule" });
+    expect(trace["Once a day"]).toMatchObject({ outcome: "over_limit" });
+    expect(dry.body.effects.pointsEarned).toBe(12);
+    expect(await balance(api, "thu")).toBe(before);
+    // The real event afterwards is not a replay of the dry run.
+    const real = await api.call("POST", "/v1/events", order("d1", "thu", 120_000, "2026-03-11T05:00:00Z"));
+    expect(real.headers.get("idempotent-replayed")).toBeNull();
+    expect(real.body.effects.pointsEarned).toBe(12);
+    expect(await balance(api, "thu")).toBe(before + 12);
+  });
+
+  it("a global budget is never overspent", async () => {
+    const api = await cafe();
+    await api.call("PATCH", "/v1/program", { earning: { enabled: false, points: 1, per: 10_000, rounding: "floor" } });
+    await rule(api, { name: "Launch", trigger: { event: "order.completed" }, effect: { kind: "fixed", points: 30 }, budget: { points: 100 } });
+    const batch = await api.call("POST", "/v1/events/batch", { events: Array.from({ length: 6 }, (_, i) => order(`g${i}`, `cust-${i}`, 10_000)) });
+    expect(batch.body.results.map((r: { effects: { pointsEarned?: number } }) => r.effects.pointsEarned ?? 0)).toEqual([30, 30, 30, 10, 0, 0]);
+  });
+});
