@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../src/db/connect.ts";
-import { testApi, testDatabase, type TestApi } from "./harness.ts";
+import { FakeClock, testApi, testDatabase, type TestApi } from "./harness.ts";
 
 /** Earning rules through the API: management, the stories of PRODUCT.md, limits, failures and dry runs. */
 
@@ -253,5 +253,51 @@ describe("run-time failures and dry runs", () => {
     await rule(api, { name: "Launch", trigger: { event: "order.completed" }, effect: { kind: "fixed", points: 30 }, budget: { points: 100 } });
     const batch = await api.call("POST", "/v1/events/batch", { events: Array.from({ length: 6 }, (_, i) => order(`g${i}`, `cust-${i}`, 10_000)) });
     expect(batch.body.results.map((r: { effects: { pointsEarned?: number } }) => r.effects.pointsEarned ?? 0)).toEqual([30, 30, 30, 10, 0, 0]);
+  });
+});
+
+describe("birthdays: the daily job", () => {
+  it("rewards once a year on the day, 29 February on the 28th in other years, across a year boundary, safe to run twice", async () => {
+    const clock = new FakeClock(new Date("2027-02-27T20:00:00Z")); // 28 February 2027, 03:00 in Ho Chi Minh City
+    const api = await cafe(clock);
+    await rule(api, { name: "Birthday", trigger: { event: "customer.birthday" }, effect: { kind: "fixed", points: 50 }, limits: [{ per: "year", maxAwards: 1 }] });
+    await api.call("PUT", "/v1/customers/leap", { birthday: "2000-02-29" });
+    await api.call("PUT", "/v1/customers/feb28", { birthday: "1995-02-28" });
+    await api.call("PUT", "/v1/customers/nye", { birthday: "1988-12-31" });
+    await api.call("PUT", "/v1/customers/other", { birthday: "1990-03-01" });
+
+    const run = async () => (await api.call("POST", "/v1/rules/birthdays/run")).body;
+    expect(await run()).toEqual({ date: "2027-02-28", day: 2, monthStart: 0 });
+    expect(await run()).toEqual({ date: "2027-02-28", day: 0, monthStart: 0 }); // replays, no new events
+    expect(await balance(api, "leap")).toBe(50);
+    expect(await balance(api, "feb28")).toBe(50);
+    expect(await balance(api, "other")).toBe(0);
+
+    // 2028 is a leap year: 29 February itself, not the 28th.
+    clock.set("2028-02-27T20:00:00Z");
+    expect((await run()).day).toBe(1); // feb28 only
+    clock.set("2028-02-28T20:00:00Z");
+    expect((await run()).day).toBe(1); // leap
+    expect(await balance(api, "leap")).toBe(100);
+
+    // 31 December 2027 and again on 31 December 2028: once each year.
+    clock.set("2027-12-30T20:00:00Z");
+    expect((await run()).day).toBe(1);
+    clock.set("2028-12-30T20:00:00Z");
+    expect((await run()).day).toBe(1);
+    expect(await balance(api, "nye")).toBe(100);
+  });
+
+  it("rewards on the first day of the birthday month when the rule says so", async () => {
+    const clock = new FakeClock(new Date("2026-06-01T01:00:00Z"));
+    const api = await cafe(clock);
+    await rule(api, { name: "Birthday month", trigger: { event: "customer.birthday", birthdayOn: "month_start" }, effect: { kind: "fixed", points: 80 }, limits: [{ per: "year", maxAwards: 1 }] });
+    await api.call("PUT", "/v1/customers/june", { birthday: "1992-06-17" });
+    await api.call("PUT", "/v1/customers/july", { birthday: "1992-07-01" });
+    expect((await api.call("POST", "/v1/rules/birthdays/run")).body).toEqual({ date: "2026-06-01", day: 0, monthStart: 1 });
+    clock.set("2026-06-02T01:00:00Z");
+    expect((await api.call("POST", "/v1/rules/birthdays/run")).body.monthStart).toBe(0);
+    expect(await balance(api, "june")).toBe(80);
+    expect(await balance(api, "july")).toBe(0);
   });
 });

@@ -55,7 +55,7 @@ async function send(ctx: AppContext, program: Program, customers: string[], toda
   for (let i = 0; i < customers.length; i += 500) {
     const events: EventInput[] = customers.slice(i, i + 500).map((c) => ({ id: `birthday:${c}:${today.year}:${on}`, type: "customer.birthday", customerId: c, occurredAt: at, data: { on } }));
     const results = await ingestEvents(ctx, program, events);
-    sent += results.filter((r) => r.status === "accepted").length;
+    sent += results.filter((r) => r.status === "accepted" && !r.replayed).length;
   }
   return sent;
 }

@@ -5,6 +5,7 @@ import { Rule, RuleCreate, RulePatch } from "../schemas.ts";
 import { errorResponses, idempotencyHeader, ok, security } from "./common.ts";
 import { mutate } from "../mutate.ts";
 import { errorBody, problem } from "../problem.ts";
+import { runBirthdays } from "../../jobs/birthdays.ts";
 import { createRule, getRule, listRules, ruleVersionsOf, setRuleStatus, updateRule, type RuleStatus } from "../../app/rules/manage-rules.ts";
 
 const tags = ["Rules"];
@@ -67,6 +68,18 @@ const statusRoute = (action: "enable" | "disable" | "archive") =>
     responses: { 200: ok(Rule, "The rule"), ...errorResponses(401, 403, 404, 409) },
   });
 
+const birthdays = createRoute({
+  method: "post",
+  path: "/v1/rules/birthdays/run",
+  tags,
+  summary: "Send today's birthday events now",
+  description:
+    "The scheduler does this once per local day of the program. Sending them again is harmless: event ids are `birthday:{customer}:{year}:{on}`, so each customer gets one event per year and kind.",
+  security,
+  request: { headers: idempotencyHeader },
+  responses: { 200: ok(z.object({ date: z.string(), day: z.number().int(), monthStart: z.number().int() }).openapi("BirthdayRun"), "What was sent: events accepted now (replays of an earlier run are not counted)"), ...errorResponses(401, 403) },
+});
+
 const STATUS: Record<"enable" | "disable" | "archive", RuleStatus> = { enable: "enabled", disable: "disabled", archive: "archived" };
 
 export function registerRules(app: App, deps: HttpDeps) {
@@ -101,6 +114,8 @@ export function registerRules(app: App, deps: HttpDeps) {
       return r.ok ? { status: 200, body: r.value } : errorBody(r.error);
     }) as never;
   });
+
+  app.openapi(birthdays, async (c) => c.json(await runBirthdays(ctx, c.get("principal").program, ctx.clock.now()), 200));
 
   for (const action of ["enable", "disable", "archive"] as const) {
     app.openapi(statusRoute(action), async (c) => {
