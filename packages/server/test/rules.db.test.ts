@@ -301,3 +301,53 @@ describe("birthdays: the daily job", () => {
     expect(await balance(api, "july")).toBe(0);
   });
 });
+
+describe("backtest", () => {
+  it("replays the last N days through a draft rule and reports points, customers and liability, writing nothing", async () => {
+    const clock = new FakeClock(new Date("2026-05-01T03:00:00Z"));
+    const api = await cafe(clock);
+    // Three customers, orders over 40 days; an order at 10:00 local each day.
+    let n = 0;
+    for (let day = 0; day < 40; day++) {
+      for (const [customer, amount] of [["an", 150_000], ["binh", 60_000], ["chi", 220_000]] as const) {
+        if ((day + customer.length) % 3 !== 0) continue;
+        const at = new Date(Date.UTC(2026, 4, 1 + day, 3, 0, 0)).toISOString();
+        await api.call("POST", "/v1/events", order(`bt-${n++}`, customer, amount, at));
+      }
+    }
+    clock.set("2026-06-10T03:00:00Z");
+    const balancesBefore = await Promise.all(["an", "binh", "chi"].map((c) => balance(api, c)));
+
+    // Expected, computed from the events sent: orders in the last 30 days of 100,000 or more.
+    const since = Date.parse("2026-05-11T03:00:00Z");
+    const sent: { customer: string; amount: number; at: number }[] = [];
+    for (let day = 0; day < 40; day++) {
+      for (const [customer, amount] of [["an", 150_000], ["binh", 60_000], ["chi", 220_000]] as const) {
+        if ((day + customer.length) % 3 === 0) sent.push({ customer, amount, at: Date.UTC(2026, 4, 1 + day, 3, 0, 0) });
+      }
+    }
+    const inWindow = sent.filter((s) => s.at >= since);
+    const big = inWindow.filter((s) => s.amount >= 100_000);
+
+    const r = await api.call("POST", "/v1/rules/backtest", {
+      days: 30,
+      rule: { name: "Big basket", trigger: { event: "order.completed" }, condition: "order.total >= 100000", effect: { kind: "fixed", points: 20 } },
+    });
+    expect(r.status, JSON.stringify(r.body)).toBe(200);
+    expect(r.body).toMatchObject({ eventsEvaluated: inWindow.length, awards: big.length, pointsIssued: big.length * 20, customers: 2, truncated: false, liability: { amount: big.length * 20 * 100, currency: "VND" } });
+
+    // A multiplier drafted after the base earning gives as much again; "first order" sees metrics as of each event.
+    const double = await api.call("POST", "/v1/rules/backtest", { days: 30, rule: { name: "x2", trigger: { event: "order.completed" }, effect: { kind: "multiplier", factor: 2 } } });
+    expect(double.body.pointsIssued).toBe(inWindow.reduce((t, s) => t + Math.floor(s.amount / 10_000), 0));
+    const first = await api.call("POST", "/v1/rules/backtest", {
+      days: 60,
+      rule: { name: "First order", trigger: { event: "order.completed" }, condition: "customer.metrics.lifetimeOrders == 0", effect: { kind: "fixed", points: 7 } },
+    });
+    expect(first.body).toMatchObject({ awards: 3, pointsIssued: 21, customers: 3 });
+
+    const invalid = await api.call("POST", "/v1/rules/backtest", { days: 30, rule: { name: "bad", trigger: { event: "order.completed" }, condition: "order.totl > 1", effect: { kind: "fixed", points: 1 } } });
+    expect(invalid.body.code).toBe("RULE_INVALID");
+    expect((await api.call("GET", "/v1/rules")).body.data).toHaveLength(0);
+    expect(await Promise.all(["an", "binh", "chi"].map((c) => balance(api, c)))).toEqual(balancesBefore);
+  });
+});

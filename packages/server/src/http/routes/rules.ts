@@ -6,6 +6,7 @@ import { errorResponses, idempotencyHeader, ok, security } from "./common.ts";
 import { mutate } from "../mutate.ts";
 import { errorBody, problem } from "../problem.ts";
 import { runBirthdays } from "../../jobs/birthdays.ts";
+import { backtestRule } from "../../app/rules/backtest.ts";
 import { createRule, getRule, listRules, ruleVersionsOf, setRuleStatus, updateRule, type RuleStatus } from "../../app/rules/manage-rules.ts";
 
 const tags = ["Rules"];
@@ -80,6 +81,24 @@ const birthdays = createRoute({
   responses: { 200: ok(z.object({ date: z.string(), day: z.number().int(), monthStart: z.number().int() }).openapi("BirthdayRun"), "What was sent: events accepted now (replays of an earlier run are not counted)"), ...errorResponses(401, 403) },
 });
 
+const backtest = createRoute({
+  method: "post",
+  path: "/v1/rules/backtest",
+  tags,
+  summary: "Backtest a draft rule over the stored events of the last N days",
+  description:
+    "Replays the stored events of the window through the enabled rules plus the draft, and reports what the draft alone would have given: awards, points, customers touched, and the liability at the program's point value. Order metrics are taken as of each event; profiles are today's; limits count from the start of the window. At most 100,000 events (`truncated` says when there were more). Nothing is written.",
+  security,
+  request: { body: { content: { "application/json": { schema: z.strictObject({ rule: RuleCreate.omit({ status: true }), days: z.number().int().min(1).max(366) }).openapi("BacktestRequest") } }, required: true } },
+  responses: {
+    200: ok(
+      z.object({ from: z.string(), to: z.string(), eventsEvaluated: z.number().int(), truncated: z.boolean(), awards: z.number().int(), pointsIssued: z.number().int(), customers: z.number().int(), liability: z.object({ amount: z.number().int(), currency: z.string() }).nullable() }).openapi("BacktestResult"),
+      "What the draft would have given",
+    ),
+    ...errorResponses(400, 401, 403, 422),
+  },
+});
+
 const STATUS: Record<"enable" | "disable" | "archive", RuleStatus> = { enable: "enabled", disable: "disabled", archive: "archived" };
 
 export function registerRules(app: App, deps: HttpDeps) {
@@ -113,6 +132,12 @@ export function registerRules(app: App, deps: HttpDeps) {
       const r = await updateRule(ctx, tx, p.program, id, body as Partial<RuleDefinition>, p.keyId);
       return r.ok ? { status: 200, body: r.value } : errorBody(r.error);
     }) as never;
+  });
+
+  app.openapi(backtest, async (c) => {
+    const { rule, days } = c.req.valid("json");
+    const r = await backtestRule(ctx, c.get("principal").program, rule as RuleDefinition, days);
+    return r.ok ? c.json(r.value, 200) : problem(c, r.error);
   });
 
   app.openapi(birthdays, async (c) => c.json(await runBirthdays(ctx, c.get("principal").program, ctx.clock.now()), 200));
