@@ -18,6 +18,7 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { batchSender, BadResponse, Client, drive, OrderEvents, singleEventSender, type Send } from "./load.ts";
 import { runPgbench, setupPgbenchTables, type PgbenchResult } from "./pgbench.ts";
+import { benchRules } from "./rule-set.ts";
 import { formatReport, judgeGoals, median, type DbKind, type RunFigures, type ScenarioKey, type ScenarioRow } from "./report.ts";
 import { cpuSeconds, killAllChildren, postgresCpuByPid, postgresCpuDelta, RssSampler, startServerProcess, type ServerProcess } from "./server-process.ts";
 
@@ -37,6 +38,8 @@ interface Options {
   maxMinutes: number;
   seed: boolean;
   analyze: boolean;
+  /** After the scenarios, create this many earning rules and run them again (issue 3's goal). */
+  rules: number;
 }
 
 const SCENARIOS: { key: ScenarioKey; label: string; kind: "single" | "batch"; producers: number; baseline: "pgbench-1" | "pgbench-8" }[] = [
@@ -58,6 +61,7 @@ const USAGE = `npm run bench -- [options]   (each option also reads an environme
   --pg-url URL          PostgreSQL server, without a database name (BENCH_PG_URL, default postgres://postgres@127.0.0.1:5432)
   --no-seed             do not create the customers before measuring (BENCH_SEED=0)
   --no-analyze          do not ANALYZE the PostgreSQL database before each scenario (BENCH_ANALYZE=0)
+  --rules N             then create N earning rules (at most 20, bench/rule-set.ts) and run the scenarios again (BENCH_RULES, default 0)
   --cpu-prof            run the server children with --cpu-prof; profiles go to bench/results/
   --max-minutes N       hard stop for the whole run (BENCH_MAX_MINUTES, default 15)`;
 
@@ -78,6 +82,7 @@ function parseOptions(argv: string[]): Options {
       "no-seed": { type: "boolean", default: false },
       "no-analyze": { type: "boolean", default: false },
       "max-minutes": { type: "string" },
+      rules: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -108,6 +113,7 @@ function parseOptions(argv: string[]): Options {
     cpuProf: values["cpu-prof"]!,
     seed: !values["no-seed"] && env.BENCH_SEED !== "0",
     analyze: !values["no-analyze"] && env.BENCH_ANALYZE !== "0",
+    rules: Math.min(20, Math.round(num("rules", values.rules ?? env.BENCH_RULES, 0, 0))),
     maxMinutes: num("max-minutes", values["max-minutes"] ?? env.BENCH_MAX_MINUTES, 15, 1),
   };
 }
@@ -245,8 +251,18 @@ async function runScenarios(db: DbKind, server: ServerProcess, token: string, op
     }
     console.log(`  ${db.padEnd(8)} seeded ${opts.customers} customers with one order each in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
+  const phases = opts.rules > 0 ? [0, opts.rules] : [0];
+  for (const ruleCount of phases) {
+  if (ruleCount > 0) {
+    for (const body of benchRules(ruleCount)) {
+      const res = await fetch(`${server.url}/v1/rules`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+      if (res.status !== 201) throw new BadResponse("POST /v1/rules", res.status, await res.text());
+    }
+    console.log(`  ${db.padEnd(8)} created ${ruleCount} earning rules; the scenarios again:`);
+  }
   for (const def of SCENARIOS.filter((s) => opts.scenarios.includes(s.key))) {
     await beforeScenario();
+    const label = ruleCount > 0 ? `${def.label} + ${ruleCount} rules` : def.label;
     const client = new Client(server.url, def.producers);
     const send: Send = def.kind === "single" ? singleEventSender(client, token, events) : batchSender(client, token, events, opts.batchSize);
     const rss = new RssSampler(server.pid, 200);
@@ -279,7 +295,7 @@ async function runScenarios(db: DbKind, server: ServerProcess, token: string, op
         };
         runs.push(figures);
         console.log(
-          `  ${db.padEnd(8)} ${def.label.padEnd(26)} run ${run}/${opts.runs}: ${Math.round(m.eventsPerSec).toLocaleString("en-US").padStart(7)} events/s` +
+          `  ${db.padEnd(8)} ${label.padEnd(26)} run ${run}/${opts.runs}: ${Math.round(m.eventsPerSec).toLocaleString("en-US").padStart(7)} events/s` +
             `  (${m.requests} requests, p50 ${m.p50Ms.toFixed(1)} ms, p99 ${m.p99Ms.toFixed(1)} ms; CPU server ${figures.cpu.server.toFixed(0)}%` +
             `${figures.cpu.postgres === null ? "" : `, postgres ${figures.cpu.postgres.toFixed(0)}%`}, bench ${figures.cpu.bench.toFixed(0)}%; RSS max so far ${rss.max.toFixed(0)} MB)`,
         );
@@ -292,7 +308,8 @@ async function runScenarios(db: DbKind, server: ServerProcess, token: string, op
     const base = pgbench.get(def.baseline);
     rows.push({
       scenario: def.key,
-      label: def.label,
+      label,
+      rules: ruleCount,
       db,
       producers: def.producers,
       eventsPerRequest: def.kind === "single" ? 1 : opts.batchSize,
@@ -302,6 +319,7 @@ async function runScenarios(db: DbKind, server: ServerProcess, token: string, op
       maxRssMb,
       runs,
     });
+  }
   }
   return { rows, accepted };
 }
@@ -402,10 +420,10 @@ async function main() {
       // Every event we counted as accepted must be in the ledger exactly once.
       const c = await connect(`${opts.pgUrl}/${dbName}`);
       const r = await c
-        .query("select (select count(*) from events)::int as events, (select count(*) from ledger_transactions where type = 'earn')::int as earns")
+        .query("select (select count(*) from events)::int as events, (select count(*) from ledger_transactions where type = 'earn' and source->>'kind' = 'basic_earning')::int as earns")
         .then((q) => q.rows[0] as { events: number; earns: number })
         .finally(() => c.end());
-      const line = `postgres: ${accepted} events accepted over HTTP; ${r.events} event rows, ${r.earns} earn transactions in the database`;
+      const line = `postgres: ${accepted} events accepted over HTTP; ${r.events} event rows, ${r.earns} base-earning transactions in the database`;
       if (r.events !== accepted || r.earns !== accepted) throw new Error(`row check failed: ${line}`);
       checks.push(`${line} (match)`);
     } else {

@@ -13,6 +13,8 @@ export interface RunFigures extends Pick<Measurement, "eventsPerSec" | "events" 
 export interface ScenarioRow {
   scenario: ScenarioKey;
   label: string;
+  /** Enabled earning rules while it ran (0: the program's base earning only). */
+  rules: number;
   db: DbKind;
   producers: number;
   eventsPerRequest: number;
@@ -42,7 +44,27 @@ const fmtInt = (n: number) => Math.round(n).toLocaleString("en-US");
 const fmt1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "-");
 
 /** Goals from issue 2, judged on PostgreSQL (the production database) against pgbench there. */
-export function judgeGoals(rows: ScenarioRow[], pgbench: Map<string, PgbenchResult>): Goal[] {
+export function judgeGoals(allRows: ScenarioRow[], pgbench: Map<string, PgbenchResult>): Goal[] {
+  return [...foundationGoals(allRows.filter((r) => r.rules === 0), pgbench), ...ruleGoals(allRows)];
+}
+
+/** Issue 3: ingest with the rules enabled within 20% of the same scenario without them, same run and database. */
+function ruleGoals(rows: ScenarioRow[]): Goal[] {
+  return rows
+    .filter((r) => r.rules > 0)
+    .map((r) => {
+      const plain = rows.find((x) => x.rules === 0 && x.db === r.db && x.scenario === r.scenario);
+      const ratio = plain ? r.eventsPerSec / plain.eventsPerSec : null;
+      return {
+        name: `${r.label}, ${r.db}`,
+        target: "within 20% of no rules (>= 80%)",
+        actual: plain && ratio !== null ? `${fmtInt(r.eventsPerSec)} vs ${fmtInt(plain.eventsPerSec)} ev/s = ${(100 * ratio).toFixed(0)}%` : "not measured",
+        met: ratio === null ? null : ratio >= 0.8,
+      };
+    });
+}
+
+function foundationGoals(rows: ScenarioRow[], pgbench: Map<string, PgbenchResult>): Goal[] {
   const pg = (k: ScenarioKey) => rows.find((r) => r.db === "postgres" && r.scenario === k);
   const pg8 = pgbench.get("pgbench-8");
   const single8 = pg("single-8");
@@ -116,7 +138,7 @@ export function formatReport(rows: ScenarioRow[], pgbench: Map<string, PgbenchRe
     ),
   );
   out.push("");
-  out.push("Goals (issue 2), judged on PostgreSQL");
+  out.push("Goals (issue 2 on PostgreSQL; issue 3: ingest with earning rules)");
   out.push(
     table(
       ["goal", "target", "measured", "met"],

@@ -96,29 +96,51 @@ export function isBirthdayOn(birthday: string, today: { year: number; month: num
   return today.month === month && today.day === day;
 }
 
+/**
+ * One class per CEL message type. Values are built as instances of these, so cel-js reads their
+ * fields directly instead of wrapping plain objects on every evaluation.
+ */
+function valueClass(): new (init: object) => object {
+  return class {
+    constructor(init: object) {
+      Object.assign(this, init);
+    }
+  };
+}
+const LineValue = valueClass();
+const OrderValue = valueClass();
+const MetricsValue = valueClass();
+const CustomerValue = valueClass();
+const EventValue = valueClass();
+const LocalValue = valueClass();
+
 export const celEnvironment = new Environment({ homogeneousAggregateLiterals: false })
-  .registerType("Line", { fields: LINE })
-  .registerVariable({
-    name: "event",
-    schema: { id: "string", type: "string", name: "string", occurredAt: "google.protobuf.Timestamp", data: "map<string, dyn>" },
-  })
-  .registerVariable({
-    name: "order",
-    schema: {
+  .registerType("Line", { ctor: LineValue, fields: LINE })
+  .registerType("Order", {
+    ctor: OrderValue,
+    fields: {
       id: "string", currency: "string", subtotal: "int", discount: "int", shipping: "int", tax: "int", total: "int", earningBase: "int",
       weight: "int", itemCount: "int", channel: "string", store: "string", lines: "list<Line>",
     },
   })
-  .registerVariable({
-    name: "customer",
-    schema: {
+  .registerType("Metrics", {
+    ctor: MetricsValue,
+    fields: { lifetimeOrders: "int", lifetimeSpend: "int", daysSinceFirstOrder: "int", daysSinceLastOrder: "int", ordersThisMonth: "int", spendThisMonth: "int" },
+  })
+  .registerType("Customer", {
+    ctor: CustomerValue,
+    fields: {
       id: "string", email: "string", phone: "string", name: "string", birthday: "string", status: "string", tier: "string",
-      tags: "list<string>", attributes: "map<string, dyn>",
-      metrics: { lifetimeOrders: "int", lifetimeSpend: "int", daysSinceFirstOrder: "int", daysSinceLastOrder: "int", ordersThisMonth: "int", spendThisMonth: "int" },
+      tags: "list<string>", attributes: "map<string, dyn>", metrics: "Metrics",
     },
   })
+  .registerType("Event", { ctor: EventValue, fields: { id: "string", type: "string", name: "string", occurredAt: "google.protobuf.Timestamp", data: "map<string, dyn>" } })
+  .registerType("Local", { ctor: LocalValue, fields: { year: "int", month: "int", day: "int", dayOfWeek: "int", hour: "int", minute: "int" } })
+  .registerVariable("event", "Event")
+  .registerVariable("order", "Order")
+  .registerVariable("customer", "Customer")
   .registerVariable("now", "google.protobuf.Timestamp")
-  .registerVariable({ name: "local", schema: { year: "int", month: "int", day: "int", dayOfWeek: "int", hour: "int", minute: "int" } })
+  .registerVariable("local", "Local")
   .registerFunction("daysSince(google.protobuf.Timestamp): int", (t: Date) => BigInt(Math.floor((current!.now.getTime() - t.getTime()) / DAY_MS)), {
     description: "Whole days from the timestamp to now.",
   })
@@ -152,18 +174,18 @@ export function celVariables(input: CelInput): Record<string, unknown> {
   const p = zonedParts(input.now, input.timeZone);
   const wd = new Date(Date.UTC(p.year, p.month - 1, p.day)).getUTCDay();
   return {
-    event: { id: input.event.id, type: input.event.type, name: input.event.name, occurredAt: input.event.occurredAt, data: celValue(input.event.data) },
-    order: {
+    event: new EventValue({ id: input.event.id, type: input.event.type, name: input.event.name, occurredAt: input.event.occurredAt, data: celValue(input.event.data) }),
+    order: new OrderValue({
       id: o.id, currency: o.currency, subtotal: big(o.subtotal), discount: big(o.discount), shipping: big(o.shipping), tax: big(o.tax), total: big(o.total),
       earningBase: big(o.earningBase), weight: big(o.weight), itemCount: big(o.itemCount), channel: o.channel, store: o.store,
-      lines: o.lines.map((l) => ({ sku: l.sku, name: l.name, category: l.category, quantity: big(l.quantity), unitPrice: big(l.unitPrice), net: big(l.net), weight: big(l.weight) })),
-    },
-    customer: {
+      lines: o.lines.map((l) => new LineValue({ sku: l.sku, name: l.name, category: l.category, quantity: big(l.quantity), unitPrice: big(l.unitPrice), net: big(l.net), weight: big(l.weight) })),
+    }),
+    customer: new CustomerValue({
       id: c.id, email: c.email, phone: c.phone, name: c.name, birthday: c.birthday, status: c.status, tier: c.tier, tags: c.tags, attributes: celValue(c.attributes),
-      metrics: Object.fromEntries(Object.entries(c.metrics).map(([k, v]) => [k, big(v)])),
-    },
+      metrics: new MetricsValue(Object.fromEntries(Object.entries(c.metrics).map(([k, v]) => [k, big(v)]))),
+    }),
     now: input.now,
-    local: { year: big(p.year), month: big(p.month), day: big(p.day), dayOfWeek: big(wd === 0 ? 7 : wd), hour: big(p.hour), minute: big(p.minute) },
+    local: new LocalValue({ year: big(p.year), month: big(p.month), day: big(p.day), dayOfWeek: big(wd === 0 ? 7 : wd), hour: big(p.hour), minute: big(p.minute) }),
   };
 }
 
@@ -201,6 +223,7 @@ export function splitConjuncts(src: string): string[] {
       }
       continue;
     }
+    if (ch === "/" && src[i + 1] === "/") return [src.trim()]; // a comment could hide an &&: keep the expression whole
     if (ch === '"' || ch === "'") {
       quote = src.startsWith(ch.repeat(3), i) ? ch.repeat(3) : ch;
       i += quote.length - 1;
@@ -260,7 +283,9 @@ export function runCondition(cond: CompiledCondition, input: CelInput, vars: Rec
         error ??= `${part.source}: ${(e as { summary?: string; message?: string }).summary ?? (e as Error).message}`;
         continue;
       }
-      if (v !== true) return { matched: false, part: part.source, value: typeof v === "bigint" ? Number(v) : v };
+      if (v === false) return { matched: false, part: part.source, value: false };
+      // A part that is not a bool (a dyn attribute holding "yes") is an error, as in CEL's own &&.
+      if (v !== true) error ??= `${part.source}: the condition part is a ${typeof v}, not a bool`;
     }
     return error ? { error } : { matched: true };
   } finally {

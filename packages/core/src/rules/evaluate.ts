@@ -2,8 +2,9 @@ import { applyRate } from "../money/rate.ts";
 import type { Asset } from "../ledger/accounts.ts";
 import { celVariables, runCondition, type CelInput, type CompiledCondition } from "./cel.ts";
 import { periodKey } from "./periods.ts";
+import { zonedParts, type ZonedParts } from "../calendar/zoned.ts";
 import { outsideSchedule } from "./schedule.ts";
-import type { Effect, PointValue, RuleDefinition, TriggerEvent } from "./types.ts";
+import type { Effect, Limit, PointValue, RuleDefinition, TriggerEvent } from "./types.ts";
 
 /** A rule ready to run: its definition and its compiled condition. */
 export interface CompiledRule {
@@ -109,6 +110,7 @@ export function effectPoints(effect: Effect, input: CelInput, earlier: Map<Asset
       return n * effect.points;
     }
     case "multiplier":
+      if (effect.factor <= 1) return 0;
       return applyRate(earlier.get(effect.asset) ?? 0, Math.round(effect.factor * 100) - 100, 100, "floor");
   }
 }
@@ -125,22 +127,37 @@ export function evaluateRules(x: {
   timeZone: string;
   pointValue: PointValue | null;
   counters: CounterBook;
+  /** Build the per-rule trace (dry runs); ingest leaves it off. */
+  trace?: boolean;
 }): Evaluation {
   const out: Evaluation = { awards: [], trace: [], failures: [] };
   const earlier = new Map<Asset, number>();
   let input: CelInput | null = null;
   let vars: Record<string, unknown> | null = null;
   let stopped: string | null = null;
+  // The event's wall-clock parts and period keys, computed once for all rules.
+  let parts: ZonedParts | undefined;
+  const local = () => (parts ??= zonedParts(x.event.occurredAt, x.timeZone));
+  const periods = new Map<string, string>();
+  const period = (per: Limit["per"]) => {
+    let k = periods.get(per);
+    if (k === undefined) periods.set(per, (k = periodKey(per, x.event.occurredAt, x.timeZone, local())));
+    return k;
+  };
+  // Trace entries are built only when asked: ingest runs this for every event.
+  const note = x.trace
+    ? (rule: CompiledRule, outcome: TraceOutcome, points: number, extra?: Pick<TraceEntry, "reason" | "condition">) =>
+        out.trace.push({ ruleId: rule.id, version: rule.version, name: rule.def.name, outcome, points, ...extra })
+    : () => 0;
   for (const rule of x.rules) {
     if (!triggers(rule, x.event)) continue;
-    const base = { ruleId: rule.id, version: rule.version, name: rule.def.name };
     if (stopped) {
-      out.trace.push({ ...base, outcome: "not_evaluated", points: 0, reason: `rule "${stopped}" stops further rules` });
+      note(rule, "not_evaluated", 0, { reason: `rule "${stopped}" stops further rules` });
       continue;
     }
-    const off = outsideSchedule(rule.def.schedule, x.event.occurredAt, x.timeZone);
+    const off = rule.def.schedule ? outsideSchedule(rule.def.schedule, x.event.occurredAt, x.timeZone, local()) : null;
     if (off) {
-      out.trace.push({ ...base, outcome: "outside_schedule", points: 0, reason: off });
+      note(rule, "outside_schedule", 0, { reason: off });
       continue;
     }
     input ??= x.context();
@@ -149,22 +166,27 @@ export function evaluateRules(x: {
       const c = runCondition(rule.condition, input, vars);
       if ("error" in c) {
         out.failures.push({ ruleId: rule.id, version: rule.version, error: c.error });
-        out.trace.push({ ...base, outcome: "error", points: 0, reason: c.error });
+        note(rule, "error", 0, { reason: c.error });
         continue;
       }
       if (!c.matched) {
-        out.trace.push({ ...base, outcome: "not_matched", points: 0, condition: { part: c.part, value: c.value } });
+        note(rule, "not_matched", 0, { condition: { part: c.part, value: c.value } });
         continue;
       }
     }
-    const raw = effectPoints(rule.def.effect, input, earlier, x.pointValue);
+    let raw: number | { error: string };
+    try {
+      raw = effectPoints(rule.def.effect, input, earlier, x.pointValue);
+    } catch (e) {
+      raw = { error: `the effect could not be computed: ${(e as Error).message}` };
+    }
     if (typeof raw !== "number") {
       out.failures.push({ ruleId: rule.id, version: rule.version, error: raw.error });
-      out.trace.push({ ...base, outcome: "error", points: 0, reason: raw.error });
+      note(rule, "error", 0, { reason: raw.error });
       continue;
     }
     if (raw <= 0) {
-      out.trace.push({ ...base, outcome: "no_points", points: 0, reason: "the effect gives 0 for this event" });
+      note(rule, "no_points", 0, { reason: "the effect gives 0 for this event" });
       continue;
     }
     // Limits: each one may cap the award; the tightest wins.
@@ -172,7 +194,7 @@ export function evaluateRules(x: {
     let limitedBy: string | null = null;
     const keys: string[] = [];
     for (const l of rule.def.limits) {
-      const key = counterKey(rule.id, x.event.customerId, periodKey(l.per, x.event.occurredAt, x.timeZone));
+      const key = counterKey(rule.id, x.event.customerId, period(l.per));
       keys.push(key);
       const used = x.counters.get(key);
       if (l.maxAwards !== undefined && used.awards >= l.maxAwards) {
@@ -194,14 +216,15 @@ export function evaluateRules(x: {
       }
     }
     if (points <= 0) {
-      out.trace.push({ ...base, outcome: "over_limit", points: 0, reason: limitedBy ?? "limit reached" });
+      note(rule, "over_limit", 0, { reason: limitedBy ?? "limit reached" });
       continue;
     }
-    for (const k of keys) x.counters.add(k, points);
+    // Two limits on the same period share one counter: count the award once.
+    for (const k of keys.length > 1 ? new Set(keys) : keys) x.counters.add(k, points);
     const asset = rule.def.effect.asset;
     if (rule.def.effect.kind !== "multiplier") earlier.set(asset, (earlier.get(asset) ?? 0) + points);
-    out.awards.push({ ...base, asset, points, def: rule.def });
-    out.trace.push({ ...base, outcome: "awarded", points, ...(limitedBy ? { reason: `capped: ${limitedBy}` } : {}) });
+    out.awards.push({ ruleId: rule.id, version: rule.version, name: rule.def.name, asset, points, def: rule.def });
+    note(rule, "awarded", points, limitedBy ? { reason: `capped: ${limitedBy}` } : undefined);
     if (rule.def.stopFurther) stopped = rule.def.name;
   }
   return out;

@@ -1,4 +1,4 @@
-import { zonedParts } from "../calendar/zoned.ts";
+import { zonedParts, type ZonedParts } from "../calendar/zoned.ts";
 import { isoWeekday } from "./schedule.ts";
 import type { LimitPeriod } from "./types.ts";
 
@@ -7,9 +7,9 @@ import type { LimitPeriod } from "./types.ts";
  * `week:2026-W48` (ISO weeks, Monday first), `month:2026-11`, `year:2026`, `lifetime`.
  * Limit counters are kept per key, so a new period starts from zero without any reset job.
  */
-export function periodKey(per: LimitPeriod, at: Date, timeZone: string): string {
+export function periodKey(per: LimitPeriod, at: Date, timeZone: string, parts?: ZonedParts): string {
   if (per === "lifetime") return "lifetime";
-  const p = zonedParts(at, timeZone);
+  const p = parts ?? zonedParts(at, timeZone);
   const mm = String(p.month).padStart(2, "0");
   switch (per) {
     case "day":

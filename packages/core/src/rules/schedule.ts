@@ -1,4 +1,4 @@
-import { zonedParts } from "../calendar/zoned.ts";
+import { zonedParts, type ZonedParts } from "../calendar/zoned.ts";
 import type { Schedule } from "./types.ts";
 
 /** ISO weekday (1 = Monday … 7 = Sunday) of a local date. */
@@ -13,11 +13,12 @@ const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.sl
  * Why `at` is outside the schedule (a short reason for the dry-run trace), or null when it is inside.
  * Days and hours are read on the wall clock of `timeZone`.
  */
-export function outsideSchedule(schedule: Schedule | null, at: Date, timeZone: string): string | null {
+/** `parts`: the wall-clock parts of `at`, when the caller already has them. */
+export function outsideSchedule(schedule: Schedule | null, at: Date, timeZone: string, parts?: ZonedParts): string | null {
   if (!schedule) return null;
   if (schedule.from && at.getTime() < Date.parse(schedule.from)) return `before ${schedule.from}`;
   if (schedule.to && at.getTime() >= Date.parse(schedule.to)) return `from ${schedule.to} on`;
-  const p = zonedParts(at, timeZone);
+  const p = parts ?? zonedParts(at, timeZone);
   if (schedule.daysOfWeek?.length && !schedule.daysOfWeek.includes(isoWeekday(p.year, p.month, p.day))) {
     return `weekday ${isoWeekday(p.year, p.month, p.day)} is not in [${schedule.daysOfWeek.join(", ")}]`;
   }

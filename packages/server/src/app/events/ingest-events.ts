@@ -149,6 +149,7 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
       timeZone: program.timeZone,
       pointValue: program.pointValue,
       counters,
+      trace: opts.trace ?? false,
       context: () => ({
         event: { id: e.id, type: e.type, name: r.event.name, occurredAt: r.event.occurredAt, data: e.data as Record<string, unknown> },
         order: order?.state ?? EMPTY_ORDER,
