@@ -15,7 +15,7 @@ import { normalizeCustomerInput, upsertCustomer } from "../customers/upsert-cust
 import { celOrder, checkOrderCompleted, decideOrderCompleted, decideOrderRefunded } from "./order-decisions.ts";
 import { loadCustomerFacts, countOrder } from "../rules/rule-facts.ts";
 import { counterCte, failureCte, lockCounters } from "../rules/rule-counters.ts";
-import { awardReference, awardSource, creditAwards } from "../rules/credit-awards.ts";
+import { creditAwards, creditReference, creditSource } from "../rules/credit-awards.ts";
 import { settleInto } from "../ledger/settle-holdings.ts";
 import type { EventAccepted, EventEffects, EventInput, EventResult } from "./event-input.ts";
 
@@ -166,20 +166,22 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
     if (evaluation.awards.length === 0) return { effects: trace ? { trace } : {}, points: 0, firstLot: null };
     const { credits, holdings: after } = creditAwards({ program, awards: evaluation.awards, holdings: holdings.get(r.event.customerId)!, occurredAt: r.event.occurredAt, now, nextLotId: () => ctx.ids.next("lot") });
     const awards: NonNullable<EventEffects["awards"]> = [];
-    for (const c of credits) {
+    credits.forEach((c, n) => {
       const txnId = ctx.ids.next("txn");
       ledger.add(
         {
-          id: txnId, type: "earn", customerId: r.event.customerId, reference: awardReference(c.award, { id: e.id, orderId: order?.orderId }), reversesId: null,
-          source: awardSource(program, c.award),
+          id: txnId, type: "earn", customerId: r.event.customerId, reference: creditReference(n, { id: e.id, orderId: order?.orderId }), reversesId: null,
+          source: creditSource(program, c),
           metadata: { eventId: e.id, ...(order ? { orderId: order.orderId, earningBase: order.earningBase } : {}) },
           effectiveAt: r.event.occurredAt,
         },
         c.plan,
         c.after,
       );
-      awards.push({ ruleId: c.award.ruleId, version: c.award.version, name: c.award.name, asset: c.award.asset, points: c.award.points, transactionId: txnId, pending: c.pending, availableAt: c.availableAt, expiresAt: c.expiresAt });
-    }
+      for (const a of c.awards) {
+        awards.push({ ruleId: a.ruleId, version: a.version, name: a.name, asset: a.asset, points: a.points, transactionId: txnId, pending: c.pending, availableAt: c.availableAt, expiresAt: c.expiresAt });
+      }
+    });
     holdings.set(r.event.customerId, after);
     const first = awards[0]!;
     const points = awards.filter((a) => a.asset === "points").reduce((n, a) => n + a.points, 0);

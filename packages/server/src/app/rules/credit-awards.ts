@@ -2,8 +2,14 @@ import { applyPlan, expiresAt, pendingUntil, planCredit, type Award, type Holdin
 import type { Program } from "../programs/program.ts";
 import { BASE_RULE_ID } from "./rule-store.ts";
 
+/**
+ * One ledger credit: the awards of one event that share an asset, a pending date and an expiry
+ * (usually all of them) go into one transaction and one lot, so twenty rules on an order write three
+ * rows, not sixty. The transaction's source lists every rule, version and its points.
+ */
 export interface Credit {
-  award: Award;
+  awards: Award[];
+  points: number;
   plan: Plan;
   after: Holdings;
   lotId: string;
@@ -12,34 +18,49 @@ export interface Credit {
   expiresAt: string | null;
 }
 
-/**
- * Turns awards into ledger credits, one lot each, with the rule's pending period and expiry (or the
- * program's). Each credit is planned on the holdings the previous one left.
- */
+/** Turns awards into ledger credits, each planned on the holdings the previous one left. */
 export function creditAwards(x: { program: Program; awards: readonly Award[]; holdings: Holdings; occurredAt: Date; now: Date; nextLotId: () => string }): { credits: Credit[]; holdings: Holdings } {
-  let h = x.holdings;
-  const credits: Credit[] = [];
+  const policy = x.program.ledgerPolicy;
+  const groups = new Map<string, { awards: Award[]; until: Date | null; expiry: Date | null }>();
   for (const award of x.awards) {
-    const policy = x.program.ledgerPolicy;
     const until = pendingUntil(award.def.pendingDays ?? policy.pendingDays, x.occurredAt);
     const expiry = expiresAt(award.def.expiry ?? policy.expiry, x.occurredAt, x.program.timeZone);
+    const key = `${award.asset}|${until?.getTime() ?? ""}|${expiry?.getTime() ?? ""}`;
+    const g = groups.get(key) ?? { awards: [], until, expiry };
+    g.awards.push(award);
+    groups.set(key, g);
+  }
+  let h = x.holdings;
+  const credits: Credit[] = [];
+  for (const g of groups.values()) {
+    const points = g.awards.reduce((n, a) => n + a.points, 0);
     const lotId = x.nextLotId();
-    const plan = planCredit(h, { amount: award.points, lotId, effectiveAt: x.occurredAt, pendingUntil: until, expiresAt: expiry, now: x.now });
+    const plan = planCredit(h, { amount: points, lotId, effectiveAt: x.occurredAt, pendingUntil: g.until, expiresAt: g.expiry, now: x.now });
     const after = applyPlan(h, plan);
     const pending = plan.newLots[0]!.pending;
-    credits.push({ award, plan, after, lotId, pending, availableAt: pending ? until!.toISOString() : null, expiresAt: expiry?.toISOString() ?? null });
+    credits.push({ awards: g.awards, points, plan, after, lotId, pending, availableAt: pending ? g.until!.toISOString() : null, expiresAt: g.expiry?.toISOString() ?? null });
     h = after;
   }
   return { credits, holdings: h };
 }
 
-/** What a ledger transaction says produced it. */
-export function awardSource(program: Program, award: Award): Record<string, unknown> {
-  return award.ruleId === BASE_RULE_ID ? { kind: "basic_earning", earning: program.earning } : { kind: "rule", ruleId: award.ruleId, version: award.version, name: award.name };
+/**
+ * What a ledger transaction says produced it: the base earning alone keeps its foundation form;
+ * otherwise every rule with its version and points.
+ */
+export function creditSource(program: Program, credit: Credit): Record<string, unknown> {
+  const [only] = credit.awards;
+  if (credit.awards.length === 1 && only!.ruleId === BASE_RULE_ID) return { kind: "basic_earning", earning: program.earning };
+  if (credit.awards.length === 1) return { kind: "rule", ruleId: only!.ruleId, version: only!.version, name: only!.name };
+  return { kind: "rules", awards: credit.awards.map((a) => ({ ruleId: a.ruleId, version: a.version, name: a.name, points: a.points })) };
 }
 
-/** The award's business key, unique per program forever: the base earning keeps `order:{id}`. */
-export function awardReference(award: Award, event: { id: string; orderId?: string | undefined }): string {
-  if (event.orderId !== undefined) return award.ruleId === BASE_RULE_ID ? `order:${event.orderId}` : `order:${event.orderId}:${award.ruleId}`;
-  return `event:${event.id}:${award.ruleId}`;
+/**
+ * The credit's business key, unique per program forever: `order:{id}` for an order's first credit
+ * (as the foundation's basic earning wrote it), `order:{id}:{n}` for further ones (different expiry),
+ * `event:{id}` / `event:{id}:{n}` for other events.
+ */
+export function creditReference(index: number, event: { id: string; orderId?: string | undefined }): string {
+  const base = event.orderId !== undefined ? `order:${event.orderId}` : `event:${event.id}`;
+  return index === 0 ? base : `${base}:${index + 1}`;
 }
