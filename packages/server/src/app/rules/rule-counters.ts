@@ -26,15 +26,14 @@ export async function lockCounters(ex: Executor, programId: string, keys: Iterab
             join rule_counters c on c.program_id = ${programId} and c.rule_id = x.rule_id and c.scope = x.scope and c.period = x.period
            order by c.rule_id, c.scope, c.period for update of c`,
     );
-  let rs = await lock();
-  if (rs.length < sorted.length) {
-    await ex.execute(sql`insert into rule_counters (program_id, rule_id, scope, period, awards, points)
-      select ${programId}, x.rule_id, x.scope, x.period, 0, 0
-        from unnest(${textArray(parts.map((p) => p.ruleId))}, ${textArray(parts.map((p) => p.scope))}, ${textArray(parts.map((p) => p.period))}) as x(rule_id, scope, period)
-       order by 2, 3, 4
-      on conflict do nothing`);
-    rs = await lock();
-  }
+  // Rows for new periods are the common case (a daily limit meets a new day), so create first, then lock:
+  // two statements whatever is missing.
+  await ex.execute(sql`insert into rule_counters (program_id, rule_id, scope, period, awards, points)
+    select ${programId}, x.rule_id, x.scope, x.period, 0, 0
+      from unnest(${textArray(parts.map((p) => p.ruleId))}, ${textArray(parts.map((p) => p.scope))}, ${textArray(parts.map((p) => p.period))}) as x(rule_id, scope, period)
+     order by 2, 3, 4
+    on conflict do nothing`);
+  const rs = await lock();
   for (const r of rs) book.values.set(`${r.rule_id}|${r.scope}|${r.period}`, { awards: Number(r.awards), points: Number(r.points) });
   return book;
 }
