@@ -21,6 +21,7 @@ const SEED = Number(process.env.PATRON_FUZZ_SEED ?? 20_260_310);
 const TABLES = [
   "programs", "api_keys", "customers", "idempotency_keys", "events", "orders", "order_lines", "refunds",
   "ledger_transactions", "ledger_postings", "account_balances", "lots", "audit_log",
+  "rules", "rule_versions", "rule_counters", "rule_failures",
 ] as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -313,6 +314,30 @@ describe("fuzz: malformed requests to every mutating endpoint", () => {
         idempotent: true,
       },
       {
+        name: "POST /v1/rules",
+        method: "POST",
+        path: () => "/v1/rules",
+        badPaths: [],
+        base: () => ({ name: "Fuzz rule", trigger: { event: "order.completed" }, condition: "order.total >= 100", effect: { kind: "fixed", points: 5 }, limits: [{ per: "day", maxAwards: 1 }] }),
+        required: ["name", "trigger", "effect"],
+        bad: {
+          name: [...NOT_STRING, null, "", "x".repeat(201), HUGE],
+          trigger: [null, {}, { event: "nope" }, { event: "custom" }, { event: "order.completed", name: "x" }, { event: "review.submitted", birthdayOn: "day" }, "order.completed"],
+          condition: ["order.total >", "nope == 1", 'order.total == "x"', "order.total", "isVip()", "", 1, true, "x".repeat(4001), HUGE],
+          effect: [
+            null, {}, { kind: "fixed" }, { kind: "fixed", points: -1 }, { kind: "fixed", points: 1.5 }, { kind: "fixed", points: 1, worth: 1 }, { kind: "fixed", worth: 100 },
+            { kind: "multiplier", factor: 1 }, { kind: "multiplier", factor: 1.234 }, { kind: "per_amount", points: 1, per: 0 }, { kind: "bonus" }, { kind: "fixed", points: 1, asset: "gold" },
+          ],
+          schedule: [1, "daily", { daysOfWeek: [0] }, { daysOfMonth: [32] }, { hours: [{ from: "9", to: "10" }] }, { hours: [{ from: "10:00", to: "10:00" }] }, { from: "2026-02-01T00:00:00Z", to: "2026-01-01T00:00:00Z" }],
+          limits: [null, [{}], [{ per: "hour", maxAwards: 1 }], [{ per: "day" }], [{ per: "day", maxAwards: 0 }], Array.from({ length: 11 }, () => ({ per: "day", maxAwards: 1 }))],
+          budget: [0, {}, { points: 0 }, { points: -5 }],
+          priority: [1.5, "1", 5000],
+          stopFurther: NOT_BOOL,
+          status: ["archived", "on", 1],
+        },
+        idempotent: true,
+      },
+      {
         name: "PATCH /v1/program",
         method: "PATCH",
         path: () => "/v1/program",
@@ -370,7 +395,7 @@ describe("fuzz: malformed requests to every mutating endpoint", () => {
       // Unknown fields: at the top and in nested strict objects.
       for (const k of unknownKeys.filter((k) => !known.has(k))) add(s, `unknown field ${short(k)}`, s.path(), serialise({ ...s.base(), [k]: pick(randomJunk) }));
       // (A custom event's `data` is an open record, so it is left out here.)
-      for (const nested of ["data", "data.lines.0", "consent", "earning", "expiry"].filter((n) => typeof getPath(s.base(), n) === "object" && !(s.name.includes("custom") && n === "data"))) {
+      for (const nested of ["data", "data.lines.0", "consent", "earning", "expiry", "trigger", "effect", "limits.0"].filter((n) => typeof getPath(s.base(), n) === "object" && !(s.name.includes("custom") && n === "data"))) {
         add(s, `unknown field in ${nested}`, s.path(), serialise(setPath(s.base(), `${nested}.surprise`, 1)));
       }
       // Not an object, not JSON, not declared JSON, too big, too deep.
@@ -559,7 +584,7 @@ describe("fuzz: malformed requests to every mutating endpoint", () => {
     expect([...perEndpoint.keys()].sort()).toEqual(
       [
         "DELETE /v1/keys/{keyId}", "PATCH /v1/customers/{externalId}", "PATCH /v1/program", "POST /v1/customers/{externalId}/adjustments", "POST /v1/customers/{externalId}/erase",
-        "POST /v1/events", "POST /v1/events/batch", "POST /v1/keys", "POST /v1/transactions/{transactionId}/reverse", "PUT /v1/customers/{externalId}",
+        "POST /v1/events", "POST /v1/events/batch", "POST /v1/keys", "POST /v1/rules", "POST /v1/transactions/{transactionId}/reverse", "PUT /v1/customers/{externalId}",
       ].sort(),
     );
   });
