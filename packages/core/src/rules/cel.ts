@@ -167,26 +167,59 @@ function celValue(v: unknown): unknown {
 
 const big = (n: number) => BigInt(n);
 
-/** The CEL variables of one evaluation. */
+/**
+ * The CEL variables of one evaluation. Each is built the first time a condition reads it (cel-js reads
+ * variables as properties), so an event whose conditions only look at the order never converts the
+ * customer, and the other way round.
+ */
 export function celVariables(input: CelInput): Record<string, unknown> {
-  const o = input.order;
-  const c = input.customer;
-  const p = zonedParts(input.now, input.timeZone);
-  const wd = new Date(Date.UTC(p.year, p.month - 1, p.day)).getUTCDay();
+  let event: object | undefined;
+  let order: object | undefined;
+  let customer: object | undefined;
+  let local: object | undefined;
   return {
-    event: new EventValue({ id: input.event.id, type: input.event.type, name: input.event.name, occurredAt: input.event.occurredAt, data: celValue(input.event.data) }),
-    order: new OrderValue({
-      id: o.id, currency: o.currency, subtotal: big(o.subtotal), discount: big(o.discount), shipping: big(o.shipping), tax: big(o.tax), total: big(o.total),
-      earningBase: big(o.earningBase), weight: big(o.weight), itemCount: big(o.itemCount), channel: o.channel, store: o.store,
-      lines: o.lines.map((l) => new LineValue({ sku: l.sku, name: l.name, category: l.category, quantity: big(l.quantity), unitPrice: big(l.unitPrice), net: big(l.net), weight: big(l.weight) })),
-    }),
-    customer: new CustomerValue({
-      id: c.id, email: c.email, phone: c.phone, name: c.name, birthday: c.birthday, status: c.status, tier: c.tier, tags: c.tags, attributes: celValue(c.attributes),
-      metrics: new MetricsValue(Object.fromEntries(Object.entries(c.metrics).map(([k, v]) => [k, big(v)]))),
-    }),
+    get event() {
+      return (event ??= new EventValue({ id: input.event.id, type: input.event.type, name: input.event.name, occurredAt: input.event.occurredAt, data: celValue(input.event.data) }));
+    },
+    get order() {
+      return (order ??= celOrderValue(input.order));
+    },
+    get customer() {
+      return (customer ??= celCustomerValue(input.customer));
+    },
     now: input.now,
-    local: new LocalValue({ year: big(p.year), month: big(p.month), day: big(p.day), dayOfWeek: big(wd === 0 ? 7 : wd), hour: big(p.hour), minute: big(p.minute) }),
+    get local() {
+      if (!local) {
+        const p = zonedParts(input.now, input.timeZone);
+        const wd = new Date(Date.UTC(p.year, p.month - 1, p.day)).getUTCDay();
+        local = new LocalValue({ year: big(p.year), month: big(p.month), day: big(p.day), dayOfWeek: big(wd === 0 ? 7 : wd), hour: big(p.hour), minute: big(p.minute) });
+      }
+      return local;
+    },
   };
+}
+
+function celOrderValue(o: CelOrder): object {
+  const lines = new Array<object>(o.lines.length);
+  for (let i = 0; i < o.lines.length; i++) {
+    const l = o.lines[i]!;
+    lines[i] = new LineValue({ sku: l.sku, name: l.name, category: l.category, quantity: big(l.quantity), unitPrice: big(l.unitPrice), net: big(l.net), weight: big(l.weight) });
+  }
+  return new OrderValue({
+    id: o.id, currency: o.currency, subtotal: big(o.subtotal), discount: big(o.discount), shipping: big(o.shipping), tax: big(o.tax), total: big(o.total),
+    earningBase: big(o.earningBase), weight: big(o.weight), itemCount: big(o.itemCount), channel: o.channel, store: o.store, lines,
+  });
+}
+
+function celCustomerValue(c: CelCustomer): object {
+  const m = c.metrics;
+  return new CustomerValue({
+    id: c.id, email: c.email, phone: c.phone, name: c.name, birthday: c.birthday, status: c.status, tier: c.tier, tags: c.tags, attributes: celValue(c.attributes),
+    metrics: new MetricsValue({
+      lifetimeOrders: big(m.lifetimeOrders), lifetimeSpend: big(m.lifetimeSpend), daysSinceFirstOrder: big(m.daysSinceFirstOrder),
+      daysSinceLastOrder: big(m.daysSinceLastOrder), ordersThisMonth: big(m.ordersThisMonth), spendThisMonth: big(m.spendThisMonth),
+    }),
+  });
 }
 
 /** An order-less event's `order`: zeros and no lines. */
