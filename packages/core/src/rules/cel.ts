@@ -237,6 +237,8 @@ export interface ConditionError {
 /** A checked, compiled condition: its top-level `&&` parts, so a trace can say which part was false. */
 export interface CompiledCondition {
   source: string;
+  /** Whether it may read the customer (profile or metrics): ingest loads customers' facts only for such rules. */
+  readsCustomer: boolean;
   parts: { source: string; run: (vars: Record<string, unknown>) => unknown }[];
 }
 
@@ -290,7 +292,7 @@ export function compileCondition(source: string): { ok: true; value: CompiledCon
     const fn = celEnvironment.parse(p);
     return { source: p, run: (vars: Record<string, unknown>) => fn(vars) };
   });
-  return { ok: true, value: { source, parts } };
+  return { ok: true, value: { source, parts, readsCustomer: /\bcustomer\b|\bisBirthday|\bhasTag\b/.test(source) } };
 }
 
 function describe(e: unknown): ConditionError {

@@ -132,7 +132,7 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
   }
   const ruleCustomers = [...ruleEvents.values()].map((r) => r.event.customerId);
   const holdings = await loadHoldings(tx, program.id, [...orderEvents().map(({ e }) => customerIds.get(e.customerId)!.id), ...ruleCustomers], "points", now, { lots: hasRefunds });
-  const needsFacts = [...ruleEvents.values()].filter((r) => r.candidates.some((c) => c.condition !== null)).map((r) => r.event.customerId);
+  const needsFacts = [...ruleEvents.values()].filter((r) => r.candidates.some((c) => c.condition?.readsCustomer)).map((r) => r.event.customerId);
   const facts = await loadCustomerFacts(tx, program.id, needsFacts, now, program.timeZone);
   const counterKeys = [...ruleEvents.values()].flatMap((r) => r.candidates.flatMap((c) => counterKeysFor(c, r.event, program.timeZone)));
   const counters = await lockCounters(tx, program.id, counterKeys);

@@ -9,32 +9,38 @@ const split = (key: string) => {
 };
 
 /**
- * Locks the limit and budget counters behind `keys` (creating missing rows at zero) in key order,
- * after the balances: every transaction takes balances, then counters, each sorted, so none can
- * deadlock another, and two events can never both see the last allowed award.
+ * Reads the limit and budget counters behind `keys` into a book.
+ *
+ * - A customer's counters (`rule|cus_…|period`) are read without a row lock: ingest has already locked
+ *   that customer's balance row, and every award to the customer happens under that lock, so no other
+ *   transaction can change them until this one commits. Missing rows count as zero and are created by
+ *   the batch's write (`counterCte`).
+ * - A rule's global budget (`rule|*|lifetime`) is shared by every customer, so its row is created if
+ *   missing and locked (in key order, after the balances), so two transactions never both spend the
+ *   last of a budget.
  */
 export async function lockCounters(ex: Executor, programId: string, keys: Iterable<string>): Promise<CounterBook> {
   const book = new CounterBook();
   const sorted = [...new Set(keys)].sort();
   if (sorted.length === 0) return book;
-  const parts = sorted.map(split);
-  const lock = () =>
+  const customer = sorted.map(split).filter((p) => p.scope !== "*");
+  const global = sorted.map(split).filter((p) => p.scope === "*");
+  const read = (parts: ReturnType<typeof split>[], lock: boolean) =>
     rows<{ rule_id: string; scope: string; period: string; awards: number; points: number }>(
       ex,
       sql`select c.rule_id, c.scope, c.period, c.awards, c.points::float8 as points
             from unnest(${textArray(parts.map((p) => p.ruleId))}, ${textArray(parts.map((p) => p.scope))}, ${textArray(parts.map((p) => p.period))}) as x(rule_id, scope, period)
             join rule_counters c on c.program_id = ${programId} and c.rule_id = x.rule_id and c.scope = x.scope and c.period = x.period
-           order by c.rule_id, c.scope, c.period for update of c`,
+           order by c.rule_id, c.scope, c.period ${lock ? sql`for update of c` : sql``}`,
     );
-  // Rows for new periods are the common case (a daily limit meets a new day), so create first, then lock:
-  // two statements whatever is missing.
-  await ex.execute(sql`insert into rule_counters (program_id, rule_id, scope, period, awards, points)
-    select ${programId}, x.rule_id, x.scope, x.period, 0, 0
-      from unnest(${textArray(parts.map((p) => p.ruleId))}, ${textArray(parts.map((p) => p.scope))}, ${textArray(parts.map((p) => p.period))}) as x(rule_id, scope, period)
-     order by 2, 3, 4
-    on conflict do nothing`);
-  const rs = await lock();
-  for (const r of rs) book.values.set(`${r.rule_id}|${r.scope}|${r.period}`, { awards: Number(r.awards), points: Number(r.points) });
+  const found = customer.length > 0 ? await read(customer, false) : [];
+  if (global.length > 0) {
+    await ex.execute(sql`insert into rule_counters (program_id, rule_id, scope, period, awards, points)
+      select ${programId}, x.rule_id, '*', 'lifetime', 0, 0 from unnest(${textArray(global.map((p) => p.ruleId))}) as x(rule_id) order by 2
+      on conflict do nothing`);
+    found.push(...(await read(global, true)));
+  }
+  for (const r of found) book.values.set(`${r.rule_id}|${r.scope}|${r.period}`, { awards: Number(r.awards), points: Number(r.points) });
   return book;
 }
 
@@ -46,9 +52,10 @@ export function counterCte(programId: string, book: CounterBook | null): SQL | n
     return { rule_id: ruleId, scope, period, ...book.get(k) };
   });
   return sql`rc as (
-    update rule_counters set awards = x.awards, points = x.points
+    insert into rule_counters (program_id, rule_id, scope, period, awards, points)
+    select ${programId}, x.rule_id, x.scope, x.period, x.awards, x.points
       from jsonb_to_recordset(${JSON.stringify(rowsOut)}::jsonb) as x(rule_id text, scope text, period text, awards int, points bigint)
-     where rule_counters.program_id = ${programId} and rule_counters.rule_id = x.rule_id and rule_counters.scope = x.scope and rule_counters.period = x.period)`;
+    on conflict (program_id, rule_id, scope, period) do update set awards = excluded.awards, points = excluded.points)`;
 }
 
 /** Run-time failures of the batch, counted per rule version (`rf2 as (…)`), or null. */

@@ -42,7 +42,7 @@ export function compileRule(id: string, version: number, def: RuleDefinition): C
   if (def.condition === null) return { id, version, def, condition: null };
   const c = compileCondition(def.condition);
   // A condition that no longer compiles never matches (and shows in the dry-run trace as an error).
-  return { id, version, def, condition: c.ok ? c.value : { source: def.condition, parts: [{ source: def.condition, run: () => { throw new Error(c.error.message); } }] } };
+  return { id, version, def, condition: c.ok ? c.value : { source: def.condition, readsCustomer: true, parts: [{ source: def.condition, run: () => { throw new Error(c.error.message); } }] } };
 }
 
 /** The program's `earning` setting as a rule that runs before every other (priority 0, ties go to it). */
