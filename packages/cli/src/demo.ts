@@ -39,7 +39,22 @@ export const DEMO_PROGRAM = {
   defaultCountry: "VN",
   earning: { enabled: true, points: 1, per: 1_000, rounding: "floor" as const },
   ledgerPolicy: { pendingDays: 7, expiry: { kind: "end_of_month" as const, months: 12 }, clawback: "allow_negative" as const },
+  pointValue: { money: 10, points: 1 },
 };
+
+/** The demo's earning rules, on top of the base earning (docs/rules.md), as `POST /v1/rules` bodies. */
+export const DEMO_RULES = [
+  { name: "Welcome beans", trigger: { event: "customer.signed_up" }, effect: { kind: "fixed", worth: 20_000 }, limits: [{ per: "lifetime", maxAwards: 1 }] },
+  { name: "Double beans on the 5th and the 20th", trigger: { event: "order.completed" }, effect: { kind: "multiplier", factor: 2 }, schedule: { daysOfMonth: [5, 20] } },
+  {
+    name: "Morning coffee",
+    trigger: { event: "order.completed" },
+    condition: 'hasCategory("coffee") && local.hour < 10',
+    effect: { kind: "per_line", points: 10, per: "quantity", categories: ["coffee"] },
+    limits: [{ per: "day", maxAwards: 1 }],
+  },
+  { name: "Birthday beans", trigger: { event: "customer.birthday" }, effect: { kind: "fixed", points: 500 }, limits: [{ per: "year", maxAwards: 1 }] },
+];
 
 /** The demo's events, oldest first: signups, a year of orders, a few refunds. */
 export function demoEvents(o: DemoOptions): Record<string, unknown>[] {
