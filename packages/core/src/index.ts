@@ -12,3 +12,4 @@ export * from "./earning/order.ts";
 export * from "./customers/normalize.ts";
 export * from "./random/seeded.ts";
 export * from "./rules/index.ts";
+export * from "./rewards/index.ts";

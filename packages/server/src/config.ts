@@ -13,6 +13,7 @@ const schema = z.object({
   PATRON_DB_POOL: z.coerce.number().int().min(1).max(200).default(10),
   /** Requests per second per API key (token bucket; burst = 2 × rate). 0 turns the limit off. */
   PATRON_RATE_LIMIT: z.coerce.number().int().min(0).default(200),
+  PATRON_VALIDATE_RATE_LIMIT: z.coerce.number().int().min(0).default(20),
   /** Transactions in flight per program for single events (group commit). 1 measured best (bench/README.md); PGlite is always 1. */
   PATRON_INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   /** Seconds between settlement runs (pending release and expiry). 0 turns the in-process runner off. */
@@ -27,6 +28,8 @@ export type Config = {
   host: string;
   logLevel: z.infer<typeof schema>["LOG_LEVEL"];
   rateLimit: number;
+  /** POST /v1/codes/validate, per key per second (a guesser's endpoint). */
+  validateRateLimit: number;
   ingestConcurrency: number;
   settleIntervalSeconds: number;
   adminToken: string | undefined;
@@ -45,6 +48,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     host: e.HOST,
     logLevel: e.LOG_LEVEL,
     rateLimit: e.PATRON_RATE_LIMIT,
+    validateRateLimit: e.PATRON_VALIDATE_RATE_LIMIT,
     ingestConcurrency: e.DATABASE_URL ? e.PATRON_INGEST_CONCURRENCY : 1,
     settleIntervalSeconds: e.PATRON_SETTLE_INTERVAL,
     adminToken: e.PATRON_ADMIN_TOKEN,

@@ -13,7 +13,9 @@ import { FakeClock, testApi, testDatabase, type TestApi } from "./harness.ts";
  * order.completed, a custom event or review.submitted, with optional conditions, day and lifetime
  * limits, a global budget, distinct priorities (around the base earning's 0), stopFurther, and their
  * own pending days or expiry (so an event's awards may split into several ledger transactions).
- * 10-30 events over three local days, sent one by one or in batches, include full refunds.
+ * 10-30 events over three local days, sent one by one or in batches, include full refunds and a
+ * few spends (negative adjustments of part of the available balance, so later clawbacks can make a
+ * balance negative and later credits pay that debt first).
  *
  * After each run:
  * - every event is accepted and reports exactly the reference's awards (rule and points), grouped
@@ -26,8 +28,8 @@ import { FakeClock, testApi, testDatabase, type TestApi } from "./harness.ts";
  * - rule_counters hold exactly the awards and points the reference counted per rule, customer and period.
  */
 
-const NUM_RUNS = Number(process.env.RP_RUNS ?? 60);
-const SEED = Number(process.env.RP_SEED ?? 20260313);
+const NUM_RUNS = 60;
+const SEED = 20260313;
 const TZ_OFFSET_MS = 7 * 3_600_000; // Asia/Ho_Chi_Minh: UTC+7, no daylight saving time
 const DAY_MS = 86_400_000;
 /** Local midnight starting 10 March 2026 in Ho Chi Minh City; events fall on the 10th, 11th and 12th. */
@@ -75,7 +77,9 @@ type EventSpec =
   | { kind: "order"; customer: number; day: number; minute: number; lines: LineSpec[]; shipping: number; discountPct: number }
   | { kind: "custom"; customer: number; day: number; minute: number; otherName: boolean }
   | { kind: "review"; customer: number; day: number; minute: number }
-  | { kind: "refund"; pick: number };
+  | { kind: "refund"; pick: number }
+  /** A redemption-like debit (an adjustment) of `pct`% of what the customer has available, so later clawbacks can go negative. */
+  | { kind: "spend"; customer: number; pct: number };
 
 interface Scenario {
   baseEarning: { enabled: boolean; per: number };
@@ -153,6 +157,7 @@ const eventArb: fc.Arbitrary<EventSpec> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("custom" as const), ...when, otherName: fc.integer({ min: 0, max: 3 }).map((n) => n === 0) }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("review" as const), ...when }) },
   { weight: 2, arbitrary: fc.record({ kind: fc.constant("refund" as const), pick: fc.nat(30) }) },
+  { weight: 1, arbitrary: fc.record({ kind: fc.constant("spend" as const), customer: fc.nat(3), pct: fc.integer({ min: 1, max: 100 }) }) },
 );
 
 const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
@@ -161,7 +166,7 @@ const scenarioArb: fc.Arbitrary<Scenario> = fc.record({
   customers: fc.integer({ min: 2, max: 4 }),
   rules: fc.array(ruleArb, { minLength: 3, maxLength: 6 }),
   // Distinct, and spread around 0 (the base earning's priority, which wins ties).
-  priorities: fc.uniqueArray(fc.integer({ min: -5, max: 30 }), { minLength: 6, maxLength: 6 }),
+  priorities: fc.uniqueArray(fc.oneof(fc.constantFrom(-1, 0, 1), fc.integer({ min: -5, max: 30 })), { minLength: 6, maxLength: 6 }),
   events: fc.array(eventArb, { minLength: 10, maxLength: 30 }),
   sends: fc.array(fc.record({ size: fc.integer({ min: 1, max: 6 }), batch: fc.boolean() }), { minLength: 30, maxLength: 30 }),
 });
@@ -177,10 +182,14 @@ interface OrderFacts {
 }
 
 interface Concrete {
-  body: Record<string, unknown>;
+  /** null for spends, which go through the adjustments endpoint. */
+  body: Record<string, unknown> | null;
   customer: string;
   occurredAt: Date;
-  kind: "order" | "custom" | "review" | "refund";
+  kind: "order" | "custom" | "review" | "refund" | "spend";
+  /** spends: the percentage of the available balance to debit, and the amount debited (set when sent). */
+  pct?: number;
+  spent?: number;
   customName?: string;
   order?: OrderFacts;
   /** refunds: the order refunded. */
@@ -206,6 +215,10 @@ function materialise(s: Scenario): Concrete[] {
       return;
     }
     const customer = customerName(e.customer % s.customers);
+    if (e.kind === "spend") {
+      out.push({ kind: "spend", customer, occurredAt: NOW, pct: e.pct, body: null });
+      return;
+    }
     const occurredAt = new Date(FIRST_LOCAL_DAY + e.day * DAY_MS + e.minute * 60_000);
     const envelope = { id: `e${n}`, customerId: customer, occurredAt: occurredAt.toISOString() };
     if (e.kind === "order") {
@@ -302,6 +315,11 @@ function reference(s: Scenario, events: Concrete[]): Reference {
       add(out.balance, e.customer, -claw);
       add(out.clawed, e.customer, claw);
       out.perEvent.push({ awards: [], earned: 0, clawed: claw });
+      continue;
+    }
+    if (e.kind === "spend") {
+      add(out.balance, e.customer, -e.spent!);
+      out.perEvent.push({ awards: [], earned: 0, clawed: 0 });
       continue;
     }
     const order = e.order;
@@ -409,15 +427,15 @@ async function setUp(database: Database, s: Scenario): Promise<{ api: TestApi; r
   return { api, ruleIds };
 }
 
-/** Sends the events in the planned groups (single POSTs or one batch) and returns each event's result, in order. */
+/**
+ * Sends the events in the planned groups (single POSTs or one batch; a spend ends a batch and goes
+ * through the adjustments endpoint) and returns each event's result, in order. Fills in what spends debited.
+ */
 async function send(api: TestApi, s: Scenario, events: Concrete[]): Promise<any[]> {
   const results: any[] = [];
-  let at = 0;
-  for (const g of s.sends) {
-    if (at >= events.length) break;
-    const group = events.slice(at, at + g.size);
-    at += group.length;
-    if (g.batch) {
+  const post = async (group: Concrete[], batch: boolean) => {
+    if (group.length === 0) return;
+    if (batch) {
       const r = await api.call("POST", "/v1/events/batch", { events: group.map((e) => e.body) });
       expect(r.status, r.text).toBe(200);
       results.push(...r.body.results);
@@ -428,12 +446,35 @@ async function send(api: TestApi, s: Scenario, events: Concrete[]): Promise<any[
         results.push(r.body);
       }
     }
-  }
-  // Thirty groups of at least one: every event is sent.
-  for (const e of events.slice(at)) {
-    const r = await api.call("POST", "/v1/events", e.body);
-    expect(r.status, r.text).toBe(200);
-    results.push(r.body);
+  };
+  const spend = async (e: Concrete) => {
+    // The amount is a share of what the API says is available now: an input, like the events, not a result checked here.
+    const b = await api.call("GET", `/v1/customers/${e.customer}/balances`);
+    e.spent = b.status === 404 ? 0 : Math.floor((Math.max(0, b.body.available) * e.pct!) / 100);
+    if (e.spent > 0) {
+      const r = await api.call("POST", `/v1/customers/${e.customer}/adjustments`, { amount: -e.spent, reason: "spent in store" });
+      expect(r.status, r.text).toBe(201);
+    }
+    results.push({ status: "accepted", spend: e.spent });
+  };
+  let at = 0;
+  // Thirty groups of one to six events; whatever is left (rarely anything) goes one by one.
+  const groups = [...s.sends, { size: events.length, batch: false }];
+  for (const g of groups) {
+    if (at >= events.length) break;
+    const group = events.slice(at, at + g.size);
+    at += group.length;
+    let run: Concrete[] = [];
+    for (const e of group) {
+      if (e.kind !== "spend") {
+        run.push(e);
+        continue;
+      }
+      await post(run, g.batch);
+      run = [];
+      await spend(e);
+    }
+    await post(run, g.batch);
   }
   return results;
 }
@@ -534,17 +575,18 @@ describe("earning rules against a reference under random rule sets and events (p
     await fc.assert(
       fc.asyncProperty(scenarioArb, async (s) => {
         const events = materialise(s);
-        const ref = reference(s, events);
         const { api, ruleIds } = await setUp(database, s);
         const results = await send(api, s, events);
+        const ref = reference(s, events);
         expect(results).toHaveLength(events.length);
 
         let reported = 0;
         results.forEach((r, i) => {
-          const what = `event ${i} (${events[i]!.body.id as string}, ${events[i]!.kind})`;
+          const what = `event ${i} (${String(events[i]!.body?.id ?? "spend")}, ${events[i]!.kind})`;
           expect(r.status, `${what}: ${JSON.stringify(r)}`).toBe("accepted");
           const want = ref.perEvent[i]!;
           const fx = r.effects ?? {};
+          if (events[i]!.kind === "spend") return;
           if (events[i]!.kind === "refund") {
             expect(fx.pointsClawedBack, what).toBe(want.clawed);
             expect(fx.shortfall, what).toBeUndefined();
@@ -560,21 +602,9 @@ describe("earning rules against a reference under random rule sets and events (p
           expect(txns.size, `${what}: transactions`).toBe(new Set(want.awards.map((a) => a.group)).size);
         });
         expect(reported).toBe(ref.totalEarned);
-        if (process.env.RP_STATS) {
-          const st = (globalThis as any).__st ??= {};
-          const inc = (k: string, n = 1) => (st[k] = (st[k] ?? 0) + n);
-          inc("runs"); inc("events", events.length); inc("refunds", events.filter((e) => e.kind === "refund").length);
-          inc("batches", s.sends.filter((g) => g.batch).length);
-          inc("awards", ref.perEvent.reduce((n, p) => n + p.awards.length, 0));
-          inc("multAwards", ref.perEvent.reduce((n, p) => n + p.awards.filter((a) => s.rules[Number(a.name.slice(1))]?.effect.kind === "multiplier").length, 0));
-          inc("splitTxns", ref.perEvent.filter((p) => new Set(p.awards.map((a) => a.group)).size > 1).length);
-          inc("negCustomers", [...ref.balance.values()].filter((v) => v < 0).length);
-          inc("clawed", [...ref.clawed.values()].reduce((a, b) => a + b, 0));
-          inc("capped", Object.keys(Object.fromEntries(ref.counters)).length);
-          console.log(JSON.stringify(st));
-        }
 
-        const customers = [...new Set(events.map((e) => e.customer))];
+        // Customers exist once an event named them (a spend on an unknown customer was a 404 and did nothing).
+        const customers = [...new Set(events.filter((e) => e.kind !== "spend").map((e) => e.customer))];
         for (const c of customers) {
           const b = await api.call("GET", `/v1/customers/${c}/balances`);
           expect(b.status, b.text).toBe(200);
@@ -584,7 +614,8 @@ describe("earning rules against a reference under random rule sets and events (p
         await checkCounters(api, ref, ruleIds);
         await api.close();
       }),
-      { numRuns: NUM_RUNS, seed: SEED, endOnFailure: true },
+      // Shrinking on: a failure ends with a small counterexample (a few hundred more runs, well under a minute).
+      { numRuns: NUM_RUNS, seed: SEED },
     );
   }, 300_000);
 });

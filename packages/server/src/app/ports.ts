@@ -1,5 +1,6 @@
 import { monotonicFactory } from "ulid";
 import { randomBytes } from "node:crypto";
+import { codeFromRandom } from "@patron/core";
 
 /** The clock is injected everywhere (house style §5): tests pass a fake one. */
 export interface Clock {
@@ -30,9 +31,12 @@ export function ulidIds(): IdGenerator {
 /** Secrets for API keys: 24 random bytes, base62-ish (url-safe base64 without symbols). */
 export interface SecretGenerator {
   secret(): string;
+  /** An unguessable reward code (core/rewards/codes.ts). */
+  rewardCode(): string;
 }
 export const randomSecrets: SecretGenerator = {
   secret: () => randomBytes(24).toString("base64url").replace(/[-_]/g, "x"),
+  rewardCode: () => codeFromRandom(randomBytes(16)),
 };
 
 export interface Logger {

@@ -84,7 +84,7 @@ export async function loadHoldings(ex: Executor, programId: string, customerIds:
 
 export interface TransactionMeta {
   id: string;
-  type: "earn" | "refund" | "adjustment" | "reversal" | "expiry" | "release";
+  type: "earn" | "refund" | "adjustment" | "reversal" | "expiry" | "release" | "redemption" | "redemption_return";
   customerId: string | null;
   reference: string | null;
   reversesId: string | null;

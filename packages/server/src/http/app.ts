@@ -12,6 +12,7 @@ import { registerLedger } from "./routes/ledger.ts";
 import { registerEvents } from "./routes/events.ts";
 import { registerAudit } from "./routes/audit.ts";
 import { registerRules } from "./routes/rules.ts";
+import { registerRewards } from "./routes/rewards.ts";
 import { ping } from "../db/connect.ts";
 import { openApiDocument } from "./openapi.ts";
 import { docsPage } from "./docs-page.ts";
@@ -75,6 +76,7 @@ export function createApp(deps: HttpDeps) {
   registerEvents(app, deps);
   registerAudit(app, deps);
   registerRules(app, deps);
+  registerRewards(app, deps);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", description: "A program's secret key (sk_…), or a publishable key (pk_…) for public reads." });
 

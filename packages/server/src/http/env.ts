@@ -13,6 +13,8 @@ export interface HttpDeps {
   adminToken: string | undefined;
   /** Requests per second per key; 0 = off. */
   rateLimit: number;
+  /** Requests per second per key on POST /v1/codes/validate; 0 or absent: no separate limit. */
+  validateRateLimit?: number;
   /** Group commit for single events; createApp makes one when it is not given. */
   ingest?: IngestQueue;
   /** Told how many events each ingest applied (keeps planner statistics fresh; see db/analyze.ts). */

@@ -20,6 +20,8 @@ export interface OrderCompletedData {
   total?: number | undefined;
   channel?: string | undefined;
   store?: string | undefined;
+  /** Reward codes used on the order: the customer's issued redemptions are marked used. */
+  codes?: string[] | undefined;
 }
 
 export interface OrderRefundedData {
@@ -54,6 +56,10 @@ export interface EventEffects {
   /** One entry per rule that gave something, in the order they ran. */
   awards?: { ruleId: string; version: number; name: string; asset: string; points: number; transactionId: string; pending: boolean; availableAt: string | null; expiresAt: string | null }[];
   earningSkipped?: "CUSTOMER_BLOCKED" | "EARNING_DISABLED";
+  /** order.completed with codes: what became of each. */
+  codes?: { code: string; status: "used" | "not_valid"; redemptionId?: string }[];
+  /** order.refunded that refunds the whole order: the points of rewards used on it, given back. */
+  pointsReturned?: number;
   /** Dry runs only: what each rule did with the event. */
   trace?: TraceEntry[];
 }

@@ -1,6 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import {
-  applyPlan, counterKeysFor, domainError, evaluateRules, triggers, EMPTY_ORDER, type CelCustomer, type CelOrder, type CompiledRule, type DomainError, type Holdings, type RuleEvent,
+  applyPlan, counterKeysFor, expiresAt, planCredit, domainError, evaluateRules, triggers, EMPTY_ORDER, type CelCustomer, type CelOrder, type CompiledRule, type DomainError, type Holdings, type RuleEvent,
   type TraceEntry, type TriggerEvent,
 } from "@patron/core";
 import type { AppContext } from "../context.ts";
@@ -16,6 +16,7 @@ import { celOrder, checkOrderCompleted, decideOrderCompleted, decideOrderRefunde
 import { loadCustomerFacts, countOrder } from "../rules/rule-facts.ts";
 import { counterCte, failureCte, lockCounters } from "../rules/rule-counters.ts";
 import { creditAwards, creditReference, creditSource } from "../rules/credit-awards.ts";
+import { OrderRedemptions } from "../rewards/order-redemptions.ts";
 import { settleInto } from "../ledger/settle-holdings.ts";
 import type { EventAccepted, EventEffects, EventInput, EventResult } from "./event-input.ts";
 
@@ -137,6 +138,10 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
   const counterKeys = [...ruleEvents.values()].flatMap((r) => r.candidates.flatMap((c) => counterKeysFor(c, r.event, program.timeZone)));
   const counters = await lockCounters(tx, program.id, counterKeys);
   const failures: { ruleId: string; version: number; error: string }[] = [];
+  // Reward codes used on orders, and rewards whose points come back when their order is refunded in full.
+  const codes = standing.flatMap(({ e }) => (e.type === "order.completed" ? (e.data.codes ?? []) : []));
+  const refundedOrders = hasRefunds ? orderEvents().flatMap(({ e }) => (e.type === "order.refunded" ? [orders.get(e.data.orderId)?.id ?? ""] : [])).filter(Boolean) : [];
+  const orderRedemptions = await OrderRedemptions.load(tx, program.id, codes, refundedOrders);
 
   /** Runs the rules on event i and credits what they give; returns the effects to report. */
   const runRules = (e: EventInput, i: number, order: { state: CelOrder; orderId: string; earningBase: number } | null): { effects: EventEffects; points: number; firstLot: string | null } => {
@@ -235,6 +240,7 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
         const f = facts.get(customer.id);
         if (f) countOrder(f, order.total);
       }
+      if (e.data.codes) effects.codes = orderRedemptions.use(e.data.codes, customer.id, order.id, occurredAt);
       accept(effects);
     } else {
       // Checked in step 2: the order exists (or an earlier event of this batch created it) and is this customer's.
@@ -269,6 +275,20 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
         current = after;
         effects.transactionId = txnId;
       }
+      // Refunded in full: the points spent on rewards used on this order come back, once each.
+      if (order.refundedAmount === order.total) {
+        let returned = 0;
+        for (const r of orderRedemptions.toReturn(order.id)) {
+          const txnId = ctx.ids.next("txn");
+          const plan = planCredit(current, { amount: r.points, lotId: ctx.ids.next("lot"), effectiveAt: occurredAt, pendingUntil: null, expiresAt: expiresAt(program.ledgerPolicy.expiry, occurredAt, program.timeZone), now });
+          const after = applyPlan(current, plan);
+          ledger.add({ id: txnId, type: "redemption_return", customerId: customer.id, reference: `redemption-return:${r.id}`, reversesId: null, source: { kind: "order_refunded", redemptionId: r.id }, metadata: { orderId: order.externalId, refundId: e.data.refundId, redemptionId: r.id, eventId: e.id }, effectiveAt: occurredAt }, plan, after);
+          orderRedemptions.markReturned(r.id, txnId);
+          current = after;
+          returned += r.points;
+        }
+        if (returned > 0) effects.pointsReturned = returned;
+      }
       holdings.set(customer.id, current);
       newRefunds.push({ id: ctx.ids.next("ref"), external_id: e.data.refundId, order_id: order.id, amount: d.value.amount, points_clawed_back: d.value.claw - d.value.shortfall, shortfall: d.value.shortfall });
       accept(effects);
@@ -277,7 +297,7 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
 
   // 5. Write everything in one statement.
   await writeBatch(tx, program.id, now, ledger, {
-    extra: [counterCte(program.id, counters), failureCte(program.id, failures, now)], eventRows, touchedOrders, newRefunds, accepted, rejectedKeys: fresh.filter(({ i }) => results[i]!.status === "rejected").map(({ e }) => e.id) });
+    extra: [counterCte(program.id, counters), failureCte(program.id, failures, now), ...orderRedemptions.ctes(now)], eventRows, touchedOrders, newRefunds, accepted, rejectedKeys: fresh.filter(({ i }) => results[i]!.status === "rejected").map(({ e }) => e.id) });
 
   // Later duplicates inside the batch answer like the first occurrence.
   return events.map((e, i) => {

@@ -14,6 +14,7 @@ const NOT_REVERSIBLE: Record<string, string> = {
   release: "A release only moves a customer's own value from pending to available.",
   expiry: "Expired value is restored with a credit adjustment, which gets a new expiry date.",
   refund: "A refund clawback is corrected by the store's order events, not by a reversal.",
+  redemption: "Cancel the redemption instead (POST /v1/redemptions/{id}/cancel): that returns the points and the stock.",
 };
 
 /**

@@ -11,7 +11,7 @@ import { adjustPoints } from "../../app/ledger/adjust-points.ts";
 import { reverseTransaction } from "../../app/ledger/reverse-transaction.ts";
 import { settleProgram } from "../../app/ledger/settle-holdings.ts";
 
-const TYPES = ["earn", "refund", "adjustment", "reversal", "expiry", "release"] as const;
+const TYPES = ["earn", "refund", "adjustment", "reversal", "expiry", "release", "redemption"] as const;
 
 const balances = createRoute({
   method: "get",

@@ -1,0 +1,193 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../src/db/connect.ts";
+import { FakeClock, testApi, testDatabase, type TestApi } from "./harness.ts";
+
+/** The reward catalogue, redemption, codes at checkout, cancellation and refunds, through the API. */
+
+let database: Database;
+beforeAll(async () => {
+  database = await testDatabase();
+});
+afterAll(() => database.close());
+
+const shop = (clock?: FakeClock, validateRateLimit?: number) =>
+  testApi({
+    database,
+    ...(clock ? { clock } : {}),
+    ...(validateRateLimit ? { validateRateLimit } : {}),
+    program: { name: "Shop", currency: "VND", timeZone: "Asia/Ho_Chi_Minh", earning: { enabled: true, points: 1, per: 1_000, rounding: "floor" } },
+  });
+
+async function reward(api: TestApi, body: Record<string, unknown>) {
+  const r = await api.call("POST", "/v1/rewards", body);
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  return r.body as { id: string };
+}
+
+const balance = async (api: TestApi, c: string) => (await api.call("GET", `/v1/customers/${c}/balances`)).body.available as number;
+async function give(api: TestApi, c: string, amount: number) {
+  await api.call("PUT", `/v1/customers/${c}`, {});
+  expect((await api.call("POST", `/v1/customers/${c}/adjustments`, { amount, reason: "seed" })).status).toBe(201);
+}
+const lines = [{ sku: "LAT", quantity: 2, unitPrice: 55_000 }, { sku: "CRO", quantity: 1, unitPrice: 32_000 }];
+
+describe("catalogue", () => {
+  it("creates, lists, changes and refuses malformed rewards", async () => {
+    const api = await shop();
+    const off = await reward(api, { name: "20,000 ₫ off", kind: "fixed_discount", config: { amount: 20_000 }, cost: 200, minOrder: 100_000, validDays: 30 });
+    await reward(api, { name: "10% off (max 50,000 ₫)", kind: "percent_discount", config: { percent: 10, cap: 50_000 }, cost: 300 });
+    const list = await api.call("GET", "/v1/rewards");
+    expect(list.body.data.map((r: { name: string }) => r.name)).toEqual(["20,000 ₫ off", "10% off (max 50,000 ₫)"]);
+    expect(list.body.data[0]).toMatchObject({ kind: "fixed_discount", cost: 200, stock: null, available: null, issued: 0, status: "enabled" });
+    const changed = await api.call("PATCH", `/v1/rewards/${off.id}`, { cost: 250, stock: 10 });
+    expect(changed.body).toMatchObject({ cost: 250, stock: 10, available: 10 });
+    for (const [body, field] of [
+      [{ name: "x", kind: "fixed_discount", config: {}, cost: 1 }, "config.amount"],
+      [{ name: "x", kind: "free_product", config: { amount: 5 }, cost: 1 }, "config.sku"],
+      [{ name: "x", kind: "physical_gift", cost: 1, minOrder: 10 }, "minOrder"],
+      [{ name: "x", kind: "physical_gift", cost: 1, condition: "customer.nope > 1" }, "condition"],
+    ] as const) {
+      const r = await api.call("POST", "/v1/rewards", body);
+      expect(r.status, JSON.stringify(body)).toBe(422);
+      expect(r.body).toMatchObject({ code: "REWARD_INVALID", details: { field } });
+    }
+    expect((await api.call("POST", "/v1/rewards", { name: "x", kind: "cash", cost: 1 })).body.code).toBe("VALIDATION_FAILED");
+    expect((await api.call("GET", "/v1/rewards/rwd_nope")).body.code).toBe("REWARD_NOT_FOUND");
+  });
+});
+
+describe("redeem, use at checkout, cancel", () => {
+  it("debits the soonest-expiring points, issues a code that validates against a cart and is used by an order event, once", async () => {
+    const api = await shop();
+    const off = await reward(api, { name: "20,000 ₫ off", kind: "fixed_discount", config: { amount: 20_000 }, cost: 200, minOrder: 100_000, validDays: 30 });
+    await give(api, "mai", 500);
+    const r = await api.call("POST", "/v1/customers/mai/redemptions", { rewardId: off.id }, { "idempotency-key": "redeem-1" });
+    expect(r.status).toBe(201);
+    expect(r.body).toMatchObject({ status: "issued", points: 200, customerId: "mai", reward: { name: "20,000 ₫ off", kind: "fixed_discount" } });
+    expect(r.body.code).toMatch(/^[2-9A-HJKMNP-TW-Z]{4}-[2-9A-HJKMNP-TW-Z]{4}-[2-9A-HJKMNP-TW-Z]{4}$/);
+    expect(await balance(api, "mai")).toBe(300);
+    // A retry with the same key is the same redemption, not a second one.
+    const again = await api.call("POST", "/v1/customers/mai/redemptions", { rewardId: off.id }, { "idempotency-key": "redeem-1" });
+    expect(again.body.id).toBe(r.body.id);
+    expect(await balance(api, "mai")).toBe(300);
+    const txn = await api.call("GET", `/v1/transactions/${r.body.transactionId}`);
+    expect(txn.body).toMatchObject({ type: "redemption", change: { available: -200 } });
+
+    const code = r.body.code as string;
+    const typed = code.toLowerCase().replace(/-/g, " ");
+    expect((await api.call("POST", "/v1/codes/validate", { code: typed, customerId: "mai", cart: { lines } })).body).toMatchObject({ valid: true, discount: 20_000, currency: "VND", redemptionId: r.body.id });
+    expect((await api.call("POST", "/v1/codes/validate", { code, cart: { lines: [{ sku: "CRO", quantity: 1, unitPrice: 32_000 }] } })).body).toMatchObject({ valid: false, reason: "MIN_ORDER_NOT_MET" });
+    const notValid = { valid: false, reason: "CODE_NOT_VALID", message: "This code is not valid." };
+    expect((await api.call("POST", "/v1/codes/validate", { code, customerId: "someone-else", cart: { lines } })).body).toEqual(notValid);
+
+    const order = { id: "o1", type: "order.completed", customerId: "mai", data: { orderId: "A-1", currency: "VND", lines, discount: 20_000, codes: [code, "NOPE-NOPE-NOPE"] } };
+    const used = await api.call("POST", "/v1/events", order);
+    expect(used.body.effects.codes).toEqual([{ code, status: "used", redemptionId: r.body.id }, { code: "NOPE-NOPE-NOPE", status: "not_valid" }]);
+    expect((await api.call("GET", `/v1/redemptions/${r.body.id}`)).body).toMatchObject({ status: "used", usedOrderId: expect.any(String) });
+    // Used: not valid any more, cannot be used again or cancelled.
+    expect((await api.call("POST", "/v1/codes/validate", { code, cart: { lines } })).body).toEqual(notValid);
+    const second = await api.call("POST", "/v1/events", { ...order, id: "o2", data: { ...order.data, orderId: "A-2" } });
+    expect(second.body.effects.codes).toEqual([{ code, status: "not_valid" }, { code: "NOPE-NOPE-NOPE", status: "not_valid" }]);
+    expect((await api.call("POST", `/v1/redemptions/${r.body.id}/cancel`, { reason: "changed mind" })).body.code).toBe("REDEMPTION_NOT_CANCELLABLE");
+
+    // Refunding the order in full gives the reward's points back, once.
+    const before = await balance(api, "mai");
+    const refund = await api.call("POST", "/v1/events", { id: "rf1", type: "order.refunded", customerId: "mai", data: { orderId: "A-1", refundId: "R-1" } });
+    expect(refund.body.effects).toMatchObject({ pointsReturned: 200 });
+    const earnedOnA1 = used.body.effects.pointsEarned as number;
+    expect(await balance(api, "mai")).toBe(before - earnedOnA1 + 200);
+    expect((await api.call("GET", `/v1/redemptions/${r.body.id}`)).body.returnTransactionId).toEqual(expect.any(String));
+  });
+
+  it("cancels an issued redemption and returns the points and the stock once; expired codes are not valid", async () => {
+    const clock = new FakeClock(new Date("2026-03-10T03:00:00Z"));
+    const api = await shop(clock);
+    const off = await reward(api, { name: "Free shipping", kind: "free_shipping", cost: 100, stock: 1, validDays: 7 });
+    await give(api, "tam", 300);
+    const r = await api.call("POST", "/v1/customers/tam/redemptions", { rewardId: off.id });
+    expect((await api.call("GET", `/v1/rewards/${off.id}`)).body).toMatchObject({ issued: 1, available: 0 });
+    expect((await api.call("POST", "/v1/customers/tam/redemptions", { rewardId: off.id })).body.code).toBe("REWARD_OUT_OF_STOCK");
+    const c1 = await api.call("POST", `/v1/redemptions/${r.body.id}/cancel`, { reason: "customer asked" });
+    expect(c1.body).toMatchObject({ status: "cancelled", returnTransactionId: expect.any(String) });
+    expect((await api.call("POST", `/v1/redemptions/${r.body.id}/cancel`, { reason: "again" })).body.code).toBe("REDEMPTION_NOT_CANCELLABLE");
+    expect(await balance(api, "tam")).toBe(300);
+    expect((await api.call("GET", `/v1/rewards/${off.id}`)).body).toMatchObject({ issued: 0, available: 1 });
+    // The generic reversal endpoint refuses a redemption: cancelling is the way.
+    expect((await api.call("POST", `/v1/transactions/${r.body.transactionId}/reverse`, { reason: "x" })).body.code).toMatch(/REVERSAL_NOT_ALLOWED|ALREADY_REVERSED/);
+
+    const r2 = await api.call("POST", "/v1/customers/tam/redemptions", { rewardId: off.id });
+    expect((await api.call("POST", "/v1/codes/validate", { code: r2.body.code, cart: { lines, shipping: 30_000 } })).body).toMatchObject({ valid: true, discount: 30_000 });
+    clock.advanceDays(8);
+    expect((await api.call("POST", "/v1/codes/validate", { code: r2.body.code, cart: { lines, shipping: 30_000 } })).body.reason).toBe("CODE_NOT_VALID");
+    expect((await api.call("GET", `/v1/redemptions/${r2.body.id}`)).body.status).toBe("expired");
+    expect((await api.call("POST", `/v1/redemptions/${r2.body.id}/cancel`, { reason: "late" })).body.code).toBe("REDEMPTION_NOT_CANCELLABLE");
+  });
+
+  it("refuses what the customer cannot have: too few points, a limit per period, a condition, dates", async () => {
+    const clock = new FakeClock(new Date("2026-03-10T03:00:00Z"));
+    const api = await shop(clock);
+    const cake = await reward(api, { name: "Free croissant", kind: "free_product", config: { sku: "CRO" }, cost: 50, perCustomer: { max: 1, per: "day" } });
+    const vip = await reward(api, { name: "VIP mug", kind: "physical_gift", cost: 10, condition: 'hasTag("vip")' });
+    const later = await reward(api, { name: "Summer", kind: "free_shipping", cost: 10, activeFrom: "2026-06-01T00:00:00+07:00" });
+    await give(api, "ha", 120);
+    expect((await api.call("POST", "/v1/customers/ha/redemptions", { rewardId: cake.id })).status).toBe(201);
+    expect((await api.call("POST", "/v1/customers/ha/redemptions", { rewardId: cake.id })).body.code).toBe("REWARD_LIMIT_REACHED");
+    clock.advanceDays(1);
+    expect((await api.call("POST", "/v1/customers/ha/redemptions", { rewardId: cake.id })).status).toBe(201);
+    expect((await api.call("POST", "/v1/customers/ha/redemptions", { rewardId: vip.id })).body.code).toBe("REWARD_NOT_AVAILABLE");
+    expect((await api.call("POST", "/v1/customers/ha/redemptions", { rewardId: later.id })).body.code).toBe("REWARD_NOT_AVAILABLE");
+    await api.call("PATCH", "/v1/customers/ha", { tags: ["vip"] });
+    const gift = await api.call("POST", "/v1/customers/ha/redemptions", { rewardId: vip.id });
+    expect(gift.body).toMatchObject({ fulfilment: "pending", code: null });
+    expect((await api.call("POST", `/v1/redemptions/${gift.body.id}/fulfilment`, { status: "shipped" })).body.fulfilment).toBe("shipped");
+    expect((await api.call("POST", `/v1/redemptions/${gift.body.id}/cancel`, { reason: "x" })).body.code).toBe("REDEMPTION_NOT_CANCELLABLE");
+    expect((await api.call("POST", `/v1/redemptions/${gift.body.id}/fulfilment`, { status: "delivered" })).body).toMatchObject({ fulfilment: "delivered", status: "used" });
+    clock.advanceDays(1);
+    const poor = await api.call("POST", "/v1/customers/ha/redemptions", { rewardId: cake.id });
+    expect(poor.body).toMatchObject({ code: "INSUFFICIENT_POINTS", details: { available: 10, required: 50 } });
+    expect((await api.call("GET", "/v1/customers/ha/redemptions")).body.data).toHaveLength(3);
+  });
+
+  it("hands out partner codes from an uploaded pool, each once", async () => {
+    const api = await shop();
+    const sun = await reward(api, { name: "Sunscreen from Travel Co", kind: "partner_coupon", config: { partner: "Travel Co" }, cost: 10 });
+    const up = await api.call("POST", `/v1/rewards/${sun.id}/codes`, { csv: "code\nSUN-001\nSUN-002\nSUN-002\nSUN-003\n" });
+    expect(up.body).toEqual({ added: 3, duplicates: 1, available: 3 });
+    expect((await api.call("POST", `/v1/rewards/${sun.id}/codes`, { codes: ["SUN-003", "SUN-004"] })).body).toEqual({ added: 1, duplicates: 1, available: 4 });
+    await give(api, "lan", 100);
+    const got = [];
+    for (let i = 0; i < 4; i++) got.push((await api.call("POST", "/v1/customers/lan/redemptions", { rewardId: sun.id })).body.partnerCode);
+    expect(new Set(got).size).toBe(4);
+    expect((await api.call("POST", "/v1/customers/lan/redemptions", { rewardId: sun.id })).body.code).toBe("REWARD_OUT_OF_STOCK");
+    expect(await balance(api, "lan")).toBe(60);
+  });
+});
+
+describe("guessing codes", () => {
+  it("10,000 random guesses hit nothing, and every kind of invalid code gets the same answer", async () => {
+    const api = await shop();
+    const off = await reward(api, { name: "Off", kind: "fixed_discount", config: { amount: 1_000 }, cost: 1 });
+    await give(api, "kim", 100);
+    for (let i = 0; i < 20; i++) await api.call("POST", "/v1/customers/kim/redemptions", { rewardId: off.id });
+    const alphabet = "23456789ABCDEFGHJKMNPQRSTWXYZ";
+    const guesses = Array.from({ length: 10_000 }, () => Array.from({ length: 12 }, () => alphabet[Math.floor(Math.random() * alphabet.length)]).join(""));
+    let hits = 0;
+    const answers = new Set<string>();
+    for (let i = 0; i < guesses.length; i += 100) {
+      const rs = await Promise.all(guesses.slice(i, i + 100).map((code) => api.call("POST", "/v1/codes/validate", { code, cart: { lines } })));
+      for (const r of rs) {
+        if (r.body.valid) hits++;
+        answers.add(r.text);
+      }
+    }
+    expect(hits).toBe(0);
+    expect([...answers]).toEqual([JSON.stringify({ valid: false, reason: "CODE_NOT_VALID", message: "This code is not valid." })]);
+  });
+
+  it("rate limits the validate endpoint per key", async () => {
+    const api = await shop(undefined, 5);
+    const rs = await Promise.all(Array.from({ length: 30 }, () => api.call("POST", "/v1/codes/validate", { code: "AAAA-AAAA-AAAA", cart: { lines } })));
+    expect(rs.filter((r) => r.status === 429 && r.body.code === "RATE_LIMITED").length).toBeGreaterThan(0);
+    expect(rs.filter((r) => r.status === 200).length).toBeLessThanOrEqual(10);
+  });
+});
