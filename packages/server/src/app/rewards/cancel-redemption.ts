@@ -20,14 +20,13 @@ const notFound = (id: string) => domainError("REDEMPTION_NOT_FOUND", `No redempt
  * Errors: REDEMPTION_NOT_FOUND, REDEMPTION_NOT_CANCELLABLE.
  */
 export async function cancelRedemption(ctx: AppContext, tx: Tx, program: Program, id: string, input: { reason: string; actor: string }): Promise<Result<Redemption, DomainError>> {
-  const [peek] = await tx.select({ customerId: redemptions.customerId }).from(redemptions).where(and(eq(redemptions.programId, program.id), eq(redemptions.id, id)));
+  const [peek] = await tx.select({ customerId: redemptions.customerId, transactionId: redemptions.transactionId }).from(redemptions).where(and(eq(redemptions.programId, program.id), eq(redemptions.id, id)));
   if (!peek) return err(notFound(id));
   const now = ctx.clock.now();
   // The customer's balance first, as every ledger writer does; then the redemption.
-  const [debit] = await rows<{ transaction_id: string }>(tx, sql`select transaction_id from redemptions where id = ${id}`);
   const postings = await rows<{ source: string; destination: string; asset: string; amount: number; lot_id: string | null }>(
     tx,
-    sql`select source, destination, asset, amount::float8 as amount, lot_id from ledger_postings where transaction_id = ${debit!.transaction_id} order by id`,
+    sql`select source, destination, asset, amount::float8 as amount, lot_id from ledger_postings where transaction_id = ${peek.transactionId} order by id`,
   );
   const holdings = await loadHoldings(tx, program.id, [peek.customerId], "points", now, { lots: true, alsoLotIds: postings.flatMap((p) => (p.lot_id ? [p.lot_id] : [])) });
   const [r] = await tx.select().from(redemptions).where(eq(redemptions.id, id)).for("update");

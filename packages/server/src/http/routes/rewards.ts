@@ -4,7 +4,7 @@ import { CodeValidation, Redemption, Reward, RewardCreate, RewardPatch } from ".
 import { errorResponses, idempotencyHeader, ok, security } from "./common.ts";
 import { externalIdParam } from "./customers.ts";
 import { mutate } from "../mutate.ts";
-import { errorBody, problem } from "../problem.ts";
+import { problem, resultBody } from "../problem.ts";
 import { rateLimit } from "../middleware.ts";
 import { addPoolCodes, createReward, getReward, listRewards, updateReward, type RewardInput } from "../../app/rewards/manage-rewards.ts";
 import { redeemReward } from "../../app/rewards/redeem-reward.ts";
@@ -87,7 +87,7 @@ export function registerRewards(app: App, deps: HttpDeps) {
     const p = c.get("principal");
     return mutate(c, deps, { status, input }, async (tx) => {
       const r = await createReward(ctx, tx, p.program, input as RewardInput, status, p.keyId);
-      return r.ok ? { status: 201, body: r.value } : errorBody(r.error);
+      return resultBody(r, 201);
     }) as never;
   });
   app.openapi(get, async (c) => {
@@ -100,7 +100,7 @@ export function registerRewards(app: App, deps: HttpDeps) {
     const body = c.req.valid("json");
     return mutate(c, deps, { id, body }, async (tx) => {
       const r = await updateReward(ctx, tx, p.program, id, body as Partial<RewardInput>, p.keyId);
-      return r.ok ? { status: 200, body: r.value } : errorBody(r.error);
+      return resultBody(r);
     }) as never;
   });
   app.openapi(codes, async (c) => {
@@ -109,7 +109,7 @@ export function registerRewards(app: App, deps: HttpDeps) {
     const body = c.req.valid("json");
     return mutate(c, deps, { id, body }, async (tx) => {
       const r = await addPoolCodes(ctx, tx, p.program, id, body.csv ?? body.codes!.join("\n"), p.keyId);
-      return r.ok ? { status: 200, body: r.value } : errorBody(r.error);
+      return resultBody(r);
     }) as never;
   });
   app.openapi(redeem, async (c) => {
@@ -118,7 +118,7 @@ export function registerRewards(app: App, deps: HttpDeps) {
     const { rewardId: id } = c.req.valid("json");
     return mutate(c, deps, { externalId, id }, async (tx) => {
       const r = await redeemReward(ctx, tx, p.program, externalId, id, p.keyId);
-      return r.ok ? { status: 201, body: r.value } : errorBody(r.error);
+      return resultBody(r, 201);
     }) as never;
   });
   app.openapi(customerRedemptions, async (c) => {
@@ -135,7 +135,7 @@ export function registerRewards(app: App, deps: HttpDeps) {
     const body = c.req.valid("json");
     return mutate(c, deps, { id, body }, async (tx) => {
       const r = await cancelRedemption(ctx, tx, p.program, id, { reason: body.reason, actor: body.actor ?? p.keyId });
-      return r.ok ? { status: 200, body: r.value } : errorBody(r.error);
+      return resultBody(r);
     }) as never;
   });
   app.openapi(fulfil, async (c) => {
@@ -144,7 +144,7 @@ export function registerRewards(app: App, deps: HttpDeps) {
     const body = c.req.valid("json");
     return mutate(c, deps, { id, body }, async (tx) => {
       const r = await setFulfilment(ctx, tx, p.program, id, body.status, p.keyId);
-      return r.ok ? { status: 200, body: r.value } : errorBody(r.error);
+      return resultBody(r);
     }) as never;
   });
   // Its own bucket, stricter than the general one: this is the endpoint a guesser would hammer.

@@ -4,7 +4,7 @@ import type { App, HttpDeps } from "../env.ts";
 import { Rule, RuleCreate, RulePatch } from "../schemas.ts";
 import { errorResponses, idempotencyHeader, ok, security } from "./common.ts";
 import { mutate } from "../mutate.ts";
-import { errorBody, problem } from "../problem.ts";
+import { problem, resultBody } from "../problem.ts";
 import { runBirthdays } from "../../jobs/birthdays.ts";
 import { backtestRule } from "../../app/rules/backtest.ts";
 import { createRule, getRule, listRules, ruleVersionsOf, setRuleStatus, updateRule, type RuleStatus } from "../../app/rules/manage-rules.ts";
@@ -110,7 +110,7 @@ export function registerRules(app: App, deps: HttpDeps) {
     const p = c.get("principal");
     return mutate(c, deps, { status, def }, async (tx) => {
       const r = await createRule(ctx, tx, p.program, def as RuleDefinition, status, p.keyId);
-      return r.ok ? { status: 201, body: r.value } : errorBody(r.error);
+      return resultBody(r, 201);
     }) as never;
   });
 
@@ -130,7 +130,7 @@ export function registerRules(app: App, deps: HttpDeps) {
     const body = c.req.valid("json");
     return mutate(c, deps, { id, body }, async (tx) => {
       const r = await updateRule(ctx, tx, p.program, id, body as Partial<RuleDefinition>, p.keyId);
-      return r.ok ? { status: 200, body: r.value } : errorBody(r.error);
+      return resultBody(r);
     }) as never;
   });
 
@@ -148,7 +148,7 @@ export function registerRules(app: App, deps: HttpDeps) {
       const { ruleId: id } = c.req.valid("param");
       return mutate(c, deps, { id, action }, async (tx) => {
         const r = await setRuleStatus(ctx, tx, p.program, id, STATUS[action], p.keyId);
-        return r.ok ? { status: 200, body: r.value } : errorBody(r.error);
+        return resultBody(r);
       }) as never;
     });
   }
