@@ -191,3 +191,43 @@ describe("guessing codes", () => {
     expect(rs.filter((r) => r.status === 200).length).toBeLessThanOrEqual(10);
   });
 });
+
+describe("pay with points, and the points about to expire", () => {
+  it("spends points as money off within the program's minimum, maximum and step; the code pays at checkout", async () => {
+    const api = await shop();
+    expect((await api.call("POST", "/v1/customers/an/pay-with-points", { points: 100 })).body.code).toBe("REWARD_NOT_AVAILABLE");
+    const set = await api.call("PATCH", "/v1/program", { payWithPoints: { points: 100, money: 10_000, minPoints: 100, maxPoints: 1_000, step: 50 } });
+    expect(set.status).toBe(200);
+    await give(api, "an", 600);
+    for (const [points, orderTotal] of [[50, undefined], [1_050, undefined], [175, undefined], [500, 40_000]] as const) {
+      const r = await api.call("POST", "/v1/customers/an/pay-with-points", { points, ...(orderTotal ? { orderTotal } : {}) });
+      expect(r.status, String(points)).toBe(422);
+      expect(r.body.code).toBe("POINTS_AMOUNT_INVALID");
+    }
+    const paid = await api.call("POST", "/v1/customers/an/pay-with-points", { points: 250, orderTotal: 142_000 });
+    expect(paid.status).toBe(201);
+    expect(paid.body).toMatchObject({ points: 250, rewardId: "pay_with_points", reward: { kind: "fixed_discount", config: { amount: 25_000 } }, status: "issued" });
+    expect(await balance(api, "an")).toBe(350);
+    expect((await api.call("POST", "/v1/codes/validate", { code: paid.body.code, cart: { lines } })).body).toMatchObject({ valid: true, discount: 25_000 });
+    expect((await api.call("POST", "/v1/customers/an/pay-with-points", { points: 400 })).body.code).toBe("INSUFFICIENT_POINTS");
+    const cancelled = await api.call("POST", `/v1/redemptions/${paid.body.id}/cancel`, { reason: "cart abandoned" });
+    expect(cancelled.body.status).toBe("cancelled");
+    expect(await balance(api, "an")).toBe(600);
+  });
+
+  it("reports the points expiring in the next N days, per local date", async () => {
+    const clock = new FakeClock(new Date("2026-03-10T03:00:00Z"));
+    const api = await shop(clock);
+    await api.call("PUT", "/v1/customers/x1", {});
+    await api.call("PUT", "/v1/customers/x2", {});
+    await api.call("POST", "/v1/customers/x1/adjustments", { amount: 100, reason: "a", expiry: { kind: "days", days: 10 } });
+    await api.call("POST", "/v1/customers/x2/adjustments", { amount: 40, reason: "b", expiry: { kind: "days", days: 10 } });
+    await api.call("POST", "/v1/customers/x2/adjustments", { amount: 7, reason: "c", expiry: { kind: "days", days: 60 } });
+    await api.call("POST", "/v1/customers/x2/adjustments", { amount: 9, reason: "d" });
+    const r = await api.call("GET", "/v1/ledger/expiring?days=30");
+    expect(r.body).toMatchObject({ days: 30, points: 140, customers: 2, byDay: [{ date: "2026-03-20", points: 140, customers: 2 }] });
+    expect((await api.call("GET", "/v1/ledger/expiring?days=90")).body.points).toBe(147);
+    clock.advanceDays(11);
+    expect((await api.call("GET", "/v1/ledger/expiring?days=30")).body.points).toBe(0);
+  });
+});

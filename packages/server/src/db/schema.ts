@@ -28,6 +28,8 @@ export const programs = pgTable("programs", {
   ledgerPolicy: jsonb("ledger_policy").notNull(),
   /** PointValue ({ money, points }) or null: what points are worth, for `worth` effects and liability figures. */
   pointValue: jsonb("point_value"),
+  /** PayWithPoints or null: points as money off an order (app/rewards/pay-with-points.ts). */
+  payWithPoints: jsonb("pay_with_points"),
   createdAt: ts("created_at").notNull(),
   updatedAt: ts("updated_at").notNull(),
 });

@@ -67,6 +67,19 @@ export const PointValue = z
   .strictObject({ money: z.number().int().min(1).max(MAX_AMOUNT), points: z.number().int().min(1).max(1_000_000_000) })
   .openapi("PointValue", { description: "`points` points are worth `money` minor units: used by `worth` effects and liability figures." });
 
+export const PayWithPointsSetting = z
+  .strictObject({
+    points: z.number().int().min(1).max(1_000_000_000),
+    money: z.number().int().min(1).max(MAX_AMOUNT),
+    minPoints: z.number().int().min(1).max(MAX_AMOUNT),
+    maxPoints: z.number().int().min(1).max(MAX_AMOUNT),
+    step: z.number().int().min(1).max(MAX_AMOUNT),
+    validDays: z.number().int().min(1).max(365).default(1),
+  })
+  .refine((p) => p.minPoints <= p.maxPoints, "minPoints must be at most maxPoints")
+  .refine((p) => p.minPoints % p.step === 0, "minPoints must be a multiple of step")
+  .openapi("PayWithPoints", { description: "`points` points are `money` minor units off an order, spent in multiples of `step`, between `minPoints` and `maxPoints` per order." });
+
 const locale = z.string().min(2).max(35).regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, "a BCP 47 tag such as en or zh-CN");
 
 export const ProgramSettings = z.strictObject({
@@ -80,6 +93,7 @@ export const ProgramSettings = z.strictObject({
   earning: Earning.optional(),
   ledgerPolicy: LedgerPolicy.optional(),
   pointValue: PointValue.nullable().optional(),
+  payWithPoints: PayWithPointsSetting.nullable().optional(),
 });
 export const ProgramCreate = ProgramSettings.extend({ currency: z.enum(Object.keys(CURRENCIES) as [keyof typeof CURRENCIES]) }).openapi("ProgramCreate");
 export const ProgramPatch = ProgramSettings.partial().openapi("ProgramPatch");
@@ -99,6 +113,7 @@ export const Program = z
     earning: Earning.optional(),
     ledgerPolicy: LedgerPolicy.optional(),
     pointValue: PointValue.nullable().optional(),
+    payWithPoints: z.unknown().optional(),
     createdAt: z.string().optional(),
     updatedAt: z.string().optional(),
   })

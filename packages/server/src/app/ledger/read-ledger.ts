@@ -179,3 +179,32 @@ export async function customerSummary(ex: Executor, programId: string, customerI
     pointsDebited: Number(p?.spent ?? 0),
   };
 }
+
+/**
+ * Points about to expire in the whole program: what is left in lots whose date falls in the next
+ * `days` days, in total and per local date, with the number of customers. Points already past their
+ * date (waiting for the settlement run) are not counted: they are gone.
+ */
+export async function programExpiring(ex: Executor, programId: string, now: Date, days: number, timeZone: string) {
+  const until = new Date(now.getTime() + days * 86_400_000);
+  const rs = await rows<{ day: string; points: number; customers: number }>(
+    ex,
+    sql`select to_char(expires_at at time zone ${timeZone}, 'YYYY-MM-DD') as day, sum(remaining)::float8 as points, count(distinct customer_id)::int as customers
+          from lots
+         where program_id = ${programId} and remaining > 0 and expires_at is not null
+           and expires_at > ${now.toISOString()}::timestamptz and expires_at <= ${until.toISOString()}::timestamptz
+         group by 1 order by 1`,
+  );
+  const [total] = await rows<{ customers: number }>(
+    ex,
+    sql`select count(distinct customer_id)::int as customers from lots
+         where program_id = ${programId} and remaining > 0 and expires_at > ${now.toISOString()}::timestamptz and expires_at <= ${until.toISOString()}::timestamptz`,
+  );
+  return {
+    days,
+    until: until.toISOString(),
+    points: rs.reduce((n, r) => n + Number(r.points), 0),
+    customers: Number(total?.customers ?? 0),
+    byDay: rs.map((r) => ({ date: r.day, points: Number(r.points), customers: Number(r.customers) })),
+  };
+}

@@ -2,7 +2,7 @@ import { err, ok, domainError, isCurrency, isValidTimeZone, type DomainError, ty
 import type { AppContext } from "../context.ts";
 import type { Executor } from "../../db/connect.ts";
 import { programs } from "../../db/schema.ts";
-import { DEFAULT_EARNING, DEFAULT_LEDGER_POLICY, type Program } from "./program.ts";
+import { DEFAULT_EARNING, DEFAULT_LEDGER_POLICY, type PayWithPoints, type Program } from "./program.ts";
 import { toProgram } from "./program-repo.ts";
 import { createKey, type CreatedKey } from "../keys/create-key.ts";
 
@@ -18,6 +18,7 @@ export interface ProgramInput {
   earning?: BasicEarning | undefined;
   ledgerPolicy?: LedgerPolicy | undefined;
   pointValue?: PointValue | null | undefined;
+  payWithPoints?: PayWithPoints | null | undefined;
 }
 
 export function checkProgramSettings(x: { currency?: string | undefined; timeZone?: string | undefined; defaultLocale?: string | undefined; supportedLocales?: string[] | undefined }): DomainError | null {
@@ -64,6 +65,7 @@ export async function createProgram(
         earning: input.earning ?? DEFAULT_EARNING,
         ledgerPolicy: input.ledgerPolicy ?? DEFAULT_LEDGER_POLICY,
         pointValue: input.pointValue ?? null,
+        payWithPoints: input.payWithPoints ?? null,
         createdAt: now,
         updatedAt: now,
       })

@@ -17,6 +17,7 @@ export function toProgram(row: typeof programs.$inferSelect): Program {
     earning: row.earning as Program["earning"],
     ledgerPolicy: row.ledgerPolicy as Program["ledgerPolicy"],
     pointValue: (row.pointValue as Program["pointValue"]) ?? null,
+    payWithPoints: (row.payWithPoints as Program["payWithPoints"]) ?? null,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

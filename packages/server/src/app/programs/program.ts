@@ -1,5 +1,15 @@
 import type { BasicEarning, CurrencyCode, LedgerPolicy, PointValue } from "@patron/core";
 
+export interface PayWithPoints {
+  points: number;
+  money: number;
+  minPoints: number;
+  maxPoints: number;
+  step: number;
+  /** Days the issued code stays valid. */
+  validDays: number;
+}
+
 /** A program (tenant) as use cases see it. */
 export interface Program {
   id: string;
@@ -15,6 +25,8 @@ export interface Program {
   ledgerPolicy: LedgerPolicy;
   /** What points are worth in money; null until set. */
   pointValue: PointValue | null;
+  /** Points as money off an order: `points` points are `money` off, in steps, between a minimum and a maximum per order. */
+  payWithPoints: PayWithPoints | null;
   createdAt: Date;
   updatedAt: Date;
 }

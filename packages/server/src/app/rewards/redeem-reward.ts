@@ -1,7 +1,7 @@
 import { and, eq, ne, sql } from "drizzle-orm";
 import {
   applyPlan, compileCondition, DAY_MS, domainError, EMPTY_ORDER, err, formatCode, ok, periodKey, planDebit, REDEEMED, runCondition, celVariables,
-  type DomainError, type Result,
+  type DomainError, type Holdings, type Result,
 } from "@patron/core";
 import type { AppContext } from "../context.ts";
 import { rows, type Tx } from "../../db/connect.ts";
@@ -66,31 +66,56 @@ export async function redeemReward(ctx: AppContext, tx: Tx, program: Program, ex
     if (!free) return err(domainError("REWARD_OUT_OF_STOCK", "This reward's codes have all been handed out.", { rewardId }));
     partnerCode = free.code;
   }
-  const writes = new LedgerWrites(program.id);
-  const h = settleInto(ctx, writes, holdings.get(customer.id)!, now);
-  const debit = planDebit(h, { amount: reward.cost, destination: REDEEMED, onShortfall: "reject" });
-  if (!debit.ok) return debit;
+  const issued = await debitAndIssue(ctx, tx, program, customer.id, holdings.get(customer.id)!, {
+    rewardId: reward.id,
+    reward: { name: reward.name, kind: reward.kind, config: reward.config, minOrder: reward.minOrder },
+    points: reward.cost,
+    code: AT_CHECKOUT.has(reward.kind) ? ctx.secrets.rewardCode() : null,
+    partnerCode,
+    fulfilment: reward.kind === "physical_gift" ? "pending" : null,
+    expiresAt: reward.validDays ? new Date(now.getTime() + reward.validDays * DAY_MS) : null,
+    actor,
+  });
+  if (!issued.ok) return issued;
+  const { id, row } = issued.value;
+  await tx.update(rewards).set({ issued: sql`${rewards.issued} + 1` }).where(eq(rewards.id, reward.id));
+  if (partnerCode !== null) await tx.execute(sql`update reward_pool_codes set redemption_id = ${id} where reward_id = ${reward.id} and code = ${partnerCode}`);
+  await recordAudit(ctx, tx, { programId: program.id, actor, action: "reward.redeemed", target: customer.id, reason: null, data: { rewardId: reward.id, redemptionId: id, points: reward.cost } });
+  return ok(toRedemption(row!, externalId, now, formatCode));
+}
 
-  // Everything checked: write.
+/**
+ * The writing half of a redemption, once everything is checked: debits the points (available lots,
+ * soonest-expiring first, to `redeemed`) and records the redemption. `holdings` must be locked.
+ * Error: INSUFFICIENT_POINTS (nothing written).
+ */
+export async function debitAndIssue(
+  ctx: AppContext,
+  tx: Tx,
+  program: Program,
+  customerId: string,
+  holdings: Holdings,
+  x: { rewardId: string; reward: Record<string, unknown>; points: number; code: string | null; partnerCode: string | null; fulfilment: string | null; expiresAt: Date | null; actor: string },
+): Promise<Result<{ id: string; row: typeof redemptions.$inferSelect }, DomainError>> {
+  const now = ctx.clock.now();
+  const writes = new LedgerWrites(program.id);
+  const h = settleInto(ctx, writes, holdings, now);
+  const debit = planDebit(h, { amount: x.points, destination: REDEEMED, onShortfall: "reject" });
+  if (!debit.ok) return debit;
   const id = ctx.ids.next("red");
   const txnId = ctx.ids.next("txn");
   writes.add(
-    { id: txnId, type: "redemption", customerId: customer.id, reference: `redemption:${id}`, reversesId: null, source: { kind: "reward", rewardId: reward.id, name: reward.name }, metadata: { rewardId: reward.id, redemptionId: id, actor }, effectiveAt: now },
+    { id: txnId, type: "redemption", customerId, reference: `redemption:${id}`, reversesId: null, source: { kind: "reward", rewardId: x.rewardId, name: x.reward.name }, metadata: { rewardId: x.rewardId, redemptionId: id, actor: x.actor }, effectiveAt: now },
     debit.value,
     applyPlan(h, debit.value),
   );
   await writes.flush(tx, now);
-  await tx.update(rewards).set({ issued: sql`${rewards.issued} + 1` }).where(eq(rewards.id, reward.id));
-  if (partnerCode !== null) await tx.execute(sql`update reward_pool_codes set redemption_id = ${id} where reward_id = ${reward.id} and code = ${partnerCode}`);
   const [row] = await tx
     .insert(redemptions)
     .values({
-      id, programId: program.id, customerId: customer.id, rewardId: reward.id, reward: { name: reward.name, kind: reward.kind, config: reward.config, minOrder: reward.minOrder },
-      points: reward.cost, status: "issued", code: AT_CHECKOUT.has(reward.kind) ? ctx.secrets.rewardCode() : null, partnerCode,
-      fulfilment: reward.kind === "physical_gift" ? "pending" : null, transactionId: txnId, returnTransactionId: null, usedOrderId: null, usedAt: null,
-      expiresAt: reward.validDays ? new Date(now.getTime() + reward.validDays * DAY_MS) : null, createdAt: now, updatedAt: now,
+      id, programId: program.id, customerId, rewardId: x.rewardId, reward: x.reward, points: x.points, status: "issued", code: x.code, partnerCode: x.partnerCode,
+      fulfilment: x.fulfilment, transactionId: txnId, returnTransactionId: null, usedOrderId: null, usedAt: null, expiresAt: x.expiresAt, createdAt: now, updatedAt: now,
     })
     .returning();
-  await recordAudit(ctx, tx, { programId: program.id, actor, action: "reward.redeemed", target: customer.id, reason: null, data: { rewardId: reward.id, redemptionId: id, points: reward.cost } });
-  return ok(toRedemption(row!, externalId, now, formatCode));
+  return ok({ id, row: row! });
 }

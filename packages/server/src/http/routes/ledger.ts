@@ -6,7 +6,7 @@ import { externalIdParam } from "./customers.ts";
 import { mutate } from "../mutate.ts";
 import { errorBody, problem } from "../problem.ts";
 import { getCustomer } from "../../app/customers/find-customer.ts";
-import { customerSummary, getBalances, getTransaction, listTransactions } from "../../app/ledger/read-ledger.ts";
+import { programExpiring, customerSummary, getBalances, getTransaction, listTransactions } from "../../app/ledger/read-ledger.ts";
 import { adjustPoints } from "../../app/ledger/adjust-points.ts";
 import { reverseTransaction } from "../../app/ledger/reverse-transaction.ts";
 import { settleProgram } from "../../app/ledger/settle-holdings.ts";
@@ -97,9 +97,28 @@ const settle = createRoute({
   responses: { 200: ok(z.object({ transactions: z.number().int(), customers: z.number().int() }), "What was settled"), ...errorResponses(401) },
 });
 
+const expiring = createRoute({
+  method: "get",
+  path: "/v1/ledger/expiring",
+  tags: ["Ledger"],
+  summary: "Points about to expire in the program",
+  description: "What is left in lots whose expiry date falls in the next `days` days (30 by default), in total and per local date, with the customers who hold them: the liability that is about to lapse, and who to remind.",
+  security,
+  request: { query: z.object({ days: z.coerce.number().int().min(1).max(365).default(30) }) },
+  responses: {
+    200: ok(z.object({ days: z.number().int(), until: z.string(), points: z.number().int(), customers: z.number().int(), byDay: z.array(z.object({ date: z.string(), points: z.number().int(), customers: z.number().int() })) }).openapi("ProgramExpiring"), "Points expiring"),
+    ...errorResponses(400, 401),
+  },
+});
+
 export function registerLedger(app: App, deps: HttpDeps) {
   const { ctx } = deps;
   const customerOf = async (programId: string, externalId: string) => getCustomer(ctx.db, programId, externalId);
+
+  app.openapi(expiring, async (c) => {
+    const p = c.get("principal").program;
+    return c.json(await programExpiring(ctx.db, p.id, ctx.clock.now(), c.req.valid("query").days, p.timeZone), 200);
+  });
 
   app.openapi(balances, async (c) => {
     const p = c.get("principal").program;

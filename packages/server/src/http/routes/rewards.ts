@@ -11,6 +11,7 @@ import { redeemReward } from "../../app/rewards/redeem-reward.ts";
 import { cancelRedemption, setFulfilment } from "../../app/rewards/cancel-redemption.ts";
 import { getRedemption, listRedemptions } from "../../app/rewards/list-redemptions.ts";
 import { validateCode } from "../../app/rewards/validate-code.ts";
+import { payWithPoints } from "../../app/rewards/pay-with-points.ts";
 
 const tags = ["Rewards"];
 const rewardId = z.object({ rewardId: z.string().min(1).max(64) });
@@ -40,6 +41,16 @@ const redeem = createRoute({
   security,
   request: { params: externalIdParam, headers: idempotencyHeader, body: json(z.strictObject({ rewardId: z.string().min(1).max(64) })) },
   responses: { 201: ok(Redemption, "The redemption"), ...errorResponses(400, 401, 403, 404, 409, 422) },
+});
+const pay = createRoute({
+  method: "post",
+  path: "/v1/customers/{externalId}/pay-with-points",
+  tags,
+  summary: "Spend points as money off an order",
+  description: "At the program's `payWithPoints` rate, within its minimum, maximum and step. The points are debited and a one-off code for the money is issued; send it in the order's `data.codes`. `orderTotal`, when given, caps the discount at the order.",
+  security,
+  request: { params: externalIdParam, headers: idempotencyHeader, body: json(z.strictObject({ points: z.number().int().min(1).max(1_000_000_000_000), orderTotal: z.number().int().min(0).max(1_000_000_000_000).optional() })) },
+  responses: { 201: ok(Redemption, "The redemption, with its code and `reward.config.amount`"), ...errorResponses(400, 401, 403, 404, 409, 422) },
 });
 const customerRedemptions = createRoute({ method: "get", path: "/v1/customers/{externalId}/redemptions", tags, summary: "A customer's redemptions, newest first", security, request: { params: externalIdParam }, responses: { 200: ok(z.object({ data: z.array(Redemption) }), "Redemptions"), ...errorResponses(401, 403, 404) } });
 const one = createRoute({ method: "get", path: "/v1/redemptions/{redemptionId}", tags, summary: "One redemption", security, request: { params: redemptionId }, responses: { 200: ok(Redemption, "The redemption"), ...errorResponses(401, 403, 404) } });
@@ -120,6 +131,12 @@ export function registerRewards(app: App, deps: HttpDeps) {
       const r = await redeemReward(ctx, tx, p.program, externalId, id, p.keyId);
       return resultBody(r, 201);
     }) as never;
+  });
+  app.openapi(pay, async (c) => {
+    const p = c.get("principal");
+    const { externalId } = c.req.valid("param");
+    const body = c.req.valid("json");
+    return mutate(c, deps, { externalId, body }, async (tx) => resultBody(await payWithPoints(ctx, tx, p.program, externalId, body, p.keyId), 201)) as never;
   });
   app.openapi(customerRedemptions, async (c) => {
     const r = await listRedemptions(ctx.db, c.get("principal").program.id, c.req.valid("param").externalId, ctx.clock.now());
