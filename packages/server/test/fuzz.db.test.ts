@@ -21,7 +21,7 @@ const SEED = Number(process.env.PATRON_FUZZ_SEED ?? 20_260_310);
 const TABLES = [
   "programs", "api_keys", "customers", "idempotency_keys", "events", "orders", "order_lines", "refunds",
   "ledger_transactions", "ledger_postings", "account_balances", "lots", "audit_log",
-  "rules", "rule_versions", "rule_counters", "rule_failures",
+  "rules", "rule_versions", "rule_counters", "rule_failures", "rewards", "reward_pool_codes", "redemptions",
 ] as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -114,6 +114,7 @@ const deepObject = (depth: number) => '{"a":'.repeat(depth) + "1" + "}".repeat(d
 describe("fuzz: malformed requests to every mutating endpoint", () => {
   let api: TestApi;
   let ids: { earn: string; adjustment: string; reversed: string; reversal: string; refund: string; key: string };
+  let rewardId: string;
   let before: Awaited<ReturnType<typeof snapshot>>;
   const results: { c: Case; status: number; text: string }[] = [];
 
@@ -152,6 +153,8 @@ describe("fuzz: malformed requests to every mutating endpoint", () => {
     const reversed = await ok(api.call("POST", "/v1/customers/fuzz-c1/adjustments", { amount: 20, reason: "mistake" }));
     const reversal = await ok(api.call("POST", `/v1/transactions/${reversed.id}/reverse`, { reason: "typo" }));
     const key = await ok(api.call("POST", "/v1/keys", { kind: "publishable", name: "widget" }));
+    const mug = await ok(api.call("POST", "/v1/rewards", { name: "Mug", kind: "physical_gift", cost: 10, stock: 100 }));
+    rewardId = mug.id;
     ids = { earn: earned.effects.transactionId, adjustment: adjustment.id, reversed: reversed.id, reversal: reversal.id, refund: refund.effects.transactionId, key: key.id };
     before = await snapshot();
     expect(before.balances.available).toBeGreaterThan(100);
@@ -336,6 +339,58 @@ describe("fuzz: malformed requests to every mutating endpoint", () => {
           status: ["archived", "on", 1],
         },
         idempotent: true,
+      },
+      {
+        name: "POST /v1/rewards",
+        method: "POST",
+        path: () => "/v1/rewards",
+        badPaths: [],
+        base: () => ({ name: "10% off", kind: "percent_discount", config: { percent: 10, cap: 500 }, cost: 100, minOrder: 1_000, validDays: 30, stock: 50, perCustomer: { max: 1, per: "month" } }),
+        required: ["name", "kind", "cost"],
+        bad: {
+          name: [...NOT_STRING, null, "", "x".repeat(201), HUGE],
+          kind: ["cash", "", null, 1, ["fixed_discount"]],
+          config: [null, "10%", { percent: 0 }, { percent: 101 }, { percent: 10.5 }, { amount: 5 }, { sku: "X" }, { cap: -1 }],
+          cost: [0, -1, 1.5, "100", null, 1e13],
+          minOrder: [-1, 1.5, "x"],
+          validDays: [0, 3651, 1.5],
+          stock: [-1, 1.5, "5"],
+          perCustomer: [{}, { max: 0, per: "day" }, { max: 1, per: "hour" }, 1],
+          condition: ["customer.", "nope == 1", 'customer.tags == "x"', "", 1],
+          activeTo: ["tomorrow", 1, "2026-13-01T00:00:00Z"],
+          status: ["archived", "on"],
+        },
+        idempotent: true,
+      },
+      {
+        name: "POST /v1/customers/{externalId}/redemptions",
+        method: "POST",
+        path: () => "/v1/customers/fuzz-c1/redemptions",
+        badPaths: ["/v1/customers/a%20b/redemptions", `/v1/customers/${"x".repeat(256)}/redemptions`],
+        base: () => ({ rewardId }),
+        required: ["rewardId"],
+        bad: { rewardId: [...NOT_STRING, null, "", "rwd_nope", "x".repeat(65)] },
+        idempotent: true,
+      },
+      {
+        name: "POST /v1/customers/{externalId}/pay-with-points",
+        method: "POST",
+        path: () => "/v1/customers/fuzz-c1/pay-with-points",
+        badPaths: [],
+        base: () => ({ points: 100, orderTotal: 5_000 }),
+        required: ["points"],
+        bad: { points: [0, -5, 1.5, "100", null, 1e13, 100], orderTotal: [-1, 1.5, "x", null] },
+        idempotent: true,
+      },
+      {
+        name: "POST /v1/codes/validate",
+        method: "POST",
+        path: () => "/v1/codes/validate",
+        badPaths: [],
+        base: () => ({ code: "AAAA-BBBB-CCCC", customerId: "fuzz-c1", cart: { lines: [{ sku: "A", quantity: 1, unitPrice: 100 }], shipping: 0 } }),
+        required: ["code", "cart"],
+        bad: { code: [...NOT_STRING, null, "", "x".repeat(101)], customerId: [1, null, "", "a b"], cart: [null, {}, { lines: "x" }, { lines: [{ sku: "A" }] }, { lines: [], shipping: -1 }] },
+        idempotent: false,
       },
       {
         name: "PATCH /v1/program",
@@ -584,7 +639,8 @@ describe("fuzz: malformed requests to every mutating endpoint", () => {
     expect([...perEndpoint.keys()].sort()).toEqual(
       [
         "DELETE /v1/keys/{keyId}", "PATCH /v1/customers/{externalId}", "PATCH /v1/program", "POST /v1/customers/{externalId}/adjustments", "POST /v1/customers/{externalId}/erase",
-        "POST /v1/events", "POST /v1/events/batch", "POST /v1/keys", "POST /v1/rules", "POST /v1/transactions/{transactionId}/reverse", "PUT /v1/customers/{externalId}",
+        "POST /v1/events", "POST /v1/events/batch", "POST /v1/keys", "POST /v1/rules", "POST /v1/rewards", "POST /v1/customers/{externalId}/redemptions",
+        "POST /v1/customers/{externalId}/pay-with-points", "POST /v1/codes/validate", "POST /v1/transactions/{transactionId}/reverse", "PUT /v1/customers/{externalId}",
       ].sort(),
     );
   });
