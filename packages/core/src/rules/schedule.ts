@@ -1,9 +1,12 @@
 import { zonedParts, type ZonedParts } from "../calendar/zoned.ts";
 import type { Schedule } from "./types.ts";
 
-/** ISO weekday (1 = Monday … 7 = Sunday) of a local date. */
+const MONTH_OFFSET = [0, 3, 2, 5, 0, 3, 5, 1, 4, 6, 2, 4];
+
+/** ISO weekday (1 = Monday … 7 = Sunday) of a Gregorian date (Sakamoto's method: no Date object on the hot path). */
 function isoWeekday(year: number, month: number, day: number): number {
-  const d = new Date(Date.UTC(year, month - 1, day)).getUTCDay();
+  const y = month < 3 ? year - 1 : year;
+  const d = (y + Math.floor(y / 4) - Math.floor(y / 100) + Math.floor(y / 400) + MONTH_OFFSET[month - 1]! + day) % 7; // 0 = Sunday
   return d === 0 ? 7 : d;
 }
 
