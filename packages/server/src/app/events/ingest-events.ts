@@ -1,8 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
-import {
-  applyPlan, counterKeysFor, expiresAt, planCredit, domainError, evaluateRules, triggers, EMPTY_ORDER, type CelCustomer, type CelOrder, type CompiledRule, type DomainError, type Holdings, type RuleEvent,
-  type TraceEntry, type TriggerEvent,
-} from "@patron/core";
+import { applyPlan, domainError, expiresAt, planCredit, type DomainError, type Holdings } from "@patron/core";
 import type { AppContext } from "../context.ts";
 import { rows, type Tx } from "../../db/connect.ts";
 import { inTransaction } from "../../db/tx.ts";
@@ -13,9 +10,8 @@ import { requestHash } from "../json.ts";
 import type { Program } from "../programs/program.ts";
 import { normalizeCustomerInput, upsertCustomer } from "../customers/upsert-customer.ts";
 import { celOrder, checkOrderCompleted, decideOrderCompleted, decideOrderRefunded } from "./order-decisions.ts";
-import { loadCustomerFacts, countOrder } from "../rules/rule-facts.ts";
-import { counterCte, failureCte, lockCounters } from "../rules/rule-counters.ts";
-import { creditAwards, creditReference, creditSource } from "../rules/credit-awards.ts";
+import { countOrder } from "../rules/rule-facts.ts";
+import { EventRules } from "./event-rules.ts";
 import { OrderRedemptions } from "../rewards/order-redemptions.ts";
 import { settleInto } from "../ledger/settle-holdings.ts";
 import type { EventAccepted, EventEffects, EventInput, EventResult } from "./event-input.ts";
@@ -121,81 +117,15 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
   const refundIds = hasRefunds
     ? await existingRefundIds(tx, program.id, orderEvents().flatMap(({ e }) => (e.type === "order.refunded" ? [e.data.refundId] : [])))
     : new Set<string>();
-  // Rules: which events some enabled rule listens to. Blocked customers earn nothing.
-  const ruleSet = await ctx.rules.active(tx, program);
-  const ruleEvents = new Map<number, { event: RuleEvent; candidates: CompiledRule[] }>();
-  for (const { e, i } of standing) {
-    const customer = customerIds.get(e.customerId);
-    if (results[i] !== null || !customer || customer.status !== "active" || e.type === "order.refunded") continue;
-    const event: RuleEvent = { type: e.type as TriggerEvent, name: ruleEventName(e), occurredAt: e.occurredAt ?? now, customerId: customer.id };
-    const candidates = ruleSet.filter((r) => triggers(r, event));
-    if (candidates.length > 0) ruleEvents.set(i, { event, candidates });
-  }
-  const ruleCustomers = [...ruleEvents.values()].map((r) => r.event.customerId);
-  const holdings = await loadHoldings(tx, program.id, [...orderEvents().map(({ e }) => customerIds.get(e.customerId)!.id), ...ruleCustomers], "points", now, { lots: hasRefunds });
-  const needsFacts = [...ruleEvents.values()].filter((r) => r.candidates.some((c) => c.condition?.readsCustomer)).map((r) => r.event.customerId);
-  const facts = await loadCustomerFacts(tx, program.id, needsFacts, now, program.timeZone);
-  const counterKeys = [...ruleEvents.values()].flatMap((r) => r.candidates.flatMap((c) => counterKeysFor(c, r.event, program.timeZone)));
-  const counters = await lockCounters(tx, program.id, counterKeys);
-  const failures: { ruleId: string; version: number; error: string }[] = [];
+  // Rules: which events some enabled rule listens to (blocked customers earn nothing); their customers'
+  // balances are locked with the others, then the rules' own state (see event-rules.ts).
+  const rules = await EventRules.match(ctx, tx, program, standing.filter(({ i }) => results[i] === null).map(({ e, i }) => ({ e, i, customer: customerIds.get(e.customerId)! })), now, opts.trace ?? false);
+  const holdings = await loadHoldings(tx, program.id, [...orderEvents().map(({ e }) => customerIds.get(e.customerId)!.id), ...rules.customerIds], "points", now, { lots: hasRefunds });
+  await rules.lockState(tx, now);
   // Reward codes used on orders, and rewards whose points come back when their order is refunded in full.
   const codes = standing.flatMap(({ e }) => (e.type === "order.completed" ? (e.data.codes ?? []) : []));
   const refundedOrders = hasRefunds ? orderEvents().flatMap(({ e }) => (e.type === "order.refunded" ? [orders.get(e.data.orderId)?.id ?? ""] : [])).filter(Boolean) : [];
   const orderRedemptions = await OrderRedemptions.load(tx, program.id, codes, refundedOrders);
-
-  /** Runs the rules on event i and credits what they give; returns the effects to report. */
-  const runRules = (e: EventInput, i: number, order: { state: CelOrder; orderId: string; earningBase: number } | null): { effects: EventEffects; points: number; firstLot: string | null } => {
-    const r = ruleEvents.get(i);
-    if (!r) return { effects: opts.trace ? { trace: [] } : {}, points: 0, firstLot: null };
-    const customer = facts.get(r.event.customerId) ?? placeholderCustomer(e.customerId);
-    const evaluation = evaluateRules({
-      rules: r.candidates,
-      event: r.event,
-      timeZone: program.timeZone,
-      pointValue: program.pointValue,
-      counters,
-      trace: opts.trace ?? false,
-      context: () => ({
-        event: { id: e.id, type: e.type, name: r.event.name, occurredAt: r.event.occurredAt, data: e.data as Record<string, unknown> },
-        order: order?.state ?? EMPTY_ORDER,
-        customer,
-        now: r.event.occurredAt,
-        timeZone: program.timeZone,
-      }),
-    });
-    for (const f of evaluation.failures) {
-      failures.push(f);
-      ctx.log.warn({ programId: program.id, ruleId: f.ruleId, version: f.version, eventId: e.id, error: f.error }, "rule failed at run time and was skipped");
-    }
-    const trace: TraceEntry[] | undefined = opts.trace ? evaluation.trace : undefined;
-    if (evaluation.awards.length === 0) return { effects: trace ? { trace } : {}, points: 0, firstLot: null };
-    const { credits, holdings: after } = creditAwards({ program, awards: evaluation.awards, holdings: holdings.get(r.event.customerId)!, occurredAt: r.event.occurredAt, now, nextLotId: () => ctx.ids.next("lot") });
-    const awards: NonNullable<EventEffects["awards"]> = [];
-    credits.forEach((c, n) => {
-      const txnId = ctx.ids.next("txn");
-      ledger.add(
-        {
-          id: txnId, type: "earn", customerId: r.event.customerId, reference: creditReference(n, { id: e.id, orderId: order?.orderId }), reversesId: null,
-          source: creditSource(program, c),
-          metadata: { eventId: e.id, ...(order ? { orderId: order.orderId, earningBase: order.earningBase } : {}) },
-          effectiveAt: r.event.occurredAt,
-        },
-        c.plan,
-        c.after,
-      );
-      for (const a of c.awards) {
-        awards.push({ ruleId: a.ruleId, version: a.version, name: a.name, asset: a.asset, points: a.points, transactionId: txnId, pending: c.pending, availableAt: c.availableAt, expiresAt: c.expiresAt });
-      }
-    });
-    holdings.set(r.event.customerId, after);
-    const first = awards[0]!;
-    const points = awards.filter((a) => a.asset === "points").reduce((n, a) => n + a.points, 0);
-    return {
-      effects: { pointsEarned: points, pointsPending: first.pending, availableAt: first.availableAt, expiresAt: first.expiresAt, transactionId: first.transactionId, awards, ...(trace ? { trace } : {}) },
-      points,
-      firstLot: credits[0]!.lotId,
-    };
-  };
 
   // 4. Decide each event in order, against the holdings as earlier events in the batch left them.
   const ledger = new LedgerWrites(program.id);
@@ -217,7 +147,7 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
       eventRows.push({ id: eventId, external_id: e.id, type: e.type, name: e.type === "custom" ? e.name : null, customer_id: customer.id, data: e.data, occurred_at: occurredAt.toISOString() });
     };
     if (e.type !== "order.completed" && e.type !== "order.refunded") {
-      const r = runRules(e, i, null);
+      const r = rules.run(e, i, null, holdings, ledger, now);
       accept(customer.status !== "active" ? { ...r.effects, earningSkipped: "CUSTOMER_BLOCKED" } : r.effects);
       continue;
     }
@@ -233,11 +163,11 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
       let effects: EventEffects;
       if (customer.status !== "active") effects = { pointsEarned: 0, earningSkipped: "CUSTOMER_BLOCKED" };
       else {
-        const r = runRules(e, i, { state: celOrder(order), orderId: e.data.orderId, earningBase: order.earningBase });
+        const r = rules.run(e, i, { state: celOrder(order), orderId: e.data.orderId, earningBase: order.earningBase }, holdings, ledger, now);
         order.pointsEarned = r.points;
         order.earnLotId = r.firstLot;
         effects = r.points === 0 && !program.earning.enabled && !r.effects.awards ? { pointsEarned: 0, earningSkipped: "EARNING_DISABLED", ...r.effects } : { pointsEarned: 0, ...r.effects };
-        const f = facts.get(customer.id);
+        const f = rules.customerFacts(customer.id);
         if (f) countOrder(f, order.total);
       }
       if (e.data.codes) effects.codes = orderRedemptions.use(e.data.codes, customer.id, order.id, occurredAt);
@@ -297,7 +227,7 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
 
   // 5. Write everything in one statement.
   await writeBatch(tx, program.id, now, ledger, {
-    extra: [counterCte(program.id, counters), failureCte(program.id, failures, now), ...orderRedemptions.ctes(now)], eventRows, touchedOrders, newRefunds, accepted, rejectedKeys: fresh.filter(({ i }) => results[i]!.status === "rejected").map(({ e }) => e.id) });
+    extra: [...rules.ctes(now), ...orderRedemptions.ctes(now)], eventRows, touchedOrders, newRefunds, accepted, rejectedKeys: fresh.filter(({ i }) => results[i]!.status === "rejected").map(({ e }) => e.id) });
 
   // Later duplicates inside the batch answer like the first occurrence.
   return events.map((e, i) => {
@@ -405,17 +335,3 @@ async function writeBatch(
   if (parts.length > 0) await tx.execute(sql`with ${sql.join(parts, sql`, `)} select 1`);
 }
 
-/** The name a rule trigger matches on: the custom event's name, or when a birthday event fires. */
-function ruleEventName(e: EventInput): string {
-  if (e.type === "custom") return e.name;
-  if (e.type === "customer.birthday") return e.data.on;
-  return "";
-}
-
-/** Conditions of rules on a customer whose facts were not loaded (no rule reads them) see an empty profile. */
-function placeholderCustomer(externalId: string): CelCustomer {
-  return {
-    id: externalId, email: "", phone: "", name: "", birthday: "", status: "active", tier: "", tags: [], attributes: {},
-    metrics: { lifetimeOrders: 0, lifetimeSpend: 0, daysSinceFirstOrder: -1, daysSinceLastOrder: -1, ordersThisMonth: 0, spendThisMonth: 0 },
-  };
-}

@@ -1,0 +1,147 @@
+import type { SQL } from "drizzle-orm";
+import {
+  counterKeysFor, evaluateRules, triggers, EMPTY_ORDER, type CelCustomer, type CelOrder, type CompiledRule, type CounterBook, type Holdings, type RuleEvent,
+  type TraceEntry, type TriggerEvent,
+} from "@patron/core";
+import type { AppContext } from "../context.ts";
+import type { Tx } from "../../db/connect.ts";
+import type { LedgerWrites } from "../../db/ledger-repo.ts";
+import type { Program } from "../programs/program.ts";
+import { loadCustomerFacts } from "../rules/rule-facts.ts";
+import { counterCte, failureCte, lockCounters } from "../rules/rule-counters.ts";
+import { creditAwards, creditReference, creditSource } from "../rules/credit-awards.ts";
+import type { EventEffects, EventInput } from "./event-input.ts";
+
+export interface RuleRun {
+  effects: EventEffects;
+  /** Points (the asset) the event earned. */
+  points: number;
+  /** The first lot credited, which a refund's clawback takes from first. */
+  firstLot: string | null;
+}
+
+/**
+ * The earning rules of one ingest batch, in three steps that ingest-events.ts interleaves with its own:
+ * `match` finds the events some enabled rule listens to (before the balances are locked, so their
+ * customers' balances are locked with the others); `lockState` then reads what conditions need about
+ * those customers and the limit counters (after the balances: see rule-counters.ts); `run` evaluates one
+ * event and credits what it earns; `ctes` adds the counters and failures to the batch's write.
+ */
+export class EventRules {
+  private facts = new Map<string, CelCustomer>();
+  private counters: CounterBook | null = null;
+  private failures: { ruleId: string; version: number; error: string }[] = [];
+
+  private constructor(
+    private readonly ctx: AppContext,
+    private readonly program: Program,
+    private readonly trace: boolean,
+    private readonly matched: Map<number, { event: RuleEvent; candidates: CompiledRule[] }>,
+  ) {}
+
+  /** Events of active customers that some enabled rule listens to (refunds run no rules). */
+  static async match(ctx: AppContext, tx: Tx, program: Program, events: { e: EventInput; i: number; customer: { id: string; status: string } }[], now: Date, trace: boolean): Promise<EventRules> {
+    const ruleSet = await ctx.rules.active(tx, program);
+    const matched = new Map<number, { event: RuleEvent; candidates: CompiledRule[] }>();
+    for (const { e, i, customer } of events) {
+      if (customer.status !== "active" || e.type === "order.refunded") continue;
+      const event: RuleEvent = { type: e.type as TriggerEvent, name: ruleEventName(e), occurredAt: e.occurredAt ?? now, customerId: customer.id };
+      const candidates = ruleSet.filter((r) => triggers(r, event));
+      if (candidates.length > 0) matched.set(i, { event, candidates });
+    }
+    return new EventRules(ctx, program, trace, matched);
+  }
+
+  /** The customers whose balances the rules may credit: lock them with the batch's others. */
+  get customerIds(): string[] {
+    return [...this.matched.values()].map((r) => r.event.customerId);
+  }
+
+  /** Reads the customer facts the conditions need and the limit counters. Call once the balances are locked. */
+  async lockState(tx: Tx, now: Date): Promise<void> {
+    const all = [...this.matched.values()];
+    const needsFacts = all.filter((r) => r.candidates.some((c) => c.condition?.readsCustomer)).map((r) => r.event.customerId);
+    this.facts = await loadCustomerFacts(tx, this.program.id, needsFacts, now, this.program.timeZone);
+    this.counters = await lockCounters(tx, this.program.id, all.flatMap((r) => r.candidates.flatMap((c) => counterKeysFor(c, r.event, this.program.timeZone))));
+  }
+
+  /** What conditions of later events in the batch see about this customer (metrics include the orders before them). */
+  customerFacts(customerId: string): CelCustomer | undefined {
+    return this.facts.get(customerId);
+  }
+
+  /** Runs the rules on event i and credits what they give on `holdings`, through `ledger`. */
+  run(e: EventInput, i: number, order: { state: CelOrder; orderId: string; earningBase: number } | null, holdings: Map<string, Holdings>, ledger: LedgerWrites, now: Date): RuleRun {
+    const r = this.matched.get(i);
+    if (!r) return { effects: this.trace ? { trace: [] } : {}, points: 0, firstLot: null };
+    const { ctx, program } = this;
+    const customer = this.facts.get(r.event.customerId) ?? placeholderCustomer(e.customerId);
+    const evaluation = evaluateRules({
+      rules: r.candidates,
+      event: r.event,
+      timeZone: program.timeZone,
+      pointValue: program.pointValue,
+      counters: this.counters!,
+      trace: this.trace,
+      context: () => ({
+        event: { id: e.id, type: e.type, name: r.event.name, occurredAt: r.event.occurredAt, data: e.data as Record<string, unknown> },
+        order: order?.state ?? EMPTY_ORDER,
+        customer,
+        now: r.event.occurredAt,
+        timeZone: program.timeZone,
+      }),
+    });
+    for (const f of evaluation.failures) {
+      this.failures.push(f);
+      ctx.log.warn({ programId: program.id, ruleId: f.ruleId, version: f.version, eventId: e.id, error: f.error }, "rule failed at run time and was skipped");
+    }
+    const trace: TraceEntry[] | undefined = this.trace ? evaluation.trace : undefined;
+    if (evaluation.awards.length === 0) return { effects: trace ? { trace } : {}, points: 0, firstLot: null };
+    const { credits, holdings: after } = creditAwards({ program, awards: evaluation.awards, holdings: holdings.get(r.event.customerId)!, occurredAt: r.event.occurredAt, now, nextLotId: () => ctx.ids.next("lot") });
+    const awards: NonNullable<EventEffects["awards"]> = [];
+    credits.forEach((c, n) => {
+      const txnId = ctx.ids.next("txn");
+      ledger.add(
+        {
+          id: txnId, type: "earn", customerId: r.event.customerId, reference: creditReference(n, { id: e.id, orderId: order?.orderId }), reversesId: null,
+          source: creditSource(program, c),
+          metadata: { eventId: e.id, ...(order ? { orderId: order.orderId, earningBase: order.earningBase } : {}) },
+          effectiveAt: r.event.occurredAt,
+        },
+        c.plan,
+        c.after,
+      );
+      for (const a of c.awards) {
+        awards.push({ ruleId: a.ruleId, version: a.version, name: a.name, asset: a.asset, points: a.points, transactionId: txnId, pending: c.pending, availableAt: c.availableAt, expiresAt: c.expiresAt });
+      }
+    });
+    holdings.set(r.event.customerId, after);
+    const first = awards[0]!;
+    const points = awards.filter((a) => a.asset === "points").reduce((n, a) => n + a.points, 0);
+    return {
+      effects: { pointsEarned: points, pointsPending: first.pending, availableAt: first.availableAt, expiresAt: first.expiresAt, transactionId: first.transactionId, awards, ...(trace ? { trace } : {}) },
+      points,
+      firstLot: credits[0]!.lotId,
+    };
+  }
+
+  /** The counters the batch changed and the run-time failures it met, for the batch's write statement. */
+  ctes(now: Date): (SQL | null)[] {
+    return [counterCte(this.program.id, this.counters), failureCte(this.program.id, this.failures, now)];
+  }
+}
+
+/** The name a rule trigger matches on: the custom event's name, or when a birthday event fires. */
+function ruleEventName(e: EventInput): string {
+  if (e.type === "custom") return e.name;
+  if (e.type === "customer.birthday") return e.data.on;
+  return "";
+}
+
+/** Conditions of rules on a customer whose facts were not loaded (no rule reads them) see an empty profile. */
+function placeholderCustomer(externalId: string): CelCustomer {
+  return {
+    id: externalId, email: "", phone: "", name: "", birthday: "", status: "active", tier: "", tags: [], attributes: {},
+    metrics: { lifetimeOrders: 0, lifetimeSpend: 0, daysSinceFirstOrder: -1, daysSinceLastOrder: -1, ordersThisMonth: 0, spendThisMonth: 0 },
+  };
+}
