@@ -35,10 +35,15 @@ export async function lockCounters(ex: Executor, programId: string, keys: Iterab
     );
   const found = customer.length > 0 ? await read(customer, false) : [];
   if (global.length > 0) {
-    await ex.execute(sql`insert into rule_counters (program_id, rule_id, scope, period, awards, points)
-      select ${programId}, x.rule_id, '*', 'lifetime', 0, 0 from unnest(${textArray(global.map((p) => p.ruleId))}) as x(rule_id) order by 2
-      on conflict do nothing`);
-    found.push(...(await read(global, true)));
+    // A budget's row exists after its first award, so lock first and create only what is missing.
+    let locked = await read(global, true);
+    if (locked.length < global.length) {
+      await ex.execute(sql`insert into rule_counters (program_id, rule_id, scope, period, awards, points)
+        select ${programId}, x.rule_id, '*', 'lifetime', 0, 0 from unnest(${textArray(global.map((p) => p.ruleId))}) as x(rule_id) order by 2
+        on conflict do nothing`);
+      locked = await read(global, true);
+    }
+    found.push(...locked);
   }
   for (const r of found) book.values.set(`${r.rule_id}|${r.scope}|${r.period}`, { awards: Number(r.awards), points: Number(r.points) });
   return book;
