@@ -4,7 +4,7 @@ import { celVariables, runCondition, type CelInput, type CompiledCondition } fro
 import { periodKey } from "./periods.ts";
 import { zonedParts, type ZonedParts } from "../calendar/zoned.ts";
 import { outsideSchedule } from "./schedule.ts";
-import type { Effect, Limit, PointValue, RuleDefinition, TriggerEvent } from "./types.ts";
+import type { Effect, PointValue, RuleDefinition, TriggerEvent } from "./types.ts";
 
 /** A rule ready to run: its definition and its compiled condition. */
 export interface CompiledRule {
@@ -127,38 +127,32 @@ export function evaluateRules(x: {
   timeZone: string;
   pointValue: PointValue | null;
   counters: CounterBook;
-  /** Build the per-rule trace (dry runs); ingest leaves it off. */
+  /** Build the per-rule trace (dry runs); ingest leaves it off, and then no message is even formatted. */
   trace?: boolean;
 }): Evaluation {
   const out: Evaluation = { awards: [], trace: [], failures: [] };
+  const tracing = x.trace === true;
+  const at = x.event.occurredAt;
   const earlier = new Map<Asset, number>();
   let input: CelInput | null = null;
   let vars: Record<string, unknown> | null = null;
   let stopped: string | null = null;
   // The event's wall-clock parts and period keys, computed once for all rules.
-  let parts: ZonedParts | undefined;
-  const local = () => (parts ??= zonedParts(x.event.occurredAt, x.timeZone));
+  let parts: ZonedParts | null = null;
   const periods = new Map<string, string>();
-  const period = (per: Limit["per"]) => {
-    let k = periods.get(per);
-    if (k === undefined) periods.set(per, (k = periodKey(per, x.event.occurredAt, x.timeZone, local())));
-    return k;
-  };
-  // Trace entries are built only when asked: ingest runs this for every event.
-  const note = x.trace
-    ? (rule: CompiledRule, outcome: TraceOutcome, points: number, extra?: Pick<TraceEntry, "reason" | "condition">) =>
-        out.trace.push({ ruleId: rule.id, version: rule.version, name: rule.def.name, outcome, points, ...extra })
-    : () => 0;
   for (const rule of x.rules) {
     if (!triggers(rule, x.event)) continue;
-    if (stopped) {
-      note(rule, "not_evaluated", 0, { reason: `rule "${stopped}" stops further rules` });
+    if (stopped !== null) {
+      if (tracing) note(out, rule, "not_evaluated", 0, { reason: `rule "${stopped}" stops further rules` });
       continue;
     }
-    const off = rule.def.schedule ? outsideSchedule(rule.def.schedule, x.event.occurredAt, x.timeZone, local()) : null;
-    if (off) {
-      note(rule, "outside_schedule", 0, { reason: off });
-      continue;
+    if (rule.def.schedule) {
+      parts ??= zonedParts(at, x.timeZone);
+      const off = outsideSchedule(rule.def.schedule, at, x.timeZone, parts);
+      if (off !== null) {
+        if (tracing) note(out, rule, "outside_schedule", 0, { reason: off });
+        continue;
+      }
     }
     input ??= x.context();
     if (rule.condition) {
@@ -166,11 +160,11 @@ export function evaluateRules(x: {
       const c = runCondition(rule.condition, input, vars);
       if ("error" in c) {
         out.failures.push({ ruleId: rule.id, version: rule.version, error: c.error });
-        note(rule, "error", 0, { reason: c.error });
+        if (tracing) note(out, rule, "error", 0, { reason: c.error });
         continue;
       }
       if (!c.matched) {
-        note(rule, "not_matched", 0, { condition: { part: c.part, value: c.value } });
+        if (tracing) note(out, rule, "not_matched", 0, { condition: { part: c.part, value: c.value } });
         continue;
       }
     }
@@ -182,50 +176,62 @@ export function evaluateRules(x: {
     }
     if (typeof raw !== "number") {
       out.failures.push({ ruleId: rule.id, version: rule.version, error: raw.error });
-      note(rule, "error", 0, { reason: raw.error });
+      if (tracing) note(out, rule, "error", 0, { reason: raw.error });
       continue;
     }
     if (raw <= 0) {
-      note(rule, "no_points", 0, { reason: "the effect gives 0 for this event" });
+      if (tracing) note(out, rule, "no_points", 0, { reason: "the effect gives 0 for this event" });
       continue;
     }
     // Limits: each one may cap the award; the tightest wins.
     let points = raw;
-    let limitedBy: string | null = null;
-    const keys: string[] = [];
+    let limitedBy: (() => string) | null = null;
+    let keys: string[] | null = null;
     for (const l of rule.def.limits) {
-      const key = counterKey(rule.id, x.event.customerId, period(l.per));
-      keys.push(key);
+      let period = periods.get(l.per);
+      if (period === undefined) {
+        parts ??= zonedParts(at, x.timeZone);
+        periods.set(l.per, (period = periodKey(l.per, at, x.timeZone, parts)));
+      }
+      const key = counterKey(rule.id, x.event.customerId, period);
+      (keys ??= []).push(key);
       const used = x.counters.get(key);
       if (l.maxAwards !== undefined && used.awards >= l.maxAwards) {
         points = 0;
-        limitedBy = `${l.maxAwards} award(s) per ${l.per} reached`;
+        limitedBy = () => `${l.maxAwards} award(s) per ${l.per} reached`;
       }
       if (l.maxPoints !== undefined && points > l.maxPoints - used.points) {
         points = Math.max(0, l.maxPoints - used.points);
-        limitedBy = `${l.maxPoints} points per ${l.per}: ${used.points} already given`;
+        limitedBy = () => `${l.maxPoints} points per ${l.per}: ${used.points} already given`;
       }
     }
     if (rule.def.budget) {
+      const budget = rule.def.budget.points;
       const key = counterKey(rule.id, "*", "lifetime");
-      keys.push(key);
+      (keys ??= []).push(key);
       const used = x.counters.get(key);
-      if (points > rule.def.budget.points - used.points) {
-        points = Math.max(0, rule.def.budget.points - used.points);
-        limitedBy = `budget of ${rule.def.budget.points} points: ${used.points} already given`;
+      if (points > budget - used.points) {
+        points = Math.max(0, budget - used.points);
+        limitedBy = () => `budget of ${budget} points: ${used.points} already given`;
       }
     }
     if (points <= 0) {
-      note(rule, "over_limit", 0, { reason: limitedBy ?? "limit reached" });
+      if (tracing) note(out, rule, "over_limit", 0, { reason: limitedBy ? limitedBy() : "limit reached" });
       continue;
     }
-    // Two limits on the same period share one counter: count the award once.
-    for (const k of keys.length > 1 ? new Set(keys) : keys) x.counters.add(k, points);
+    if (keys !== null) {
+      // Two limits on the same period share one counter: count the award once.
+      for (const k of keys.length > 1 ? new Set(keys) : keys) x.counters.add(k, points);
+    }
     const asset = rule.def.effect.asset;
     if (rule.def.effect.kind !== "multiplier") earlier.set(asset, (earlier.get(asset) ?? 0) + points);
     out.awards.push({ ruleId: rule.id, version: rule.version, name: rule.def.name, asset, points, def: rule.def });
-    note(rule, "awarded", points, limitedBy ? { reason: `capped: ${limitedBy}` } : undefined);
+    if (tracing) note(out, rule, "awarded", points, limitedBy ? { reason: `capped: ${limitedBy()}` } : undefined);
     if (rule.def.stopFurther) stopped = rule.def.name;
   }
   return out;
+}
+
+function note(out: Evaluation, rule: CompiledRule, outcome: TraceOutcome, points: number, extra?: Pick<TraceEntry, "reason" | "condition">): void {
+  out.trace.push({ ruleId: rule.id, version: rule.version, name: rule.def.name, outcome, points, ...extra });
 }
