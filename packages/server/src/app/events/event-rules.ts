@@ -99,6 +99,8 @@ export class EventRules {
     if (evaluation.awards.length === 0) return { effects: trace ? { trace } : {}, points: 0, firstLot: null };
     const { credits, holdings: after } = creditAwards({ program, awards: evaluation.awards, holdings: holdings.get(r.event.customerId)!, occurredAt: r.event.occurredAt, now, nextLotId: () => ctx.ids.next("lot") });
     const awards: NonNullable<EventEffects["awards"]> = [];
+    const firstCredit = credits[0]!;
+    let firstTxn = "";
     credits.forEach((c, n) => {
       const txnId = ctx.ids.next("txn");
       ledger.add(
@@ -111,15 +113,19 @@ export class EventRules {
         c.plan,
         c.after,
       );
+      if (n === 0) firstTxn = txnId;
       for (const a of c.awards) {
-        awards.push({ ruleId: a.ruleId, version: a.version, name: a.name, asset: a.asset, points: a.points, transactionId: txnId, pending: c.pending, availableAt: c.availableAt, expiresAt: c.expiresAt });
+        awards.push({
+          ruleId: a.ruleId, version: a.version, name: a.name, points: a.points,
+          ...(a.asset !== "points" ? { asset: a.asset } : {}),
+          ...(n > 0 ? { transactionId: txnId, pending: c.pending, availableAt: c.availableAt, expiresAt: c.expiresAt } : {}),
+        });
       }
     });
     holdings.set(r.event.customerId, after);
-    const first = awards[0]!;
-    const points = awards.filter((a) => a.asset === "points").reduce((n, a) => n + a.points, 0);
+    const points = evaluation.awards.filter((a) => a.asset === "points").reduce((n, a) => n + a.points, 0);
     return {
-      effects: { pointsEarned: points, pointsPending: first.pending, availableAt: first.availableAt, expiresAt: first.expiresAt, transactionId: first.transactionId, awards, ...(trace ? { trace } : {}) },
+      effects: { pointsEarned: points, pointsPending: firstCredit.pending, availableAt: firstCredit.availableAt, expiresAt: firstCredit.expiresAt, transactionId: firstTxn, awards, ...(trace ? { trace } : {}) },
       points,
       firstLot: credits[0]!.lotId,
     };

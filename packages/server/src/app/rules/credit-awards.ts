@@ -52,7 +52,8 @@ export function creditSource(program: Program, credit: Credit): Record<string, u
   const [only] = credit.awards;
   if (credit.awards.length === 1 && only!.ruleId === BASE_RULE_ID) return { kind: "basic_earning", earning: program.earning };
   if (credit.awards.length === 1) return { kind: "rule", ruleId: only!.ruleId, version: only!.version, name: only!.name };
-  return { kind: "rules", awards: credit.awards.map((a) => ({ ruleId: a.ruleId, version: a.version, name: a.name, points: a.points })) };
+  // Names are left out here: the rule and version say it, and 20 rules on every order add up.
+  return { kind: "rules", awards: credit.awards.map((a) => ({ ruleId: a.ruleId, version: a.version, points: a.points })) };
 }
 
 /**
