@@ -80,6 +80,9 @@ describe("redeem, use at checkout, cancel", () => {
     const notValid = { valid: false, reason: "CODE_NOT_VALID", message: "This code is not valid." };
     expect((await api.call("POST", "/v1/codes/validate", { code, customerId: "someone-else", cart: { lines } })).body).toEqual(notValid);
 
+    // An order dated before the code was issued cannot have used it.
+    const early = await api.call("POST", "/v1/events", { id: "o0", type: "order.completed", customerId: "mai", occurredAt: "2026-03-09T03:00:00Z", data: { orderId: "A-0", currency: "VND", lines, codes: [code] } });
+    expect(early.body.effects.codes).toEqual([{ code, status: "not_valid" }]);
     const order = { id: "o1", type: "order.completed", customerId: "mai", data: { orderId: "A-1", currency: "VND", lines, discount: 20_000, codes: [code, "NOPE-NOPE-NOPE"] } };
     const used = await api.call("POST", "/v1/events", order);
     expect(used.body.effects.codes).toEqual([{ code, status: "used", redemptionId: r.body.id }, { code: "NOPE-NOPE-NOPE", status: "not_valid" }]);

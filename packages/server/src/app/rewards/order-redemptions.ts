@@ -9,6 +9,7 @@ interface Row {
   customer_id: string;
   status: string;
   expires_at: Date | null;
+  created_at: Date;
   points: number;
   used_order_id: string | null;
   returned: boolean;
@@ -37,26 +38,27 @@ export class OrderRedemptions {
     const out = new OrderRedemptions();
     const normalized = [...new Set(codes.map(normalizeCode).filter((c): c is string => c !== null))];
     if (normalized.length === 0 && refundedOrderIds.length === 0) return out;
-    const rs = await rows<Omit<Row, "expires_at" | "returned"> & { expires_at: string | Date | null; return_transaction_id: string | null }>(
+    const rs = await rows<Omit<Row, "expires_at" | "created_at" | "returned"> & { expires_at: string | Date | null; created_at: string | Date; return_transaction_id: string | null }>(
       ex,
-      sql`select id, code, customer_id, status, expires_at, points::float8 as points, used_order_id, return_transaction_id from redemptions
+      sql`select id, code, customer_id, status, expires_at, created_at, points::float8 as points, used_order_id, return_transaction_id from redemptions
            where program_id = ${programId}
              and (code = any(${textArray(normalized)}) or used_order_id = any(${textArray(refundedOrderIds)}))
            order by id for update`,
     );
     for (const r of rs) {
-      const row: Row = { ...r, points: Number(r.points), expires_at: r.expires_at === null ? null : new Date(r.expires_at), returned: r.return_transaction_id !== null };
+      const row: Row = { ...r, points: Number(r.points), expires_at: r.expires_at === null ? null : new Date(r.expires_at), created_at: new Date(r.created_at), returned: r.return_transaction_id !== null };
       if (row.code) out.byCode.set(row.code, row);
       if (row.used_order_id) out.byOrder.set(row.used_order_id, [...(out.byOrder.get(row.used_order_id) ?? []), row]);
     }
     return out;
   }
 
-  /** Marks the codes of a completed order used, when each is this customer's, issued and not expired at the order's time. */
+  /** Marks the codes of a completed order used, when each is this customer's, issued, and valid at the order's time (issued before it, not expired). */
   use(codes: readonly string[], customerId: string, orderId: string, at: Date): CodeOutcome[] {
     return codes.map((typed) => {
       const r = this.byCode.get(normalizeCode(typed) ?? "");
-      if (!r || r.customer_id !== customerId || r.status !== "issued" || (r.expires_at !== null && r.expires_at.getTime() <= at.getTime())) return { code: typed, status: "not_valid" };
+      const validAt = r !== undefined && r.created_at.getTime() <= at.getTime() && (r.expires_at === null || r.expires_at.getTime() > at.getTime());
+      if (!r || r.customer_id !== customerId || r.status !== "issued" || !validAt) return { code: typed, status: "not_valid" };
       r.status = "used";
       r.used_order_id = orderId;
       this.byOrder.set(orderId, [...(this.byOrder.get(orderId) ?? []), r]);
