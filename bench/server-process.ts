@@ -44,7 +44,7 @@ const MAX_ECHOED_LINES = 20;
 
 export async function startServerProcess(opts: ServerOptions): Promise<ServerProcess> {
   const child = track(
-    spawn(process.execPath, [...(opts.nodeFlags ?? []), "--import", "tsx", "packages/cli/src/main.ts", "serve"], {
+    spawn(process.execPath, [...(opts.nodeFlags ?? []), ...extraNodeFlags(), "--import", "tsx", "packages/cli/src/main.ts", "serve"], {
       cwd: opts.cwd,
       // Only what we pass: no DATABASE_URL or PATRON_* leaking in from the caller's shell.
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", HOST: "127.0.0.1", ...opts.env },
@@ -180,4 +180,9 @@ export class RssSampler {
     this.sample();
     return this.max;
   }
+}
+
+/** `BENCH_SERVER_NODE_FLAGS`: extra node flags for the server child, e.g. `--import ./bench/query-timing.mjs`. */
+function extraNodeFlags(): string[] {
+  return (process.env.BENCH_SERVER_NODE_FLAGS ?? "").split(" ").filter((f) => f.length > 0);
 }
