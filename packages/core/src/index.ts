@@ -13,3 +13,4 @@ export * from "./customers/normalize.ts";
 export * from "./random/seeded.ts";
 export * from "./rules/index.ts";
 export * from "./rewards/index.ts";
+export * from "./promotions/index.ts";

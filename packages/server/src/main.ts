@@ -11,6 +11,7 @@ import { startSettlement } from "./jobs/settlement.ts";
 import { IngestQueue } from "./app/events/ingest-queue.ts";
 import { AutoAnalyze } from "./db/analyze.ts";
 import { ingestEvents } from "./app/events/ingest-events.ts";
+import { CampaignStore } from "./app/promotions/campaign-store.ts";
 import { RuleStore } from "./app/rules/rule-store.ts";
 
 /** The composition root: every adapter is chosen here, once. */
@@ -27,7 +28,7 @@ export function createLogger(level: Config["logLevel"]) {
 }
 
 export function createContext(database: Database, log: AppContext["log"], clock: Clock = systemClock): AppContext {
-  return { db: database.db, dbKind: database.kind, clock, ids: ulidIds(), secrets: randomSecrets, log, rules: new RuleStore() };
+  return { db: database.db, dbKind: database.kind, clock, ids: ulidIds(), secrets: randomSecrets, log, rules: new RuleStore(), campaigns: new CampaignStore() };
 }
 
 export interface RunningServer {

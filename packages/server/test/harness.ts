@@ -14,6 +14,7 @@ import { randomSecrets, ulidIds, type Clock } from "../src/app/ports.ts";
 import type { AppContext } from "../src/app/context.ts";
 import { createProgram, type ProgramInput } from "../src/app/programs/create-program.ts";
 import { clonePrefix, withDatabase } from "./global-setup.ts";
+import { CampaignStore } from "../src/app/promotions/campaign-store.ts";
 import { RuleStore } from "../src/app/rules/rule-store.ts";
 
 export const dbKind = (): "pglite" | "postgres" => inject("patronDb").kind;
@@ -69,7 +70,7 @@ export const DEFAULT_PROGRAM: ProgramInput = {
 export async function testApi(opts: { program?: Partial<ProgramInput>; database?: Database; clock?: FakeClock; rateLimit?: number; validateRateLimit?: number } = {}): Promise<TestApi> {
   const database = opts.database ?? (await testDatabase());
   const clock = opts.clock ?? new FakeClock();
-  const ctx: AppContext = { db: database.db, dbKind: database.kind, clock, ids: ulidIds(), secrets: randomSecrets, log: silent, rules: new RuleStore() };
+  const ctx: AppContext = { db: database.db, dbKind: database.kind, clock, ids: ulidIds(), secrets: randomSecrets, log: silent, rules: new RuleStore(), campaigns: new CampaignStore() };
   const created = await createProgram(ctx, { ...DEFAULT_PROGRAM, ...opts.program });
   if (!created.ok) throw new Error(created.error.message);
   // Wired as main.ts wires it: statistics kept fresh as ingest adds rows (see db/analyze.ts).

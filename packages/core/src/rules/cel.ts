@@ -138,6 +138,8 @@ export const celEnvironment = new Environment({ homogeneousAggregateLiterals: fa
   .registerType("Local", { ctor: LocalValue, fields: { year: "int", month: "int", day: "int", dayOfWeek: "int", hour: "int", minute: "int" } })
   .registerVariable("event", "Event")
   .registerVariable("order", "Order")
+  // Promotions read the cart under its own name; it is the same value as `order`.
+  .registerVariable("cart", "Order")
   .registerVariable("customer", "Customer")
   .registerVariable("now", "google.protobuf.Timestamp")
   .registerVariable("local", "Local")
@@ -155,7 +157,8 @@ export const celEnvironment = new Environment({ homogeneousAggregateLiterals: fa
   .registerFunction("quantityOf(string): int", (sku: string) => BigInt(current!.order.lines.reduce((n, l) => n + (l.sku === sku ? l.quantity : 0), 0)), {
     description: "Units of this sku in the order.",
   })
-  .registerFunction("hasTag(string): bool", (t: string) => current!.customer.tags.includes(t), { description: "The customer has this tag." });
+  .registerFunction("hasTag(string): bool", (t: string) => current!.customer.tags.includes(t), { description: "The customer has this tag." })
+  .registerFunction("isMember(): bool", () => current!.customer.id !== "", { description: "The customer is a member of the program (not a guest checkout)." });
 
 /** A JSON value as CEL sees it: integral numbers become int (BigInt), others double. */
 function celValue(v: unknown): unknown {
@@ -182,6 +185,9 @@ export function celVariables(input: CelInput): Record<string, unknown> {
       return (event ??= new EventValue({ id: input.event.id, type: input.event.type, name: input.event.name, occurredAt: input.event.occurredAt, data: celValue(input.event.data) }));
     },
     get order() {
+      return (order ??= celOrderValue(input.order));
+    },
+    get cart() {
       return (order ??= celOrderValue(input.order));
     },
     get customer() {
@@ -292,7 +298,7 @@ export function compileCondition(source: string): { ok: true; value: CompiledCon
     const fn = celEnvironment.parse(p);
     return { source: p, run: (vars: Record<string, unknown>) => fn(vars) };
   });
-  return { ok: true, value: { source, parts, readsCustomer: /\bcustomer\b|\bisBirthday|\bhasTag\b/.test(source) } };
+  return { ok: true, value: { source, parts, readsCustomer: /\bcustomer\b|\bisBirthday|\bhasTag\b|\bisMember\b/.test(source) } };
 }
 
 function describe(e: unknown): ConditionError {

@@ -1,6 +1,7 @@
 import type { Db } from "../db/connect.ts";
 import type { Clock, IdGenerator, Logger, SecretGenerator } from "./ports.ts";
 import type { RuleStore } from "./rules/rule-store.ts";
+import type { CampaignStore } from "./promotions/campaign-store.ts";
 
 /** Everything a use case may touch, chosen once in the composition root (main.ts or a test). */
 export interface AppContext {
@@ -12,4 +13,6 @@ export interface AppContext {
   log: Logger;
   /** Compiled earning rules per program, cached. */
   rules: RuleStore;
+  /** Compiled promotion campaigns per program, cached (fresh within a second on every process). */
+  campaigns: CampaignStore;
 }

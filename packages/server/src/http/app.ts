@@ -13,6 +13,7 @@ import { registerEvents } from "./routes/events.ts";
 import { registerAudit } from "./routes/audit.ts";
 import { registerRules } from "./routes/rules.ts";
 import { registerRewards } from "./routes/rewards.ts";
+import { registerCheckout } from "./routes/checkout.ts";
 import { ping } from "../db/connect.ts";
 import { openApiDocument } from "./openapi.ts";
 import { docsPage } from "./docs-page.ts";
@@ -77,6 +78,7 @@ export function createApp(deps: HttpDeps) {
   registerAudit(app, deps);
   registerRules(app, deps);
   registerRewards(app, deps);
+  registerCheckout(app, deps);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", description: "A program's secret key (sk_…), or a publishable key (pk_…) for public reads." });
 

@@ -19,6 +19,21 @@ const split = (key: string) => {
  *   missing and locked (in key order, after the balances), so two transactions never both spend the
  *   last of a budget.
  */
+/** Reads counters without locking (estimates: a checkout's "points this order would earn"). */
+export async function readCounters(ex: Executor, programId: string, keys: Iterable<string>): Promise<CounterBook> {
+  const book = new CounterBook();
+  const parts = [...new Set(keys)].map(split);
+  if (parts.length === 0) return book;
+  const found = await rows<{ rule_id: string; scope: string; period: string; awards: number; points: number }>(
+    ex,
+    sql`select c.rule_id, c.scope, c.period, c.awards, c.points::float8 as points
+          from unnest(${textArray(parts.map((p) => p.ruleId))}, ${textArray(parts.map((p) => p.scope))}, ${textArray(parts.map((p) => p.period))}) as x(rule_id, scope, period)
+          join rule_counters c on c.program_id = ${programId} and c.rule_id = x.rule_id and c.scope = x.scope and c.period = x.period`,
+  );
+  for (const r of found) book.values.set(`${r.rule_id}|${r.scope}|${r.period}`, { awards: Number(r.awards), points: Number(r.points) });
+  return book;
+}
+
 export async function lockCounters(ex: Executor, programId: string, keys: Iterable<string>): Promise<CounterBook> {
   const book = new CounterBook();
   const sorted = [...new Set(keys)].sort();

@@ -1,0 +1,125 @@
+import { and, eq, sql } from "drizzle-orm";
+import { compileCondition, type CampaignDefinition, type CartInput, type CompiledCampaign, type CompiledCondition, type PromotionEffect } from "@patron/core";
+import { rows, type Executor } from "../../db/connect.ts";
+import { campaigns } from "../../db/schema.ts";
+
+/** How stale a process's view of the campaigns may be: the issue asks for fresh within 1 second. */
+const CHECK_MS = 500;
+
+/**
+ * The enabled campaigns of one program, compiled, with the indexes a cart evaluation needs: reusable
+ * codes, and automatic campaigns by the skus and categories they can act on (those that can act on
+ * any cart are in `always`). A request never scans every campaign nor reads them from the database.
+ */
+export class ProgramCampaigns {
+  readonly byId = new Map<string, CompiledCampaign>();
+  readonly byCode = new Map<string, CompiledCampaign>();
+  readonly always: CompiledCampaign[] = [];
+  readonly bySku = new Map<string, CompiledCampaign[]>();
+  readonly byCategory = new Map<string, CompiledCampaign[]>();
+
+  constructor(
+    readonly version: number,
+    list: CompiledCampaign[],
+  ) {
+    for (const c of list) {
+      this.byId.set(c.id, c);
+      if (c.def.kind === "code" && c.def.code) this.byCode.set(c.def.code, c);
+      if (c.def.kind !== "automatic") continue;
+      const keys = lineKeys(c.def.effects);
+      if (!keys) {
+        this.always.push(c);
+        continue;
+      }
+      for (const s of keys.skus) this.bySku.set(s, [...(this.bySku.get(s) ?? []), c]);
+      for (const k of keys.categories) this.byCategory.set(k, [...(this.byCategory.get(k) ?? []), c]);
+    }
+  }
+
+  /** The automatic campaigns that could act on this cart. */
+  automaticFor(cart: CartInput): CompiledCampaign[] {
+    if (this.bySku.size === 0 && this.byCategory.size === 0) return this.always;
+    const out = new Set(this.always);
+    for (const l of cart.lines) {
+      for (const c of this.bySku.get(l.sku) ?? []) out.add(c);
+      if (l.category) for (const c of this.byCategory.get(l.category) ?? []) out.add(c);
+    }
+    return [...out];
+  }
+}
+
+/**
+ * The skus and categories a campaign's effects can reach, when every effect acts only on lines named
+ * by a filter (so a cart without them gets nothing from it); null when some effect can act on any
+ * cart (order discounts, gifts, points, shipping, a line effect without a filter).
+ */
+function lineKeys(effects: readonly PromotionEffect[]): { skus: Set<string>; categories: Set<string> } | null {
+  const skus = new Set<string>();
+  const categories = new Set<string>();
+  const add = (f: { skus?: string[] | undefined; categories?: string[] | undefined }) => {
+    if (!f.skus?.length && !f.categories?.length) return false;
+    for (const s of f.skus ?? []) skus.add(s);
+    for (const c of f.categories ?? []) categories.add(c);
+    return true;
+  };
+  for (const e of effects) {
+    if (e.kind === "lines_percent" || e.kind === "lines_fixed") {
+      if (!add(e.filter)) return null;
+    } else if (e.kind === "bundle") {
+      // A bundle needs all its items; indexing by the first item is enough to find it.
+      if (!add(e.items[0]!.filter)) return null;
+    } else if (e.kind === "buy_x_get_y") {
+      if (!add(e.buy.filter)) return null;
+    } else return null;
+  }
+  return { skus, categories };
+}
+
+/** Compiles a saved campaign. Saved conditions were checked when saved; one that no longer compiles never matches. */
+export function compileCampaign(id: string, version: number, def: CampaignDefinition): CompiledCampaign {
+  return { id, version, def, audience: compileSaved(def.audience), condition: compileSaved(def.condition) };
+}
+
+function compileSaved(source: string | null): CompiledCondition | null {
+  if (source === null) return null;
+  const c = compileCondition(source);
+  if (c.ok) return c.value;
+  return { source, readsCustomer: true, parts: [{ source, run: () => { throw new Error(c.error.message); } }] };
+}
+
+/**
+ * Compiled campaigns per program, cached in memory. Every campaign change bumps
+ * `programs.campaigns_version` in its transaction; a process checks that number at most every
+ * CHECK_MS and reloads when it moved, so a change made anywhere applies everywhere within a second.
+ * Unchanged campaigns (same id and version) keep their compiled form across reloads.
+ */
+export class CampaignStore {
+  private cache = new Map<string, { checkedAt: number; loaded: ProgramCampaigns }>();
+
+  invalidate(programId: string): void {
+    this.cache.delete(programId);
+  }
+
+  async active(ex: Executor, programId: string): Promise<ProgramCampaigns> {
+    const now = performance.now();
+    const hit = this.cache.get(programId);
+    if (hit && now - hit.checkedAt < CHECK_MS) return hit.loaded;
+    const [v] = await rows<{ v: number }>(ex, sql`select campaigns_version::float8 as v from programs where id = ${programId}`);
+    const version = Number(v?.v ?? 0);
+    if (hit && hit.loaded.version === version) {
+      hit.checkedAt = now;
+      return hit.loaded;
+    }
+    const rs = await ex
+      .select({ id: campaigns.id, version: campaigns.version, definition: campaigns.definition })
+      .from(campaigns)
+      .where(and(eq(campaigns.programId, programId), eq(campaigns.status, "enabled")));
+    const list = rs.map((r) => {
+      const had = hit?.loaded.byId.get(r.id);
+      return had && had.version === r.version ? had : compileCampaign(r.id, r.version, r.definition as CampaignDefinition);
+    });
+    const loaded = new ProgramCampaigns(version, list);
+    this.cache.set(programId, { checkedAt: now, loaded });
+    return loaded;
+  }
+}

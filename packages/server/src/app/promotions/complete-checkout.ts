@@ -1,0 +1,131 @@
+import { sql } from "drizzle-orm";
+import { applyPlan, DAY_MS, domainError, err, expiresAt, ok, pendingUntil, periodKey, planCredit, type DomainError, type Result } from "@patron/core";
+import type { AppContext } from "../context.ts";
+import { rows, type Tx } from "../../db/connect.ts";
+import { textArray } from "../../db/sql-arrays.ts";
+import { LedgerWrites, loadHoldings } from "../../db/ledger-repo.ts";
+import { requestHash } from "../json.ts";
+import type { Program } from "../programs/program.ts";
+import { settleInto } from "../ledger/settle-holdings.ts";
+import { isLimited, loadCheckoutState, type CheckoutInput } from "./checkout-state.ts";
+import { checkCurrency, evaluateState, type CheckoutEvaluation } from "./evaluate-checkout.ts";
+
+export interface CheckoutCompletion extends CheckoutEvaluation {
+  orderId: string;
+  status: "completed" | "rolled_back";
+  redemptions: { id: string; campaignId: string; code: string | null; discount: number; points: number; transactionId: string | null }[];
+  followUpCodes: { campaignId: string; code: string; expiresAt: string }[];
+  completedAt: string;
+  rolledBackAt?: string | null;
+}
+
+/**
+ * Records an order's promotions, atomically: the cart is priced again under the locks of the limited
+ * campaigns and the typed codes (never the client's totals), then every applied campaign's counters,
+ * the customer's per-period counters, the code's uses, the bonus points and the follow-up codes are
+ * written in this transaction. The order id is the business key: the same order again returns the
+ * first result (`replayed`), a different cart for it is ORDER_CONFLICT. The checkout session's
+ * reservations end here.
+ *
+ * Errors: CURRENCY_MISMATCH, ORDER_CONFLICT.
+ */
+export async function completeCheckout(ctx: AppContext, tx: Tx, program: Program, input: CheckoutInput & { orderId: string }): Promise<Result<CheckoutCompletion & { replayed: boolean }, DomainError>> {
+  const bad = checkCurrency(program, input);
+  if (bad) return err(bad);
+  const now = ctx.clock.now();
+  const hash = requestHash({ ...input, sessionId: undefined });
+  // Claim the order first: a concurrent completion of the same order waits here, then sees ours.
+  const claimed = await rows<{ order_id: string }>(
+    tx,
+    sql`insert into cart_completions (program_id, order_id, request_hash, result, created_at) values (${program.id}, ${input.orderId}, ${hash}, '{}'::jsonb, ${now.toISOString()}::timestamptz)
+        on conflict do nothing returning order_id`,
+  );
+  if (claimed.length === 0) {
+    const [prior] = await rows<{ request_hash: string; result: CheckoutCompletion | string }>(tx, sql`select request_hash, result from cart_completions where program_id = ${program.id} and order_id = ${input.orderId}`);
+    if (prior!.request_hash !== hash) return err(domainError("ORDER_CONFLICT", `Order "${input.orderId}" was completed with a different cart.`, { orderId: input.orderId }));
+    const result = typeof prior!.result === "string" ? (JSON.parse(prior!.result) as CheckoutCompletion) : prior!.result;
+    return ok({ ...result, replayed: true });
+  }
+
+  const state = await loadCheckoutState(ctx, tx, program, input, { lock: true });
+  const ev = evaluateState(ctx, program, state);
+  const limited = new Set(state.automatic.concat(state.codes.flatMap((t) => (t.campaign ? [t.campaign] : []))).filter(isLimited).map((c) => c.id));
+
+  // Bonus points, one ledger credit per campaign that gives some (members only).
+  const txnByCampaign = new Map<string, string>();
+  const givers = ev.applied.filter((a) => a.bonusPoints > 0);
+  if (state.customerRowId && givers.length) {
+    const holdings = await loadHoldings(tx, program.id, [state.customerRowId], "points", now, { lots: true });
+    const writes = new LedgerWrites(program.id);
+    let h = settleInto(ctx, writes, holdings.get(state.customerRowId)!, now);
+    const policy = program.ledgerPolicy;
+    for (const a of givers) {
+      const plan = planCredit(h, { amount: a.bonusPoints, lotId: ctx.ids.next("lot"), effectiveAt: now, pendingUntil: pendingUntil(policy.pendingDays, now), expiresAt: expiresAt(policy.expiry, now, program.timeZone), now });
+      const id = ctx.ids.next("txn");
+      h = applyPlan(h, plan);
+      writes.add(
+        { id, type: "earn", customerId: state.customerRowId, reference: `promotion:${input.orderId}:${a.campaignId}`, reversesId: null, source: { kind: "promotion", campaignId: a.campaignId, version: a.version, name: a.name }, metadata: { orderId: input.orderId }, effectiveAt: now },
+        plan,
+        h,
+      );
+      txnByCampaign.set(a.campaignId, id);
+    }
+    await writes.flush(tx, now);
+  }
+
+  const redemptions: CheckoutCompletion["redemptions"] = [];
+  const redemptionRows = ev.applied.map((a) => {
+    const c = state.automatic.find((x) => x.id === a.campaignId) ?? state.codes.find((t) => t.campaign?.id === a.campaignId)!.campaign!;
+    const per = c.def.limits.perCustomer;
+    const r = {
+      id: ctx.ids.next("prd"), campaign_id: a.campaignId, campaign_version: a.version, code: a.code, discount: a.discount + a.shippingDiscount, points: a.bonusPoints,
+      transaction_id: txnByCampaign.get(a.campaignId) ?? null, period: per ? periodKey(per.per, now, program.timeZone) : null, counted: limited.has(a.campaignId),
+    };
+    redemptions.push({ id: r.id, campaignId: r.campaign_id, code: r.code, discount: r.discount, points: r.points, transactionId: r.transaction_id });
+    return r;
+  });
+  if (redemptionRows.length) {
+    await tx.execute(sql`insert into campaign_redemptions (id, program_id, campaign_id, campaign_version, code, order_id, customer_id, customer_keys, period, discount, points, transaction_id, counted, status, created_at)
+      select x.id, ${program.id}, x.campaign_id, x.campaign_version, x.code, ${input.orderId}, ${state.customerRowId}, ${textArray(state.customerKeys)}, x.period, x.discount, x.points, x.transaction_id, x.counted, 'applied', ${now.toISOString()}::timestamptz
+        from jsonb_to_recordset(${JSON.stringify(redemptionRows)}::jsonb) as x(id text, campaign_id text, campaign_version int, code text, discount bigint, points bigint, transaction_id text, period text, counted boolean)`);
+    // Counters of limited campaigns: their rows are locked (checkout-state.ts), so these cannot overrun.
+    const counted = redemptionRows.filter((r) => r.counted).sort((a, b) => (a.campaign_id < b.campaign_id ? -1 : 1));
+    for (const r of counted) {
+      await tx.execute(sql`update campaigns set redeemed = redeemed + 1, budget_money_used = budget_money_used + ${r.discount}, budget_points_used = budget_points_used + ${r.points} where id = ${r.campaign_id}`);
+    }
+    const perCustomer = counted.filter((r) => r.period !== null);
+    if (perCustomer.length && state.customerKeys.length) {
+      const keys = perCustomer.flatMap((r) => state.customerKeys.map((k) => ({ campaign_id: r.campaign_id, customer_key: k, period: r.period! })));
+      await tx.execute(sql`insert into campaign_counters (campaign_id, customer_key, period, used)
+        select x.campaign_id, x.customer_key, x.period, 1 from jsonb_to_recordset(${JSON.stringify(keys)}::jsonb) as x(campaign_id text, customer_key text, period text) order by 1, 2, 3
+        on conflict (campaign_id, customer_key, period) do update set used = campaign_counters.used + 1`);
+    }
+    const bulk = redemptionRows.filter((r) => r.code !== null && state.bulkCodes.get(r.code) === r.campaign_id).map((r) => r.code!);
+    if (bulk.length) await tx.execute(sql`update campaign_codes set used = used + 1 where program_id = ${program.id} and code = any(${textArray(bulk)})`);
+  }
+  if (input.sessionId) {
+    await tx.execute(sql`update campaign_reservations set ended_at = ${now.toISOString()}::timestamptz where program_id = ${program.id} and session_id = ${input.sessionId} and ended_at is null`);
+  }
+
+  // Follow-up codes: personal codes of another (bulk_codes) campaign, issued now.
+  const followUpCodes: CheckoutCompletion["followUpCodes"] = [];
+  for (const a of ev.applied) {
+    for (const f of a.followUps) {
+      const expires = new Date(now.getTime() + f.validDays * DAY_MS);
+      const code = ctx.secrets.rewardCode();
+      const inserted = await rows<{ code: string }>(
+        tx,
+        sql`insert into campaign_codes (program_id, code, campaign_id, customer_id, max_uses, used, expires_at, created_at)
+            select ${program.id}, ${code}, c.id, ${state.customerRowId}, 1, 0, ${expires.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz
+              from campaigns c where c.program_id = ${program.id} and c.id = ${f.campaignId} and c.kind = 'bulk_codes' and c.status <> 'archived'
+            returning code`,
+      );
+      if (inserted.length) followUpCodes.push({ campaignId: f.campaignId, code, expiresAt: expires.toISOString() });
+      else ev.trace.push(`follow-up code of ${f.campaignId} not issued: it is not a live bulk_codes campaign`);
+    }
+  }
+
+  const result: CheckoutCompletion = { ...ev, orderId: input.orderId, status: "completed", redemptions, followUpCodes, completedAt: now.toISOString(), rolledBackAt: null };
+  await tx.execute(sql`update cart_completions set result = ${JSON.stringify(result)}::jsonb where program_id = ${program.id} and order_id = ${input.orderId}`);
+  return ok({ ...result, replayed: false });
+}

@@ -1,0 +1,56 @@
+import { sql } from "drizzle-orm";
+import { domainError, err, ok, type DomainError, type Result } from "@patron/core";
+import type { AppContext } from "../context.ts";
+import { rows, type Tx } from "../../db/connect.ts";
+import { textArray } from "../../db/sql-arrays.ts";
+import type { Program } from "../programs/program.ts";
+import { reverseTransaction } from "../ledger/reverse-transaction.ts";
+import type { CheckoutCompletion } from "./complete-checkout.ts";
+
+/**
+ * Undoes an order's promotions, once: every campaign's uses, budgets and per-customer counters, the
+ * codes' uses, the bonus points (reversed; a spent balance goes negative through a clawback) and the
+ * unused follow-up codes. The completion row is locked first, so of two concurrent rollbacks one
+ * takes effect and the other finds it done (`effect: "already_rolled_back"`).
+ *
+ * Errors: ORDER_NOT_FOUND.
+ */
+export async function rollbackCheckout(ctx: AppContext, tx: Tx, program: Program, orderId: string, input: { reason: string; actor: string }): Promise<Result<CheckoutCompletion & { effect: "rolled_back" | "already_rolled_back" }, DomainError>> {
+  const [row] = await rows<{ result: CheckoutCompletion | string; rolled_back_at: Date | string | null }>(
+    tx,
+    sql`select result, rolled_back_at from cart_completions where program_id = ${program.id} and order_id = ${orderId} for update`,
+  );
+  if (!row) return err(domainError("ORDER_NOT_FOUND", `No completed checkout for order "${orderId}".`, { orderId }));
+  const result = typeof row.result === "string" ? (JSON.parse(row.result) as CheckoutCompletion) : row.result;
+  if (row.rolled_back_at !== null) return ok({ ...result, effect: "already_rolled_back" });
+  const now = ctx.clock.now();
+
+  const reds = await rows<{ id: string; campaign_id: string; code: string | null; customer_keys: string[]; period: string | null; discount: number; points: number; transaction_id: string | null; counted: boolean }>(
+    tx,
+    sql`select id, campaign_id, code, customer_keys, period, discount::float8 as discount, points::float8 as points, transaction_id, counted
+          from campaign_redemptions where program_id = ${program.id} and order_id = ${orderId} and status = 'applied' order by campaign_id`,
+  );
+  // Same lock order as a completion: codes, then campaigns, then counters, then balances.
+  const codes = reds.flatMap((r) => (r.code ? [r.code] : [])).sort();
+  if (codes.length) await tx.execute(sql`update campaign_codes set used = used - 1 where program_id = ${program.id} and code = any(${textArray(codes)}) and used > 0`);
+  // Only limited campaigns keep counters (complete-checkout.ts), and `counted` says which did.
+  for (const r of reds.filter((x) => x.counted)) {
+    await tx.execute(sql`update campaigns set redeemed = redeemed - 1, budget_money_used = budget_money_used - ${r.discount}, budget_points_used = budget_points_used - ${r.points} where id = ${r.campaign_id}`);
+  }
+  for (const r of reds.filter((x) => x.counted && x.period !== null)) {
+    await tx.execute(sql`update campaign_counters set used = used - 1 where campaign_id = ${r.campaign_id} and customer_key = any(${textArray(r.customer_keys)}) and period = ${r.period} and used > 0`);
+  }
+  for (const r of reds) {
+    if (!r.transaction_id) continue;
+    const rev = await reverseTransaction(ctx, tx, program, r.transaction_id, { reason: `promotion rolled back: ${input.reason}`, actor: input.actor, force: true });
+    if (!rev.ok && rev.error.code !== "ALREADY_REVERSED") throw new Error(`rollback of ${orderId}: ${rev.error.message}`);
+  }
+  const followUps = result.followUpCodes.map((f) => f.code);
+  if (followUps.length) {
+    await tx.execute(sql`update campaign_codes set expires_at = ${now.toISOString()}::timestamptz where program_id = ${program.id} and code = any(${textArray(followUps)}) and used = 0`);
+  }
+  await tx.execute(sql`update campaign_redemptions set status = 'rolled_back', rolled_back_at = ${now.toISOString()}::timestamptz where program_id = ${program.id} and order_id = ${orderId} and status = 'applied'`);
+  const after: CheckoutCompletion = { ...result, status: "rolled_back", rolledBackAt: now.toISOString() };
+  await tx.execute(sql`update cart_completions set rolled_back_at = ${now.toISOString()}::timestamptz, result = ${JSON.stringify(after)}::jsonb where program_id = ${program.id} and order_id = ${orderId}`);
+  return ok({ ...after, effect: "rolled_back" });
+}

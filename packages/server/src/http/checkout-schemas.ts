@@ -1,0 +1,92 @@
+import { z } from "@hono/zod-openapi";
+import { CODE_REFUSALS } from "@patron/core";
+import { amount, id } from "./schemas.ts";
+
+/** A cart line: the store's price for the product. There is no discount field: Patron computes every discount. */
+export const CartLine = z
+  .strictObject({
+    sku: id,
+    name: z.string().max(500).optional(),
+    category: z.string().max(200).optional(),
+    quantity: z.number().int().min(1).max(10_000),
+    unitPrice: amount.openapi({ description: "Minor units per unit, before any promotion." }),
+    weight: z.number().int().min(0).max(100_000_000).optional().openapi({ description: "Grams per unit." }),
+  })
+  .openapi("CartLine");
+
+export const cartFields = {
+  customerId: id.optional().openapi({ description: "Your id of a member. Unknown ids are priced as guests." }),
+  email: z.string().max(320).optional().openapi({ description: "A guest's email (per-customer limits count guests by normalised email and phone)." }),
+  phone: z.string().max(40).optional(),
+  currency: z.string().regex(/^[A-Z]{3}$/).optional().openapi({ description: "Must be the program's currency when given." }),
+  lines: z.array(CartLine).min(1).max(200),
+  shipping: amount.optional(),
+  channel: z.string().max(100).optional(),
+  store: z.string().max(100).optional(),
+  codes: z.array(z.string().min(1).max(64)).max(20).optional().openapi({ description: "The codes the customer typed, in any order: the result does not depend on it." }),
+  sessionId: id.optional().openapi({ description: "The checkout session: its own reservations do not count against it." }),
+};
+
+export const CartRequest = z.strictObject(cartFields).openapi("CartRequest");
+
+const Applied = z.object({
+  campaignId: z.string(),
+  version: z.number().int(),
+  name: z.string(),
+  code: z.string().nullable(),
+  discount: z.number().int(),
+  shippingDiscount: z.number().int(),
+  bonusPoints: z.number().int(),
+  multiplier: z.number(),
+  effects: z.array(z.object({ kind: z.string(), discount: z.number().int(), shippingDiscount: z.number().int(), note: z.string() })),
+  gifts: z.array(z.object({ sku: z.string(), name: z.string(), quantity: z.number().int() })),
+  followUps: z.array(z.object({ campaignId: z.string(), validDays: z.number().int() })),
+});
+
+export const CartEvaluation = z
+  .object({
+    currency: z.string(),
+    customerId: z.string().nullable(),
+    guest: z.boolean(),
+    subtotal: z.number().int(),
+    discount: z.number().int().openapi({ description: "Off the merchandise, all campaigns together." }),
+    shipping: z.number().int(),
+    shippingDiscount: z.number().int(),
+    total: z.number().int(),
+    lines: z.array(
+      z.object({
+        index: z.number().int(), sku: z.string(), quantity: z.number().int(), unitPrice: z.number().int(), subtotal: z.number().int(), discount: z.number().int(), total: z.number().int(),
+        adjustments: z.array(z.object({ campaignId: z.string(), amount: z.number().int() })),
+      }),
+    ),
+    applied: z.array(Applied),
+    gifts: z.array(z.object({ sku: z.string(), name: z.string(), quantity: z.number().int(), campaignId: z.string() })).openapi({ description: "Lines to add to the cart, free." }),
+    refused: z.array(
+      z.object({
+        code: z.string(),
+        reason: z.enum(CODE_REFUSALS),
+        message: z.string(),
+        campaignId: z.string().optional(),
+        condition: z.object({ kind: z.enum(["audience", "cart", "effects"]), part: z.string() }).optional(),
+      }),
+    ),
+    points: z.object({ rules: z.number().int(), bonus: z.number().int(), total: z.number().int() }).openapi({ description: "What the order would earn: the earning rules on the discounted order, plus the promotions' bonus." }),
+    trace: z.array(z.string()),
+  })
+  .openapi("CartEvaluation");
+
+export const CheckoutCompletion = CartEvaluation.extend({
+  orderId: z.string(),
+  status: z.enum(["completed", "rolled_back"]),
+  redemptions: z.array(z.object({ id: z.string(), campaignId: z.string(), code: z.string().nullable(), discount: z.number().int(), points: z.number().int(), transactionId: z.string().nullable() })),
+  followUpCodes: z.array(z.object({ campaignId: z.string(), code: z.string(), expiresAt: z.string() })),
+  completedAt: z.string(),
+  rolledBackAt: z.string().nullable().optional(),
+  effect: z.enum(["rolled_back", "already_rolled_back"]).optional(),
+}).openapi("CheckoutCompletion");
+
+export const CheckoutReservation = CartEvaluation.extend({
+  sessionId: z.string(),
+  expiresAt: z.string(),
+  reservations: z.array(z.object({ campaignId: z.string(), code: z.string().nullable() })),
+}).openapi("CheckoutReservation");
