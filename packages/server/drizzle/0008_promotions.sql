@@ -5,6 +5,7 @@ CREATE TABLE "campaign_codes" (
 	"customer_id" text,
 	"max_uses" integer DEFAULT 1 NOT NULL,
 	"used" integer DEFAULT 0 NOT NULL,
+	"value" bigint,
 	"expires_at" timestamp with time zone,
 	"created_at" timestamp with time zone NOT NULL,
 	CONSTRAINT "campaign_codes_program_id_code_pk" PRIMARY KEY("program_id","code")

@@ -14,7 +14,8 @@ export interface EffectOutcome {
   gift?: { sku: string; name: string; quantity: number };
   bonusPoints?: number;
   multiplier?: number;
-  followUp?: { campaignId: string; validDays: number };
+  followUp?: { campaignId: string; validDays: number; percentOfOrder?: number | undefined };
+  partnerCode?: { rewardId: string };
   note: string;
 }
 
@@ -89,7 +90,12 @@ export function applyEffect(w: WorkingCart, effect: PromotionEffect, campaignId:
     case "points_multiplier":
       return { kind: effect.kind, discount: 0, shippingDiscount: 0, multiplier: effect.factor, note: `points × ${effect.factor}` };
     case "follow_up_code":
-      return { kind: effect.kind, discount: 0, shippingDiscount: 0, followUp: { campaignId: effect.campaignId, validDays: effect.validDays }, note: `a personal code of ${effect.campaignId} after the order, valid ${effect.validDays} days` };
+      return {
+        kind: effect.kind, discount: 0, shippingDiscount: 0, followUp: { campaignId: effect.campaignId, validDays: effect.validDays, percentOfOrder: effect.percentOfOrder },
+        note: `a personal code of ${effect.campaignId}${effect.percentOfOrder !== undefined ? ` worth ${effect.percentOfOrder}% of the order` : ""} after the order, valid ${effect.validDays} days`,
+      };
+    case "partner_code":
+      return { kind: effect.kind, discount: 0, shippingDiscount: 0, partnerCode: { rewardId: effect.rewardId }, note: `a partner code from the pool of ${effect.rewardId} after the order` };
   }
 }
 

@@ -32,6 +32,8 @@ export interface TypedCode {
   campaign: CompiledCampaign | null;
   /** What the code's own record already rules out (unknown, someone else's, used up, expired). */
   refusal?: { reason: CodeRefusalReason; message: string } | undefined;
+  /** A code with its own value (a follow-up worth a share of an earlier order): the campaign's `order_fixed` effects give this amount. */
+  value?: number | null | undefined;
 }
 
 export interface CartEvaluationInput {
@@ -73,7 +75,9 @@ export interface AppliedCampaign {
   multiplier: number;
   effects: { kind: string; discount: number; shippingDiscount: number; note: string }[];
   gifts: { sku: string; name: string; quantity: number }[];
-  followUps: { campaignId: string; validDays: number }[];
+  /** Issued when the order completes: personal codes (with their value, if any) and partner codes. */
+  followUps: { campaignId: string; validDays: number; value: number | null }[];
+  partnerCodes: { rewardId: string }[];
 }
 
 export interface RefusedCode {
@@ -160,7 +164,8 @@ export function evaluateCart(input: CartEvaluationInput): CartEvaluation {
       refused.push({ code: shown, reason: "NOT_COMBINABLE", message: `Code ${candidates.get(t.campaign.id)!.code} of the same campaign already applies.`, campaignId: t.campaign.id });
       continue;
     }
-    candidates.set(t.campaign.id, { campaign: t.campaign, code: shown });
+    const campaign = t.value == null ? t.campaign : withValue(t.campaign, t.value);
+    candidates.set(t.campaign.id, { campaign, code: shown });
   }
   for (const c of input.automatic) if (!candidates.has(c.id)) candidates.set(c.id, { campaign: c, code: null });
 
@@ -218,6 +223,11 @@ export function evaluateCart(input: CartEvaluationInput): CartEvaluation {
   }
   refused.sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
   return { ...chosen.result, refused, trace };
+}
+
+/** The campaign as a valued code sees it: its order_fixed effects give the code's value. */
+function withValue(c: CompiledCampaign, value: number): CompiledCampaign {
+  return { ...c, def: { ...c.def, effects: c.def.effects.map((e) => (e.kind === "order_fixed" ? { ...e, amount: value } : e)) } };
 }
 
 /** Schedule, limits, budgets, audience and cart condition, in that order (the cheap checks first). */
@@ -333,6 +343,8 @@ function priceOnce(option: readonly Candidate[], input: CartEvaluationInput, bef
 
   const applied: AppliedCampaign[] = [];
   const empty = new Map<string, string>();
+  // Follow-up codes worth a share of the order are valued once the order's total is known.
+  const pendingFollowUps = new Map<string, NonNullable<EffectOutcome["followUp"]>[]>();
   let bonus = 0;
   for (const cand of sorted) {
     const os = outcomes.get(cand.campaign.id) ?? [];
@@ -340,18 +352,21 @@ function priceOnce(option: readonly Candidate[], input: CartEvaluationInput, bef
     const shippingDiscount = os.reduce((n, o) => n + o.shippingDiscount, 0);
     const gifts = os.flatMap((o) => (o.gift ? [o.gift] : []));
     const points = os.reduce((n, o) => n + (o.bonusPoints ?? 0), 0);
-    const followUps = os.flatMap((o) => (o.followUp ? [o.followUp] : []));
+    const followUpEffects = os.flatMap((o) => (o.followUp ? [o.followUp] : []));
+    const partnerCodes = os.flatMap((o) => (o.partnerCode ? [o.partnerCode] : []));
     const multiplier = os.reduce((n, o) => n + (o.multiplier ? o.multiplier - 1 : 0), 0);
     const label = `${cand.campaign.def.name} (${cand.campaign.id}${cand.code ? `, code ${cand.code}` : ""})`;
-    if (discount === 0 && shippingDiscount === 0 && gifts.length === 0 && points === 0 && followUps.length === 0 && multiplier === 0) {
+    if (discount === 0 && shippingDiscount === 0 && gifts.length === 0 && points === 0 && followUpEffects.length === 0 && partnerCodes.length === 0 && multiplier === 0) {
       empty.set(cand.campaign.id, os.map((o) => o.note).join("; "));
       trace.push(`${label}: gives nothing here (${os.map((o) => o.note).join("; ")})`);
       continue;
     }
     bonus += points;
+    pendingFollowUps.set(cand.campaign.id, followUpEffects);
     applied.push({
       campaignId: cand.campaign.id, version: cand.campaign.version, name: cand.campaign.def.name, code: cand.code, discount, shippingDiscount, bonusPoints: points, multiplier: multiplier + 1,
-      effects: os.map((o) => ({ kind: o.kind, discount: o.kind === "free_shipping" ? 0 : o.discount, shippingDiscount: o.shippingDiscount, note: o.note })), gifts, followUps,
+      effects: os.map((o) => ({ kind: o.kind, discount: o.kind === "free_shipping" ? 0 : o.discount, shippingDiscount: o.shippingDiscount, note: o.note })), gifts,
+      followUps: [], partnerCodes,
     });
     trace.push(`${label}: ${os.map((o) => o.note).join("; ")}`);
   }
@@ -375,6 +390,12 @@ function priceOnce(option: readonly Candidate[], input: CartEvaluationInput, bef
     adjustments: [...w.adjustments[i]!].map(([campaignId, amount]) => ({ campaignId, amount })),
   }));
   const shipping = input.cart.shipping ?? 0;
+  const total = before.subtotal - discount + shipping - shippingDiscount;
+  for (const a of applied) {
+    a.followUps = (pendingFollowUps.get(a.campaignId) ?? []).map((f) => ({
+      campaignId: f.campaignId, validDays: f.validDays, value: f.percentOfOrder !== undefined ? applyRate(total, bps(f.percentOfOrder), 10_000, "floor") : null,
+    }));
+  }
   return {
     discount, shippingDiscount, points: pointsTotal, applied, empty, overBudget: new Set(), trace,
     result: {

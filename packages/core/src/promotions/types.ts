@@ -55,8 +55,15 @@ export type PromotionEffect =
   | { kind: "bonus_points"; points: number }
   /** Multiplies what the order earns through the earning rules: 2 gives as much again. */
   | { kind: "points_multiplier"; factor: number }
-  /** After the order completes, a personal code of `campaignId` (a bulk_codes campaign), valid `validDays` days. */
-  | { kind: "follow_up_code"; campaignId: string; validDays: number };
+  /**
+   * After the order completes, a personal code of `campaignId` (a bulk_codes campaign), valid
+   * `validDays` days. With `percentOfOrder`, the code is worth that share of this order's total
+   * (after discounts, rounded down): the target campaign's `order_fixed` effects give the code's value
+   * ("10% of this purchase off the next one within 3 months").
+   */
+  | { kind: "follow_up_code"; campaignId: string; validDays: number; percentOfOrder?: number | undefined }
+  /** After the order completes, one code from the pool of a `partner_coupon` reward (a partner's coupon with every tour sold). */
+  | { kind: "partner_code"; rewardId: string };
 
 export type PromotionEffectKind = PromotionEffect["kind"];
 

@@ -472,6 +472,8 @@ export const campaignCodes = pgTable(
     customerId: text("customer_id"),
     maxUses: integer("max_uses").notNull().default(1),
     used: integer("used").notNull().default(0),
+    /** A code with its own value (a follow-up worth a share of an order): the campaign's order_fixed effects give it. */
+    value: money("value"),
     expiresAt: ts("expires_at"),
     createdAt: ts("created_at").notNull(),
   },

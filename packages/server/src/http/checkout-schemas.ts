@@ -40,7 +40,8 @@ const Applied = z.object({
   multiplier: z.number(),
   effects: z.array(z.object({ kind: z.string(), discount: z.number().int(), shippingDiscount: z.number().int(), note: z.string() })),
   gifts: z.array(z.object({ sku: z.string(), name: z.string(), quantity: z.number().int() })),
-  followUps: z.array(z.object({ campaignId: z.string(), validDays: z.number().int() })),
+  followUps: z.array(z.object({ campaignId: z.string(), validDays: z.number().int(), value: z.number().int().nullable() })),
+  partnerCodes: z.array(z.object({ rewardId: z.string() })),
 });
 
 export const CartEvaluation = z
@@ -79,7 +80,8 @@ export const CheckoutCompletion = CartEvaluation.extend({
   orderId: z.string(),
   status: z.enum(["completed", "rolled_back"]),
   redemptions: z.array(z.object({ id: z.string(), campaignId: z.string(), code: z.string().nullable(), discount: z.number().int(), points: z.number().int(), transactionId: z.string().nullable() })),
-  followUpCodes: z.array(z.object({ campaignId: z.string(), code: z.string(), expiresAt: z.string() })),
+  followUpCodes: z.array(z.object({ campaignId: z.string(), code: z.string(), value: z.number().int().nullable(), expiresAt: z.string() })).openapi({ description: "Personal codes issued by follow_up_code effects." }),
+  partnerCodes: z.array(z.object({ campaignId: z.string(), rewardId: z.string(), code: z.string() })).openapi({ description: "Codes drawn from partner pools by partner_code effects." }),
   completedAt: z.string(),
   rolledBackAt: z.string().nullable().optional(),
   effect: z.enum(["rolled_back", "already_rolled_back"]).optional(),

@@ -81,9 +81,9 @@ export async function loadCheckoutState(ctx: AppContext, ex: Executor, program: 
   const normal = new Map(typed.map((t) => [t, normalizePromoCode(t)]));
   const bulkWanted = [...new Set([...normal.values()].filter((c): c is string => c !== null && !store.byCode.has(c)))].sort();
   const bulkRows = bulkWanted.length
-    ? await rows<{ code: string; campaign_id: string; customer_id: string | null; max_uses: number; used: number; expires_at: string | Date | null; held: number }>(
+    ? await rows<{ code: string; campaign_id: string; customer_id: string | null; max_uses: number; used: number; expires_at: string | Date | null; value: number | null; held: number }>(
         ex,
-        sql`select k.code, k.campaign_id, k.customer_id, k.max_uses, k.used, k.expires_at,
+        sql`select k.code, k.campaign_id, k.customer_id, k.max_uses, k.used, k.expires_at, k.value::float8 as value,
                    (select count(*)::int from campaign_reservations r where r.program_id = k.program_id and r.code = k.code and r.ended_at is null
                       and r.expires_at > ${now.toISOString()}::timestamptz and r.session_id <> ${input.sessionId ?? ""}) as held
               from campaign_codes k where k.program_id = ${program.id} and k.code = any(${textArray(bulkWanted)})
@@ -105,7 +105,7 @@ export async function loadCheckoutState(ctx: AppContext, ex: Executor, program: 
     if (row.expires_at !== null && new Date(row.expires_at).getTime() <= now.getTime()) return { typed: t, code, campaign, refusal: { reason: "CODE_EXPIRED", message: `The code expired at ${new Date(row.expires_at).toISOString()}.` } };
     if (row.used + Number(row.held) >= row.max_uses) return { typed: t, code, campaign, refusal: { reason: "CODE_EXHAUSTED", message: row.max_uses === 1 ? "The code has been used." : `The code has been used its ${row.max_uses} times.` } };
     bulkCodes.set(code, row.campaign_id);
-    return { typed: t, code, campaign };
+    return { typed: t, code, campaign, value: row.value === null ? null : Number(row.value) };
   });
 
   const automatic = store.automaticFor(cart);

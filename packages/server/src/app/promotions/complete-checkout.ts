@@ -14,7 +14,9 @@ export interface CheckoutCompletion extends CheckoutEvaluation {
   orderId: string;
   status: "completed" | "rolled_back";
   redemptions: { id: string; campaignId: string; code: string | null; discount: number; points: number; transactionId: string | null }[];
-  followUpCodes: { campaignId: string; code: string; expiresAt: string }[];
+  followUpCodes: { campaignId: string; code: string; value: number | null; expiresAt: string }[];
+  /** Codes drawn from partner pools (reward_pool_codes, marked with `order:{orderId}`). */
+  partnerCodes: { campaignId: string; rewardId: string; code: string }[];
   completedAt: string;
   rolledBackAt?: string | null;
 }
@@ -107,25 +109,37 @@ export async function completeCheckout(ctx: AppContext, tx: Tx, program: Program
     await tx.execute(sql`update campaign_reservations set ended_at = ${now.toISOString()}::timestamptz where program_id = ${program.id} and session_id = ${input.sessionId} and ended_at is null`);
   }
 
-  // Follow-up codes: personal codes of another (bulk_codes) campaign, issued now.
+  // Follow-up codes (personal codes of a bulk_codes campaign) and partner codes, issued now.
   const followUpCodes: CheckoutCompletion["followUpCodes"] = [];
+  const partnerCodes: CheckoutCompletion["partnerCodes"] = [];
   for (const a of ev.applied) {
     for (const f of a.followUps) {
       const expires = new Date(now.getTime() + f.validDays * DAY_MS);
       const code = ctx.secrets.rewardCode();
       const inserted = await rows<{ code: string }>(
         tx,
-        sql`insert into campaign_codes (program_id, code, campaign_id, customer_id, max_uses, used, expires_at, created_at)
-            select ${program.id}, ${code}, c.id, ${state.customerRowId}, 1, 0, ${expires.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz
+        sql`insert into campaign_codes (program_id, code, campaign_id, customer_id, max_uses, used, value, expires_at, created_at)
+            select ${program.id}, ${code}, c.id, ${state.customerRowId}, 1, 0, ${f.value}::bigint, ${expires.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz
               from campaigns c where c.program_id = ${program.id} and c.id = ${f.campaignId} and c.kind = 'bulk_codes' and c.status <> 'archived'
             returning code`,
       );
-      if (inserted.length) followUpCodes.push({ campaignId: f.campaignId, code, expiresAt: expires.toISOString() });
+      if (inserted.length) followUpCodes.push({ campaignId: f.campaignId, code, value: f.value, expiresAt: expires.toISOString() });
       else ev.trace.push(`follow-up code of ${f.campaignId} not issued: it is not a live bulk_codes campaign`);
+    }
+    for (const p of a.partnerCodes) {
+      // One free code of the pool, taken under its row lock; SKIP LOCKED lets concurrent orders take different ones.
+      const [drawn] = await rows<{ code: string }>(
+        tx,
+        sql`update reward_pool_codes set redemption_id = ${`order:${input.orderId}`}
+             where (reward_id, code) = (select reward_id, code from reward_pool_codes where reward_id = ${p.rewardId} and redemption_id is null order by code limit 1 for update skip locked)
+             returning code`,
+      );
+      if (drawn) partnerCodes.push({ campaignId: a.campaignId, rewardId: p.rewardId, code: drawn.code });
+      else ev.trace.push(`partner code of ${p.rewardId} not issued: its pool is empty`);
     }
   }
 
-  const result: CheckoutCompletion = { ...ev, orderId: input.orderId, status: "completed", redemptions, followUpCodes, completedAt: now.toISOString(), rolledBackAt: null };
+  const result: CheckoutCompletion = { ...ev, orderId: input.orderId, status: "completed", redemptions, followUpCodes, partnerCodes, completedAt: now.toISOString(), rolledBackAt: null };
   await tx.execute(sql`update cart_completions set result = ${JSON.stringify(result)}::jsonb where program_id = ${program.id} and order_id = ${input.orderId}`);
   return ok({ ...result, replayed: false });
 }

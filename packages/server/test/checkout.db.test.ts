@@ -1,0 +1,252 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FakeClock, testApi, testDatabase, type TestApi } from "./harness.ts";
+import type { Database } from "../src/db/connect.ts";
+
+// The PRODUCT.md promotion stories, configured through the API and priced through POST /v1/carts/*.
+let database: Database;
+beforeAll(async () => {
+  database = await testDatabase();
+});
+afterAll(async () => {
+  await database.close();
+});
+
+async function campaign(api: TestApi, body: Record<string, unknown>) {
+  const r = await api.call("POST", "/v1/campaigns", { stacking: "stackable", priority: 10, ...body });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  return r.body as { id: string };
+}
+
+const line = (sku: string, unitPrice: number, quantity = 1, extra: Record<string, unknown> = {}) => ({ sku, unitPrice, quantity, ...extra });
+
+describe("story 1: a reusable code, 10% off orders from 1,000 RUB, up to 3 times per customer", () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await testApi({ database, program: { currency: "RUB", timeZone: "Europe/Moscow" } });
+    await campaign(api, { name: "Ten off", kind: "code", code: "SHOP10", condition: "cart.subtotal >= 100000", effects: [{ kind: "order_percent", percent: 10 }], limits: { perCustomer: { max: 3, per: "lifetime" } } });
+    await api.call("PUT", "/v1/customers/anna", { email: "Anna@Example.com" });
+  });
+
+  it("takes 10% off an order of 1,500 RUB and refuses an order of 999.99 RUB with the cart condition", async () => {
+    const yes = await api.call("POST", "/v1/carts/evaluate", { customerId: "anna", lines: [line("dress", 150000)], codes: ["shop10"] });
+    expect(yes.status).toBe(200);
+    expect(yes.body).toMatchObject({ subtotal: 150000, discount: 15000, total: 135000, refused: [] });
+    expect(yes.body.applied[0]).toMatchObject({ code: "SHOP10", discount: 15000 });
+    const no = await api.call("POST", "/v1/carts/evaluate", { customerId: "anna", lines: [line("scarf", 99999)], codes: ["SHOP10"] });
+    expect(no.body.discount).toBe(0);
+    expect(no.body.refused).toEqual([expect.objectContaining({ code: "SHOP10", reason: "CONDITION_NOT_MET", condition: { kind: "cart", part: "cart.subtotal >= 100000" } })]);
+  });
+
+  it("the fourth use by the same customer is CUSTOMER_LIMIT_REACHED, and a rollback gives one use back", async () => {
+    for (let i = 1; i <= 3; i++) {
+      const r = await api.call("POST", "/v1/carts/complete", { orderId: `s1-${i}`, customerId: "anna", lines: [line("dress", 150000)], codes: ["SHOP10"] });
+      expect(r.status).toBe(200);
+      expect(r.body.redemptions).toHaveLength(1);
+    }
+    const fourth = await api.call("POST", "/v1/carts/evaluate", { customerId: "anna", lines: [line("dress", 150000)], codes: ["SHOP10"] });
+    expect(fourth.body.refused[0]).toMatchObject({ reason: "CUSTOMER_LIMIT_REACHED" });
+    // The same person as a guest with her email is the same customer for the limit.
+    const guest = await api.call("POST", "/v1/carts/evaluate", { email: " anna@example.COM ", lines: [line("dress", 150000)], codes: ["SHOP10"] });
+    expect(guest.body.refused[0]).toMatchObject({ reason: "CUSTOMER_LIMIT_REACHED" });
+    const rb = await api.call("POST", "/v1/carts/rollback", { orderId: "s1-2", reason: "cancelled" });
+    expect(rb.body).toMatchObject({ effect: "rolled_back", status: "rolled_back" });
+    const again = await api.call("POST", "/v1/carts/evaluate", { customerId: "anna", lines: [line("dress", 150000)], codes: ["SHOP10"] });
+    expect(again.body.applied).toHaveLength(1);
+  });
+
+  it("completing the same order again returns the first result; another cart for it is ORDER_CONFLICT", async () => {
+    const body = { orderId: "s1-r", customerId: "bob", lines: [line("dress", 200000)], codes: ["SHOP10"] };
+    const first = await api.call("POST", "/v1/carts/complete", body);
+    const second = await api.call("POST", "/v1/carts/complete", body);
+    expect(second.body.redemptions).toEqual(first.body.redemptions);
+    expect(second.body.discount).toBe(20000);
+    const other = await api.call("POST", "/v1/carts/complete", { ...body, lines: [line("dress", 300000)] });
+    expect(other.status).toBe(409);
+    expect(other.body.code).toBe("ORDER_CONFLICT");
+  });
+
+  it("a client cannot send its own discount or total", async () => {
+    const r = await api.call("POST", "/v1/carts/evaluate", { customerId: "anna", lines: [{ ...line("dress", 150000), discount: 150000 }] });
+    expect(r.status).toBe(400);
+    const t = await api.call("POST", "/v1/carts/evaluate", { customerId: "anna", lines: [line("dress", 150000)], total: 1 });
+    expect(t.status).toBe(400);
+  });
+});
+
+describe("story 2: a flower chain, 15% off a second purchase within 7 days of the first", () => {
+  let api: TestApi;
+  const clock = new FakeClock(new Date("2026-03-01T09:00:00Z"));
+  beforeAll(async () => {
+    api = await testApi({ database, clock, program: { currency: "VND", timeZone: "Asia/Ho_Chi_Minh" } });
+    await campaign(api, {
+      name: "Come back within a week", kind: "automatic",
+      audience: "customer.metrics.lifetimeOrders == 1 && customer.metrics.daysSinceFirstOrder <= 7", effects: [{ kind: "order_percent", percent: 15 }],
+    });
+  });
+
+  it("a first order gets nothing; the second, 3 days later, gets 15%; on day 8 it is over", async () => {
+    const first = await api.call("POST", "/v1/carts/evaluate", { customerId: "linh", lines: [line("roses", 300000)] });
+    expect(first.body.discount).toBe(0);
+    expect(first.body.trace.join("\n")).toContain("audience condition is not met");
+    await api.call("POST", "/v1/events", { id: "o1", type: "order.completed", customerId: "linh", data: { orderId: "o1", currency: "VND", lines: [line("roses", 300000)] } });
+    clock.advanceDays(3);
+    const second = await api.call("POST", "/v1/carts/evaluate", { customerId: "linh", lines: [line("tulips", 200000)] });
+    expect(second.body).toMatchObject({ discount: 30000, total: 170000 });
+    clock.advanceDays(5);
+    const late = await api.call("POST", "/v1/carts/evaluate", { customerId: "linh", lines: [line("tulips", 200000)] });
+    expect(late.body.discount).toBe(0);
+  });
+});
+
+describe("story 3: a café's coffee + juice combo, and a bag of coffee for orders of 1.2 kg", () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await testApi({ database, program: { currency: "VND", timeZone: "Asia/Ho_Chi_Minh" } });
+    await campaign(api, { name: "Combo", kind: "automatic", effects: [{ kind: "bundle", items: [{ filter: { skus: ["coffee"] }, quantity: 1 }, { filter: { skus: ["juice"] }, quantity: 1 }], price: 60000 }] });
+    await campaign(api, { name: "Coffee bag", kind: "automatic", condition: "cart.weight >= 1200", effects: [{ kind: "gift", sku: "bag-250g", name: "Bag of coffee", quantity: 1 }] });
+  });
+
+  it("coffee 45,000 + juice 35,000 cost 60,000 together; two pairs cost 120,000; a lone coffee costs 45,000", async () => {
+    const one = await api.call("POST", "/v1/carts/evaluate", { lines: [line("coffee", 45000), line("juice", 35000)] });
+    expect(one.body).toMatchObject({ subtotal: 80000, discount: 20000, total: 60000 });
+    expect(one.body.lines.map((l: { discount: number }) => l.discount)).toEqual([11250, 8750]);
+    const two = await api.call("POST", "/v1/carts/evaluate", { lines: [line("coffee", 45000, 2), line("juice", 35000, 3)] });
+    expect(two.body.total).toBe(120000 + 35000);
+    const lone = await api.call("POST", "/v1/carts/evaluate", { lines: [line("coffee", 45000)] });
+    expect(lone.body).toMatchObject({ discount: 0, total: 45000, applied: [] });
+  });
+
+  it("1,200 g gets the bag as a gift line; 1,199 g does not", async () => {
+    const heavy = await api.call("POST", "/v1/carts/evaluate", { lines: [line("beans-1kg", 400000, 1, { weight: 1000 }), line("cookies", 50000, 1, { weight: 200 })] });
+    expect(heavy.body.gifts).toEqual([expect.objectContaining({ sku: "bag-250g", name: "Bag of coffee", quantity: 1 })]);
+    const light = await api.call("POST", "/v1/carts/evaluate", { lines: [line("beans-1kg", 400000, 1, { weight: 1000 }), line("cookies", 50000, 1, { weight: 199 })] });
+    expect(light.body.gifts).toEqual([]);
+  });
+});
+
+describe("story 6: a perfume retailer's Black Friday, for loyalty members only", () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await testApi({ database, program: { currency: "EUR", timeZone: "Europe/Paris" } });
+    await campaign(api, { name: "Black Friday", kind: "code", code: "BF2026", audience: "isMember()", effects: [{ kind: "order_percent", percent: 20, max: 5000 }] });
+    await api.call("PUT", "/v1/customers/member-1", {});
+  });
+
+  it("a member gets 20% (at most 50 EUR); a guest is refused on the audience", async () => {
+    const m = await api.call("POST", "/v1/carts/evaluate", { customerId: "member-1", lines: [line("eau", 12000)], codes: ["bf2026"] });
+    expect(m.body.discount).toBe(2400);
+    const big = await api.call("POST", "/v1/carts/evaluate", { customerId: "member-1", lines: [line("eau", 40000)], codes: ["BF2026"] });
+    expect(big.body.discount).toBe(5000);
+    const g = await api.call("POST", "/v1/carts/evaluate", { email: "someone@example.com", lines: [line("eau", 12000)], codes: ["BF2026"] });
+    expect(g.body.refused[0]).toMatchObject({ reason: "CONDITION_NOT_MET", condition: { kind: "audience", part: "isMember()" } });
+  });
+});
+
+describe("story 7: a coffee chain's discount for bringing your own cup (the till adds the staff-confirmed own-cup line)", () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await testApi({ database, program: { currency: "VND", timeZone: "Asia/Ho_Chi_Minh" } });
+    await campaign(api, { name: "Own cup", kind: "automatic", condition: 'hasSku("own-cup")', effects: [{ kind: "lines_fixed", amountPerUnit: 5000, filter: { categories: ["coffee"] }, cheapest: 1 }] });
+  });
+
+  it("5,000 off one coffee when the own-cup line is there, nothing without it", async () => {
+    const cart = [line("latte", 55000, 2, { category: "coffee" }), line("croissant", 30000, 1, { category: "bakery" })];
+    const withCup = await api.call("POST", "/v1/carts/evaluate", { lines: [...cart, line("own-cup", 0)] });
+    expect(withCup.body).toMatchObject({ discount: 5000, total: 135000 });
+    const without = await api.call("POST", "/v1/carts/evaluate", { lines: cart });
+    expect(without.body.discount).toBe(0);
+  });
+});
+
+describe("story 8: a travel agency gives a partner's sunscreen coupon, from an uploaded pool, with every tour sold", () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await testApi({ database, program: { currency: "VND", timeZone: "Asia/Ho_Chi_Minh" } });
+  });
+
+  it("each completed tour order draws a different code; the pool running dry is said in the trace", async () => {
+    const reward = await api.call("POST", "/v1/rewards", { name: "Sunscreen", kind: "partner_coupon", config: { partner: "SunCo" }, cost: 1 });
+    await api.call("POST", `/v1/rewards/${reward.body.id}/codes`, { codes: ["SUN-001", "SUN-002"] });
+    await campaign(api, { name: "Sunscreen with tours", kind: "automatic", condition: 'hasCategory("tour")', effects: [{ kind: "partner_code", rewardId: reward.body.id }] });
+    const codes: string[] = [];
+    for (const o of ["t1", "t2", "t3"]) {
+      const r = await api.call("POST", "/v1/carts/complete", { orderId: o, customerId: `traveller-${o}`, lines: [line("halong-2d", 3_000_000, 1, { category: "tour" })] });
+      expect(r.status).toBe(200);
+      codes.push(...r.body.partnerCodes.map((p: { code: string }) => p.code));
+      if (o === "t3") expect(r.body.trace.join("\n")).toContain("pool is empty");
+    }
+    expect(codes.sort()).toEqual(["SUN-001", "SUN-002"]);
+  });
+});
+
+describe("story 10: a clothing store credits 10% of each purchase as a discount on the next within 3 months", () => {
+  let api: TestApi;
+  const clock = new FakeClock(new Date("2026-05-01T10:00:00Z"));
+  beforeAll(async () => {
+    api = await testApi({ database, clock, program: { currency: "RON", timeZone: "Europe/Bucharest" } });
+  });
+
+  it("an order of 500 RON issues a personal 50 RON code; it works once, for that customer, within 90 days", async () => {
+    const next = await campaign(api, { name: "Next purchase credit", kind: "bulk_codes", effects: [{ kind: "order_fixed", amount: 0 }] });
+    await campaign(api, { name: "Credit 10% of every purchase", kind: "automatic", effects: [{ kind: "follow_up_code", campaignId: next.id, validDays: 90, percentOfOrder: 10 }] });
+    await api.call("PUT", "/v1/customers/ioana", {});
+    const done = await api.call("POST", "/v1/carts/complete", { orderId: "c-1", customerId: "ioana", lines: [line("coat", 50000)] });
+    expect(done.body.followUpCodes).toEqual([expect.objectContaining({ campaignId: next.id, value: 5000 })]);
+    const code = done.body.followUpCodes[0].code;
+    const someoneElse = await api.call("POST", "/v1/carts/evaluate", { customerId: "mihai", lines: [line("shirt", 20000)], codes: [code] });
+    expect(someoneElse.body.refused[0]).toMatchObject({ reason: "CODE_UNKNOWN" });
+    const hers = await api.call("POST", "/v1/carts/evaluate", { customerId: "ioana", lines: [line("shirt", 20000)], codes: [code] });
+    expect(hers.body.applied.find((a: { code: string }) => a.code === code)).toMatchObject({ discount: 5000 });
+    clock.advanceDays(91);
+    const late = await api.call("POST", "/v1/carts/evaluate", { customerId: "ioana", lines: [line("shirt", 20000)], codes: [code] });
+    expect(late.body.refused[0]).toMatchObject({ reason: "CODE_EXPIRED" });
+  });
+});
+
+describe("stacking, the margin guard, points and rollbacks through the API", () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await testApi({ database, program: { currency: "USD", timeZone: "America/New_York" } });
+    await api.call("PUT", "/v1/customers/sam", {});
+  });
+
+  it("an exclusive code worth more beats two stackable ones, and the losers say NOT_COMBINABLE; the order of the codes does not matter", async () => {
+    await campaign(api, { name: "Five off", kind: "code", code: "FIVE", effects: [{ kind: "order_fixed", amount: 500 }] });
+    await campaign(api, { name: "Ten pct", kind: "code", code: "TENPCT", effects: [{ kind: "order_percent", percent: 10 }] });
+    await campaign(api, { name: "Big one", kind: "code", code: "BIG", stacking: "exclusive", effects: [{ kind: "order_percent", percent: 25 }] });
+    const a = await api.call("POST", "/v1/carts/evaluate", { customerId: "sam", lines: [line("x", 10000)], codes: ["FIVE", "TENPCT", "BIG"] });
+    const b = await api.call("POST", "/v1/carts/evaluate", { customerId: "sam", lines: [line("x", 10000)], codes: ["BIG", "TENPCT", "FIVE"] });
+    expect(a.body.discount).toBe(2500);
+    expect(a.body.refused.map((r: { code: string; reason: string }) => `${r.code}:${r.reason}`)).toEqual(["FIVE:NOT_COMBINABLE", "TENPCT:NOT_COMBINABLE"]);
+    expect({ ...b.body, trace: [] }).toEqual({ ...a.body, trace: [] });
+    const unknown = await api.call("POST", "/v1/carts/evaluate", { customerId: "sam", lines: [line("x", 10000)], codes: ["NOPE-NOPE"] });
+    expect(unknown.body.refused[0]).toMatchObject({ code: "NOPENOPE", reason: "CODE_UNKNOWN" });
+  });
+
+  it("the program's margin guard caps stacked discounts at 30% of the subtotal", async () => {
+    const p = await api.call("PATCH", "/v1/program", { marginGuard: { maxDiscountPercent: 30 } });
+    expect(p.status, JSON.stringify(p.body)).toBe(200);
+    await campaign(api, { name: "Twenty auto", kind: "automatic", effects: [{ kind: "order_percent", percent: 20 }] });
+    await campaign(api, { name: "Fifteen", kind: "code", code: "FIFTEEN", effects: [{ kind: "order_percent", percent: 15 }] });
+    const r = await api.call("POST", "/v1/carts/evaluate", { customerId: "sam", lines: [line("x", 10000)], codes: ["FIFTEEN"] });
+    expect(r.body.discount).toBe(3000);
+    expect(r.body.trace.join("\n")).toContain("margin guard");
+    await api.call("PATCH", "/v1/program", { marginGuard: null });
+  });
+
+  it("bonus points and a multiplier are credited on completion and taken back once on rollback", async () => {
+    await campaign(api, { name: "Double points", kind: "code", code: "DOUBLE", effects: [{ kind: "points_multiplier", factor: 2 }, { kind: "bonus_points", points: 50 }] });
+    const ev = await api.call("POST", "/v1/carts/evaluate", { customerId: "sam", lines: [line("y", 20000)], codes: ["DOUBLE"] });
+    const earned = ev.body.points.rules;
+    expect(earned).toBeGreaterThan(0);
+    const done = await api.call("POST", "/v1/carts/complete", { orderId: "pts-1", customerId: "sam", lines: [line("y", 20000)], codes: ["DOUBLE"] });
+    const double = done.body.applied.find((a: { code: string }) => a.code === "DOUBLE");
+    expect(double.bonusPoints).toBe(earned + 50);
+    const before = (await api.call("GET", "/v1/customers/sam/balances")).body.available;
+    const [r1, r2] = await Promise.all([api.call("POST", "/v1/carts/rollback", { orderId: "pts-1" }), api.call("POST", "/v1/carts/rollback", { orderId: "pts-1" })]);
+    expect([r1.body.effect, r2.body.effect].sort()).toEqual(["already_rolled_back", "rolled_back"]);
+    const after = (await api.call("GET", "/v1/customers/sam/balances")).body.available;
+    expect(before - after).toBe(earned + 50);
+    expect((await api.call("POST", "/v1/carts/rollback", { orderId: "nope" })).body.code).toBe("ORDER_NOT_FOUND");
+  });
+});
