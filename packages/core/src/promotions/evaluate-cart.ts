@@ -49,6 +49,8 @@ export interface CartEvaluationInput {
   usage: ReadonlyMap<string, CampaignUsage>;
   /** What the order earns through the earning rules, from the order after discounts. */
   earn?: ((order: CelOrder) => number) | undefined;
+  /** Build the human-readable trace (the API does; a hot loop may leave it off). */
+  trace?: boolean | undefined;
 }
 
 export interface LineResult {
@@ -128,6 +130,8 @@ interface Candidate {
   code: string | null;
 }
 
+const label = (c: Candidate) => `${c.campaign.def.name} (${c.campaign.id}${c.code ? `, code ${c.code}` : ""})`;
+
 type Gate = { ok: true } | { ok: false; reason: CodeRefusalReason; message: string; condition?: RefusedCode["condition"] };
 
 /**
@@ -172,12 +176,11 @@ export function evaluateCart(input: CartEvaluationInput): CartEvaluation {
   const eligible: Candidate[] = [];
   for (const cand of [...candidates.values()].sort((a, b) => byPriority(a.campaign, b.campaign))) {
     const gate = admit(cand.campaign, input, cel, vars);
-    const label = `${cand.campaign.def.name} (${cand.campaign.id}${cand.code ? `, code ${cand.code}` : ""})`;
     if (gate.ok) {
       eligible.push(cand);
       continue;
     }
-    trace.push(`${label}: not applied, ${gate.message}`);
+    if (input.trace) trace.push(`${label(cand)}: not applied, ${gate.message}`);
     if (cand.code) refused.push({ code: cand.code, reason: gate.reason, message: gate.message, campaignId: cand.campaign.id, ...(gate.condition ? { condition: gate.condition } : {}) });
   }
 
@@ -203,7 +206,7 @@ export function evaluateCart(input: CartEvaluationInput): CartEvaluation {
     if (!best || better(priced, best)) best = priced;
   }
   const chosen = best ?? price([], input, order);
-  if (options.length > 1) trace.push(`${options.length} combinations priced; the best for the customer takes ${chosen.discount + chosen.shippingDiscount} off: ${chosen.applied.map((a) => a.campaignId).join(", ") || "none"}`);
+  if (input.trace && options.length > 1) trace.push(`${options.length} combinations priced; the best for the customer takes ${chosen.discount + chosen.shippingDiscount} off: ${chosen.applied.map((a) => a.campaignId).join(", ") || "none"}`);
   trace.push(...chosen.trace);
 
   const appliedIds = new Set(chosen.applied.map((a) => a.campaignId));
@@ -328,7 +331,7 @@ function priceOnce(option: readonly Candidate[], input: CartEvaluationInput, bef
   if (guard?.maxDiscountPercent !== undefined && guard.maxDiscountPercent !== null) {
     const cap = applyRate(before.subtotal, bps(guard.maxDiscountPercent), 10_000, "floor");
     let over = before.subtotal - w.merchandiseNet() - cap;
-    if (over > 0) trace.push(`margin guard: the discount is capped at ${guard.maxDiscountPercent}% of ${before.subtotal} = ${cap}; ${over} given back`);
+    if (over > 0 && input.trace) trace.push(`margin guard: the discount is capped at ${guard.maxDiscountPercent}% of ${before.subtotal} = ${cap}; ${over} given back`);
     for (let k = sorted.length - 1; k >= 0 && over > 0; k--) {
       const id = sorted[k]!.campaign.id;
       const per = w.adjustments.map((a) => a.get(id) ?? 0);
@@ -355,10 +358,9 @@ function priceOnce(option: readonly Candidate[], input: CartEvaluationInput, bef
     const followUpEffects = os.flatMap((o) => (o.followUp ? [o.followUp] : []));
     const partnerCodes = os.flatMap((o) => (o.partnerCode ? [o.partnerCode] : []));
     const multiplier = os.reduce((n, o) => n + (o.multiplier ? o.multiplier - 1 : 0), 0);
-    const label = `${cand.campaign.def.name} (${cand.campaign.id}${cand.code ? `, code ${cand.code}` : ""})`;
     if (discount === 0 && shippingDiscount === 0 && gifts.length === 0 && points === 0 && followUpEffects.length === 0 && partnerCodes.length === 0 && multiplier === 0) {
       empty.set(cand.campaign.id, os.map((o) => o.note).join("; "));
-      trace.push(`${label}: gives nothing here (${os.map((o) => o.note).join("; ")})`);
+      if (input.trace) trace.push(`${label(cand)}: gives nothing here (${os.map((o) => o.note).join("; ")})`);
       continue;
     }
     bonus += points;
@@ -368,7 +370,7 @@ function priceOnce(option: readonly Candidate[], input: CartEvaluationInput, bef
       effects: os.map((o) => ({ kind: o.kind, discount: o.kind === "free_shipping" ? 0 : o.discount, shippingDiscount: o.shippingDiscount, note: o.note })), gifts,
       followUps: [], partnerCodes,
     });
-    trace.push(`${label}: ${os.map((o) => o.note).join("; ")}`);
+    if (input.trace) trace.push(`${label(cand)}: ${os.map((o) => o.note).join("; ")}`);
   }
 
   const discount = before.subtotal - w.merchandiseNet();

@@ -1,0 +1,100 @@
+/**
+ * Cart-evaluation benchmark: carts/s of `evaluateCart` in process, no database, no HTTP. A 5-line cart
+ * is priced against N active campaigns (a realistic mix: automatic campaigns with line, bundle,
+ * buy-X-get-Y, order and points effects, about half with CEL audience or cart conditions, a few
+ * exclusive or grouped) plus two typed codes. The campaigns go through the same per-cart index as the
+ * server (`ProgramCampaigns.automaticFor`), so the figure is what a request pays for the evaluation.
+ *
+ *   npx tsx bench/carts.ts                    # 20 and 200 campaigns, warm-up 2 s, 5 rounds of 1 s
+ *   npx tsx bench/carts.ts --campaigns 50     # one size
+ *
+ * Goals (issue 5): ≥ 200,000 carts/s with 20 campaigns; with 200, at most 3× the cost of 20.
+ */
+import { parseArgs } from "node:util";
+import { cpus } from "node:os";
+import { evaluateCart, normalizePromoCode, type CampaignDefinition, type CartInput, type CelCustomer, type PromotionEffect, type TypedCode } from "../packages/core/src/index.ts";
+import { compileCampaign, ProgramCampaigns } from "../packages/server/src/app/promotions/campaign-store.ts";
+
+const { values: args } = parseArgs({
+  options: {
+    campaigns: { type: "string" },
+    rounds: { type: "string", default: "5" },
+    seconds: { type: "string", default: "1" },
+    warmup: { type: "string", default: "2" },
+  },
+});
+const rounds = Math.max(5, Number(args.rounds));
+const seconds = Math.max(1, Number(args.seconds));
+const warmup = Math.max(0, Number(args.warmup));
+const sizes = args.campaigns ? [Number(args.campaigns)] : [20, 200];
+
+const SKUS = Array.from({ length: 400 }, (_, i) => `sku-${i}`);
+const CATS = Array.from({ length: 40 }, (_, i) => `cat-${i}`);
+
+function definition(i: number): CampaignDefinition {
+  const sku = SKUS[(i * 7) % SKUS.length]!;
+  const cat = CATS[i % CATS.length]!;
+  const effects: PromotionEffect[][] = [
+    [{ kind: "lines_percent", percent: 10, filter: { skus: [sku] } }],
+    [{ kind: "lines_fixed", amountPerUnit: 1000, filter: { categories: [cat] }, cheapest: 2 }],
+    [{ kind: "bundle", items: [{ filter: { skus: [sku] }, quantity: 1 }, { filter: { skus: [SKUS[(i * 7 + 1) % SKUS.length]!] }, quantity: 1 }], price: 50_000 }],
+    [{ kind: "buy_x_get_y", buy: { filter: { categories: [cat] }, quantity: 2 }, get: { filter: { categories: [cat] }, quantity: 1 }, percent: 100, maxApplications: 1 }],
+    [{ kind: "order_percent", percent: 5 }],
+    [{ kind: "bonus_points", points: 20 }],
+  ];
+  const conditions = [null, "cart.subtotal >= 100000", null, 'customer.metrics.lifetimeOrders >= 1 && hasTag("vip")', null, "cart.itemCount >= 3"];
+  return {
+    name: `campaign ${i}`, kind: i % 10 === 9 ? "code" : "automatic", code: i % 10 === 9 ? `CODE${i}` : null, schedule: i % 4 === 0 ? { daysOfWeek: [1, 2, 3, 4, 5, 6, 7] } : null,
+    audience: i % 3 === 0 ? "isMember()" : null, condition: conditions[i % conditions.length]!, effects: effects[i % effects.length]!,
+    stacking: i % 15 === 0 ? "exclusive" : i % 7 === 0 ? "group" : "stackable", group: i % 7 === 0 ? "g" : null, priority: i % 5, limits: {},
+  };
+}
+
+const customer: CelCustomer = {
+  id: "cus_1", email: "a@example.com", phone: "", name: "A", birthday: "1990-05-01", status: "active", tier: "", tags: ["vip"], attributes: {},
+  metrics: { lifetimeOrders: 4, lifetimeSpend: 1_000_000, daysSinceFirstOrder: 200, daysSinceLastOrder: 12, ordersThisMonth: 1, spendThisMonth: 200_000 },
+};
+// Five lines whose skus and categories meet some of the campaigns (about one in ten reaches a line).
+const cart: CartInput = {
+  currency: "VND",
+  lines: [0, 7, 14, 70, 140].map((s, k) => ({ sku: SKUS[s]!, category: CATS[k * 3]!, quantity: 1 + (k % 3), unitPrice: 30_000 + k * 15_000, weight: 250 })),
+  shipping: 20_000,
+};
+
+function run(n: number): number[] {
+  const compiled = Array.from({ length: n }, (_, i) => compileCampaign(`cmp_${String(i).padStart(4, "0")}`, 1, definition(i)));
+  const program = new ProgramCampaigns(1, compiled);
+  const codes: TypedCode[] = ["CODE9", "NOPE1234"].map((t) => ({ typed: t, code: normalizePromoCode(t), campaign: program.byCode.get(normalizePromoCode(t) ?? "") ?? null }));
+  const now = new Date("2026-11-23T10:00:00Z");
+  const usage = new Map();
+  let sink = 0;
+  const once = () => {
+    const r = evaluateCart({ cart, customer, now, timeZone: "Asia/Ho_Chi_Minh", guard: { maxDiscountPercent: 40 }, automatic: program.automaticFor(cart), codes, usage, earn: (o) => Math.floor(o.earningBase / 1000) });
+    sink += r.discount;
+  };
+  const until = (ms: number) => {
+    let count = 0;
+    const end = performance.now() + ms;
+    while (performance.now() < end) {
+      for (let k = 0; k < 100; k++) once();
+      count += 100;
+    }
+    return count;
+  };
+  until(warmup * 1000);
+  const rates: number[] = [];
+  for (let r = 0; r < rounds; r++) rates.push(until(seconds * 1000) / seconds);
+  if (sink < 0) console.log(sink);
+  return rates;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+console.log(`node ${process.version}, ${cpus()[0]?.model ?? "cpu"}; 5 lines, ${rounds} rounds of ${seconds} s`);
+const results = new Map<number, number>();
+for (const n of sizes) {
+  const rates = run(n);
+  results.set(n, median(rates));
+  console.log(`${String(n).padStart(4)} campaigns: median ${Math.round(median(rates)).toLocaleString("en")} carts/s (rounds: ${rates.map((r) => Math.round(r).toLocaleString("en")).join(", ")}); ${(1e6 / median(rates)).toFixed(1)} µs per cart`);
+}
+if (results.has(20)) console.log(`goal: ≥ 200,000 carts/s with 20 campaigns: ${Math.round(results.get(20)!).toLocaleString("en")} (${((results.get(20)! / 200_000) * 100).toFixed(0)}% of the goal)`);
+if (results.has(20) && results.has(200)) console.log(`cost of 200 campaigns vs 20: ${(results.get(20)! / results.get(200)!).toFixed(2)}× (goal ≤ 3×)`);
