@@ -201,8 +201,11 @@ export function evaluateCart(input: CartEvaluationInput): CartEvaluation {
   options.push(...groups.values());
 
   let best: Priced | null = null;
+  // Each eligible campaign is in exactly one option: how that option went says why it lost.
+  const pricedWith = new Map<string, Priced>();
   for (const option of options) {
     const priced = price(option, input, order);
+    for (const c of option) pricedWith.set(c.campaign.id, priced);
     if (!best || better(priced, best)) best = priced;
   }
   const chosen = best ?? price([], input, order);
@@ -212,12 +215,14 @@ export function evaluateCart(input: CartEvaluationInput): CartEvaluation {
   const appliedIds = new Set(chosen.applied.map((a) => a.campaignId));
   for (const cand of eligible) {
     if (appliedIds.has(cand.campaign.id) || !cand.code) continue;
-    if (chosen.overBudget.has(cand.campaign.id)) {
+    // Over budget or giving nothing in its own combination: that, not the winner, is why it is out.
+    const own = pricedWith.get(cand.campaign.id) ?? chosen;
+    if (own.overBudget.has(cand.campaign.id)) {
       refused.push({ code: cand.code, reason: "BUDGET_EXHAUSTED", message: "What is left of the campaign's budget does not cover what it would give on this cart.", campaignId: cand.campaign.id });
       continue;
     }
-    if (chosen.empty.has(cand.campaign.id)) {
-      refused.push({ code: cand.code, reason: "CONDITION_NOT_MET", message: "The cart holds nothing this campaign's effects apply to.", campaignId: cand.campaign.id, condition: { kind: "effects", part: chosen.empty.get(cand.campaign.id)! } });
+    if (own.empty.has(cand.campaign.id)) {
+      refused.push({ code: cand.code, reason: "CONDITION_NOT_MET", message: "The cart holds nothing this campaign's effects apply to.", campaignId: cand.campaign.id, condition: { kind: "effects", part: own.empty.get(cand.campaign.id)! } });
       continue;
     }
     const winners = chosen.applied.map((a) => a.code ?? a.name).join(", ");
@@ -274,6 +279,8 @@ function better(a: Priced, b: Priced): boolean {
   const vb = b.discount + b.shippingDiscount;
   if (va !== vb) return va > vb;
   if (a.points !== b.points) return a.points > b.points;
+  // A gift or a follow-up code is worth something too: applying nothing ("" sorts first) never wins.
+  if ((a.applied.length === 0) !== (b.applied.length === 0)) return b.applied.length === 0;
   const ka = a.applied.map((x) => x.campaignId).join(",");
   const kb = b.applied.map((x) => x.campaignId).join(",");
   return ka < kb;
@@ -300,7 +307,7 @@ function price(option: readonly Candidate[], input: CartEvaluationInput, before:
     });
     if (!over) {
       for (const id of dropped.keys()) p.overBudget.add(id);
-      p.trace.push(...[...dropped.values()]);
+      if (input.trace) p.trace.push(...dropped.values());
       return p;
     }
     dropped.set(over.campaignId, `${over.name} (${over.campaignId}): not applied, ${why}`);
@@ -395,7 +402,7 @@ function priceOnce(option: readonly Candidate[], input: CartEvaluationInput, bef
   const total = before.subtotal - discount + shipping - shippingDiscount;
   for (const a of applied) {
     a.followUps = (pendingFollowUps.get(a.campaignId) ?? []).map((f) => ({
-      campaignId: f.campaignId, validDays: f.validDays, value: f.percentOfOrder !== undefined ? applyRate(total, bps(f.percentOfOrder), 10_000, "floor") : null,
+      campaignId: f.campaignId, validDays: f.validDays, value: f.percentOfOrder !== undefined ? applyRate(before.subtotal - discount, bps(f.percentOfOrder), 10_000, "floor") : null,
     }));
   }
   return {

@@ -57,8 +57,8 @@ export type PromotionEffect =
   | { kind: "points_multiplier"; factor: number }
   /**
    * After the order completes, a personal code of `campaignId` (a bulk_codes campaign), valid
-   * `validDays` days. With `percentOfOrder`, the code is worth that share of this order's total
-   * (after discounts, rounded down): the target campaign's `order_fixed` effects give the code's value
+   * `validDays` days. With `percentOfOrder`, the code is worth that share of what this order's
+   * merchandise cost after discounts (shipping excluded, rounded down): the target campaign's `order_fixed` effects give the code's value
    * ("10% of this purchase off the next one within 3 months").
    */
   | { kind: "follow_up_code"; campaignId: string; validDays: number; percentOfOrder?: number | undefined }
