@@ -67,6 +67,8 @@ function run(n: number): number[] {
   const codes: TypedCode[] = ["CODE9", "NOPE1234"].map((t) => ({ typed: t, code: normalizePromoCode(t), campaign: program.byCode.get(normalizePromoCode(t) ?? "") ?? null }));
   const now = new Date("2026-11-23T10:00:00Z");
   const usage = new Map();
+  const sample = evaluateCart({ cart, customer, now, timeZone: "Asia/Ho_Chi_Minh", guard: { maxDiscountPercent: 40 }, automatic: program.automaticFor(cart), codes, usage, earn: (o) => Math.floor(o.earningBase / 1000) });
+  console.log(`${String(n).padStart(4)} campaigns: ${program.automaticFor(cart).length} automatic candidates for the cart, ${sample.applied.length} applied, ${sample.refused.length} codes refused, discount ${sample.discount} of ${sample.subtotal}`);
   let sink = 0;
   const once = () => {
     const r = evaluateCart({ cart, customer, now, timeZone: "Asia/Ho_Chi_Minh", guard: { maxDiscountPercent: 40 }, automatic: program.automaticFor(cart), codes, usage, earn: (o) => Math.floor(o.earningBase / 1000) });

@@ -230,7 +230,10 @@ export function evaluateCart(input: CartEvaluationInput): CartEvaluation {
     refused.push({ code: cand.code, reason: "NOT_COMBINABLE", message: `Not combinable with ${winners}, which together are worth more to the customer (${why}).`, campaignId: cand.campaign.id });
   }
   refused.sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
-  return { ...chosen.result, refused, trace };
+  const out = chosen.result();
+  out.refused = refused;
+  out.trace = trace;
+  return out;
 }
 
 /** The campaign as a valued code sees it: its order_fixed effects give the code's value. */
@@ -270,7 +273,7 @@ interface Priced {
   empty: Map<string, string>;
   /** Campaigns dropped because they would overrun their money budget. */
   overBudget: Set<string>;
-  result: Omit<CartEvaluation, "refused" | "trace">;
+  result: () => CartEvaluation;
   trace: string[];
 }
 
@@ -328,7 +331,9 @@ function priceOnce(option: readonly Candidate[], input: CartEvaluationInput, bef
       for (const e of cand.campaign.def.effects) {
         if (isLineEffect(e) !== pass) continue;
         const o = applyEffect(w, e, cand.campaign.id);
-        outcomes.set(cand.campaign.id, [...(outcomes.get(cand.campaign.id) ?? []), o]);
+        const list = outcomes.get(cand.campaign.id);
+        if (list) list.push(o);
+        else outcomes.set(cand.campaign.id, [o]);
       }
     }
   }
@@ -359,12 +364,21 @@ function priceOnce(option: readonly Candidate[], input: CartEvaluationInput, bef
   for (const cand of sorted) {
     const os = outcomes.get(cand.campaign.id) ?? [];
     const discount = w.discountOf(cand.campaign.id);
-    const shippingDiscount = os.reduce((n, o) => n + o.shippingDiscount, 0);
-    const gifts = os.flatMap((o) => (o.gift ? [o.gift] : []));
-    const points = os.reduce((n, o) => n + (o.bonusPoints ?? 0), 0);
-    const followUpEffects = os.flatMap((o) => (o.followUp ? [o.followUp] : []));
-    const partnerCodes = os.flatMap((o) => (o.partnerCode ? [o.partnerCode] : []));
-    const multiplier = os.reduce((n, o) => n + (o.multiplier ? o.multiplier - 1 : 0), 0);
+    // One pass over the outcomes (this runs for every campaign of every combination priced).
+    let shippingDiscount = 0;
+    let points = 0;
+    let multiplier = 0;
+    const gifts: AppliedCampaign["gifts"] = [];
+    const followUpEffects: NonNullable<EffectOutcome["followUp"]>[] = [];
+    const partnerCodes: AppliedCampaign["partnerCodes"] = [];
+    for (const o of os) {
+      shippingDiscount += o.shippingDiscount;
+      points += o.bonusPoints ?? 0;
+      if (o.multiplier) multiplier += o.multiplier - 1;
+      if (o.gift) gifts.push(o.gift);
+      if (o.followUp) followUpEffects.push(o.followUp);
+      if (o.partnerCode) partnerCodes.push(o.partnerCode);
+    }
     if (discount === 0 && shippingDiscount === 0 && gifts.length === 0 && points === 0 && followUpEffects.length === 0 && partnerCodes.length === 0 && multiplier === 0) {
       empty.set(cand.campaign.id, os.map((o) => o.note).join("; "));
       if (input.trace) trace.push(`${label(cand)}: gives nothing here (${os.map((o) => o.note).join("; ")})`);
@@ -394,12 +408,7 @@ function priceOnce(option: readonly Candidate[], input: CartEvaluationInput, bef
     extra += e;
   }
   const pointsTotal = rules + extra + bonus;
-  const lines: LineResult[] = input.cart.lines.map((l, i) => ({
-    index: i, sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice, subtotal: w.gross[i]!, discount: w.gross[i]! - w.net[i]!, total: w.net[i]!,
-    adjustments: [...w.adjustments[i]!].map(([campaignId, amount]) => ({ campaignId, amount })),
-  }));
   const shipping = input.cart.shipping ?? 0;
-  const total = before.subtotal - discount + shipping - shippingDiscount;
   for (const a of applied) {
     a.followUps = (pendingFollowUps.get(a.campaignId) ?? []).map((f) => ({
       campaignId: f.campaignId, validDays: f.validDays, value: f.percentOfOrder !== undefined ? applyRate(before.subtotal - discount, bps(f.percentOfOrder), 10_000, "floor") : null,
@@ -407,10 +416,18 @@ function priceOnce(option: readonly Candidate[], input: CartEvaluationInput, bef
   }
   return {
     discount, shippingDiscount, points: pointsTotal, applied, empty, overBudget: new Set(), trace,
-    result: {
-      currency: input.cart.currency, subtotal: before.subtotal, discount, shipping, shippingDiscount, total: before.subtotal - discount + shipping - shippingDiscount, lines, applied,
+    // Built only for the combination that wins.
+    result: () => ({
+      currency: input.cart.currency, subtotal: before.subtotal, discount, shipping, shippingDiscount, total: before.subtotal - discount + shipping - shippingDiscount,
+      lines: input.cart.lines.map((l, i) => ({
+        index: i, sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice, subtotal: w.gross[i]!, discount: w.gross[i]! - w.net[i]!, total: w.net[i]!,
+        adjustments: [...w.adjustments[i]!].map(([campaignId, amount]) => ({ campaignId, amount })),
+      })),
+      applied,
       gifts: applied.flatMap((a) => a.gifts.map((g) => ({ ...g, campaignId: a.campaignId }))),
       points: { rules, bonus: bonus + extra, total: pointsTotal },
-    },
+      refused: [],
+      trace: [],
+    }),
   };
 }
