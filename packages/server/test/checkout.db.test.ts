@@ -250,3 +250,35 @@ describe("stacking, the margin guard, points and rollbacks through the API", () 
     expect((await api.call("POST", "/v1/carts/rollback", { orderId: "nope" })).body.code).toBe("ORDER_NOT_FOUND");
   });
 });
+
+describe("the campaign cache", () => {
+  it("a change made through one server process applies on another within a second", async () => {
+    const api = await testApi({ database, program: { currency: "USD" } });
+    // A second process: its own campaign cache over the same database.
+    const { CampaignStore } = await import("../src/app/promotions/campaign-store.ts");
+    const { evaluateCheckout } = await import("../src/app/promotions/evaluate-checkout.ts");
+    const { findProgram } = await import("../src/app/programs/program-repo.ts");
+    const other = { ...api.ctx, campaigns: new CampaignStore() };
+    const program = (await findProgram(api.ctx.db, api.programId))!;
+    const price = async () => {
+      const r = await evaluateCheckout(other, other.db, program, { lines: [line("x", 10000)], codes: ["LIVE"] });
+      if (!r.ok) throw new Error(r.error.message);
+      return r.value.discount;
+    };
+    const c = await campaign(api, { name: "Live", kind: "code", code: "LIVE", effects: [{ kind: "order_fixed", amount: 100 }] });
+    expect(await price()).toBe(100);
+    const changed = await api.call("PATCH", `/v1/campaigns/${c.id}`, { effects: [{ kind: "order_fixed", amount: 300 }] });
+    expect(changed.status, JSON.stringify(changed.body)).toBe(200);
+    const start = Date.now();
+    let seen = await price();
+    while (seen !== 300 && Date.now() - start < 2000) {
+      await new Promise((r) => setTimeout(r, 50));
+      seen = await price();
+    }
+    expect(seen).toBe(300);
+    expect(Date.now() - start).toBeLessThan(1000);
+    await api.call("POST", `/v1/campaigns/${c.id}/disable`, {});
+    await new Promise((r) => setTimeout(r, 600));
+    expect(await price()).toBe(0);
+  });
+});

@@ -22,6 +22,7 @@ const TABLES = [
   "programs", "api_keys", "customers", "idempotency_keys", "events", "orders", "order_lines", "refunds",
   "ledger_transactions", "ledger_postings", "account_balances", "lots", "audit_log",
   "rules", "rule_versions", "rule_counters", "rule_failures", "rewards", "reward_pool_codes", "redemptions",
+  "campaigns", "campaign_codes",
 ] as const;
 
 // ---------------------------------------------------------------------------------------------
@@ -115,6 +116,7 @@ describe("fuzz: malformed requests to every mutating endpoint", () => {
   let api: TestApi;
   let ids: { earn: string; adjustment: string; reversed: string; reversal: string; refund: string; key: string };
   let rewardId: string;
+  let campaignIds: { code: string; bulk: string };
   let before: Awaited<ReturnType<typeof snapshot>>;
   const results: { c: Case; status: number; text: string }[] = [];
 
@@ -155,11 +157,40 @@ describe("fuzz: malformed requests to every mutating endpoint", () => {
     const key = await ok(api.call("POST", "/v1/keys", { kind: "publishable", name: "widget" }));
     const mug = await ok(api.call("POST", "/v1/rewards", { name: "Mug", kind: "physical_gift", cost: 10, stock: 100 }));
     rewardId = mug.id;
+    const seeded = await ok(api.call("POST", "/v1/campaigns", { name: "Seeded", kind: "code", code: "FUZZSEED", effects: [{ kind: "order_fixed", amount: 100 }] }));
+    const pool = await ok(api.call("POST", "/v1/campaigns", { name: "Pool", kind: "bulk_codes", effects: [{ kind: "order_fixed", amount: 100 }] }));
+    await ok(api.call("POST", `/v1/campaigns/${pool.id}/codes`, { codes: ["FUZZPOOL1"] }));
+    campaignIds = { code: seeded.id, bulk: pool.id };
     ids = { earn: earned.effects.transactionId, adjustment: adjustment.id, reversed: reversed.id, reversal: reversal.id, refund: refund.effects.transactionId, key: key.id };
     before = await snapshot();
     expect(before.balances.available).toBeGreaterThan(100);
   });
   afterAll(() => api?.close());
+
+  /** Wrong values for a campaign's fields; none is made valid by another field's wrong value. */
+  function campaignBad(): Record<string, unknown[]> {
+    return {
+      name: [...NOT_STRING, null, "", "x".repeat(201), HUGE],
+      description: [1, true, "x".repeat(2_001)],
+      kind: ["coupon", "", null, 1, ["code"]],
+      code: [...NOT_STRING, "", "ab", "10%OFF", "x".repeat(101), "FUZZSEED", "fuzz-seed", "FUZZPOOL1"],
+      schedule: [1, "daily", { daysOfWeek: [0] }, { from: "2026-02-01T00:00:00Z", to: "2026-01-01T00:00:00Z" }, { hours: [{ from: "10:00", to: "10:00" }] }, { from: "soon" }],
+      audience: ["customer.", "nope == 1", "", 1, "customer.metrics.lifetimeOrders", "x".repeat(4_001)],
+      condition: ["cart.", "cart.nope > 1", "", 1, 'cart.subtotal >= "x"'],
+      effects: [
+        null, "x", [{}], [{ kind: "bogus" }], [{ kind: "order_percent", percent: 0 }], [{ kind: "order_percent", percent: 12.345 }], [{ kind: "order_percent", percent: 10, extra: 1 }],
+        [{ kind: "order_fixed", amount: -1 }], [{ kind: "order_fixed", amount: 1_000_000_000_001 }], [{ kind: "points_multiplier", factor: 1 }],
+        [{ kind: "points_multiplier", factor: 2 }, { kind: "points_multiplier", factor: 3 }], [{ kind: "bundle", items: [], price: 1 }],
+        [{ kind: "lines_fixed", amountPerUnit: 1, filter: { skus: [] } }], [{ kind: "follow_up_code", campaignId: "cmp_nope", validDays: 30 }],
+        [{ kind: "follow_up_code", campaignId: campaignIds.bulk, validDays: 0 }], [{ kind: "partner_code", rewardId }], Array.from({ length: 21 }, () => ({ kind: "bonus_points", points: 1 })),
+      ],
+      stacking: ["always", "", 1, null, "group"],
+      group: [1, "", "x".repeat(65), {}],
+      priority: [1.5, "1", 5_000, null],
+      limits: [null, "x", { total: 0 }, { total: 1.5 }, { budget: {} }, { budget: { money: 0 } }, { perCustomer: { max: 0, per: "day" } }, { perCustomer: { max: 1, per: "hour" } }],
+      status: ["archived", "on", 1],
+    };
+  }
 
   /** Every mutating endpoint, with a valid body to break and the fields to break it by. */
   function specs(): Spec[] {
@@ -393,6 +424,62 @@ describe("fuzz: malformed requests to every mutating endpoint", () => {
         idempotent: false,
       },
       {
+        name: "POST /v1/campaigns",
+        method: "POST",
+        path: () => "/v1/campaigns",
+        badPaths: [],
+        base: () => ({
+          name: "Ten off", kind: "code", code: "FUZZ-10", stacking: "stackable", priority: 10, audience: "isMember()", condition: "cart.subtotal >= 1000",
+          effects: [{ kind: "order_percent", percent: 10, max: 5_000 }], limits: { total: 100, perCustomer: { max: 1, per: "month" } },
+        }),
+        required: ["name", "kind", "effects"],
+        // No bad value here is valid next to another field's bad value (a kind of automatic would be,
+        // next to a missing code), so random combinations stay refusals.
+        bad: campaignBad(),
+        idempotent: true,
+      },
+      {
+        name: "PATCH /v1/campaigns/{campaignId}",
+        method: "PATCH",
+        path: () => `/v1/campaigns/${campaignIds.code}`,
+        badPaths: ["/v1/campaigns/cmp_nope", `/v1/campaigns/${"x".repeat(65)}`],
+        base: () => ({ name: "Renamed", effects: [{ kind: "order_fixed", amount: 200 }] }),
+        required: [],
+        // Its own code is not taken, so the taken codes here are the pool's; a kind that differs is refused even when it would fit the other fields.
+        bad: { ...campaignBad(), kind: ["automatic", "bulk_codes", "coupon", 1], code: [...NOT_STRING, null, "", "ab", "10%OFF", "x".repeat(101), "FUZZPOOL1", "fuzz-pool-1"] },
+        idempotent: true,
+      },
+      {
+        name: "POST /v1/campaigns/{campaignId}/codes/generate",
+        method: "POST",
+        path: () => `/v1/campaigns/${campaignIds.bulk}/codes/generate`,
+        badPaths: ["/v1/campaigns/cmp_nope/codes/generate", `/v1/campaigns/${"x".repeat(65)}/codes/generate`, `/v1/campaigns/${campaignIds.code}/codes/generate`],
+        base: () => ({ count: 5, pattern: "FZ-#####-#####", maxUses: 2, expiresAt: "2030-01-01T00:00:00Z" }),
+        required: ["count"],
+        bad: {
+          count: [0, -1, 1.5, "5", null, 100_001, 1e13],
+          pattern: [...NOT_STRING, null, "", "####", "BF-####-####", "##########_", "x".repeat(65), HUGE],
+          maxUses: [0, -1, 1.5, "2", null, 1_000_001],
+          expiresAt: [...BAD_DATETIME.filter((v) => v !== null), "2020-01-01T00:00:00Z"],
+        },
+        idempotent: true,
+      },
+      {
+        name: "POST /v1/campaigns/{campaignId}/codes",
+        method: "POST",
+        path: () => `/v1/campaigns/${campaignIds.bulk}/codes`,
+        badPaths: ["/v1/campaigns/cmp_nope/codes", `/v1/campaigns/${campaignIds.code}/codes`],
+        base: () => ({ codes: ["FZ-IMPORT-1", "FZ-IMPORT-2"], maxUses: 1 }),
+        required: ["codes"],
+        bad: {
+          codes: [null, [], "FZ1234", [""], ["ab"], ["no_underscore"], ["x".repeat(101)], [1], ["FUZZ-SEED"], ["FZ-IMPORT-3", "fuzzseed"]],
+          csv: ["", 1, null, "code\nab\n", "FUZZSEED"],
+          maxUses: [0, 1.5, "1", null],
+          expiresAt: [...BAD_DATETIME.filter((v) => v !== null), "2020-01-01T00:00:00Z"],
+        },
+        idempotent: true,
+      },
+      {
         name: "PATCH /v1/program",
         method: "PATCH",
         path: () => "/v1/program",
@@ -414,6 +501,7 @@ describe("fuzz: malformed requests to every mutating endpoint", () => {
           ledgerPolicy: [null, {}, { ...policy, pendingDays: -1 }, { ...policy, pendingDays: 366 }, { ...policy, clawback: "never" }, { ...policy, expiry: { kind: "days", days: 0 } }, { ...policy, expiry: "never" }],
           currency: ["EUR", "USD"],
           id: ["prg_x"],
+          marginGuard: ["30%", 1, [], { maxDiscountPercent: 101 }, { maxDiscountPercent: 30.555 }, { lineFloorPercent: -1 }, { maxDiscountPercent: "30" }, { cap: 10 }],
         },
         idempotent: true,
       },
@@ -450,7 +538,7 @@ describe("fuzz: malformed requests to every mutating endpoint", () => {
       // Unknown fields: at the top and in nested strict objects.
       for (const k of unknownKeys.filter((k) => !known.has(k))) add(s, `unknown field ${short(k)}`, s.path(), serialise({ ...s.base(), [k]: pick(randomJunk) }));
       // (A custom event's `data` is an open record, so it is left out here.)
-      for (const nested of ["data", "data.lines.0", "consent", "earning", "expiry", "trigger", "effect", "limits.0"].filter((n) => typeof getPath(s.base(), n) === "object" && !(s.name.includes("custom") && n === "data"))) {
+      for (const nested of ["data", "data.lines.0", "consent", "earning", "expiry", "trigger", "effect", "limits.0", "effects.0", "limits.perCustomer"].filter((n) => typeof getPath(s.base(), n) === "object" && !(s.name.includes("custom") && n === "data"))) {
         add(s, `unknown field in ${nested}`, s.path(), serialise(setPath(s.base(), `${nested}.surprise`, 1)));
       }
       // Not an object, not JSON, not declared JSON, too big, too deep.
@@ -641,6 +729,7 @@ describe("fuzz: malformed requests to every mutating endpoint", () => {
         "DELETE /v1/keys/{keyId}", "PATCH /v1/customers/{externalId}", "PATCH /v1/program", "POST /v1/customers/{externalId}/adjustments", "POST /v1/customers/{externalId}/erase",
         "POST /v1/events", "POST /v1/events/batch", "POST /v1/keys", "POST /v1/rules", "POST /v1/rewards", "POST /v1/customers/{externalId}/redemptions",
         "POST /v1/customers/{externalId}/pay-with-points", "POST /v1/codes/validate", "POST /v1/transactions/{transactionId}/reverse", "PUT /v1/customers/{externalId}",
+        "POST /v1/campaigns", "PATCH /v1/campaigns/{campaignId}", "POST /v1/campaigns/{campaignId}/codes/generate", "POST /v1/campaigns/{campaignId}/codes",
       ].sort(),
     );
   });

@@ -33,10 +33,13 @@ export interface SecretGenerator {
   secret(): string;
   /** An unguessable reward code (core/rewards/codes.ts). */
   rewardCode(): string;
+  /** `n` cryptographically random bytes: bulk promotion codes are drawn from them (core/promotions/codes.ts). */
+  randomBytes(n: number): Uint8Array;
 }
 export const randomSecrets: SecretGenerator = {
   secret: () => randomBytes(24).toString("base64url").replace(/[-_]/g, "x"),
   rewardCode: () => codeFromRandom(randomBytes(16)),
+  randomBytes: (n) => randomBytes(n),
 };
 
 export interface Logger {

@@ -80,6 +80,16 @@ export const PayWithPointsSetting = z
   .refine((p) => p.minPoints % p.step === 0, "minPoints must be a multiple of step")
   .openapi("PayWithPoints", { description: "`points` points are `money` minor units off an order, spent in multiples of `step`, between `minPoints` and `maxPoints` per order." });
 
+/** A percentage from 0 to 100 with at most two decimals: the core turns it into basis points exactly. */
+const percentTwoDecimals = z.number().min(0).max(100).refine((p) => Math.abs(Math.round(p * 100) - p * 100) < 1e-6, "at most two decimals (12.5)");
+
+export const MarginGuardSetting = z
+  .strictObject({
+    maxDiscountPercent: percentTwoDecimals.nullable().optional().openapi({ description: "The most all promotions on one cart may take off together, as a percentage of its merchandise." }),
+    lineFloorPercent: percentTwoDecimals.nullable().optional().openapi({ description: "No line may be discounted below this percentage of its price." }),
+  })
+  .openapi("MarginGuard", { description: "A program-wide cap on stacked promotions. Null or absent: no cap." });
+
 const locale = z.string().min(2).max(35).regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, "a BCP 47 tag such as en or zh-CN");
 
 export const ProgramSettings = z.strictObject({
@@ -94,6 +104,7 @@ export const ProgramSettings = z.strictObject({
   ledgerPolicy: LedgerPolicy.optional(),
   pointValue: PointValue.nullable().optional(),
   payWithPoints: PayWithPointsSetting.nullable().optional(),
+  marginGuard: MarginGuardSetting.nullable().optional(),
 });
 export const ProgramCreate = ProgramSettings.extend({ currency: z.enum(Object.keys(CURRENCIES) as [keyof typeof CURRENCIES]) }).openapi("ProgramCreate");
 export const ProgramPatch = ProgramSettings.partial().openapi("ProgramPatch");
@@ -114,6 +125,7 @@ export const Program = z
     ledgerPolicy: LedgerPolicy.optional(),
     pointValue: PointValue.nullable().optional(),
     payWithPoints: z.unknown().optional(),
+    marginGuard: MarginGuardSetting.nullable().optional(),
     createdAt: z.string().optional(),
     updatedAt: z.string().optional(),
   })

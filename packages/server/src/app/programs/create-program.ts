@@ -1,4 +1,4 @@
-import { err, ok, domainError, isCurrency, isValidTimeZone, type DomainError, type Result, type BasicEarning, type LedgerPolicy, type PointValue } from "@patron/core";
+import { err, ok, domainError, isCurrency, isValidTimeZone, type DomainError, type Result, type BasicEarning, type LedgerPolicy, type MarginGuard, type PointValue } from "@patron/core";
 import type { AppContext } from "../context.ts";
 import type { Executor } from "../../db/connect.ts";
 import { programs } from "../../db/schema.ts";
@@ -19,6 +19,7 @@ export interface ProgramInput {
   ledgerPolicy?: LedgerPolicy | undefined;
   pointValue?: PointValue | null | undefined;
   payWithPoints?: PayWithPoints | null | undefined;
+  marginGuard?: MarginGuard | null | undefined;
 }
 
 export function checkProgramSettings(x: { currency?: string | undefined; timeZone?: string | undefined; defaultLocale?: string | undefined; supportedLocales?: string[] | undefined }): DomainError | null {
@@ -66,6 +67,7 @@ export async function createProgram(
         ledgerPolicy: input.ledgerPolicy ?? DEFAULT_LEDGER_POLICY,
         pointValue: input.pointValue ?? null,
         payWithPoints: input.payWithPoints ?? null,
+        marginGuard: input.marginGuard ?? null,
         createdAt: now,
         updatedAt: now,
       })

@@ -18,6 +18,7 @@ export function toProgram(row: typeof programs.$inferSelect): Program {
     ledgerPolicy: row.ledgerPolicy as Program["ledgerPolicy"],
     pointValue: (row.pointValue as Program["pointValue"]) ?? null,
     payWithPoints: (row.payWithPoints as Program["payWithPoints"]) ?? null,
+    marginGuard: (row.marginGuard as Program["marginGuard"]) ?? null,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

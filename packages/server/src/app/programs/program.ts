@@ -1,4 +1,4 @@
-import type { BasicEarning, CurrencyCode, LedgerPolicy, PointValue } from "@patron/core";
+import type { BasicEarning, CurrencyCode, LedgerPolicy, MarginGuard, PointValue } from "@patron/core";
 
 export interface PayWithPoints {
   points: number;
@@ -27,6 +27,8 @@ export interface Program {
   pointValue: PointValue | null;
   /** Points as money off an order: `points` points are `money` off, in steps, between a minimum and a maximum per order. */
   payWithPoints: PayWithPoints | null;
+  /** What all promotions on one cart may take off together, and how low a line may go; null: no guard. */
+  marginGuard: MarginGuard | null;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -1,0 +1,138 @@
+/**
+ * Checkout benchmark (issue 5): `POST /v1/carts/evaluate` over HTTP on PostgreSQL, 32 connections,
+ * 200 active campaigns (bench/campaign-set.ts), members drawn at random from 1,000. Prints carts/s,
+ * p50 and p99 per run and their medians, and the ratio to pgbench running, on the same database with
+ * the same 32 clients, what a cart evaluation has to read at the least: a customer's balance and the
+ * program's active campaigns.
+ *
+ *   npx tsx bench/checkout-http.ts                      # 3 runs of 8 s, pgbench 10 s
+ *   npx tsx bench/checkout-http.ts --runs 5 --seconds 5 --campaigns 20
+ *
+ * Goal: p99 ≤ 5 ms. The server runs as its own process (as in production), on a fresh database that
+ * is dropped at the end.
+ */
+import { randomBytes } from "node:crypto";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import pg from "pg";
+import { BadResponse, Client, drive } from "./load.ts";
+import { median } from "./report.ts";
+import { killAllChildren, startServerProcess } from "./server-process.ts";
+import { benchCart, campaignDefinition } from "./campaign-set.ts";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
+const { values: args } = parseArgs({
+  options: {
+    runs: { type: "string", default: "3" },
+    seconds: { type: "string", default: "8" },
+    warmup: { type: "string", default: "2" },
+    campaigns: { type: "string", default: "200" },
+    connections: { type: "string", default: "32" },
+    "pgbench-seconds": { type: "string", default: "10" },
+    "pg-url": { type: "string", default: process.env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432" },
+  },
+});
+const runs = Math.max(1, Number(args.runs));
+const seconds = Math.max(1, Number(args.seconds));
+const warmup = Math.max(0, Number(args.warmup));
+const campaigns = Math.max(1, Number(args.campaigns));
+const connections = Math.max(1, Number(args.connections));
+const pgbenchSeconds = Math.max(0, Number(args["pgbench-seconds"]));
+const pgUrl = args["pg-url"]!;
+const CUSTOMERS = 1000;
+const ADMIN = randomBytes(24).toString("hex");
+
+async function call(url: string, token: string, method: string, path: string, body?: unknown) {
+  const res = await fetch(`${url}${path}`, { method, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  if (res.status >= 300) throw new BadResponse(`${method} ${path}`, res.status, text);
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+/** pgbench with a read of one balance and of the active campaigns, as a floor for what an evaluation reads. */
+function pgbenchRead(database: string, programId: string): number {
+  const dir = mkdtempSync(join(tmpdir(), "patron-pgbench-"));
+  const script = join(dir, "read.sql");
+  writeFileSync(
+    script,
+    `\\set c random(0, ${CUSTOMERS - 1})
+SELECT b.available FROM customers c JOIN account_balances b ON b.program_id = c.program_id AND b.customer_id = c.id AND b.asset = 'points' WHERE c.program_id = '${programId}' AND c.external_id = 'member-' || :c;
+SELECT id, version, definition FROM campaigns WHERE program_id = '${programId}' AND status = 'enabled';
+`,
+  );
+  const u = new URL(pgUrl);
+  try {
+    const out = execFileSync("/usr/bin/pgbench", ["-h", u.hostname, "-p", u.port || "5432", "-U", u.username || "postgres", "-n", "-f", script, "-c", String(connections), "-j", "2", "-T", String(pgbenchSeconds), database], { encoding: "utf8" });
+    const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(out);
+    if (!tps) throw new Error(`could not parse pgbench output:\n${out}`);
+    return Number(tps[1]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function main() {
+  const name = `patron_bench_checkout_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: `${pgUrl}/postgres` });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  const server = await startServerProcess({
+    cwd: ROOT, label: "postgres",
+    env: { DATABASE_URL: `${pgUrl}/${name}`, PORT: "0", PATRON_RATE_LIMIT: "0", PATRON_SETTLE_INTERVAL: "0", LOG_LEVEL: "warn", PATRON_DB_POOL: "16", PATRON_ADMIN_TOKEN: ADMIN },
+  });
+  try {
+    const created = (await call(server.url, ADMIN, "POST", "/v1/programs", { name: "Bench", currency: "VND", timeZone: "Asia/Ho_Chi_Minh" })) as { program: { id: string }; secretKey: { secret: string } };
+    const token = created.secretKey.secret;
+    const programId = created.program.id;
+    for (let i = 0; i < campaigns; i++) {
+      const { kind, code, ...def } = campaignDefinition(i);
+      await call(server.url, token, "POST", "/v1/campaigns", { ...def, kind, ...(code ? { code } : {}) });
+    }
+    for (let i = 0; i < CUSTOMERS; i += 100) {
+      await Promise.all(Array.from({ length: 100 }, (_, k) => call(server.url, token, "POST", `/v1/customers/member-${i + k}/adjustments`, { amount: 100, reason: "bench" }).catch(async () => {
+        await call(server.url, token, "PUT", `/v1/customers/member-${i + k}`, { tags: ["vip"] });
+        await call(server.url, token, "POST", `/v1/customers/member-${i + k}/adjustments`, { amount: 100, reason: "bench" });
+      })));
+    }
+    await admin.query(`vacuum analyze`).catch(() => {});
+    const client = new Client(server.url, connections);
+    const send = async () => {
+      const body = { customerId: `member-${Math.floor(Math.random() * CUSTOMERS)}`, lines: benchCart.lines, shipping: benchCart.shipping, codes: ["CODE9", "NOPE1234"] };
+      const res = await client.post("/v1/carts/evaluate", body, token);
+      if (res.status !== 200) throw new BadResponse("POST /v1/carts/evaluate", res.status, res.text);
+      return 1;
+    };
+    console.log(`POST /v1/carts/evaluate, ${campaigns} campaigns, ${connections} connections, PostgreSQL ${(await admin.query("show server_version")).rows[0].server_version}`);
+    const rates: number[] = [];
+    const p50s: number[] = [];
+    const p99s: number[] = [];
+    for (let r = 0; r < runs; r++) {
+      const m = await drive(send, connections, warmup * 1000, seconds * 1000);
+      rates.push(m.eventsPerSec);
+      p50s.push(m.p50Ms);
+      p99s.push(m.p99Ms);
+      console.log(`  run ${r + 1}: ${Math.round(m.eventsPerSec).toLocaleString("en")} carts/s, p50 ${m.p50Ms.toFixed(2)} ms, p99 ${m.p99Ms.toFixed(2)} ms`);
+    }
+    client.close();
+    const rate = median(rates);
+    console.log(`median: ${Math.round(rate).toLocaleString("en")} carts/s, p50 ${median(p50s).toFixed(2)} ms, p99 ${median(p99s).toFixed(2)} ms (goal p99 ≤ 5 ms: ${median(p99s) <= 5 ? "met" : "not met"})`);
+    if (pgbenchSeconds > 0) {
+      const tps = pgbenchRead(name, programId);
+      console.log(`pgbench (a balance read + the active campaigns, ${connections} clients): ${Math.round(tps).toLocaleString("en")} tps; evaluate/pgbench = ${(rate / tps).toFixed(2)}`);
+    }
+  } finally {
+    await server.stop();
+    await admin.query(`drop database if exists ${name} with (force)`);
+    await admin.end();
+  }
+}
+
+main().catch((e) => {
+  console.error(e);
+  killAllChildren();
+  process.exit(1);
+});
