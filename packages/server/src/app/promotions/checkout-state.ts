@@ -7,7 +7,7 @@ import type { AppContext } from "../context.ts";
 import { rows, type Executor } from "../../db/connect.ts";
 import { textArray } from "../../db/sql-arrays.ts";
 import type { Program } from "../programs/program.ts";
-import { loadCustomerFacts } from "../rules/rule-facts.ts";
+import { loadCustomerFactsByExternalId } from "../rules/rule-facts.ts";
 import { readCounters } from "../rules/rule-counters.ts";
 
 /** A checkout as the store sends it: who, what, and the codes the customer typed. */
@@ -62,34 +62,33 @@ export async function loadCheckoutState(ctx: AppContext, ex: Executor, program: 
   const store = await ctx.campaigns.active(ex, program.id);
   const cart: CartInput = { currency: input.currency ?? program.currency, lines: input.lines, shipping: input.shipping, channel: input.channel, store: input.store };
 
-  let customerRowId: string | null = null;
-  let customer: CelCustomer | null = null;
-  if (input.customerId !== undefined) {
-    const [row] = await rows<{ id: string }>(ex, sql`select id from customers where program_id = ${program.id} and external_id = ${input.customerId} and status <> 'erased'`);
-    if (row) {
-      customerRowId = row.id;
-      customer = (await loadCustomerFacts(ex, program.id, [row.id], now, program.timeZone)).get(row.id) ?? null;
-    }
-  }
+  // Typed codes: reusable ones from the cache, the rest from the bulk codes.
+  const typed = [...new Set((input.codes ?? []).map((c) => c.trim()).filter((c) => c.length > 0))];
+  const normal = new Map(typed.map((t) => [t, normalizePromoCode(t)]));
+  const bulkWanted = [...new Set([...normal.values()].filter((c): c is string => c !== null && !store.byCode.has(c)))].sort();
+  const readBulk = () =>
+    bulkWanted.length
+      ? rows<{ code: string; campaign_id: string; customer_id: string | null; max_uses: number; used: number; expires_at: string | Date | null; value: number | null; held: number }>(
+          ex,
+          sql`select k.code, k.campaign_id, k.customer_id, k.max_uses, k.used, k.expires_at, k.value::float8 as value,
+                     (select count(*)::int from campaign_reservations r where r.program_id = k.program_id and r.code = k.code and r.ended_at is null
+                        and r.expires_at > ${now.toISOString()}::timestamptz and r.session_id <> ${input.sessionId ?? ""}) as held
+                from campaign_codes k where k.program_id = ${program.id} and k.code = any(${textArray(bulkWanted)})
+               order by k.code ${opts.lock ? sql`for update of k` : sql``}`,
+        )
+      : Promise.resolve([]);
+  const readCustomer = () => (input.customerId !== undefined ? loadCustomerFactsByExternalId(ex, program.id, input.customerId, now, program.timeZone) : Promise.resolve(new Map<string, CelCustomer>()));
+  // A read-only evaluation runs on the pool, so its two reads go in parallel; a locking one runs in
+  // a transaction (one connection) and locks the codes first, as completions and rollbacks do.
+  const [bulkRows, customerFacts] = opts.lock ? [await readBulk(), await readCustomer()] : await Promise.all([readBulk(), readCustomer()]);
+  const [found] = customerFacts;
+  const customerRowId: string | null = found ? found[0] : null;
+  let customer: CelCustomer | null = found ? found[1] : null;
   const email = input.email ? normalizeEmail(input.email) : customer?.email || "";
   const phone = (input.phone ? normalizePhone(input.phone, program.defaultCountry ?? undefined) : null) ?? customer?.phone ?? "";
   customer ??= { id: "", email, phone, name: "", birthday: "", status: "guest", tier: "", tags: [], attributes: {}, metrics: { ...GUEST_METRICS } };
   const customerKeys = [...(customerRowId ? [`cus:${customerRowId}`] : []), ...(email ? [`email:${email}`] : []), ...(phone ? [`phone:${phone}`] : [])];
 
-  // Typed codes: reusable ones from the cache, the rest from the bulk codes.
-  const typed = [...new Set((input.codes ?? []).map((c) => c.trim()).filter((c) => c.length > 0))];
-  const normal = new Map(typed.map((t) => [t, normalizePromoCode(t)]));
-  const bulkWanted = [...new Set([...normal.values()].filter((c): c is string => c !== null && !store.byCode.has(c)))].sort();
-  const bulkRows = bulkWanted.length
-    ? await rows<{ code: string; campaign_id: string; customer_id: string | null; max_uses: number; used: number; expires_at: string | Date | null; value: number | null; held: number }>(
-        ex,
-        sql`select k.code, k.campaign_id, k.customer_id, k.max_uses, k.used, k.expires_at, k.value::float8 as value,
-                   (select count(*)::int from campaign_reservations r where r.program_id = k.program_id and r.code = k.code and r.ended_at is null
-                      and r.expires_at > ${now.toISOString()}::timestamptz and r.session_id <> ${input.sessionId ?? ""}) as held
-              from campaign_codes k where k.program_id = ${program.id} and k.code = any(${textArray(bulkWanted)})
-             order by k.code ${opts.lock ? sql`for update of k` : sql``}`,
-      )
-    : [];
   const byBulk = new Map(bulkRows.map((r) => [r.code, r]));
   const bulkCodes = new Map<string, string>();
   const codes: TypedCode[] = typed.map((t) => {

@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { DAY_MS, localDate, startOfLocalDay, type CelCustomer, type CelMetrics } from "@patron/core";
 import { rows, type Executor } from "../../db/connect.ts";
 import { textArray } from "../../db/sql-arrays.ts";
@@ -10,6 +10,15 @@ import { textArray } from "../../db/sql-arrays.ts";
  */
 export async function loadCustomerFacts(ex: Executor, programId: string, customerIds: readonly string[], now: Date, timeZone: string): Promise<Map<string, CelCustomer>> {
   if (customerIds.length === 0) return new Map();
+  return factsWhere(ex, programId, sql`c.id = any(${textArray([...new Set(customerIds)])})`, now, timeZone);
+}
+
+/** One customer's facts by the store's id (a checkout), keyed by the internal id; erased customers are not found. */
+export async function loadCustomerFactsByExternalId(ex: Executor, programId: string, externalId: string, now: Date, timeZone: string): Promise<Map<string, CelCustomer>> {
+  return factsWhere(ex, programId, sql`c.external_id = ${externalId} and c.status <> 'erased'`, now, timeZone);
+}
+
+async function factsWhere(ex: Executor, programId: string, which: SQL, now: Date, timeZone: string): Promise<Map<string, CelCustomer>> {
   const today = localDate(now, timeZone);
   const monthStart = startOfLocalDay({ year: today.year, month: today.month, day: 1 }, timeZone);
   const rs = await rows<{
@@ -25,7 +34,7 @@ export async function loadCustomerFacts(ex: Executor, programId: string, custome
                    (count(*) filter (where o.placed_at >= ${monthStart.toISOString()}::timestamptz))::int as month_n,
                    coalesce(sum(o.total - o.refunded_amount) filter (where o.placed_at >= ${monthStart.toISOString()}::timestamptz), 0)::float8 as month_spend
               from orders o where o.program_id = c.program_id and o.customer_id = c.id) m
-         where c.program_id = ${programId} and c.id = any(${textArray([...new Set(customerIds)])})`,
+         where c.program_id = ${programId} and ${which}`,
   );
   const days = (v: string | Date | null) => (v === null ? -1 : Math.floor((now.getTime() - new Date(v).getTime()) / DAY_MS));
   return new Map(
