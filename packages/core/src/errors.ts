@@ -47,6 +47,7 @@ export const ERROR_CODES = [
   "CAMPAIGN_NOT_FOUND",
   "CAMPAIGN_ARCHIVED",
   "CODE_TAKEN",
+  "CART_TOTAL_CHANGED",
   "INTERNAL",
 ] as const;
 

@@ -65,6 +65,19 @@ describe("story 1: a reusable code, 10% off orders from 1,000 RUB, up to 3 times
     expect(other.body.code).toBe("ORDER_CONFLICT");
   });
 
+  it("a completion whose cart no longer prices as the customer saw it records nothing (CART_TOTAL_CHANGED)", async () => {
+    await api.call("PUT", "/v1/customers/cleo", {});
+    for (let i = 1; i <= 3; i++) await api.call("POST", "/v1/carts/complete", { orderId: `cleo-${i}`, customerId: "cleo", lines: [line("dress", 150000)], codes: ["SHOP10"] });
+    const r = await api.call("POST", "/v1/carts/complete", { orderId: "cleo-4", customerId: "cleo", lines: [line("dress", 150000)], codes: ["SHOP10"], expectedTotal: 135000 });
+    expect(r.status).toBe(409);
+    expect(r.body).toMatchObject({ code: "CART_TOTAL_CHANGED", details: { expected: 135000, total: 150000 } });
+    expect(r.body.details.refused[0].reason).toBe("CUSTOMER_LIMIT_REACHED");
+    // Nothing was recorded: the same order id completes at the new price.
+    const ok = await api.call("POST", "/v1/carts/complete", { orderId: "cleo-4", customerId: "cleo", lines: [line("dress", 150000)], codes: ["SHOP10"], expectedTotal: 150000 });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ total: 150000, redemptions: [] });
+  });
+
   it("a client cannot send its own discount or total", async () => {
     const r = await api.call("POST", "/v1/carts/evaluate", { customerId: "anna", lines: [{ ...line("dress", 150000), discount: 150000 }] });
     expect(r.status).toBe(400);

@@ -35,11 +35,10 @@ function allocateSmall(total: number, weights: readonly number[], sum: number): 
     rems[i] = p - parts[i]! * sum;
     given += parts[i]!;
   }
-  let left = t - given;
+  const left = t - given;
   if (left > 0) {
     const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => rems[b]! - rems[a]! || a - b);
     for (let k = 0; k < left; k++) parts[order[k]!]! += 1;
-    left = 0;
   }
   return sign === 1 ? parts : parts.map((p) => -p);
 }

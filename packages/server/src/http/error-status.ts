@@ -48,5 +48,6 @@ export const ERROR_STATUS = {
   CAMPAIGN_NOT_FOUND: 404,
   CAMPAIGN_ARCHIVED: 409,
   CODE_TAKEN: 409,
+  CART_TOTAL_CHANGED: 409,
   INTERNAL: 500,
 } as const satisfies Record<ErrorCode, number>;

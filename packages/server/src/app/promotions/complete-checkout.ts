@@ -27,11 +27,12 @@ export interface CheckoutCompletion extends CheckoutEvaluation {
  * the customer's per-period counters, the code's uses, the bonus points and the follow-up codes are
  * written in this transaction. The order id is the business key: the same order again returns the
  * first result (`replayed`), a different cart for it is ORDER_CONFLICT. The checkout session's
- * reservations end here.
+ * reservations end here. With `expectedTotal` (what the customer was shown), a cart that now prices
+ * differently records nothing.
  *
- * Errors: CURRENCY_MISMATCH, ORDER_CONFLICT.
+ * Errors: CURRENCY_MISMATCH, ORDER_CONFLICT, CART_TOTAL_CHANGED.
  */
-export async function completeCheckout(ctx: AppContext, tx: Tx, program: Program, input: CheckoutInput & { orderId: string }): Promise<Result<CheckoutCompletion & { replayed: boolean }, DomainError>> {
+export async function completeCheckout(ctx: AppContext, tx: Tx, program: Program, input: CheckoutInput & { orderId: string; expectedTotal?: number | undefined }): Promise<Result<CheckoutCompletion & { replayed: boolean }, DomainError>> {
   const bad = checkCurrency(program, input);
   if (bad) return err(bad);
   const now = ctx.clock.now();
@@ -51,6 +52,12 @@ export async function completeCheckout(ctx: AppContext, tx: Tx, program: Program
 
   const state = await loadCheckoutState(ctx, tx, program, input, { lock: true });
   const ev = evaluateState(ctx, program, state);
+  if (input.expectedTotal !== undefined && ev.total !== input.expectedTotal) {
+    // The price shown to the customer no longer holds (a code was used up meanwhile, a campaign
+    // ended): record nothing, not even the claim, so the store can price again and retry.
+    await tx.execute(sql`delete from cart_completions where program_id = ${program.id} and order_id = ${input.orderId}`);
+    return err(domainError("CART_TOTAL_CHANGED", `The cart now totals ${ev.total}, not the expected ${input.expectedTotal}; nothing was recorded.`, { expected: input.expectedTotal, total: ev.total, refused: ev.refused }));
+  }
   const limited = new Set(state.automatic.concat(state.codes.flatMap((t) => (t.campaign ? [t.campaign] : []))).filter(isLimited).map((c) => c.id));
 
   // Bonus points, one ledger credit per campaign that gives some (members only).

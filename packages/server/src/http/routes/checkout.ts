@@ -4,7 +4,7 @@ import { errorResponses, idempotencyHeader, ok, security } from "./common.ts";
 import { mutate } from "../mutate.ts";
 import { problem, resultBody } from "../problem.ts";
 import { cartFields, CartEvaluation, CartRequest, CheckoutCompletion, CheckoutReservation } from "../checkout-schemas.ts";
-import { id } from "../schemas.ts";
+import { amount, id } from "../schemas.ts";
 import { evaluateCheckout } from "../../app/promotions/evaluate-checkout.ts";
 import { completeCheckout } from "../../app/promotions/complete-checkout.ts";
 import { rollbackCheckout } from "../../app/promotions/rollback-checkout.ts";
@@ -49,7 +49,7 @@ const complete = createRoute({
   summary: "Record an order's promotions, atomically",
   description: "The cart is priced again under the campaigns' locks and the result is recorded: uses, budgets, per-customer counters, bonus points, follow-up codes. The order id is the key: sending the same order again returns the first result; a different cart for it is ORDER_CONFLICT.",
   security,
-  request: { headers: idempotencyHeader, body: json(z.strictObject({ ...cartFields, orderId: id })) },
+  request: { headers: idempotencyHeader, body: json(z.strictObject({ ...cartFields, orderId: id, expectedTotal: amount.optional().openapi({ description: "The total the customer was shown: if the cart now prices differently, nothing is recorded (CART_TOTAL_CHANGED)." }) })) },
   responses: { 200: ok(CheckoutCompletion, "What was recorded"), ...errorResponses(400, 401, 403, 409, 422) },
 });
 const rollback = createRoute({
