@@ -6,7 +6,7 @@
  * program's active campaigns.
  *
  *   npx tsx bench/checkout-http.ts                      # 3 runs of 8 s, pgbench 10 s
- *   npx tsx bench/checkout-http.ts --runs 5 --seconds 5 --campaigns 20
+ *   npx tsx bench/checkout-http.ts --runs 5 --seconds 5 --campaigns 20 --trace
  *
  * Goal: p99 ≤ 5 ms. The server runs as its own process (as in production), on a fresh database that
  * is dropped at the end.
@@ -33,6 +33,7 @@ const { values: args } = parseArgs({
     campaigns: { type: "string", default: "200" },
     connections: { type: "string", default: "32" },
     "pgbench-seconds": { type: "string", default: "10" },
+    trace: { type: "boolean", default: false },
     "pg-url": { type: "string", default: process.env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432" },
   },
 });
@@ -43,6 +44,8 @@ const campaigns = Math.max(1, Number(args.campaigns));
 const connections = Math.max(1, Number(args.connections));
 const pgbenchSeconds = Math.max(0, Number(args["pgbench-seconds"]));
 const pgUrl = args["pg-url"]!;
+// The answer's trace is off by default here (--trace to include it): with 200 campaigns it is most of a 30 KB answer.
+const trace = args.trace === true;
 const CUSTOMERS = 1000;
 const ADMIN = randomBytes(24).toString("hex");
 
@@ -101,12 +104,12 @@ async function main() {
     await admin.query(`vacuum analyze`).catch(() => {});
     const client = new Client(server.url, connections);
     const send = async () => {
-      const body = { customerId: `member-${Math.floor(Math.random() * CUSTOMERS)}`, lines: benchCart.lines, shipping: benchCart.shipping, codes: ["CODE9", "NOPE1234"] };
+      const body = { customerId: `member-${Math.floor(Math.random() * CUSTOMERS)}`, lines: benchCart.lines, shipping: benchCart.shipping, codes: ["CODE9", "NOPE1234"], trace };
       const res = await client.post("/v1/carts/evaluate", body, token);
       if (res.status !== 200) throw new BadResponse("POST /v1/carts/evaluate", res.status, res.text);
       return 1;
     };
-    console.log(`POST /v1/carts/evaluate, ${campaigns} campaigns, ${connections} connections, PostgreSQL ${(await admin.query("show server_version")).rows[0].server_version}`);
+    console.log(`POST /v1/carts/evaluate${trace ? " (with trace)" : ""}, ${campaigns} campaigns, ${connections} connections, PostgreSQL ${(await admin.query("show server_version")).rows[0].server_version}`);
     const rates: number[] = [];
     const p50s: number[] = [];
     const p99s: number[] = [];

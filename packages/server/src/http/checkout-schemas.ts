@@ -25,6 +25,7 @@ export const cartFields = {
   store: z.string().max(100).optional(),
   codes: z.array(z.string().min(1).max(64)).max(20).optional().openapi({ description: "The codes the customer typed, in any order: the result does not depend on it." }),
   sessionId: id.optional().openapi({ description: "The checkout session: its own reservations do not count against it." }),
+  trace: z.boolean().optional().openapi({ description: "Include the human-readable trace (default true); false makes the answer smaller." }),
 };
 
 export const CartRequest = z.strictObject(cartFields).openapi("CartRequest");

@@ -25,6 +25,8 @@ export interface CheckoutInput {
   codes?: string[] | undefined;
   /** The checkout session whose reservations are this customer's own. */
   sessionId?: string | undefined;
+  /** Build the trace (default true). */
+  trace?: boolean | undefined;
 }
 
 /** A live campaign reached by a cart, with its counters, as read (or locked) for this checkout. */
@@ -41,6 +43,7 @@ export interface CheckoutState {
   /** Bulk code rows that a typed code reached (normalised code -> campaign). */
   bulkCodes: Map<string, string>;
   earn: (order: CelOrder) => number;
+  trace: boolean;
 }
 
 const GUEST_METRICS = { lifetimeOrders: 0, lifetimeSpend: 0, daysSinceFirstOrder: -1, daysSinceLastOrder: -1, ordersThisMonth: 0, spendThisMonth: 0 };
@@ -127,7 +130,7 @@ export async function loadCheckoutState(ctx: AppContext, ex: Executor, program: 
     });
     return out.awards.reduce((n, a) => n + (a.asset === "points" ? a.points : 0), 0);
   };
-  return { cart, customer, customerRowId, customerKeys, automatic, codes, usage, bulkCodes, earn };
+  return { cart, customer, customerRowId, customerKeys, automatic, codes, usage, bulkCodes, earn, trace: input.trace ?? true };
 }
 
 /**
