@@ -30,4 +30,7 @@ curl -fsS -X POST -H "$auth" -H 'content-type: application/json' "$base/v1/event
 curl -fsS -X POST -H "$auth" -H 'content-type: application/json' -H 'Idempotency-Key: smoke-adj-1' "$base/v1/customers/smoke-customer/adjustments" \
   -d '{"amount":25,"reason":"smoke test"}' >/dev/null
 curl -fsS -H "$auth" "$base/v1/customers/smoke-customer/balances" | grep -q '"available":25,"pending":110'
+# The demo's breakfast combo prices a latte and a croissant at 75,000.
+curl -fsS -X POST -H "$auth" -H 'content-type: application/json' "$base/v1/carts/evaluate" \
+  -d '{"lines":[{"sku":"LAT","category":"coffee","quantity":1,"unitPrice":55000},{"sku":"CRO","category":"bakery","quantity":1,"unitPrice":32000}],"trace":false}' | grep -q '"total":75000'
 echo "smoke: README quick start works (npm start on PGlite, demo loaded, first calls answered)"

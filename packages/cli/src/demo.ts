@@ -56,6 +56,32 @@ export const DEMO_RULES = [
   { name: "Birthday beans", trigger: { event: "customer.birthday" }, effect: { kind: "fixed", points: 500 }, limits: [{ per: "year", maxAwards: 1 }] },
 ];
 
+/** The demo's promotion campaigns (docs/promotions.md), as `POST /v1/campaigns` bodies. */
+export const DEMO_CAMPAIGNS = [
+  {
+    name: "Breakfast combo: any coffee + a croissant for 75,000",
+    kind: "automatic",
+    stacking: "stackable",
+    effects: [{ kind: "bundle", items: [{ filter: { categories: ["coffee"] }, quantity: 1 }, { filter: { skus: ["CRO"] }, quantity: 1 }], price: 75_000 }],
+  },
+  {
+    name: "A free espresso with 500 g of beans",
+    kind: "automatic",
+    stacking: "stackable",
+    condition: "cart.weight >= 500",
+    effects: [{ kind: "gift", sku: "ESP", name: "Espresso", quantity: 1 }],
+  },
+  {
+    name: "Members: 10% off with WELCOME10, once each",
+    kind: "code",
+    code: "WELCOME10",
+    stacking: "stackable",
+    audience: "isMember()",
+    effects: [{ kind: "order_percent", percent: 10, max: 50_000 }],
+    limits: { perCustomer: { max: 1, per: "lifetime" } },
+  },
+];
+
 /** The demo's events, oldest first: signups, a year of orders, a few refunds. */
 export function demoEvents(o: DemoOptions): Record<string, unknown>[] {
   const rnd = seededRandom(o.seed);

@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import { asc, eq, and, like, isNull } from "drizzle-orm";
 import { analyzeTables, parseConfig, startServer, openDatabase, createContext, createLogger, createProgram, createKey, listKeys, revokeKey, findProgram, type Config, type AppContext } from "@patron/server";
 import { programs, apiKeys } from "@patron/server/src/db/schema.ts";
-import { DEMO_PROGRAM, DEMO_RULES, demoEvents } from "./demo.ts";
+import { DEMO_CAMPAIGNS, DEMO_PROGRAM, DEMO_RULES, demoEvents } from "./demo.ts";
 
 const HELP = `patron: the Patron loyalty engine
 
@@ -40,10 +40,12 @@ async function withContext<T>(config: Config, fn: (ctx: AppContext) => Promise<T
 
 /** Sends the demo's events through the batch endpoint, 1,000 at a time. */
 async function loadDemo(url: string, secret: string, customers: number, months: number, now: Date) {
-  for (const rule of DEMO_RULES) {
-    const res = await fetch(`${url}/v1/rules`, { method: "POST", headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" }, body: JSON.stringify(rule) });
-    if (res.status !== 201) throw new Error(`demo rule "${rule.name}" refused: ${res.status} ${await res.text()}`);
-  }
+  const create = async (path: string, body: { name: string }) => {
+    const res = await fetch(`${url}${path}`, { method: "POST", headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+    if (res.status !== 201) throw new Error(`demo ${path} "${body.name}" refused: ${res.status} ${await res.text()}`);
+  };
+  for (const rule of DEMO_RULES) await create("/v1/rules", rule);
+  for (const campaign of DEMO_CAMPAIGNS) await create("/v1/campaigns", campaign);
   const events = demoEvents({ customers, months, seed: 7, now });
   let accepted = 0;
   for (let i = 0; i < events.length; i += 1000) {
