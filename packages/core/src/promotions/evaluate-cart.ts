@@ -267,7 +267,8 @@ function admit(c: CompiledCampaign, input: CartEvaluationInput, cel: CelInput, v
 interface Priced {
   discount: number;
   shippingDiscount: number;
-  points: number;
+  /** What the order would earn with this combination, computed on first use. */
+  points: () => number;
   applied: AppliedCampaign[];
   /** Campaigns of the combination that gave nothing, with why. */
   empty: Map<string, string>;
@@ -281,7 +282,9 @@ function better(a: Priced, b: Priced): boolean {
   const va = a.discount + a.shippingDiscount;
   const vb = b.discount + b.shippingDiscount;
   if (va !== vb) return va > vb;
-  if (a.points !== b.points) return a.points > b.points;
+  const pa = a.points();
+  const pb = b.points();
+  if (pa !== pb) return pa > pb;
   // A gift or a follow-up code is worth something too: applying nothing ("" sorts first) never wins.
   if ((a.applied.length === 0) !== (b.applied.length === 0)) return b.applied.length === 0;
   const ka = a.applied.map((x) => x.campaignId).join(",");
@@ -298,6 +301,8 @@ function price(option: readonly Candidate[], input: CartEvaluationInput, before:
   let members = option;
   for (;;) {
     const p = priceOnce(members, input, before);
+    // A points budget must see the multiplier's extra, which needs the earning rules.
+    if (members.some((m) => m.campaign.def.limits.budget?.points !== undefined)) p.points();
     let why: string | null = null;
     const over = p.applied.find((a) => {
       const budget = members.find((m) => m.campaign.id === a.campaignId)!.campaign.def.limits.budget;
@@ -396,18 +401,24 @@ function priceOnce(option: readonly Candidate[], input: CartEvaluationInput, bef
 
   const discount = before.subtotal - w.merchandiseNet();
   const shippingDiscount = applied.reduce((n, a) => n + a.shippingDiscount, 0);
-  const after = cartOrder(input.cart, w.net, discount, shippingDiscount);
-  const rules = input.earn ? input.earn(after) : 0;
-  // Multipliers add up (2 and 3 give 1 + 1 + 2 times); each campaign's extra is rounded down and
-  // counted in its own bonusPoints, so a rollback takes back exactly what that campaign gave.
-  let extra = 0;
-  for (const a of applied) {
-    if (a.multiplier === 1) continue;
-    const e = Math.floor((rules * Math.round((a.multiplier - 1) * 100)) / 100);
-    a.bonusPoints += e;
-    extra += e;
-  }
-  const pointsTotal = rules + extra + bonus;
+  // The earning rules run only when the points are needed: a tie on money, a points budget, or the
+  // combination that wins. Most combinations are decided on money alone.
+  let earned: { rules: number; extra: number; total: number } | null = null;
+  const points = () => {
+    if (earned) return earned.total;
+    const rules = input.earn ? input.earn(cartOrder(input.cart, w.net, discount, shippingDiscount)) : 0;
+    // Multipliers add up (2 and 3 give 1 + 1 + 2 times); each campaign's extra is rounded down and
+    // counted in its own bonusPoints, so a rollback takes back exactly what that campaign gave.
+    let extra = 0;
+    for (const a of applied) {
+      if (a.multiplier === 1) continue;
+      const e = Math.floor((rules * Math.round((a.multiplier - 1) * 100)) / 100);
+      a.bonusPoints += e;
+      extra += e;
+    }
+    earned = { rules, extra, total: rules + extra + bonus };
+    return earned.total;
+  };
   const shipping = input.cart.shipping ?? 0;
   for (const a of applied) {
     a.followUps = (pendingFollowUps.get(a.campaignId) ?? []).map((f) => ({
@@ -415,9 +426,11 @@ function priceOnce(option: readonly Candidate[], input: CartEvaluationInput, bef
     }));
   }
   return {
-    discount, shippingDiscount, points: pointsTotal, applied, empty, overBudget: new Set(), trace,
+    discount, shippingDiscount, points, applied, empty, overBudget: new Set(), trace,
     // Built only for the combination that wins.
-    result: () => ({
+    result: () => {
+      const total = points();
+      return {
       currency: input.cart.currency, subtotal: before.subtotal, discount, shipping, shippingDiscount, total: before.subtotal - discount + shipping - shippingDiscount,
       lines: input.cart.lines.map((l, i) => ({
         index: i, sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice, subtotal: w.gross[i]!, discount: w.gross[i]! - w.net[i]!, total: w.net[i]!,
@@ -425,9 +438,10 @@ function priceOnce(option: readonly Candidate[], input: CartEvaluationInput, bef
       })),
       applied,
       gifts: applied.flatMap((a) => a.gifts.map((g) => ({ ...g, campaignId: a.campaignId }))),
-      points: { rules, bonus: bonus + extra, total: pointsTotal },
+      points: { rules: earned!.rules, bonus: bonus + earned!.extra, total },
       refused: [],
       trace: [],
-    }),
+      };
+    },
   };
 }
