@@ -439,6 +439,15 @@ describe("evaluateCart: the margin guard", () => {
     expect(ev.applied.map((a) => [a.campaignId, a.discount])).toEqual([["first", 18_000]]);
   });
 
+  it("a code the guard takes everything from is refused as the margin guard's doing, not as 'nothing to apply to'", () => {
+    const typed = campaign("typed", { priority: 1, code: "EXTRA", effects: [{ kind: "order_percent", percent: 10 }] });
+    const ev = consistent(evaluate({ automatic: [first], codes: [{ typed: "EXTRA", code: "EXTRA", campaign: typed }], guard: { maxDiscountPercent: 15 } }));
+    expect(ev.discount).toBe(27_000);
+    expect(ev.refused).toEqual([
+      expect.objectContaining({ code: "EXTRA", reason: "CONDITION_NOT_MET", message: expect.stringContaining("margin guard"), condition: { kind: "effects", part: expect.stringContaining("margin guard (at most 15% off)") } }),
+    ]);
+  });
+
   it("maxDiscountPercent leaves a discount under the cap alone", () => {
     const ev = consistent(evaluate({ automatic: [first], guard: { maxDiscountPercent: 50 } }));
     expect(ev.discount).toBe(27_000);

@@ -222,7 +222,9 @@ export function evaluateCart(input: CartEvaluationInput): CartEvaluation {
       continue;
     }
     if (own.empty.has(cand.campaign.id)) {
-      refused.push({ code: cand.code, reason: "CONDITION_NOT_MET", message: "The cart holds nothing this campaign's effects apply to.", campaignId: cand.campaign.id, condition: { kind: "effects", part: own.empty.get(cand.campaign.id)! } });
+      const part = own.empty.get(cand.campaign.id)!;
+      const message = part.startsWith("the program's margin guard") ? "The program's margin guard leaves no room for this campaign's discount on this cart." : "The cart holds nothing this campaign's effects apply to.";
+      refused.push({ code: cand.code, reason: "CONDITION_NOT_MET", message, campaignId: cand.campaign.id, condition: { kind: "effects", part } });
       continue;
     }
     const winners = chosen.applied.map((a) => a.code ?? a.name).join(", ");
@@ -343,11 +345,13 @@ function priceOnce(option: readonly Candidate[], input: CartEvaluationInput, bef
     }
   }
 
+  const trimmedAway = new Set<string>();
   // The margin guard: the whole discount at most maxDiscountPercent of the subtotal; the campaigns
   // applied last give back first.
   if (guard?.maxDiscountPercent !== undefined && guard.maxDiscountPercent !== null) {
     const cap = applyRate(before.subtotal, bps(guard.maxDiscountPercent), 10_000, "floor");
     let over = before.subtotal - w.merchandiseNet() - cap;
+    // Campaigns the guard took everything from: their codes must say so, not "nothing to apply to".
     if (over > 0 && input.trace) trace.push(`margin guard: the discount is capped at ${guard.maxDiscountPercent}% of ${before.subtotal} = ${cap}; ${over} given back`);
     for (let k = sorted.length - 1; k >= 0 && over > 0; k--) {
       const id = sorted[k]!.campaign.id;
@@ -357,6 +361,7 @@ function priceOnce(option: readonly Candidate[], input: CartEvaluationInput, bef
       if (back === 0) continue;
       const parts = allocate(back, per);
       parts.forEach((p, i) => w.giveBack(i, p, id));
+      if (back === had) trimmedAway.add(id);
       over -= back;
     }
   }
@@ -385,7 +390,7 @@ function priceOnce(option: readonly Candidate[], input: CartEvaluationInput, bef
       if (o.partnerCode) partnerCodes.push(o.partnerCode);
     }
     if (discount === 0 && shippingDiscount === 0 && gifts.length === 0 && points === 0 && followUpEffects.length === 0 && partnerCodes.length === 0 && multiplier === 0) {
-      empty.set(cand.campaign.id, os.map((o) => o.note).join("; "));
+      empty.set(cand.campaign.id, trimmedAway.has(cand.campaign.id) ? `the program's margin guard (at most ${guard!.maxDiscountPercent}% off) left no room for it` : os.map((o) => o.note).join("; "));
       if (input.trace) trace.push(`${label(cand)}: gives nothing here (${os.map((o) => o.note).join("; ")})`);
       continue;
     }
