@@ -1,4 +1,4 @@
-import { CODE_ALPHABET } from "../rewards/codes.ts";
+import { alphabetCharacters } from "../rewards/codes.ts";
 
 /**
  * Promotion codes: reusable ones a merchant chooses ("SUMMER10") and bulk unique ones generated from
@@ -72,17 +72,9 @@ export function codeFromPattern(pattern: string, random: Uint8Array): string {
   if (bad) throw new Error(bad);
   const needed = patternRandomBytes(pattern);
   if (random.length < needed) throw new Error(`codeFromPattern needs ${needed} random bytes for this pattern, got ${random.length}`);
-  let n = 0n;
-  for (const b of random.subarray(0, needed)) n = (n << 8n) | BigInt(b);
-  const base = BigInt(CODE_ALPHABET.length);
+  const chars = alphabetCharacters(random, needed, slotsOf(pattern));
+  let k = 0;
   let out = "";
-  for (const ch of pattern) {
-    if (ch !== PATTERN_SLOT) {
-      out += ch;
-      continue;
-    }
-    out += CODE_ALPHABET[Number(n % base)];
-    n /= base;
-  }
+  for (const ch of pattern) out += ch === PATTERN_SLOT ? chars[k++] : ch;
   return out;
 }

@@ -1,4 +1,5 @@
 import type { LimitPeriod, Schedule } from "../rules/types.ts";
+import type { OrderLine } from "../earning/order.ts";
 
 /**
  * Promotions: campaigns a store applies at checkout. A campaign is reached through a reusable code,
@@ -105,15 +106,8 @@ export interface MarginGuard {
   lineFloorPercent?: number | null | undefined;
 }
 
-export interface CartLineInput {
-  sku: string;
-  name?: string | undefined;
-  category?: string | undefined;
-  quantity: number;
-  unitPrice: number;
-  /** Grams per unit. */
-  weight?: number | undefined;
-}
+/** An order line before any promotion: the store's price, no discount (Patron computes those). */
+export type CartLineInput = Omit<OrderLine, "discount">;
 
 export interface CartInput {
   currency: string;

@@ -40,6 +40,8 @@ export interface CheckoutState {
   automatic: CompiledCampaign[];
   codes: TypedCode[];
   usage: Map<string, CampaignUsage>;
+  /** The campaigns with limits this cart reached (automatic or typed): the ones whose counters count. */
+  limited: Map<string, CompiledCampaign>;
   /** Bulk code rows that a typed code reached (normalised code -> campaign). */
   bulkCodes: Map<string, string>;
   earn: (order: CelOrder) => number;
@@ -49,7 +51,7 @@ export interface CheckoutState {
 const GUEST_METRICS = { lifetimeOrders: 0, lifetimeSpend: 0, daysSinceFirstOrder: -1, daysSinceLastOrder: -1, ordersThisMonth: 0, spendThisMonth: 0 };
 
 /** Whether a campaign has counters that concurrent checkouts must respect. */
-export const isLimited = (c: CompiledCampaign): boolean => {
+const isLimited = (c: CompiledCampaign): boolean => {
   const l = c.def.limits;
   return l.total !== undefined || l.perCustomer !== undefined || l.budget?.money !== undefined || l.budget?.points !== undefined;
 };
@@ -130,7 +132,7 @@ export async function loadCheckoutState(ctx: AppContext, ex: Executor, program: 
     });
     return out.awards.reduce((n, a) => n + (a.asset === "points" ? a.points : 0), 0);
   };
-  return { cart, customer, customerRowId, customerKeys, automatic, codes, usage, bulkCodes, earn, trace: input.trace ?? true };
+  return { cart, customer, customerRowId, customerKeys, automatic, codes, usage, limited, bulkCodes, earn, trace: input.trace ?? true };
 }
 
 /**

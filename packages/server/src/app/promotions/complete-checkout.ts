@@ -7,7 +7,7 @@ import { LedgerWrites, loadHoldings } from "../../db/ledger-repo.ts";
 import { requestHash } from "../json.ts";
 import type { Program } from "../programs/program.ts";
 import { settleInto } from "../ledger/settle-holdings.ts";
-import { isLimited, loadCheckoutState, type CheckoutInput } from "./checkout-state.ts";
+import { loadCheckoutState, type CheckoutInput } from "./checkout-state.ts";
 import { checkCurrency, evaluateState, type CheckoutEvaluation } from "./evaluate-checkout.ts";
 
 export interface CheckoutCompletion extends CheckoutEvaluation {
@@ -58,7 +58,6 @@ export async function completeCheckout(ctx: AppContext, tx: Tx, program: Program
     await tx.execute(sql`delete from cart_completions where program_id = ${program.id} and order_id = ${input.orderId}`);
     return err(domainError("CART_TOTAL_CHANGED", `The cart now totals ${ev.total}, not the expected ${input.expectedTotal}; nothing was recorded.`, { expected: input.expectedTotal, total: ev.total, refused: ev.refused }));
   }
-  const limited = new Set(state.automatic.concat(state.codes.flatMap((t) => (t.campaign ? [t.campaign] : []))).filter(isLimited).map((c) => c.id));
 
   // Bonus points, one ledger credit per campaign that gives some (members only).
   const txnByCampaign = new Map<string, string>();
@@ -84,11 +83,10 @@ export async function completeCheckout(ctx: AppContext, tx: Tx, program: Program
 
   const redemptions: CheckoutCompletion["redemptions"] = [];
   const redemptionRows = ev.applied.map((a) => {
-    const c = state.automatic.find((x) => x.id === a.campaignId) ?? state.codes.find((t) => t.campaign?.id === a.campaignId)!.campaign!;
-    const per = c.def.limits.perCustomer;
+    const per = state.limited.get(a.campaignId)?.def.limits.perCustomer;
     const r = {
       id: ctx.ids.next("prd"), campaign_id: a.campaignId, campaign_version: a.version, code: a.code, discount: a.discount + a.shippingDiscount, points: a.bonusPoints,
-      transaction_id: txnByCampaign.get(a.campaignId) ?? null, period: per ? periodKey(per.per, now, program.timeZone) : null, counted: limited.has(a.campaignId),
+      transaction_id: txnByCampaign.get(a.campaignId) ?? null, period: per ? periodKey(per.per, now, program.timeZone) : null, counted: state.limited.has(a.campaignId),
     };
     redemptions.push({ id: r.id, campaignId: r.campaign_id, code: r.code, discount: r.discount, points: r.points, transactionId: r.transaction_id });
     return r;

@@ -4,7 +4,7 @@ import type { AppContext } from "../context.ts";
 import type { Tx } from "../../db/connect.ts";
 import { textArray } from "../../db/sql-arrays.ts";
 import type { Program } from "../programs/program.ts";
-import { isLimited, loadCheckoutState, type CheckoutInput } from "./checkout-state.ts";
+import { loadCheckoutState, type CheckoutInput } from "./checkout-state.ts";
 import { checkCurrency, evaluateState, type CheckoutEvaluation } from "./evaluate-checkout.ts";
 
 export interface CheckoutReservation extends CheckoutEvaluation {
@@ -30,11 +30,10 @@ export async function reserveCheckout(ctx: AppContext, tx: Tx, program: Program,
   const state = await loadCheckoutState(ctx, tx, program, input, { lock: true });
   const ev = evaluateState(ctx, program, state);
   await tx.execute(sql`update campaign_reservations set ended_at = ${now.toISOString()}::timestamptz where program_id = ${program.id} and session_id = ${input.sessionId} and ended_at is null`);
-  const limited = new Set(state.automatic.concat(state.codes.flatMap((t) => (t.campaign ? [t.campaign] : []))).filter(isLimited).map((c) => c.id));
   const expires = new Date(now.getTime() + input.ttlSeconds * 1000);
   const held = ev.applied
     .map((a) => ({ campaignId: a.campaignId, code: a.code !== null && state.bulkCodes.get(a.code) === a.campaignId ? a.code : null }))
-    .filter((h) => limited.has(h.campaignId) || h.code !== null);
+    .filter((h) => state.limited.has(h.campaignId) || h.code !== null);
   for (const h of held) {
     await tx.execute(sql`insert into campaign_reservations (id, program_id, session_id, campaign_id, code, customer_keys, expires_at, created_at)
       values (${ctx.ids.next("rsv")}, ${program.id}, ${input.sessionId}, ${h.campaignId}, ${h.code}, ${textArray(state.customerKeys)}, ${expires.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz)`);

@@ -8,6 +8,31 @@ const split = (key: string) => {
   return { ruleId, scope, period };
 };
 
+type CounterRow = { rule_id: string; scope: string; period: string; awards: number; points: number };
+
+/** The counter rows behind `parts` that exist, in key order, locked when asked. */
+function readRows(ex: Executor, programId: string, parts: ReturnType<typeof split>[], lock: boolean): Promise<CounterRow[]> {
+  return rows<CounterRow>(
+    ex,
+    sql`select c.rule_id, c.scope, c.period, c.awards, c.points::float8 as points
+          from unnest(${textArray(parts.map((p) => p.ruleId))}, ${textArray(parts.map((p) => p.scope))}, ${textArray(parts.map((p) => p.period))}) as x(rule_id, scope, period)
+          join rule_counters c on c.program_id = ${programId} and c.rule_id = x.rule_id and c.scope = x.scope and c.period = x.period
+         order by c.rule_id, c.scope, c.period ${lock ? sql`for update of c` : sql``}`,
+  );
+}
+
+function toBook(found: CounterRow[]): CounterBook {
+  const book = new CounterBook();
+  for (const r of found) book.values.set(`${r.rule_id}|${r.scope}|${r.period}`, { awards: Number(r.awards), points: Number(r.points) });
+  return book;
+}
+
+/** Reads counters without locking (estimates: a checkout's "points this order would earn"). */
+export async function readCounters(ex: Executor, programId: string, keys: Iterable<string>): Promise<CounterBook> {
+  const parts = [...new Set(keys)].map(split);
+  return toBook(parts.length === 0 ? [] : await readRows(ex, programId, parts, false));
+}
+
 /**
  * Reads the limit and budget counters behind `keys` into a book.
  *
@@ -19,49 +44,24 @@ const split = (key: string) => {
  *   missing and locked (in key order, after the balances), so two transactions never both spend the
  *   last of a budget.
  */
-/** Reads counters without locking (estimates: a checkout's "points this order would earn"). */
-export async function readCounters(ex: Executor, programId: string, keys: Iterable<string>): Promise<CounterBook> {
-  const book = new CounterBook();
-  const parts = [...new Set(keys)].map(split);
-  if (parts.length === 0) return book;
-  const found = await rows<{ rule_id: string; scope: string; period: string; awards: number; points: number }>(
-    ex,
-    sql`select c.rule_id, c.scope, c.period, c.awards, c.points::float8 as points
-          from unnest(${textArray(parts.map((p) => p.ruleId))}, ${textArray(parts.map((p) => p.scope))}, ${textArray(parts.map((p) => p.period))}) as x(rule_id, scope, period)
-          join rule_counters c on c.program_id = ${programId} and c.rule_id = x.rule_id and c.scope = x.scope and c.period = x.period`,
-  );
-  for (const r of found) book.values.set(`${r.rule_id}|${r.scope}|${r.period}`, { awards: Number(r.awards), points: Number(r.points) });
-  return book;
-}
-
 export async function lockCounters(ex: Executor, programId: string, keys: Iterable<string>): Promise<CounterBook> {
-  const book = new CounterBook();
   const sorted = [...new Set(keys)].sort();
-  if (sorted.length === 0) return book;
+  if (sorted.length === 0) return new CounterBook();
   const customer = sorted.map(split).filter((p) => p.scope !== "*");
   const global = sorted.map(split).filter((p) => p.scope === "*");
-  const read = (parts: ReturnType<typeof split>[], lock: boolean) =>
-    rows<{ rule_id: string; scope: string; period: string; awards: number; points: number }>(
-      ex,
-      sql`select c.rule_id, c.scope, c.period, c.awards, c.points::float8 as points
-            from unnest(${textArray(parts.map((p) => p.ruleId))}, ${textArray(parts.map((p) => p.scope))}, ${textArray(parts.map((p) => p.period))}) as x(rule_id, scope, period)
-            join rule_counters c on c.program_id = ${programId} and c.rule_id = x.rule_id and c.scope = x.scope and c.period = x.period
-           order by c.rule_id, c.scope, c.period ${lock ? sql`for update of c` : sql``}`,
-    );
-  const found = customer.length > 0 ? await read(customer, false) : [];
+  const found = customer.length > 0 ? await readRows(ex, programId, customer, false) : [];
   if (global.length > 0) {
     // A budget's row exists after its first award, so lock first and create only what is missing.
-    let locked = await read(global, true);
+    let locked = await readRows(ex, programId, global, true);
     if (locked.length < global.length) {
       await ex.execute(sql`insert into rule_counters (program_id, rule_id, scope, period, awards, points)
         select ${programId}, x.rule_id, '*', 'lifetime', 0, 0 from unnest(${textArray(global.map((p) => p.ruleId))}) as x(rule_id) order by 2
         on conflict do nothing`);
-      locked = await read(global, true);
+      locked = await readRows(ex, programId, global, true);
     }
     found.push(...locked);
   }
-  for (const r of found) book.values.set(`${r.rule_id}|${r.scope}|${r.period}`, { awards: Number(r.awards), points: Number(r.points) });
-  return book;
+  return toBook(found);
 }
 
 /** The counters the batch changed, as a CTE for the batch's write statement (`rc as (…)`), or null. */
