@@ -48,6 +48,22 @@ export const ERROR_CODES = [
   "CAMPAIGN_ARCHIVED",
   "CODE_TAKEN",
   "CART_TOTAL_CHANGED",
+  // Tiers and progressive discounts (issue 6)
+  "TIERS_INVALID",
+  "TIERS_NOT_CONFIGURED",
+  "TIER_NOT_FOUND",
+  // Stamp cards and staff (issue 6)
+  "STAMP_CARD_INVALID",
+  "STAMP_CARD_NOT_FOUND",
+  "STAFF_NOT_FOUND",
+  "STAFF_PIN_INVALID",
+  // Wallets and gift cards (issue 6)
+  "INSUFFICIENT_FUNDS",
+  "PAYOUT_INVALID",
+  "PAYOUT_NOT_FOUND",
+  "PAYOUT_STATE_CONFLICT",
+  "GIFT_CARD_NOT_FOUND",
+  "GIFT_CARD_NOT_USABLE",
   "INTERNAL",
 ] as const;
 

@@ -16,5 +16,20 @@ export const pending = (customerId: string) => `customer:${customerId}:pending`;
 
 export const isCustomerAccount = (account: string) => account.startsWith("customer:");
 
-export const ASSETS = ["points"] as const;
-export type Asset = (typeof ASSETS)[number];
+/**
+ * What the ledger counts, each an integer:
+ * - `points`: the program's points;
+ * - `bonus`: wallet money that can only be spent here (cashback), in minor units;
+ * - `cash`: wallet money the customer may withdraw (payout requests), in minor units;
+ * - `gift_card`: a gift card's money, held on the card's own accounts (the "customer" is the card);
+ * - `stamps:{cardId}`: stamps of one stamp card.
+ * Bonus and cash are separate assets, so no posting can ever mix them.
+ */
+export const FIXED_ASSETS = ["points", "bonus", "cash", "gift_card"] as const;
+export type FixedAsset = (typeof FIXED_ASSETS)[number];
+export type Asset = FixedAsset | `stamps:${string}`;
+/** The assets an earning rule may give (stamps come from stamp cards, gift cards are sold or given). */
+export const ASSETS = ["points", "bonus", "cash"] as const;
+export type RuleAsset = (typeof ASSETS)[number];
+export const stampsAsset = (cardId: string): Asset => `stamps:${cardId}`;
+export const isMoneyAsset = (asset: Asset) => asset === "bonus" || asset === "cash" || asset === "gift_card";

@@ -3,34 +3,59 @@ import type { Holdings, Lot, Plan, Asset } from "@patron/core";
 import { rows, type Executor } from "./connect.ts";
 import { textArray } from "./sql-arrays.ts";
 
+/** One customer's (or gift card's) balance of one asset: the unit that is locked and planned on. */
+export interface HoldingKey {
+  customerId: string;
+  asset: Asset;
+}
+
+/** The key of a customer's holdings of an asset in a map of several assets. */
+export const holdingKey = (customerId: string, asset: Asset) => `${customerId}\u0000${asset}`;
+
 /**
- * Locks the balance rows of `customerIds` (creating missing ones) in sorted order, so two
- * transactions that touch the same customers always lock them in the same order and cannot deadlock.
- * Every change to a customer's lots happens under this lock.
+ * Locks the balance rows of `keys` (creating missing ones) in one statement, sorted by customer then
+ * asset, so two transactions that touch the same balances always lock them in the same order and
+ * cannot deadlock. A transaction takes all its balance locks in one call: a second call could take a
+ * lower key after a higher one. Every change to a holder's lots happens under this lock.
  */
-export async function lockBalances(ex: Executor, programId: string, customerIds: readonly string[], asset: Asset, now: Date) {
-  const ids = [...new Set(customerIds)].sort();
-  if (ids.length === 0) return new Map<string, { available: number; pending: number }>();
+export async function lockBalancesOf(ex: Executor, programId: string, keys: readonly HoldingKey[], now: Date) {
+  const unique = new Map<string, HoldingKey>();
+  for (const k of keys) unique.set(holdingKey(k.customerId, k.asset), k);
+  const sorted = [...unique.values()].sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : a.asset < b.asset ? -1 : a.asset > b.asset ? 1 : 0));
+  const out = new Map<string, { customerId: string; asset: Asset; available: number; pending: number }>();
+  if (sorted.length === 0) return out;
+  const ids = [...new Set(sorted.map((k) => k.customerId))];
+  const assets = [...new Set(sorted.map((k) => k.asset))];
   const lock = () =>
-    rows<{ customer_id: string; available: number; pending: number }>(
+    rows<{ customer_id: string; asset: string; available: number; pending: number }>(
       ex,
-      sql`select customer_id, available::float8 as available, pending::float8 as pending from account_balances
-           where program_id = ${programId} and asset = ${asset} and customer_id = any(${textArray(ids)})
-           order by customer_id for update`,
+      // Rows of other (customer, asset) pairs of the cross product are not asked for: the filter keeps only the pairs.
+      sql`select customer_id, asset, available::float8 as available, pending::float8 as pending from account_balances
+           where program_id = ${programId} and customer_id = any(${textArray(ids)}) and asset = any(${textArray(assets)})
+             and (customer_id, asset) in (select * from unnest(${textArray(sorted.map((k) => k.customerId))}, ${textArray(sorted.map((k) => k.asset))}))
+           order by customer_id, asset for update`,
     );
-  // Existing rows are locked without being rewritten; rows for new customers are created first.
+  // Existing rows are locked without being rewritten; rows for new pairs are created first.
   let rs = await lock();
-  if (rs.length < ids.length) {
-    const have = new Set(rs.map((r) => r.customer_id));
-    const missing = ids.filter((id) => !have.has(id));
+  if (rs.length < sorted.length) {
+    const have = new Set(rs.map((r) => holdingKey(r.customer_id, r.asset as Asset)));
+    const missing = sorted.filter((k) => !have.has(holdingKey(k.customerId, k.asset)));
     await ex.execute(
       sql`insert into account_balances (program_id, customer_id, asset, available, pending, updated_at)
-          select ${programId}, c, ${asset}, 0, 0, ${now.toISOString()}::timestamptz from unnest(${textArray(missing)}) as c order by c
+          select ${programId}, c, a, 0, 0, ${now.toISOString()}::timestamptz
+            from unnest(${textArray(missing.map((k) => k.customerId))}, ${textArray(missing.map((k) => k.asset))}) as x(c, a) order by c, a
           on conflict do nothing`,
     );
     rs = await lock();
   }
-  return new Map(rs.map((r) => [r.customer_id, { available: Number(r.available), pending: Number(r.pending) }]));
+  for (const r of rs) out.set(holdingKey(r.customer_id, r.asset as Asset), { customerId: r.customer_id, asset: r.asset as Asset, available: Number(r.available), pending: Number(r.pending) });
+  return out;
+}
+
+/** Locks the balance rows of `customerIds` in one asset (see lockBalancesOf). */
+export async function lockBalances(ex: Executor, programId: string, customerIds: readonly string[], asset: Asset, now: Date) {
+  const locked = await lockBalancesOf(ex, programId, customerIds.map((customerId) => ({ customerId, asset })), now);
+  return new Map([...locked.values()].map((b) => [b.customerId, { available: b.available, pending: b.pending }]));
 }
 
 interface LotRow {
@@ -69,6 +94,25 @@ export async function loadLots(ex: Executor, programId: string, customerIds: rea
     expiresAt: toDate(r.expires_at),
     createdAt: toDate(r.created_at)!,
   }));
+}
+
+/** Locks and loads the holdings of several (holder, asset) pairs at once, keyed by holdingKey. */
+export async function loadHoldingsOf(ex: Executor, programId: string, keys: readonly HoldingKey[], now: Date, opts: { lots: boolean; alsoLotIds?: string[] }): Promise<Map<string, Holdings>> {
+  const balances = await lockBalancesOf(ex, programId, keys, now);
+  const out = new Map<string, Holdings>();
+  const byAsset = new Map<Asset, string[]>();
+  for (const b of balances.values()) byAsset.set(b.asset, [...(byAsset.get(b.asset) ?? []), b.customerId]);
+  const lots = new Map<string, Lot[]>();
+  if (opts.lots) {
+    for (const [asset, ids] of byAsset) {
+      for (const l of await loadLots(ex, programId, ids, asset, opts.alsoLotIds)) {
+        const k = holdingKey(l.customerId, asset);
+        lots.set(k, [...(lots.get(k) ?? []), l]);
+      }
+    }
+  }
+  for (const [k, b] of balances) out.set(k, { customerId: b.customerId, asset: b.asset, available: b.available, pending: b.pending, lots: lots.get(k) ?? [] });
+  return out;
 }
 
 /** Locks and loads the holdings of `customerIds`. */

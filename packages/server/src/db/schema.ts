@@ -34,6 +34,10 @@ export const programs = pgTable("programs", {
   marginGuard: jsonb("margin_guard"),
   /** Bumped by every campaign change, so each server process knows within a second that its cache is stale. */
   campaignsVersion: bigint("campaigns_version", { mode: "number" }).notNull().default(0),
+  /** TierScheme (core/tiers) or null: the program's VIP levels, their basis, window, grace and benefits. */
+  tiers: jsonb("tiers"),
+  /** WalletPolicy (core/wallet) or null: payout limits and hold of the cash balance. */
+  wallet: jsonb("wallet"),
   createdAt: ts("created_at").notNull(),
   updatedAt: ts("updated_at").notNull(),
 });
@@ -549,4 +553,139 @@ export const campaignReservations = pgTable(
     createdAt: ts("created_at").notNull(),
   },
   (t) => [index("campaign_reservations_campaign_idx").on(t.campaignId, t.expiresAt).where(sql`ended_at is null`), index("campaign_reservations_session_idx").on(t.programId, t.sessionId)],
+);
+
+/**
+ * Each customer's current tier (issue 6). `tier` is a level key of the program's TierScheme, or null
+ * (below the first level). `review_at` is when the tier is next reviewed for a downgrade (the end of
+ * the period it holds for, before grace); null: never (lifetime windows, or no tier).
+ */
+export const customerTiers = pgTable(
+  "customer_tiers",
+  {
+    programId: text("program_id").notNull(),
+    customerId: text("customer_id").notNull(),
+    tier: text("tier"),
+    since: ts("since").notNull(),
+    reviewAt: ts("review_at"),
+    /** earned | manual | import */
+    source: text("source").notNull(),
+    reason: text("reason"),
+    updatedAt: ts("updated_at").notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.programId, t.customerId] }), index("customer_tiers_review_idx").on(t.programId, t.reviewAt).where(sql`review_at is not null`)],
+);
+
+/** Append-only history of tier changes: upgrades, downgrades, renewals, manual and imported changes. */
+export const tierChanges = pgTable(
+  "tier_changes",
+  {
+    id: text("id").primaryKey(),
+    programId: text("program_id").notNull(),
+    customerId: text("customer_id").notNull(),
+    fromTier: text("from_tier"),
+    toTier: text("to_tier"),
+    /** upgrade | downgrade | renewal | manual | import */
+    kind: text("kind").notNull(),
+    reason: text("reason"),
+    /** The basis measured when the change was decided (money, points, visits or referrals). */
+    metric: money("metric"),
+    occurredAt: ts("occurred_at").notNull(),
+    recordedAt: ts("recorded_at").notNull(),
+  },
+  (t) => [index("tier_changes_customer_idx").on(t.programId, t.customerId, t.occurredAt)],
+);
+
+/** Stamp card definitions (core/stamps). Stamps of card X are the ledger asset `stamps:X`. */
+export const stampCards = pgTable(
+  "stamp_cards",
+  {
+    id: text("id").primaryKey(),
+    programId: text("program_id").notNull(),
+    name: text("name").notNull(),
+    definition: jsonb("definition").notNull(),
+    /** enabled | disabled | archived */
+    status: text("status").notNull(),
+    createdAt: ts("created_at").notNull(),
+    updatedAt: ts("updated_at").notNull(),
+  },
+  (t) => [index("stamp_cards_program_idx").on(t.programId, t.status)],
+);
+
+/** One completed card: N stamps taken from the balance and the reward given for them. Sequence is per card and customer. */
+export const stampCompletions = pgTable(
+  "stamp_completions",
+  {
+    id: text("id").primaryKey(),
+    programId: text("program_id").notNull(),
+    cardId: text("card_id").notNull(),
+    customerId: text("customer_id").notNull(),
+    sequence: integer("sequence").notNull(),
+    transactionId: text("transaction_id").notNull(),
+    redemptionId: text("redemption_id"),
+    completedAt: ts("completed_at").notNull(),
+  },
+  (t) => [uniqueIndex("stamp_completions_uq").on(t.programId, t.cardId, t.customerId, t.sequence)],
+);
+
+/** Staff who confirm stamps and custom actions in the shop, by PIN (hashed, per program) or key. */
+export const staffMembers = pgTable(
+  "staff_members",
+  {
+    id: text("id").primaryKey(),
+    programId: text("program_id").notNull(),
+    name: text("name").notNull(),
+    store: text("store"),
+    /** scrypt hash of the PIN, with its salt. */
+    pinHash: text("pin_hash").notNull(),
+    /** active | disabled */
+    status: text("status").notNull(),
+    createdAt: ts("created_at").notNull(),
+    updatedAt: ts("updated_at").notNull(),
+  },
+  (t) => [index("staff_members_program_idx").on(t.programId)],
+);
+
+/** Payout requests of a customer's cash balance: pending -> approved -> paid, or rejected. */
+export const payouts = pgTable(
+  "payouts",
+  {
+    id: text("id").primaryKey(),
+    programId: text("program_id").notNull(),
+    customerId: text("customer_id").notNull(),
+    amount: money("amount").notNull(),
+    /** pending | approved | paid | rejected */
+    status: text("status").notNull(),
+    /** The ledger transaction that moved the amount from the cash balance to the payout hold. */
+    transactionId: text("transaction_id").notNull(),
+    /** The transaction that settled it (paid) or returned it (rejected). */
+    settleTransactionId: text("settle_transaction_id"),
+    reason: text("reason"),
+    requestedAt: ts("requested_at").notNull(),
+    decidedAt: ts("decided_at"),
+    paidAt: ts("paid_at"),
+  },
+  (t) => [index("payouts_customer_idx").on(t.programId, t.customerId, t.requestedAt), index("payouts_status_idx").on(t.programId, t.status)],
+);
+
+/**
+ * Gift cards: a code and a money balance, held in the ledger as asset `gift_card` on the card's own
+ * accounts (account_balances.customer_id is the card id). A card may be given to a customer.
+ */
+export const giftCards = pgTable(
+  "gift_cards",
+  {
+    id: text("id").primaryKey(),
+    programId: text("program_id").notNull(),
+    code: text("code").notNull(),
+    currency: text("currency").notNull(),
+    initialAmount: money("initial_amount").notNull(),
+    /** active | disabled */
+    status: text("status").notNull(),
+    customerId: text("customer_id"),
+    expiresAt: ts("expires_at"),
+    createdAt: ts("created_at").notNull(),
+    updatedAt: ts("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("gift_cards_code_uq").on(t.programId, t.code), index("gift_cards_customer_idx").on(t.programId, t.customerId)],
 );

@@ -49,5 +49,21 @@ export const ERROR_STATUS = {
   CAMPAIGN_ARCHIVED: 409,
   CODE_TAKEN: 409,
   CART_TOTAL_CHANGED: 409,
+  // Tiers and progressive discounts (issue 6)
+  TIERS_INVALID: 422,
+  TIERS_NOT_CONFIGURED: 409,
+  TIER_NOT_FOUND: 404,
+  // Stamp cards and staff (issue 6)
+  STAMP_CARD_INVALID: 422,
+  STAMP_CARD_NOT_FOUND: 404,
+  STAFF_NOT_FOUND: 404,
+  STAFF_PIN_INVALID: 403,
+  // Wallets and gift cards (issue 6)
+  INSUFFICIENT_FUNDS: 422,
+  PAYOUT_INVALID: 422,
+  PAYOUT_NOT_FOUND: 404,
+  PAYOUT_STATE_CONFLICT: 409,
+  GIFT_CARD_NOT_FOUND: 404,
+  GIFT_CARD_NOT_USABLE: 409,
   INTERNAL: 500,
 } as const satisfies Record<ErrorCode, number>;

@@ -5,7 +5,7 @@ import {
 } from "@patron/core";
 import type { AppContext } from "../context.ts";
 import type { Tx } from "../../db/connect.ts";
-import type { LedgerWrites } from "../../db/ledger-repo.ts";
+import { holdingKey, type HoldingKey, type LedgerWrites } from "../../db/ledger-repo.ts";
 import type { Program } from "../programs/program.ts";
 import { loadCustomerFacts } from "../rules/rule-facts.ts";
 import { counterCte, failureCte, lockCounters } from "../rules/rule-counters.ts";
@@ -52,9 +52,9 @@ export class EventRules {
     return new EventRules(ctx, program, trace, matched);
   }
 
-  /** The customers whose balances the rules may credit: lock them with the batch's others. */
-  get customerIds(): string[] {
-    return [...this.matched.values()].map((r) => r.event.customerId);
+  /** The balances the rules may credit (each customer's, in each asset a candidate rule gives): lock them with the batch's others. */
+  get holdingKeys(): HoldingKey[] {
+    return [...this.matched.values()].flatMap((r) => [...new Set(r.candidates.map((c) => c.def.effect.asset))].map((asset) => ({ customerId: r.event.customerId, asset })));
   }
 
   /** Reads the customer facts the conditions need and the limit counters. Call once the balances are locked. */
@@ -97,7 +97,8 @@ export class EventRules {
     }
     const trace: TraceEntry[] | undefined = this.trace ? evaluation.trace : undefined;
     if (evaluation.awards.length === 0) return { effects: trace ? { trace } : {}, points: 0, firstLot: null };
-    const { credits, holdings: after } = creditAwards({ program, awards: evaluation.awards, holdings: holdings.get(r.event.customerId)!, occurredAt: r.event.occurredAt, now, nextLotId: () => ctx.ids.next("lot") });
+    const customerId = r.event.customerId;
+    const { credits, holdings: after } = creditAwards({ program, awards: evaluation.awards, holdings: (asset) => holdings.get(holdingKey(customerId, asset))!, occurredAt: r.event.occurredAt, now, nextLotId: () => ctx.ids.next("lot") });
     const awards: NonNullable<EventEffects["awards"]> = [];
     const firstCredit = credits[0]!;
     let firstTxn = "";
@@ -122,12 +123,13 @@ export class EventRules {
         });
       }
     });
-    holdings.set(r.event.customerId, after);
+    for (const h of after) holdings.set(holdingKey(h.customerId, h.asset), h);
     const points = evaluation.awards.filter((a) => a.asset === "points").reduce((n, a) => n + a.points, 0);
     return {
       effects: { pointsEarned: points, pointsPending: firstCredit.pending, availableAt: firstCredit.availableAt, expiresAt: firstCredit.expiresAt, transactionId: firstTxn, awards, ...(trace ? { trace } : {}) },
       points,
-      firstLot: credits[0]!.lotId,
+      // A refund's clawback takes points from the order's own points lot first.
+      firstLot: credits.find((c) => c.awards[0]!.asset === "points")?.lotId ?? null,
     };
   }
 

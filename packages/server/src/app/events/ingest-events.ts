@@ -3,7 +3,7 @@ import { applyPlan, domainError, expiresAt, planCredit, type DomainError, type H
 import type { AppContext } from "../context.ts";
 import { rows, type Tx } from "../../db/connect.ts";
 import { inTransaction } from "../../db/tx.ts";
-import { LedgerWrites, loadHoldings } from "../../db/ledger-repo.ts";
+import { holdingKey, LedgerWrites, loadHoldingsOf } from "../../db/ledger-repo.ts";
 import { ensureCustomers, existingRefundIds, loadOrders, type OrderState } from "../../db/orders-repo.ts";
 import { textArray } from "../../db/sql-arrays.ts";
 import { requestHash } from "../json.ts";
@@ -120,7 +120,9 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
   // Rules: which events some enabled rule listens to (blocked customers earn nothing); their customers'
   // balances are locked with the others, then the rules' own state (see event-rules.ts).
   const rules = await EventRules.match(ctx, tx, program, standing.filter(({ i }) => results[i] === null).map(({ e, i }) => ({ e, i, customer: customerIds.get(e.customerId)! })), now, opts.trace ?? false);
-  const holdings = await loadHoldings(tx, program.id, [...orderEvents().map(({ e }) => customerIds.get(e.customerId)!.id), ...rules.customerIds], "points", now, { lots: hasRefunds });
+  // Every balance the batch may touch is locked in one statement (see lockBalancesOf): points of order
+  // customers, and each asset a matched rule gives. Keyed by holdingKey(customer, asset).
+  const holdings = await loadHoldingsOf(tx, program.id, [...orderEvents().map(({ e }) => ({ customerId: customerIds.get(e.customerId)!.id, asset: "points" as const })), ...rules.holdingKeys], now, { lots: hasRefunds });
   await rules.lockState(tx, now);
   // Reward codes used on orders, and rewards whose points come back when their order is refunded in full.
   const codes = standing.flatMap(({ e }) => (e.type === "order.completed" ? (e.data.codes ?? []) : []));
@@ -180,7 +182,8 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
         continue;
       }
       // Expire and release what is due before taking points back, so a clawback never takes expired value.
-      let current: Holdings = holdings.get(customer.id)!;
+      const pointsKey = holdingKey(customer.id, "points");
+      let current: Holdings = holdings.get(pointsKey)!;
       if (!settled.has(customer.id)) {
         settled.add(customer.id);
         current = settleInto(ctx, ledger, current, now);
@@ -191,7 +194,7 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
         Object.assign(order, { refundedAmount: before.refundedAmount, refundedBase: before.refundedBase, pointsClawedBack: before.pointsClawedBack });
         order.lines.forEach((l, k) => (l.refundedQuantity = before.lines[k]!));
         results[i] = rejected(e.id, d.error);
-        holdings.set(customer.id, current);
+        holdings.set(pointsKey, current);
         continue;
       }
       refundIds.add(e.data.refundId);
@@ -219,7 +222,7 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
         }
         if (returned > 0) effects.pointsReturned = returned;
       }
-      holdings.set(customer.id, current);
+      holdings.set(pointsKey, current);
       newRefunds.push({ id: ctx.ids.next("ref"), external_id: e.data.refundId, order_id: order.id, amount: d.value.amount, points_clawed_back: d.value.claw - d.value.shortfall, shortfall: d.value.shortfall });
       accept(effects);
     }

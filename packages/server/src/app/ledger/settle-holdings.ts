@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
-import { applyPlan, emptyPlan, planSettle, EXPIRED, type Holdings, type Plan } from "@patron/core";
+import { applyPlan, emptyPlan, planSettle, EXPIRED, type Asset, type Holdings, type Plan } from "@patron/core";
 import type { AppContext } from "../context.ts";
 import { rows } from "../../db/connect.ts";
 import { inTransaction } from "../../db/tx.ts";
-import { LedgerWrites, loadHoldings, type TransactionMeta } from "../../db/ledger-repo.ts";
+import { LedgerWrites, loadHoldingsOf, type TransactionMeta } from "../../db/ledger-repo.ts";
 
 /**
  * The ledger transactions that bring one customer's holdings up to `now`: a `release` moving
@@ -50,16 +50,16 @@ export async function settleProgram(ctx: AppContext, programId: string, chunk = 
   let customers = 0;
   for (;;) {
     const now = ctx.clock.now();
-    const due = await rows<{ customer_id: string }>(
+    const due = await rows<{ customer_id: string; asset: Asset }>(
       ctx.db,
-      sql`select distinct customer_id from lots
+      sql`select distinct customer_id, asset from lots
            where program_id = ${programId} and remaining > 0
              and (expires_at <= ${now.toISOString()}::timestamptz or (pending and pending_until <= ${now.toISOString()}::timestamptz))
-           order by customer_id limit ${chunk}`,
+           order by customer_id, asset limit ${chunk}`,
     );
     if (due.length === 0) break;
     const written = await inTransaction(ctx.db, async (tx) => {
-      const holdings = await loadHoldings(tx, programId, due.map((d) => d.customer_id), "points", now, { lots: true });
+      const holdings = await loadHoldingsOf(tx, programId, due.map((d) => ({ customerId: d.customer_id, asset: d.asset })), now, { lots: true });
       const writes = new LedgerWrites(programId);
       for (const h of holdings.values()) settleInto(ctx, writes, h, now);
       await writes.flush(tx, now);

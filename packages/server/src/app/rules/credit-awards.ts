@@ -1,4 +1,4 @@
-import { applyPlan, expiresAt, pendingUntil, planCredit, type Award, type Holdings, type Plan } from "@patron/core";
+import { applyPlan, expiresAt, pendingUntil, planCredit, type Asset, type Award, type Holdings, type Plan } from "@patron/core";
 import type { Program } from "../programs/program.ts";
 import { BASE_RULE_ID } from "./rule-store.ts";
 
@@ -18,8 +18,11 @@ export interface Credit {
   expiresAt: string | null;
 }
 
-/** Turns awards into ledger credits, each planned on the holdings the previous one left. */
-export function creditAwards(x: { program: Program; awards: readonly Award[]; holdings: Holdings; occurredAt: Date; now: Date; nextLotId: () => string }): { credits: Credit[]; holdings: Holdings } {
+/**
+ * Turns awards into ledger credits, each planned on the holdings (of its asset) the previous one left.
+ * Returns the holdings of every asset credited, as they end.
+ */
+export function creditAwards(x: { program: Program; awards: readonly Award[]; holdings: (asset: Asset) => Holdings; occurredAt: Date; now: Date; nextLotId: () => string }): { credits: Credit[]; holdings: Holdings[] } {
   const policy = x.program.ledgerPolicy;
   const groups = new Map<string, { awards: Award[]; until: Date | null; expiry: Date | null }>();
   for (const award of x.awards) {
@@ -30,18 +33,20 @@ export function creditAwards(x: { program: Program; awards: readonly Award[]; ho
     g.awards.push(award);
     groups.set(key, g);
   }
-  let h = x.holdings;
+  const current = new Map<Asset, Holdings>();
   const credits: Credit[] = [];
   for (const g of groups.values()) {
+    const asset = g.awards[0]!.asset;
+    const h = current.get(asset) ?? x.holdings(asset);
     const points = g.awards.reduce((n, a) => n + a.points, 0);
     const lotId = x.nextLotId();
     const plan = planCredit(h, { amount: points, lotId, effectiveAt: x.occurredAt, pendingUntil: g.until, expiresAt: g.expiry, now: x.now });
     const after = applyPlan(h, plan);
     const pending = plan.newLots[0]!.pending;
     credits.push({ awards: g.awards, points, plan, after, lotId, pending, availableAt: pending ? g.until!.toISOString() : null, expiresAt: g.expiry?.toISOString() ?? null });
-    h = after;
+    current.set(asset, after);
   }
-  return { credits, holdings: h };
+  return { credits, holdings: [...current.values()] };
 }
 
 /**
