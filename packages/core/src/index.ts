@@ -14,3 +14,4 @@ export * from "./random/seeded.ts";
 export * from "./rules/index.ts";
 export * from "./rewards/index.ts";
 export * from "./promotions/index.ts";
+export * from "./tiers/index.ts";

@@ -1,0 +1,64 @@
+import { addMonths, localDate, startOfLocalDay } from "../calendar/zoned.ts";
+import type { TierWindow } from "./types.ts";
+
+/**
+ * The calendar of tier windows, in the program's time zone. Every boundary is the start of a local
+ * day, so "31 December" means the whole of that day wherever the program is.
+ */
+
+/** Twelve local months before or after `at`, at the start of that local day (29 February → 28th or 1st March as the calendar says). */
+function shiftMonths(at: Date, months: number, timeZone: string): Date {
+  const d = localDate(at, timeZone);
+  const m = addMonths(d.year, d.month, months);
+  const last = new Date(Date.UTC(m.year, m.month, 0)).getUTCDate();
+  return startOfLocalDay({ year: m.year, month: m.month, day: Math.min(d.day, last) }, timeZone);
+}
+
+/** Where the window that is current at `at` starts; null for lifetime. */
+export function windowStart(window: TierWindow, at: Date, timeZone: string): Date | null {
+  const d = localDate(at, timeZone);
+  switch (window) {
+    case "lifetime":
+      return null;
+    case "calendar_year":
+      return startOfLocalDay({ year: d.year, month: 1, day: 1 }, timeZone);
+    case "calendar_month":
+      return startOfLocalDay({ year: d.year, month: d.month, day: 1 }, timeZone);
+    case "rolling_12_months":
+      return shiftMonths(at, -12, timeZone);
+  }
+}
+
+/**
+ * When status earned (or confirmed) at `at` comes up for review: the end of the calendar period that
+ * contains `at`, twelve months later for rolling windows, never for lifetime.
+ */
+export function periodEnd(window: TierWindow, at: Date, timeZone: string): Date | null {
+  const d = localDate(at, timeZone);
+  switch (window) {
+    case "lifetime":
+      return null;
+    case "calendar_year":
+      return startOfLocalDay({ year: d.year + 1, month: 1, day: 1 }, timeZone);
+    case "calendar_month": {
+      const m = addMonths(d.year, d.month, 1);
+      return startOfLocalDay({ year: m.year, month: m.month, day: 1 }, timeZone);
+    }
+    case "rolling_12_months":
+      return shiftMonths(at, 12, timeZone);
+  }
+}
+
+/** The window a review at `reviewAt` judges: the calendar period that ends there, or the twelve months before it. */
+export function reviewedWindow(window: TierWindow, reviewAt: Date, timeZone: string): { from: Date | null; to: Date } {
+  if (window === "rolling_12_months") return { from: shiftMonths(reviewAt, -12, timeZone), to: reviewAt };
+  return { from: windowStart(window, new Date(reviewAt.getTime() - 1), timeZone), to: reviewAt };
+}
+
+/** The instant a review scheduled at `reviewAt` takes effect: the start of the local day `graceDays` days later. */
+export function reviewDue(reviewAt: Date, graceDays: number, timeZone: string): Date {
+  if (graceDays === 0) return reviewAt;
+  const d = localDate(reviewAt, timeZone);
+  const shifted = new Date(Date.UTC(d.year, d.month - 1, d.day + graceDays));
+  return startOfLocalDay({ year: shifted.getUTCFullYear(), month: shifted.getUTCMonth() + 1, day: shifted.getUTCDate() }, timeZone);
+}
