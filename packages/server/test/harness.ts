@@ -41,7 +41,7 @@ export class FakeClock implements Clock {
   }
 }
 
-const silent = { info() {}, warn() {}, error() {}, debug() {} };
+const silent = { info() {}, warn() {}, error(o: object) { if (process.env.PATRON_TEST_LOG) console.error(JSON.stringify(o)); }, debug() {} };
 
 export interface TestApi {
   ctx: AppContext;

@@ -15,6 +15,7 @@ import { registerRules } from "./routes/rules.ts";
 import { registerRewards } from "./routes/rewards.ts";
 import { registerCheckout } from "./routes/checkout.ts";
 import { registerCampaigns } from "./routes/campaigns.ts";
+import { registerTiers } from "./routes/tiers.ts";
 import { ping } from "../db/connect.ts";
 import { openApiDocument } from "./openapi.ts";
 import { docsPage } from "./docs-page.ts";
@@ -80,6 +81,7 @@ export function createApp(deps: HttpDeps) {
   registerRules(app, deps);
   registerRewards(app, deps);
   registerCampaigns(app, deps);
+  registerTiers(app, deps);
   registerCheckout(app, deps);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", description: "A program's secret key (sk_…), or a publishable key (pk_…) for public reads." });

@@ -10,7 +10,7 @@ export function authenticate(deps: HttpDeps): MiddlewareHandler<Env> {
     if (!match) return problem(c, { code: "UNAUTHENTICATED", message: "Send your API key as `Authorization: Bearer sk_…`." });
     const principal = await deps.auth.authenticate(match[1]!);
     if (!principal) return problem(c, { code: "UNAUTHENTICATED", message: "The API key is not valid or has been revoked." });
-    if (principal.kind === "publishable" && !(c.req.method === "GET" && c.req.path === "/v1/program")) {
+    if (principal.kind === "publishable" && !(c.req.method === "GET" && (c.req.path === "/v1/program" || c.req.path === "/v1/tiers"))) {
       return problem(c, { code: "FORBIDDEN", message: "A publishable key (pk_…) can only read public program information; use a secret key (sk_…) on your server." });
     }
     c.set("principal", principal);

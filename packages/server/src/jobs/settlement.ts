@@ -5,6 +5,7 @@ import { toProgram } from "../app/programs/program-repo.ts";
 import { runDueBirthdays } from "./birthdays.ts";
 import { settleProgram } from "../app/ledger/settle-holdings.ts";
 import { analyzeTables } from "../db/analyze.ts";
+import { reviewTiers } from "../app/tiers/review-tiers.ts";
 
 const ANALYZE_EVERY_MS = 10 * 60_000;
 
@@ -32,6 +33,9 @@ export function startSettlement(ctx: AppContext, intervalSeconds: number): { sto
       for (const p of programs) {
         const r = await settleProgram(ctx, p.id);
         if (r.transactions > 0) ctx.log.info({ program: p.id, ...r }, "settled");
+        // Tier reviews whose period and grace have passed (downgrades, renewals).
+        const t = await reviewTiers(ctx, p);
+        if (t.reviewed > 0) ctx.log.info({ program: p.id, ...t }, "tiers reviewed");
       }
       await runDueBirthdays(ctx, programs);
       await ctx.db.execute(sql`delete from idempotency_keys where scope <> 'event' and created_at < ${new Date(ctx.clock.now().getTime() - 86_400_000).toISOString()}::timestamptz`);

@@ -1,5 +1,6 @@
 import type { DomainError, OrderLine, TraceEntry } from "@patron/core";
 import type { CustomerInput } from "../customers/customer.ts";
+import type { TierEffect } from "../tiers/tier-batch.ts";
 
 interface Envelope {
   /** The sender's id for this event: unique per program, forever. */
@@ -61,6 +62,8 @@ export interface EventEffects {
    */
   awards?: { ruleId: string; version: number; name: string; points: number; asset?: string; transactionId?: string; pending?: boolean; availableAt?: string | null; expiresAt?: string | null }[];
   earningSkipped?: "CUSTOMER_BLOCKED" | "EARNING_DISABLED";
+  /** The customer's tier went up on this event (and the level's entry points, if any). */
+  tier?: TierEffect;
   /** order.completed with codes: what became of each. */
   codes?: { code: string; status: "used" | "not_valid"; redemptionId?: string }[];
   /** order.refunded that refunds the whole order: the points of rewards used on it, given back. */

@@ -1,6 +1,6 @@
 import type { SQL } from "drizzle-orm";
 import {
-  counterKeysFor, evaluateRules, triggers, EMPTY_ORDER, type CelCustomer, type CelOrder, type CompiledRule, type CounterBook, type Holdings, type RuleEvent,
+  counterKeysFor, evaluateRules, triggers, EMPTY_ORDER, type Award, type CelCustomer, type CelOrder, type CompiledRule, type CounterBook, type Holdings, type RuleEvent,
   type TraceEntry, type TriggerEvent,
 } from "@patron/core";
 import type { AppContext } from "../context.ts";
@@ -11,6 +11,7 @@ import { loadCustomerFacts } from "../rules/rule-facts.ts";
 import { counterCte, failureCte, lockCounters } from "../rules/rule-counters.ts";
 import { creditAwards, creditReference, creditSource } from "../rules/credit-awards.ts";
 import type { EventEffects, EventInput } from "./event-input.ts";
+import type { TierBatch } from "../tiers/tier-batch.ts";
 
 export interface RuleRun {
   effects: EventEffects;
@@ -31,6 +32,8 @@ export class EventRules {
   private facts = new Map<string, CelCustomer>();
   private counters: CounterBook | null = null;
   private failures: { ruleId: string; version: number; error: string }[] = [];
+  /** The customers' tiers in this batch, for the tier's earning bonus (null: no tiers). */
+  tiers: TierBatch | null = null;
 
   private constructor(
     private readonly ctx: AppContext,
@@ -96,6 +99,8 @@ export class EventRules {
       ctx.log.warn({ programId: program.id, ruleId: f.ruleId, version: f.version, eventId: e.id, error: f.error }, "rule failed at run time and was skipped");
     }
     const trace: TraceEntry[] | undefined = this.trace ? evaluation.trace : undefined;
+    const bonus = this.tiers ? tierBonus(this.tiers, r.event.customerId, evaluation.awards) : null;
+    if (bonus) evaluation.awards.push(bonus);
     if (evaluation.awards.length === 0) return { effects: trace ? { trace } : {}, points: 0, firstLot: null };
     const customerId = r.event.customerId;
     const { credits, holdings: after } = creditAwards({ program, awards: evaluation.awards, holdings: (asset) => holdings.get(holdingKey(customerId, asset))!, occurredAt: r.event.occurredAt, now, nextLotId: () => ctx.ids.next("lot") });
@@ -137,6 +142,20 @@ export class EventRules {
   ctes(now: Date): (SQL | null)[] {
     return [counterCte(this.program.id, this.counters), failureCte(this.program.id, this.failures, now)];
   }
+}
+
+/**
+ * The tier's earning bonus: a percentage of the points the rules gave, rounded down, credited with
+ * the first points award's pending days and expiry (so it lands in the same lot).
+ */
+function tierBonus(tiers: TierBatch, customerId: string, awards: readonly Award[]): Award | null {
+  const percent = tiers.earnBonusPercent(customerId);
+  const points = awards.filter((a) => a.asset === "points");
+  if (percent <= 0 || points.length === 0) return null;
+  const bonus = Math.floor((points.reduce((n, a) => n + a.points, 0) * percent) / 100);
+  if (bonus <= 0) return null;
+  const tier = tiers.tierKey(customerId)!;
+  return { ruleId: `tier:${tier}`, version: 0, name: `${tier} tier: ${percent}% more`, asset: "points", points: bonus, def: points[0]!.def };
 }
 
 /** The name a rule trigger matches on: the custom event's name, or when a birthday event fires. */

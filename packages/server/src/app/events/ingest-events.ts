@@ -14,6 +14,7 @@ import { countOrder } from "../rules/rule-facts.ts";
 import { EventRules } from "./event-rules.ts";
 import { OrderRedemptions } from "../rewards/order-redemptions.ts";
 import { settleInto } from "../ledger/settle-holdings.ts";
+import { TierBatch } from "../tiers/tier-batch.ts";
 import type { EventAccepted, EventEffects, EventInput, EventResult } from "./event-input.ts";
 
 const SCOPE = "event";
@@ -124,6 +125,9 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
   // customers, and each asset a matched rule gives. Keyed by holdingKey(customer, asset).
   const holdings = await loadHoldingsOf(tx, program.id, [...orderEvents().map(({ e }) => ({ customerId: customerIds.get(e.customerId)!.id, asset: "points" as const })), ...rules.holdingKeys], now, { lots: hasRefunds });
   await rules.lockState(tx, now);
+  // Tiers: locked after the balances, measured once; upgrades are decided event by event below.
+  const tiers = await TierBatch.prepare(ctx, tx, program, [...orderEvents().map(({ e }) => customerIds.get(e.customerId)!.id), ...(program.tiers?.basis === "points" ? rules.holdingKeys.map((k) => k.customerId) : [])], now);
+  rules.tiers = tiers;
   // Reward codes used on orders, and rewards whose points come back when their order is refunded in full.
   const codes = standing.flatMap(({ e }) => (e.type === "order.completed" ? (e.data.codes ?? []) : []));
   const refundedOrders = hasRefunds ? orderEvents().flatMap(({ e }) => (e.type === "order.refunded" ? [orders.get(e.data.orderId)?.id ?? ""] : [])).filter(Boolean) : [];
@@ -150,7 +154,13 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
     };
     if (e.type !== "order.completed" && e.type !== "order.refunded") {
       const r = rules.run(e, i, null, holdings, ledger, now);
-      accept(customer.status !== "active" ? { ...r.effects, earningSkipped: "CUSTOMER_BLOCKED" } : r.effects);
+      let effects: EventEffects = customer.status !== "active" ? { ...r.effects, earningSkipped: "CUSTOMER_BLOCKED" } : r.effects;
+      if (tiers && r.points > 0) {
+        tiers.addPoints(customer.id, occurredAt, r.points);
+        const tier = tiers.settle(customer.id, holdings, ledger, occurredAt, now);
+        if (tier) effects = { ...effects, tier };
+      }
+      accept(effects);
       continue;
     }
     if (e.type === "order.completed") {
@@ -173,6 +183,12 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
         if (f) countOrder(f, order.total);
       }
       if (e.data.codes) effects.codes = orderRedemptions.use(e.data.codes, customer.id, order.id, occurredAt);
+      if (tiers && customer.status === "active") {
+        tiers.addOrder(customer.id, order.placedAt, order.total);
+        tiers.addPoints(customer.id, occurredAt, order.pointsEarned);
+        const tier = tiers.settle(customer.id, holdings, ledger, occurredAt, now);
+        if (tier) effects.tier = tier;
+      }
       accept(effects);
     } else {
       // Checked in step 2: the order exists (or an earlier event of this batch created it) and is this customer's.
@@ -223,6 +239,8 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
         if (returned > 0) effects.pointsReturned = returned;
       }
       holdings.set(pointsKey, current);
+      tiers?.addRefund(customer.id, order.placedAt, d.value.amount, order.refundedAmount === order.total);
+      tiers?.addPoints(customer.id, occurredAt, -(d.value.claw - d.value.shortfall));
       newRefunds.push({ id: ctx.ids.next("ref"), external_id: e.data.refundId, order_id: order.id, amount: d.value.amount, points_clawed_back: d.value.claw - d.value.shortfall, shortfall: d.value.shortfall });
       accept(effects);
     }
@@ -230,7 +248,7 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
 
   // 5. Write everything in one statement.
   await writeBatch(tx, program.id, now, ledger, {
-    extra: [...rules.ctes(now), ...orderRedemptions.ctes(now)], eventRows, touchedOrders, newRefunds, accepted, rejectedKeys: fresh.filter(({ i }) => results[i]!.status === "rejected").map(({ e }) => e.id) });
+    extra: [...rules.ctes(now), ...orderRedemptions.ctes(now), tiers?.ctes(now) ?? null], eventRows, touchedOrders, newRefunds, accepted, rejectedKeys: fresh.filter(({ i }) => results[i]!.status === "rejected").map(({ e }) => e.id) });
 
   // Later duplicates inside the batch answer like the first occurrence.
   return events.map((e, i) => {

@@ -19,6 +19,7 @@ export function toProgram(row: typeof programs.$inferSelect): Program {
     pointValue: (row.pointValue as Program["pointValue"]) ?? null,
     payWithPoints: (row.payWithPoints as Program["payWithPoints"]) ?? null,
     marginGuard: (row.marginGuard as Program["marginGuard"]) ?? null,
+    tiers: (row.tiers as Program["tiers"]) ?? null,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

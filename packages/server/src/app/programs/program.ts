@@ -1,4 +1,4 @@
-import type { BasicEarning, CurrencyCode, LedgerPolicy, MarginGuard, PointValue } from "@patron/core";
+import type { BasicEarning, CurrencyCode, LedgerPolicy, MarginGuard, PointValue, TierScheme } from "@patron/core";
 
 export interface PayWithPoints {
   points: number;
@@ -29,6 +29,8 @@ export interface Program {
   payWithPoints: PayWithPoints | null;
   /** What all promotions on one cart may take off together, and how low a line may go; null: no guard. */
   marginGuard: MarginGuard | null;
+  /** VIP levels (core/tiers), or null: no tiers. Set through PUT /v1/tiers. */
+  tiers: TierScheme | null;
   createdAt: Date;
   updatedAt: Date;
 }

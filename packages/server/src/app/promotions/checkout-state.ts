@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import {
   counterKeysFor, CounterBook, evaluateRules, normalizeEmail, normalizePhone, normalizePromoCode, periodKey, type CampaignUsage, type CartInput, type CelCustomer,
-  type CelOrder, type CompiledCampaign, type TypedCode,
+  type CelOrder, type CompiledCampaign, type TierLevel, type TypedCode,
 } from "@patron/core";
 import type { AppContext } from "../context.ts";
 import { rows, type Executor } from "../../db/connect.ts";
@@ -113,6 +113,9 @@ export async function loadCheckoutState(ctx: AppContext, ex: Executor, program: 
   });
 
   const automatic = store.automaticFor(cart);
+  const tierLevel = program.tiers && customerRowId && customer.tier ? program.tiers.levels.find((l) => l.key === customer.tier) : undefined;
+  const tierCampaign = tierLevel ? tierDiscount(tierLevel) : null;
+  const automaticAll = tierCampaign ? [...automatic, tierCampaign] : automatic;
   const limited = new Map<string, CompiledCampaign>();
   for (const c of [...automatic, ...codes.map((t) => t.campaign)]) if (c && isLimited(c)) limited.set(c.id, c);
   const usage = await loadUsage(ex, program, [...limited.values()], customerKeys, input.sessionId ?? "", now, opts.lock);
@@ -130,9 +133,11 @@ export async function loadCheckoutState(ctx: AppContext, ex: Executor, program: 
       rules, event, timeZone: program.timeZone, pointValue: program.pointValue, counters: book,
       context: () => ({ event: { id: "", type: "order.completed", name: "", occurredAt: now, data: {} }, order, customer: facts, now, timeZone: program.timeZone }),
     });
-    return out.awards.reduce((n, a) => n + (a.asset === "points" ? a.points : 0), 0);
+    const points = out.awards.reduce((n, a) => n + (a.asset === "points" ? a.points : 0), 0);
+    // The tier's earning bonus, as ingest will give it (event-rules.ts).
+    return points + Math.floor((points * (tierLevel?.benefits.earnBonusPercent ?? 0)) / 100);
   };
-  return { cart, customer, customerRowId, customerKeys, automatic, codes, usage, limited, bulkCodes, earn, trace: input.trace ?? true };
+  return { cart, customer, customerRowId, customerKeys, automatic: automaticAll, codes, usage, limited, bulkCodes, earn, trace: input.trace ?? true };
 }
 
 /**
@@ -170,4 +175,18 @@ async function loadUsage(ex: Executor, program: Program, limited: CompiledCampai
     usage.set(r.id, { redeemed: r.redeemed + (h?.all_n ?? 0), customerUsed: (mine?.used ?? 0) + (h?.mine_n ?? 0), budgetMoneyUsed: Number(r.money), budgetPointsUsed: Number(r.points) });
   }
   return usage;
+}
+
+/**
+ * A tier's standing discount as an automatic campaign of its own (`tier:{key}`): it stacks with
+ * every other stackable campaign, applies after them (a percentage of what they left), and is
+ * recorded with the order's other campaigns, so its cost shows like theirs.
+ */
+function tierDiscount(level: TierLevel): CompiledCampaign | null {
+  const percent = level.benefits.discountPercent;
+  if (!percent) return null;
+  return {
+    id: `tier:${level.key}`, version: 0, audience: null, condition: null,
+    def: { name: `${level.name}: ${percent}% off`, kind: "automatic", schedule: null, audience: null, condition: null, effects: [{ kind: "order_percent", percent }], stacking: "stackable", priority: 1_000_000, limits: {} },
+  };
 }

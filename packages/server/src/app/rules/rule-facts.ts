@@ -23,10 +23,10 @@ async function factsWhere(ex: Executor, programId: string, which: SQL, now: Date
   const monthStart = startOfLocalDay({ year: today.year, month: today.month, day: 1 }, timeZone);
   const rs = await rows<{
     id: string; external_id: string; email: string | null; phone: string | null; name: string | null; birthday: string | null; status: string;
-    tags: string[]; attributes: Record<string, unknown>; n: number; spend: number; first_at: string | Date | null; last_at: string | Date | null; month_n: number; month_spend: number;
+    tags: string[]; attributes: Record<string, unknown>; tier: string | null; n: number; spend: number; first_at: string | Date | null; last_at: string | Date | null; month_n: number; month_spend: number;
   }>(
     ex,
-    sql`select c.id, c.external_id, c.email, c.phone, c.name, c.birthday::text as birthday, c.status, c.tags, c.attributes,
+    sql`select c.id, c.external_id, c.email, c.phone, c.name, c.birthday::text as birthday, c.status, c.tags, c.attributes, ct.tier,
                m.n, m.spend, m.first_at, m.last_at, m.month_n, m.month_spend
           from customers c
           cross join lateral (
@@ -34,6 +34,7 @@ async function factsWhere(ex: Executor, programId: string, which: SQL, now: Date
                    (count(*) filter (where o.placed_at >= ${monthStart.toISOString()}::timestamptz))::int as month_n,
                    coalesce(sum(o.total - o.refunded_amount) filter (where o.placed_at >= ${monthStart.toISOString()}::timestamptz), 0)::float8 as month_spend
               from orders o where o.program_id = c.program_id and o.customer_id = c.id) m
+          left join customer_tiers ct on ct.program_id = c.program_id and ct.customer_id = c.id
          where c.program_id = ${programId} and ${which}`,
   );
   const days = (v: string | Date | null) => (v === null ? -1 : Math.floor((now.getTime() - new Date(v).getTime()) / DAY_MS));
@@ -41,7 +42,7 @@ async function factsWhere(ex: Executor, programId: string, which: SQL, now: Date
     rs.map((r) => [
       r.id,
       {
-        id: r.external_id, email: r.email ?? "", phone: r.phone ?? "", name: r.name ?? "", birthday: r.birthday ?? "", status: r.status, tier: "",
+        id: r.external_id, email: r.email ?? "", phone: r.phone ?? "", name: r.name ?? "", birthday: r.birthday ?? "", status: r.status, tier: r.tier ?? "",
         tags: r.tags ?? [], attributes: (typeof r.attributes === "string" ? JSON.parse(r.attributes) : r.attributes) ?? {},
         metrics: {
           lifetimeOrders: Number(r.n), lifetimeSpend: Number(r.spend), daysSinceFirstOrder: days(r.first_at), daysSinceLastOrder: days(r.last_at),

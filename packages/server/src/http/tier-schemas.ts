@@ -1,0 +1,81 @@
+import { z } from "@hono/zod-openapi";
+import { TIER_BASES, TIER_WINDOWS } from "@patron/core";
+
+const amount = z.number().int().min(0).max(1_000_000_000_000);
+
+export const TierBenefits = z
+  .strictObject({
+    earnBonusPercent: z.number().int().min(0).max(1000).optional().openapi({ description: "Extra points on everything the earning rules give, as a whole percentage (25: a quarter more), rounded down." }),
+    discountPercent: z.number().gt(0).max(100).optional().openapi({ description: "A standing discount off every cart priced through /v1/carts/evaluate (up to two decimals); it stacks with other campaigns." }),
+    entryPoints: z.number().int().min(1).max(1_000_000_000).optional().openapi({ description: "Points given the first time a customer reaches the level (never again, even after a downgrade)." }),
+  })
+  .openapi("TierBenefits");
+
+export const TierLevel = z
+  .strictObject({
+    key: z.string().min(1).max(32).openapi({ example: "gold", description: "Stable key: used in CEL (`customer.tier == \"gold\"`), the history and the API." }),
+    name: z.string().min(1).max(100).openapi({ example: "Gold" }),
+    threshold: amount.min(1).openapi({ description: "The basis needed to reach the level: minor units for spend, points, or orders." }),
+    benefits: TierBenefits.default({}),
+  })
+  .openapi("TierLevel");
+
+export const TierScheme = z
+  .strictObject({
+    basis: z.enum(TIER_BASES).openapi({ description: "spend: money paid (minus refunds); points: points earned (not the balance); visits: orders (not those refunded in full)." }),
+    window: z.enum(TIER_WINDOWS).openapi({ description: "Over which window the basis is measured, in the program's time zone." }),
+    graceDays: z.number().int().min(0).max(364).default(0).openapi({ description: "Days after a period ends before a downgrade takes effect; qualifying again meanwhile cancels it." }),
+    downgrade: z.enum(["one_level", "to_qualified"]).default("one_level").openapi({ description: "one_level: a review lowers a customer by at most one level." }),
+    levels: z.array(TierLevel).min(1).max(20).openapi({ description: "In ascending order of threshold." }),
+  })
+  .openapi("TierScheme");
+
+export const TierChange = z
+  .object({
+    id: z.string(),
+    customerId: z.string().openapi({ description: "The store's id of the customer (empty once erased)." }),
+    from: z.string().nullable(),
+    to: z.string().nullable(),
+    kind: z.enum(["upgrade", "downgrade", "renewal", "manual", "import"]),
+    reason: z.string().nullable(),
+    metric: z.number().int().nullable().openapi({ description: "The basis measured when the change was decided." }),
+    occurredAt: z.string(),
+  })
+  .openapi("TierChange");
+
+export const CustomerTier = z
+  .object({
+    tier: z
+      .object({
+        key: z.string(), name: z.string(), since: z.string(),
+        reviewAt: z.string().nullable().openapi({ description: "When the period the tier holds for ends (null: never reviewed)." }),
+        reviewTakesEffectAt: z.string().nullable().openapi({ description: "reviewAt plus the grace days: when a downgrade would take effect." }),
+        source: z.enum(["earned", "manual", "import"]), reason: z.string().nullable(),
+      })
+      .nullable(),
+    benefits: TierBenefits,
+    basis: z.enum(TIER_BASES),
+    window: z.enum(TIER_WINDOWS),
+    progress: z.object({
+      metric: z.number().int().openapi({ description: "The basis over the current window." }),
+      next: z.object({ key: z.string(), name: z.string(), remaining: z.number().int(), by: z.string().nullable() }).nullable(),
+      keep: z.object({ remaining: z.number().int(), by: z.string(), reviewedAt: z.string() }).nullable(),
+      message: z.string().openapi({ example: "Spend ₫40,000 more by 31 December 2026 to keep Gold." }),
+    }),
+    history: z.array(TierChange).openapi({ description: "The last 20 changes, newest first." }),
+  })
+  .openapi("CustomerTier");
+
+export const SetTier = z.strictObject({
+  tier: z.string().min(1).max(32).nullable().openapi({ description: "A level key, or null to take the tier away." }),
+  reason: z.string().min(1).max(500),
+  reviewAt: z.string().datetime({ offset: true }).nullable().optional().openapi({ description: "Hold the tier until then before its first review (null: never reviewed). Default: the end of the current period." }),
+  gift: z.boolean().default(true).openapi({ description: "Give the level's entry points if the customer never reached it before." }),
+});
+
+export const TierImport = z.strictObject({
+  customers: z
+    .array(z.strictObject({ customerId: z.string().min(1).max(255), tier: z.string().min(1).max(32).nullable(), since: z.string().datetime({ offset: true }).optional(), reviewAt: z.string().datetime({ offset: true }).nullable().optional() }))
+    .min(1)
+    .max(1000),
+});

@@ -1,0 +1,149 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../src/db/connect.ts";
+import { FakeClock, testApi, testDatabase, type TestApi } from "./harness.ts";
+
+/**
+ * Tiers through the API: story 11's levels on stars earned, with exact figures across period
+ * boundaries in the program's time zone (Ho Chi Minh City, UTC+7: local midnight is 17:00 UTC the
+ * day before), a downgrade after grace, requalifying during grace, benefits, manual and imported tiers.
+ */
+
+let database: Database;
+beforeAll(async () => {
+  database = await testDatabase();
+});
+afterAll(() => database.close());
+
+const cafe = (clock: FakeClock) =>
+  testApi({
+    database,
+    clock,
+    program: { name: "Saigon Bean", currency: "VND", timeZone: "Asia/Ho_Chi_Minh", pointsSingular: "Star", pointsPlural: "Stars", earning: { enabled: true, points: 1, per: 10_000, rounding: "floor" } },
+  });
+
+let n = 0;
+const order = (customerId: string, amount: number, occurredAt?: string) => {
+  n += 1;
+  return { id: `t-${n}`, type: "order.completed", customerId, ...(occurredAt ? { occurredAt } : {}), data: { orderId: `o-${n}`, currency: "VND", lines: [{ sku: "LATTE", category: "coffee", quantity: 1, unitPrice: amount }] } };
+};
+
+/** Story 11's levels: on stars earned in the calendar year, 30 days' grace, down one level at most. */
+const LEVELS = {
+  basis: "points",
+  window: "calendar_year",
+  graceDays: 30,
+  downgrade: "one_level",
+  levels: [
+    { key: "green", name: "Green", threshold: 50, benefits: { entryPoints: 5 } },
+    { key: "gold", name: "Gold", threshold: 150, benefits: { earnBonusPercent: 25, discountPercent: 5, entryPoints: 20 } },
+  ],
+};
+
+async function send(api: TestApi, event: unknown) {
+  const r = await api.call("POST", "/v1/events", event);
+  expect(r.status, JSON.stringify(r.body)).toBe(200);
+  return r.body.effects;
+}
+const balance = async (api: TestApi, c: string) => (await api.call("GET", `/v1/customers/${c}/balances`)).body.available;
+const tier = async (api: TestApi, c: string) => {
+  const r = await api.call("GET", `/v1/customers/${c}/tier`);
+  expect(r.status, JSON.stringify(r.body)).toBe(200);
+  return r.body;
+};
+
+describe("story 11: stars per purchase, double stars on the 15th, and levels", () => {
+  it("upgrades at once with entry gifts, earns the Gold bonus and discount, renews, and downgrades one level after grace", async () => {
+    const clock = new FakeClock(new Date("2026-03-10T03:00:00Z"));
+    const api = await cafe(clock);
+    expect((await api.call("POST", "/v1/rules", { name: "Double stars", trigger: { event: "order.completed" }, effect: { kind: "multiplier", factor: 2 }, schedule: { daysOfMonth: [15] } })).status).toBe(201);
+    const put = await api.call("PUT", "/v1/tiers", { tiers: LEVELS });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+
+    // 500,000 VND: 50 stars reach Green at once, with its 5 entry stars.
+    expect(await send(api, order("mai", 500_000))).toMatchObject({ pointsEarned: 50, tier: { from: null, to: "green", kind: "upgrade", giftPoints: 5 } });
+    expect(await balance(api, "mai")).toBe(55);
+    // On the 15th (local), double stars: 100 more, 150 earned this year (the gift does not count) → Gold, 20 entry stars.
+    clock.set("2026-03-14T18:00:00Z"); // 15 March 01:00 in Ho Chi Minh City
+    expect(await send(api, order("mai", 500_000))).toMatchObject({ pointsEarned: 100, tier: { from: "green", to: "gold", giftPoints: 20 } });
+    expect(await balance(api, "mai")).toBe(175);
+    // At Gold, 25% more stars: 40 + 10.
+    clock.set("2026-03-20T03:00:00Z");
+    const gold = await send(api, order("mai", 400_000));
+    expect(gold.pointsEarned).toBe(50);
+    expect(gold.tier).toBeUndefined();
+    expect(await balance(api, "mai")).toBe(225);
+
+    // Gold's standing 5% off, stacked as its own campaign; the preview counts the bonus (9 + 2).
+    const cart = await api.call("POST", "/v1/carts/evaluate", { customerId: "mai", lines: [{ sku: "LATTE", quantity: 1, unitPrice: 100_000 }] });
+    expect(cart.status, JSON.stringify(cart.body)).toBe(200);
+    expect(cart.body).toMatchObject({ subtotal: 100_000, discount: 5_000, total: 95_000, points: { total: 11 } });
+    expect(cart.body.applied.map((a: { campaignId: string }) => a.campaignId)).toEqual(["tier:gold"]);
+
+    let t = await tier(api, "mai");
+    expect(t.tier).toMatchObject({ key: "gold", source: "earned", reviewAt: "2026-12-31T17:00:00.000Z", reviewTakesEffectAt: "2027-01-30T17:00:00.000Z" });
+    expect(t.progress).toMatchObject({ metric: 200, keep: { remaining: 0 }, next: null, message: "Gold is kept until 31 December 2027." });
+    expect(t.history.map((h: { kind: string; to: string }) => `${h.kind}:${h.to}`)).toEqual(["upgrade:gold", "upgrade:green"]);
+
+    // 1 January 2027 01:00 local is still 31 December in UTC: the order counts for 2027, not 2026.
+    clock.set("2026-12-31T18:00:00Z");
+    expect((await send(api, order("mai", 100_000))).pointsEarned).toBe(12);
+    t = await tier(api, "mai");
+    expect(t.progress.metric).toBe(12);
+    // Past the period's end, inside grace: keeping Gold now takes 138 more stars by 30 January.
+    expect(t.progress.keep).toMatchObject({ remaining: 138, by: "2027-01-30T17:00:00.000Z" });
+    expect(t.progress.message).toBe("Earn 138 more Stars by 30 January 2027 to keep Gold.");
+
+    // A minute before grace ends, nothing is due; at the end of grace, 2026's 200 stars renew Gold for 2027.
+    clock.set("2027-01-30T16:59:00Z");
+    expect((await api.call("POST", "/v1/tiers/reviews")).body).toEqual({ reviewed: 0, downgraded: 0 });
+    clock.set("2027-01-30T17:00:00Z");
+    expect((await api.call("POST", "/v1/tiers/reviews")).body).toEqual({ reviewed: 1, downgraded: 0 });
+    t = await tier(api, "mai");
+    expect(t.tier).toMatchObject({ key: "gold", reviewAt: "2027-12-31T17:00:00.000Z" });
+    expect(t.progress.keep).toMatchObject({ remaining: 138, by: "2027-12-31T17:00:00.000Z" });
+    expect(t.progress.message).toBe("Earn 138 more Stars by 31 December 2027 to keep Gold.");
+
+    // 2027 ends with 12 + 37 = 49 stars earned: below Green even. Grace runs to 30 January 2028; then
+    // down one level only, to Green, reviewed again at the end of 2028.
+    clock.set("2027-06-02T03:00:00Z");
+    expect((await send(api, order("mai", 300_000))).pointsEarned).toBe(37);
+    clock.set("2028-01-15T03:00:00Z");
+    expect((await api.call("POST", "/v1/tiers/reviews")).body.reviewed).toBe(0);
+    expect((await tier(api, "mai")).tier.key).toBe("gold");
+    clock.set("2028-02-01T00:00:00Z");
+    expect((await api.call("POST", "/v1/tiers/reviews")).body).toEqual({ reviewed: 1, downgraded: 1 });
+    t = await tier(api, "mai");
+    expect(t.tier).toMatchObject({ key: "green", since: "2028-01-30T17:00:00.000Z", reviewAt: "2028-12-31T17:00:00.000Z" });
+    expect(t.history[0]).toMatchObject({ kind: "downgrade", from: "gold", to: "green", metric: 49, occurredAt: "2028-01-30T17:00:00.000Z" });
+    // No more Gold bonus: 10 stars for 100,000.
+    expect((await send(api, order("mai", 100_000))).pointsEarned).toBe(10);
+    // Reaching Gold again gives no second entry gift.
+    clock.set("2028-03-15T03:00:00Z");
+    expect(await send(api, order("mai", 700_000))).toMatchObject({ pointsEarned: 140, tier: { from: "green", to: "gold" } });
+    expect((await send(api, order("mai", 0 + 10_000))).tier).toBeUndefined();
+    const feed = await api.call("GET", "/v1/tier-changes?customerId=mai");
+    expect(feed.body.data.map((c: { kind: string; to: string }) => `${c.kind}:${c.to}`)).toEqual(["upgrade:green", "upgrade:gold", "renewal:gold", "downgrade:green", "upgrade:gold"]);
+    await api.close();
+  });
+
+  it("keeps the level of a customer who qualifies again during grace, and takes it away at once without one_level", async () => {
+    const clock = new FakeClock(new Date("2026-06-01T03:00:00Z"));
+    const api = await cafe(clock);
+    expect((await api.call("PUT", "/v1/tiers", { tiers: { ...LEVELS, downgrade: "to_qualified" } })).status).toBe(200);
+    await send(api, order("an", 1_500_000)); // 150 stars: Gold for 2026, renewed for 2027
+    await send(api, order("binh", 1_500_000));
+    clock.set("2027-02-01T00:00:00Z");
+    expect((await api.call("POST", "/v1/tiers/reviews")).body).toEqual({ reviewed: 2, downgraded: 0 });
+    // Neither earns a star in 2027. During grace, an earns 150 + 37 (Gold's bonus) in 2028 and keeps Gold.
+    clock.set("2028-01-10T03:00:00Z");
+    expect((await send(api, order("an", 1_500_000))).pointsEarned).toBe(187);
+    clock.set("2028-02-01T00:00:00Z");
+    expect((await api.call("POST", "/v1/tiers/reviews")).body).toEqual({ reviewed: 2, downgraded: 1 });
+    expect((await tier(api, "an")).tier).toMatchObject({ key: "gold", reviewAt: "2028-12-31T17:00:00.000Z" });
+    // binh qualified for nothing and, without one_level, loses the tier altogether.
+    const b = await tier(api, "binh");
+    expect(b.tier).toBeNull();
+    expect(b.history[0]).toMatchObject({ kind: "downgrade", from: "gold", to: null, metric: 0 });
+    await api.close();
+  });
+});
