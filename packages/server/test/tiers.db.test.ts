@@ -147,3 +147,104 @@ describe("story 11: stars per purchase, double stars on the 15th, and levels", (
     await api.close();
   });
 });
+
+describe("tier management", () => {
+  const SPEND = {
+    basis: "spend", window: "rolling_12_months", graceDays: 0, downgrade: "to_qualified",
+    levels: [{ key: "silver", name: "Silver", threshold: 1_000_000, benefits: {} }, { key: "gold", name: "Gold", threshold: 3_000_000, benefits: { entryPoints: 100 } }],
+  };
+
+  it("refuses bad schemes with the field, and levels customers hold", async () => {
+    const api = await cafe(new FakeClock(new Date("2026-03-10T03:00:00Z")));
+    expect((await api.call("GET", "/v1/tiers")).body).toEqual({ tiers: null });
+    expect((await api.call("GET", "/v1/customers/x/tier")).body.code).toBe("TIERS_NOT_CONFIGURED");
+    const down = await api.call("PUT", "/v1/tiers", { tiers: { ...SPEND, levels: [SPEND.levels[1], SPEND.levels[0]] } });
+    expect(down.status).toBe(422);
+    expect(down.body).toMatchObject({ code: "TIERS_INVALID", details: { field: "levels[1].threshold" } });
+    expect((await api.call("PUT", "/v1/tiers", { tiers: { ...SPEND, basis: "referrals" } })).status).toBe(400);
+    expect((await api.call("PUT", "/v1/tiers", { tiers: SPEND })).status).toBe(200);
+    await send(api, order("hoa", 1_200_000));
+    const removing = await api.call("PUT", "/v1/tiers", { tiers: { ...SPEND, levels: [SPEND.levels[1]] } });
+    expect(removing.status).toBe(422);
+    expect(removing.body.details.levelsInUse).toEqual([{ key: "silver", customers: 1 }]);
+    // The publishable key can read the levels (the program page shows them), nothing else.
+    const pk = await api.call("GET", "/v1/tiers", undefined, { authorization: `Bearer ${api.publishableKey}` });
+    expect(pk.status).toBe(200);
+    expect(pk.body.tiers.levels.map((l: { key: string }) => l.key)).toEqual(["silver", "gold"]);
+    expect((await api.call("GET", "/v1/customers/hoa/tier", undefined, { authorization: `Bearer ${api.publishableKey}` })).status).toBe(403);
+    await api.close();
+  });
+
+  it("measures spend over the last twelve months and holds rolling status twelve months from when it was earned", async () => {
+    const clock = new FakeClock(new Date("2026-03-10T03:00:00Z"));
+    const api = await cafe(clock);
+    await api.call("PUT", "/v1/tiers", { tiers: SPEND });
+    expect(await send(api, order("hoa", 1_200_000))).toMatchObject({ tier: { to: "silver" } });
+    let t = await tier(api, "hoa");
+    // Earned 10 March 10:00 local: reviewed at local midnight starting 10 March 2027.
+    expect(t.tier.reviewAt).toBe("2027-03-09T17:00:00.000Z");
+    expect(t.progress).toMatchObject({ metric: 1_200_000, next: { key: "gold", remaining: 1_800_000, by: null } });
+    expect(t.progress.message).toBe("Spend ₫1,800,000 more to reach Gold.");
+    // The first review judges the twelve months before it, which hold the March order: renewed for twelve more.
+    clock.set("2027-03-10T03:00:00Z");
+    expect((await api.call("POST", "/v1/tiers/reviews")).body).toEqual({ reviewed: 1, downgraded: 0 });
+    expect((await tier(api, "hoa")).tier.reviewAt).toBe("2028-03-09T17:00:00.000Z");
+    // With nothing in the twelve months after, Silver goes at the next review.
+    clock.set("2028-03-10T03:00:00Z");
+    expect((await api.call("POST", "/v1/tiers/reviews")).body).toEqual({ reviewed: 1, downgraded: 1 });
+    t = await tier(api, "hoa");
+    expect(t.tier).toBeNull();
+    expect(t.progress.metric).toBe(0);
+    await api.close();
+  });
+
+  it("sets a tier by hand with a reason, gives the entry points once, and imports tiers without gifts", async () => {
+    const clock = new FakeClock(new Date("2026-03-10T03:00:00Z"));
+    const api = await cafe(clock);
+    await api.call("PUT", "/v1/tiers", { tiers: SPEND });
+    await send(api, order("lan", 10_000));
+    expect((await api.call("PUT", "/v1/customers/lan/tier", { tier: "platinum", reason: "x" })).body.code).toBe("TIER_NOT_FOUND");
+    expect((await api.call("PUT", "/v1/customers/nobody/tier", { tier: "gold", reason: "x" })).body.code).toBe("CUSTOMER_NOT_FOUND");
+    const set = await api.call("PUT", "/v1/customers/lan/tier", { tier: "gold", reason: "Goodwill after a late delivery", reviewAt: null }, { "idempotency-key": "set-lan" });
+    expect(set.body).toEqual({ from: null, to: "gold", giftPoints: 100 });
+    // The same request again replays; it gives nothing twice.
+    const again = await api.call("PUT", "/v1/customers/lan/tier", { tier: "gold", reason: "Goodwill after a late delivery", reviewAt: null }, { "idempotency-key": "set-lan" });
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect((await api.call("GET", "/v1/customers/lan/balances")).body.available).toBe(101);
+    const t = await tier(api, "lan");
+    expect(t.tier).toMatchObject({ key: "gold", source: "manual", reason: "Goodwill after a late delivery", reviewAt: null });
+    expect(t.history[0]).toMatchObject({ kind: "manual", from: null, to: "gold", reason: "Goodwill after a late delivery" });
+    // Down and up again by hand: the Gold entry points were given already.
+    await api.call("PUT", "/v1/customers/lan/tier", { tier: "silver", reason: "correction" });
+    expect((await api.call("PUT", "/v1/customers/lan/tier", { tier: "gold", reason: "back" })).body.giftPoints).toBe(0);
+
+    const bad = await api.call("POST", "/v1/tiers/import", { customers: [{ customerId: "new-1", tier: "gold" }, { customerId: "new-2", tier: "diamond" }] });
+    expect(bad.body).toMatchObject({ code: "TIER_NOT_FOUND", details: { row: 1 } });
+    expect((await api.call("GET", "/v1/customers/new-1")).status).toBe(404); // all or none
+    const imported = await api.call("POST", "/v1/tiers/import", { customers: [{ customerId: "new-1", tier: "gold", since: "2025-05-01T00:00:00Z" }, { customerId: "new-2", tier: "silver" }] });
+    expect(imported.body).toEqual({ imported: 2 });
+    expect((await tier(api, "new-1")).tier).toMatchObject({ key: "gold", source: "import", since: "2025-05-01T00:00:00.000Z" });
+    expect((await api.call("GET", "/v1/customers/new-1/balances")).body.available).toBe(0);
+    const feed = await api.call("GET", "/v1/tier-changes?limit=2");
+    expect(feed.body.data).toHaveLength(2);
+    const rest = await api.call("GET", `/v1/tier-changes?limit=50&cursor=${feed.body.nextCursor}`);
+    expect([...feed.body.data, ...rest.body.data].map((c: { kind: string }) => c.kind)).toEqual(["manual", "manual", "manual", "import", "import"]);
+    expect((await api.call("GET", "/v1/tier-changes?cursor=bogus")).body.code).toBe("INVALID_CURSOR");
+    await api.close();
+  });
+
+  it("opens campaigns to a level only, through customer.tier in the audience", async () => {
+    const api = await cafe(new FakeClock(new Date("2026-03-10T03:00:00Z")));
+    await api.call("PUT", "/v1/tiers", { tiers: SPEND });
+    await send(api, order("vip", 3_000_000));
+    await send(api, order("regular", 1_000_000));
+    const r = await api.call("POST", "/v1/campaigns", { name: "Gold night", kind: "code", code: "GOLDNIGHT", audience: "customer.tier == 'gold'", effects: [{ kind: "order_percent", percent: 20 }], stacking: "stackable", priority: 10 });
+    expect(r.status, JSON.stringify(r.body)).toBe(201);
+    const cart = (c: string) => api.call("POST", "/v1/carts/evaluate", { customerId: c, codes: ["GOLDNIGHT"], lines: [{ sku: "LATTE", quantity: 1, unitPrice: 100_000 }] });
+    expect((await cart("vip")).body.discount).toBe(20_000);
+    const refused = await cart("regular");
+    expect(refused.body.discount).toBe(0);
+    expect(refused.body.refused[0]).toMatchObject({ reason: "CONDITION_NOT_MET", condition: { kind: "audience" } });
+    await api.close();
+  });
+});

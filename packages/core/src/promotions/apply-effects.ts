@@ -31,6 +31,20 @@ function takeUnits(w: WorkingCart, units: readonly Unit[], each: (u: Unit) => nu
   return took;
 }
 
+/**
+ * The rate, in basis points, a progressive or ladder effect gives at its `progress`: base plus a step
+ * for every `every` reached, capped; or the highest ladder step reached. Integers throughout.
+ */
+export function currentRate(effect: Extract<PromotionEffect, { kind: "progressive_percent" | "spend_ladder" }>): number {
+  const progress = Math.max(0, effect.progress ?? 0);
+  if (effect.kind === "spend_ladder") {
+    let rate = 0;
+    for (const s of effect.steps) if (progress >= s.from) rate = bps(s.percent);
+    return rate;
+  }
+  return Math.min(bps(effect.maxPercent), bps(effect.basePercent) + bps(effect.stepPercent) * Math.floor(progress / effect.every));
+}
+
 const noGain = (kind: PromotionEffect["kind"], note: string): EffectOutcome => ({ kind, discount: 0, shippingDiscount: 0, note });
 
 /**
@@ -46,6 +60,15 @@ export function applyEffect(w: WorkingCart, effect: PromotionEffect, campaignId:
       const amount = effect.max !== undefined ? Math.min(off, effect.max) : off;
       const took = w.spread(amount, all, campaignId);
       return { kind: effect.kind, discount: took, shippingDiscount: 0, note: `${effect.percent}% off the order${effect.max !== undefined ? ` (at most ${effect.max})` : ""}: ${took}` };
+    }
+    case "progressive_percent":
+    case "spend_ladder": {
+      const rate = currentRate(effect);
+      if (rate === 0) return noGain(effect.kind, `no step reached (${effect.progress ?? 0} so far)`);
+      const off = applyRate(w.merchandiseNet(), rate, 10_000, "floor");
+      const amount = effect.max !== undefined ? Math.min(off, effect.max) : off;
+      const took = w.spread(amount, lines.map((_, i) => i), campaignId);
+      return { kind: effect.kind, discount: took, shippingDiscount: 0, note: `${rate / 100}% off the order (${effect.progress ?? 0} so far${effect.kind === "progressive_percent" ? ` this ${effect.period}` : " spent"}): ${took}` };
     }
     case "order_fixed": {
       const took = w.spread(effect.amount, lines.map((_, i) => i), campaignId);

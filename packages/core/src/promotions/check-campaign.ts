@@ -121,6 +121,26 @@ function checkEffect(e: PromotionEffect): EffectProblem {
       return e.percentOfOrder === undefined ? null : percent(e.percentOfOrder, "percentOfOrder");
     case "partner_code":
       return null;
+    case "progressive_percent": {
+      if (!(e.basePercent === 0 || percentOk(e.basePercent))) return { field: "basePercent", message: `basePercent is 0 or a percentage up to 100, with at most two decimals; got ${e.basePercent}.` };
+      const p = percent(e.stepPercent, "stepPercent") ?? percent(e.maxPercent, "maxPercent") ?? count(e.every, "every") ?? money(e.max, "max", 1);
+      if (p) return p;
+      if (e.maxPercent < e.basePercent) return { field: "maxPercent", message: `maxPercent (${e.maxPercent}) is below basePercent (${e.basePercent}).` };
+      if (e.orderCondition) {
+        const c = compileCondition(e.orderCondition);
+        if (!c.ok) return { field: "orderCondition", message: `The order condition is not valid CEL${c.error.start !== undefined ? ` (at character ${c.error.start + 1})` : ""}: ${c.error.message}` };
+      }
+      return null;
+    }
+    case "spend_ladder": {
+      if (e.steps.length === 0 || e.steps.length > 20) return { field: "steps", message: "A ladder has 1 to 20 steps." };
+      for (const [i, s] of e.steps.entries()) {
+        const p = money(s.from, `steps.${i}.from`, 0) ?? percent(s.percent, `steps.${i}.percent`);
+        if (p) return p;
+        if (i > 0 && (s.from <= e.steps[i - 1]!.from || s.percent <= e.steps[i - 1]!.percent)) return { field: `steps.${i}`, message: "Each step starts at more spend than the one before and gives more." };
+      }
+      return money(e.max, "max", 1);
+    }
   }
 }
 

@@ -875,3 +875,29 @@ describe("evaluateCart: PRODUCT.md stories", () => {
     });
   });
 });
+
+describe("discounts that grow with the customer's activity", () => {
+  const lunch = (progress?: number): PromotionEffect => ({ kind: "progressive_percent", basis: "visits", period: "month", orderCondition: "true", basePercent: 5, stepPercent: 1, every: 1, maxPercent: 15, ...(progress !== undefined ? { progress } : {}) });
+  it.each([
+    [undefined, 9_000], // 5% of 180,000: the base rate without a measure
+    [0, 9_000],
+    [3, 14_400], // 8%
+    [10, 27_000], // 15%
+    [25, 27_000], // capped at 15%
+  ])("story 9: 5%% for members + 1%% per lunch this month, up to 15%% (progress %s → %i off)", (progress, off) => {
+    const ev = evaluate({ automatic: [campaign("lunch", { effects: [lunch(progress)] })] });
+    expect(ev.discount).toBe(off);
+  });
+  it("steps every N units of spend, and caps the money", () => {
+    const e: PromotionEffect = { kind: "progressive_percent", basis: "spend", period: "year", basePercent: 0, stepPercent: 2.5, every: 1_000_000, maxPercent: 10, max: 10_000, progress: 2_999_999 };
+    // 2 steps: 5% of 180,000 = 9,000; one more unit of spend reaches 7.5% = 13,500, capped at 10,000.
+    expect(evaluate({ automatic: [campaign("p", { effects: [e] })] }).discount).toBe(9_000);
+    expect(evaluate({ automatic: [campaign("p", { effects: [{ ...e, progress: 3_000_000 }] })] }).discount).toBe(10_000);
+  });
+  it("gives nothing below the first ladder step, then the highest step reached", () => {
+    const ladder = (progress: number): PromotionEffect => ({ kind: "spend_ladder", steps: [{ from: 1_000_000, percent: 3 }, { from: 5_000_000, percent: 5 }], progress });
+    expect(evaluate({ automatic: [campaign("l", { effects: [ladder(999_999)] })] }).discount).toBe(0);
+    expect(evaluate({ automatic: [campaign("l", { effects: [ladder(1_000_000)] })] }).discount).toBe(5_400);
+    expect(evaluate({ automatic: [campaign("l", { effects: [ladder(7_000_000)] })] }).discount).toBe(9_000);
+  });
+});

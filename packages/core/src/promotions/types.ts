@@ -64,7 +64,23 @@ export type PromotionEffect =
    */
   | { kind: "follow_up_code"; campaignId: string; validDays: number; percentOfOrder?: number | undefined }
   /** After the order completes, one code from the pool of a `partner_coupon` reward (a partner's coupon with every tour sold). */
-  | { kind: "partner_code"; rewardId: string };
+  | { kind: "partner_code"; rewardId: string }
+  /**
+   * A percentage off the order that grows with what the customer did this period and starts again
+   * when the period ends ("5% for members, +1% per lunch this month, up to 15%"): `basePercent`, plus
+   * `stepPercent` for every `every` visits (or minor units of spend) of the period's earlier orders
+   * that meet `orderCondition` (CEL over `order`), at most `maxPercent`. `progress` is filled in per
+   * customer by the caller (the server measures it); without it, the base rate applies.
+   */
+  | {
+      kind: "progressive_percent"; basis: "visits" | "spend"; period: LimitPeriod; orderCondition?: string | null | undefined;
+      basePercent: number; stepPercent: number; every: number; maxPercent: number; max?: number | undefined; progress?: number | undefined;
+    }
+  /**
+   * A percentage off the order by the customer's lifetime spend (paid minus refunded): the highest
+   * step reached ("from 1,000,000: 3%; from 5,000,000: 5%"). `progress` is filled in by the caller.
+   */
+  | { kind: "spend_ladder"; steps: { from: number; percent: number }[]; max?: number | undefined; progress?: number | undefined };
 
 export type PromotionEffectKind = PromotionEffect["kind"];
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { periodKey } from "./periods.ts";
+import { nextPeriodStart, periodKey, periodStart } from "./periods.ts";
 import { LIMIT_PERIODS } from "./types.ts";
 
 const at = (iso: string) => new Date(iso);
@@ -104,5 +104,21 @@ describe("periodKey", () => {
       }),
       { numRuns: 300 },
     );
+  });
+});
+
+describe("periodStart", () => {
+  it("starts days, ISO weeks, months and years at local midnight", () => {
+    const at = new Date("2026-11-25T20:00:00Z"); // Thursday 26 November 03:00 in Ho Chi Minh City
+    const tz = "Asia/Ho_Chi_Minh";
+    expect(periodStart("day", at, tz)!.toISOString()).toBe("2026-11-25T17:00:00.000Z");
+    expect(periodStart("week", at, tz)!.toISOString()).toBe("2026-11-22T17:00:00.000Z");
+    expect(periodStart("month", at, tz)!.toISOString()).toBe("2026-10-31T17:00:00.000Z");
+    expect(periodStart("year", at, tz)!.toISOString()).toBe("2025-12-31T17:00:00.000Z");
+    expect(periodStart("lifetime", at, tz)).toBeNull();
+    expect(nextPeriodStart("week", at, tz)!.toISOString()).toBe("2026-11-29T17:00:00.000Z");
+    expect(nextPeriodStart("month", at, tz)!.toISOString()).toBe("2026-11-30T17:00:00.000Z");
+    expect(nextPeriodStart("year", new Date("2026-12-31T12:00:00Z"), tz)!.toISOString()).toBe("2026-12-31T17:00:00.000Z");
+    expect(nextPeriodStart("day", new Date("2026-03-31T12:00:00Z"), "UTC")!.toISOString()).toBe("2026-04-01T00:00:00.000Z");
   });
 });

@@ -1,4 +1,4 @@
-import { zonedParts, type ZonedParts } from "../calendar/zoned.ts";
+import { startOfLocalDay, zonedParts, type ZonedParts } from "../calendar/zoned.ts";
 import { isoWeekday } from "./schedule.ts";
 import type { LimitPeriod } from "./types.ts";
 
@@ -27,4 +27,32 @@ export function periodKey(per: LimitPeriod, at: Date, timeZone: string, parts?: 
       return `week:${y}-W${String(week).padStart(2, "0")}`;
     }
   }
+}
+
+/** Where the period that contains `at` starts, on the program's calendar (weeks start on Monday); null for lifetime. */
+export function periodStart(per: LimitPeriod, at: Date, timeZone: string): Date | null {
+  if (per === "lifetime") return null;
+  const p = zonedParts(at, timeZone);
+  switch (per) {
+    case "day":
+      return startOfLocalDay({ year: p.year, month: p.month, day: p.day }, timeZone);
+    case "month":
+      return startOfLocalDay({ year: p.year, month: p.month, day: 1 }, timeZone);
+    case "year":
+      return startOfLocalDay({ year: p.year, month: 1, day: 1 }, timeZone);
+    case "week": {
+      const monday = new Date(Date.UTC(p.year, p.month - 1, p.day - (isoWeekday(p.year, p.month, p.day) - 1)));
+      return startOfLocalDay({ year: monday.getUTCFullYear(), month: monday.getUTCMonth() + 1, day: monday.getUTCDate() }, timeZone);
+    }
+  }
+}
+
+/** Where the period after the one that contains `at` starts (when a per-period count starts again); null for lifetime. */
+export function nextPeriodStart(per: LimitPeriod, at: Date, timeZone: string): Date | null {
+  const start = periodStart(per, at, timeZone);
+  if (start === null) return null;
+  const p = zonedParts(new Date(start.getTime() + 12 * 3_600_000), timeZone);
+  const next = per === "day" ? { y: p.year, m: p.month, d: p.day + 1 } : per === "week" ? { y: p.year, m: p.month, d: p.day + 7 } : per === "month" ? { y: p.year, m: p.month + 1, d: 1 } : { y: p.year + 1, m: 1, d: 1 };
+  const u = new Date(Date.UTC(next.y, next.m - 1, next.d));
+  return startOfLocalDay({ year: u.getUTCFullYear(), month: u.getUTCMonth() + 1, day: u.getUTCDate() }, timeZone);
 }

@@ -45,6 +45,22 @@ export const PromotionEffect = z
       percentOfOrder: percent.optional().openapi({ description: "The code is worth this share of the order's total; the target campaign's order_fixed effects give it." }),
     }),
     z.strictObject({ kind: z.literal("partner_code"), rewardId: refId.openapi({ description: "A partner_coupon reward: one code of its pool per completed order." }) }),
+    z.strictObject({
+      kind: z.literal("progressive_percent"),
+      basis: z.enum(["visits", "spend"]).openapi({ description: "visits: orders (not refunded in full); spend: money paid minus refunds, minor units." }),
+      period: z.enum(LIMIT_PERIODS).openapi({ description: "The count starts again each period (program's time zone)." }),
+      orderCondition: cel.nullable().optional().openapi({ description: "CEL over `order`: which earlier orders count (\"a lunch\": `order.lines.exists(l, l.category == 'lunch')`). Null: every order." }),
+      basePercent: z.number().min(0).max(100).openapi({ description: "The rate before any step, 0 allowed." }),
+      stepPercent: percent.openapi({ description: "Added for every `every` reached." }),
+      every: whole(MAX_AMOUNT).openapi({ description: "Visits, or minor units of spend, per step." }),
+      maxPercent: percent.openapi({ description: "The rate never goes above this." }),
+      max: money(1).optional().openapi({ description: "At most this much off, minor units." }),
+    }).openapi({ description: "A percentage off the order that grows with the customer's qualifying orders this period and starts again when it ends." }),
+    z.strictObject({
+      kind: z.literal("spend_ladder"),
+      steps: z.array(z.strictObject({ from: money(0), percent })).min(1).max(20).openapi({ description: "Lifetime spend thresholds (minor units, ascending) and the percentage each gives." }),
+      max: money(1).optional(),
+    }).openapi({ description: "A percentage off the order by the customer's lifetime spend: the highest step reached." }),
   ])
   .openapi("PromotionEffect");
 

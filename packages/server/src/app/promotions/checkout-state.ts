@@ -9,6 +9,7 @@ import { textArray } from "../../db/sql-arrays.ts";
 import type { Program } from "../programs/program.ts";
 import { loadCustomerFactsByExternalId } from "../rules/rule-facts.ts";
 import { readCounters } from "../rules/rule-counters.ts";
+import { hasProgress, measureProgress, withProgress } from "./progress.ts";
 
 /** A checkout as the store sends it: who, what, and the codes the customer typed. */
 export interface CheckoutInput {
@@ -96,7 +97,7 @@ export async function loadCheckoutState(ctx: AppContext, ex: Executor, program: 
 
   const byBulk = new Map(bulkRows.map((r) => [r.code, r]));
   const bulkCodes = new Map<string, string>();
-  const codes: TypedCode[] = typed.map((t) => {
+  let codes: TypedCode[] = typed.map((t) => {
     const code = normal.get(t) ?? null;
     if (code === null) return { typed: t, code: null, campaign: null };
     const reusable = store.byCode.get(code);
@@ -115,7 +116,15 @@ export async function loadCheckoutState(ctx: AppContext, ex: Executor, program: 
   const automatic = store.automaticFor(cart);
   const tierLevel = program.tiers && customerRowId && customer.tier ? program.tiers.levels.find((l) => l.key === customer.tier) : undefined;
   const tierCampaign = tierLevel ? tierDiscount(tierLevel) : null;
-  const automaticAll = tierCampaign ? [...automatic, tierCampaign] : automatic;
+  let automaticAll = tierCampaign ? [...automatic, tierCampaign] : automatic;
+  // Progressive and ladder effects need what this customer has reached: measured, then filled in.
+  const progressive = [...automaticAll, ...codes.map((t) => t.campaign)].filter(hasProgress);
+  if (progressive.length > 0) {
+    const figures = await measureProgress(ex, program, customerRowId, customer, progressive, now);
+    const fill = (c: CompiledCampaign) => (figures.has(c.id) ? withProgress(c, figures.get(c.id)!) : c);
+    automaticAll = automaticAll.map(fill);
+    codes = codes.map((t) => (t.campaign ? { ...t, campaign: fill(t.campaign) } : t));
+  }
   const limited = new Map<string, CompiledCampaign>();
   for (const c of [...automatic, ...codes.map((t) => t.campaign)]) if (c && isLimited(c)) limited.set(c.id, c);
   const usage = await loadUsage(ex, program, [...limited.values()], customerKeys, input.sessionId ?? "", now, opts.lock);

@@ -8,6 +8,8 @@ import { mutate } from "../mutate.ts";
 import { problem, resultBody } from "../problem.ts";
 import { CAMPAIGN_STATUSES, type CampaignStatus } from "../../app/promotions/campaign.ts";
 import { createCampaign, getCampaign, listCampaigns, setCampaignStatus, updateCampaign } from "../../app/promotions/manage-campaigns.ts";
+import { customerDiscounts } from "../../app/promotions/customer-discounts.ts";
+import { externalIdParam } from "./customers.ts";
 import { codesFromCsv, exportCampaignCodes, generateCampaignCodes, importCampaignCodes, listCampaignCodes } from "../../app/promotions/campaign-codes.ts";
 
 const tags = ["Campaigns"];
@@ -105,11 +107,38 @@ const exportCodes = createRoute({
   responses: { 200: { description: "The codes", content: { "text/csv": { schema: z.string() } } }, ...errorResponses(401, 403, 404, 422) },
 });
 
+const CustomerDiscount = z
+  .object({
+    campaignId: z.string().openapi({ description: "The campaign, or `tier:{key}` for the tier's standing discount." }),
+    name: z.string(),
+    kind: z.enum(["progressive_percent", "spend_ladder", "tier"]),
+    code: z.string().nullable().openapi({ description: "The code to type, for code campaigns; null when it applies by itself." }),
+    percent: z.number().openapi({ description: "The rate a cart gets now (before other campaigns, the margin guard and caps)." }),
+    progress: z.number().int().nullable().openapi({ description: "Visits or spend counted this period (lifetime spend for a ladder)." }),
+    next: z.object({ percent: z.number(), remaining: z.number().int() }).nullable().openapi({ description: "The next rate and the visits or spend still needed; null at the top." }),
+    resetsAt: z.string().nullable().openapi({ description: "When the count starts again; null: never." }),
+  })
+  .openapi("CustomerDiscount");
+const discounts = createRoute({
+  method: "get",
+  path: "/v1/customers/{externalId}/discounts",
+  tags,
+  summary: "The discounts that grow with this customer's activity, at their current rate",
+  description: "Progressive percentages (\"5% + 1% per lunch this month, up to 15%\"), spend ladders and the tier's standing discount, as the customer's next cart would get them.",
+  security,
+  request: { params: externalIdParam },
+  responses: { 200: ok(z.object({ data: z.array(CustomerDiscount) }), "Discounts"), ...errorResponses(401, 403, 404) },
+});
+
 const STATUS: Record<"enable" | "disable" | "archive", CampaignStatus> = { enable: "enabled", disable: "disabled", archive: "archived" };
 
 export function registerCampaigns(app: App, deps: HttpDeps) {
   const { ctx } = deps;
   app.openapi(list, async (c) => c.json({ data: await listCampaigns(ctx.db, c.get("principal").program.id, c.req.valid("query")) }, 200));
+  app.openapi(discounts, async (c) => {
+    const r = await customerDiscounts(ctx, ctx.db, c.get("principal").program, c.req.valid("param").externalId);
+    return r.ok ? c.json({ data: r.value }, 200) : problem(c, r.error);
+  });
 
   app.openapi(create, async (c) => {
     const { status, ...def } = c.req.valid("json");
