@@ -33,4 +33,6 @@ curl -fsS -H "$auth" "$base/v1/customers/smoke-customer/balances" | grep -q '"av
 # The demo's breakfast combo prices a latte and a croissant at 75,000.
 curl -fsS -X POST -H "$auth" -H 'content-type: application/json' "$base/v1/carts/evaluate" \
   -d '{"lines":[{"sku":"LAT","category":"coffee","quantity":1,"unitPrice":55000},{"sku":"CRO","category":"bakery","quantity":1,"unitPrice":32000}],"trace":false}' | grep -q '"total":75000'
+# The demo's tiers: a year of orders has made some customers Silver or Gold.
+curl -fsS -H "$auth" "$base/v1/tier-changes?limit=5" | grep -q '"kind":"upgrade"'
 echo "smoke: README quick start works (npm start on PGlite, demo loaded, first calls answered)"

@@ -82,6 +82,18 @@ export const DEMO_CAMPAIGNS = [
   },
 ];
 
+/** The demo's VIP levels (docs/tiers.md), as the `PUT /v1/tiers` body: by spend in the calendar year. */
+export const DEMO_TIERS = {
+  basis: "spend",
+  window: "calendar_year",
+  graceDays: 30,
+  downgrade: "one_level",
+  levels: [
+    { key: "silver", name: "Silver", threshold: 2_000_000, benefits: { earnBonusPercent: 10, entryPoints: 200 } },
+    { key: "gold", name: "Gold", threshold: 6_000_000, benefits: { earnBonusPercent: 25, discountPercent: 5, entryPoints: 1_000 } },
+  ],
+};
+
 /** The demo's events, oldest first: signups, a year of orders, a few refunds. */
 export function demoEvents(o: DemoOptions): Record<string, unknown>[] {
   const rnd = seededRandom(o.seed);

@@ -6,7 +6,7 @@ import { parseArgs } from "node:util";
 import { asc, eq, and, like, isNull } from "drizzle-orm";
 import { analyzeTables, parseConfig, startServer, openDatabase, createContext, createLogger, createProgram, createKey, listKeys, revokeKey, findProgram, type Config, type AppContext } from "@patron/server";
 import { programs, apiKeys } from "@patron/server/src/db/schema.ts";
-import { DEMO_CAMPAIGNS, DEMO_PROGRAM, DEMO_RULES, demoEvents } from "./demo.ts";
+import { DEMO_CAMPAIGNS, DEMO_PROGRAM, DEMO_RULES, DEMO_TIERS, demoEvents } from "./demo.ts";
 
 const HELP = `patron: the Patron loyalty engine
 
@@ -46,6 +46,8 @@ async function loadDemo(url: string, secret: string, customers: number, months: 
   };
   for (const rule of DEMO_RULES) await create("/v1/rules", rule);
   for (const campaign of DEMO_CAMPAIGNS) await create("/v1/campaigns", campaign);
+  const tiers = await fetch(`${url}/v1/tiers`, { method: "PUT", headers: { authorization: `Bearer ${secret}`, "content-type": "application/json" }, body: JSON.stringify({ tiers: DEMO_TIERS }) });
+  if (tiers.status !== 200) throw new Error(`demo tiers refused: ${tiers.status} ${await tiers.text()}`);
   const events = demoEvents({ customers, months, seed: 7, now });
   let accepted = 0;
   for (let i = 0; i < events.length; i += 1000) {
