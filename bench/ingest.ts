@@ -22,6 +22,16 @@ import { benchRules } from "./rule-set.ts";
 import { formatReport, judgeGoals, median, type DbKind, type RunFigures, type ScenarioKey, type ScenarioRow } from "./report.ts";
 import { cpuSeconds, killAllChildren, postgresCpuByPid, postgresCpuDelta, RssSampler, startServerProcess, type ServerProcess } from "./server-process.ts";
 
+/** Three levels by spend in the calendar year, with an earning bonus on the top two: every order measures and may upgrade. */
+const BENCH_TIERS = {
+  basis: "spend", window: "calendar_year", graceDays: 30, downgrade: "one_level",
+  levels: [
+    { key: "silver", name: "Silver", threshold: 10_000, benefits: {} },
+    { key: "gold", name: "Gold", threshold: 50_000, benefits: { earnBonusPercent: 10, entryPoints: 100 } },
+    { key: "platinum", name: "Platinum", threshold: 200_000, benefits: { earnBonusPercent: 25 } },
+  ],
+};
+
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 
 interface Options {
@@ -40,6 +50,8 @@ interface Options {
   analyze: boolean;
   /** After the scenarios, create this many earning rules and run them again (issue 3's goal). */
   rules: number;
+  /** After the other phases, set a tier scheme (three levels by spend) and run again (issue 6: what tiers cost ingest). */
+  tiers: boolean;
 }
 
 const SCENARIOS: { key: ScenarioKey; label: string; kind: "single" | "batch"; producers: number; baseline: "pgbench-1" | "pgbench-8" }[] = [
@@ -62,6 +74,7 @@ const USAGE = `npm run bench -- [options]   (each option also reads an environme
   --no-seed             do not create the customers before measuring (BENCH_SEED=0)
   --no-analyze          do not ANALYZE the PostgreSQL database before each scenario (BENCH_ANALYZE=0)
   --rules N             then create N earning rules (at most 20, bench/rule-set.ts) and run the scenarios again (BENCH_RULES, default 0)
+  --tiers               then set a three-level tier scheme by spend and run the scenarios again (BENCH_TIERS=1)
   --cpu-prof            run the server children with --cpu-prof; profiles go to bench/results/
   --max-minutes N       hard stop for the whole run (BENCH_MAX_MINUTES, default 15)`;
 
@@ -83,6 +96,7 @@ function parseOptions(argv: string[]): Options {
       "no-analyze": { type: "boolean", default: false },
       "max-minutes": { type: "string" },
       rules: { type: "string" },
+      tiers: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -114,6 +128,7 @@ function parseOptions(argv: string[]): Options {
     seed: !values["no-seed"] && env.BENCH_SEED !== "0",
     analyze: !values["no-analyze"] && env.BENCH_ANALYZE !== "0",
     rules: Math.min(20, Math.round(num("rules", values.rules ?? env.BENCH_RULES, 0, 0))),
+    tiers: values.tiers! || env.BENCH_TIERS === "1",
     maxMinutes: num("max-minutes", values["max-minutes"] ?? env.BENCH_MAX_MINUTES, 15, 1),
   };
 }
@@ -251,9 +266,13 @@ async function runScenarios(db: DbKind, server: ServerProcess, token: string, op
     }
     console.log(`  ${db.padEnd(8)} seeded ${opts.customers} customers with one order each in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
-  const phases = opts.rules > 0 ? [0, opts.rules] : [0];
-  for (const ruleCount of phases) {
-  if (ruleCount > 0) {
+  const phases: { ruleCount: number; tiers: boolean }[] = [{ ruleCount: 0, tiers: false }, ...(opts.rules > 0 ? [{ ruleCount: opts.rules, tiers: false }] : []), ...(opts.tiers ? [{ ruleCount: opts.rules, tiers: true }] : [])];
+  for (const { ruleCount, tiers } of phases) {
+  if (tiers) {
+    const res = await fetch(`${server.url}/v1/tiers`, { method: "PUT", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ tiers: BENCH_TIERS }) });
+    if (res.status !== 200) throw new BadResponse("PUT /v1/tiers", res.status, await res.text());
+    console.log(`  ${db.padEnd(8)} set a three-level tier scheme; the scenarios again:`);
+  } else if (ruleCount > 0) {
     for (const body of benchRules(ruleCount)) {
       const res = await fetch(`${server.url}/v1/rules`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
       if (res.status !== 201) throw new BadResponse("POST /v1/rules", res.status, await res.text());
@@ -262,7 +281,7 @@ async function runScenarios(db: DbKind, server: ServerProcess, token: string, op
   }
   for (const def of SCENARIOS.filter((s) => opts.scenarios.includes(s.key))) {
     await beforeScenario();
-    const label = ruleCount > 0 ? `${def.label} + ${ruleCount} rules` : def.label;
+    const label = `${def.label}${ruleCount > 0 ? ` + ${ruleCount} rules` : ""}${tiers ? " + tiers" : ""}`;
     const client = new Client(server.url, def.producers);
     const send: Send = def.kind === "single" ? singleEventSender(client, token, events) : batchSender(client, token, events, opts.batchSize);
     const rss = new RssSampler(server.pid, 200);
@@ -310,6 +329,7 @@ async function runScenarios(db: DbKind, server: ServerProcess, token: string, op
       scenario: def.key,
       label,
       rules: ruleCount,
+      tiers,
       db,
       producers: def.producers,
       eventsPerRequest: def.kind === "single" ? 1 : opts.batchSize,
@@ -417,13 +437,14 @@ async function main() {
     rows.push(...dbRows);
     await stopServer();
     if (db === "postgres") {
-      // Every event we counted as accepted must be in the ledger exactly once.
+      // Every event we counted as accepted must be in the ledger exactly once: its order's first
+      // earning credit (`order:{id}`; rules, tier bonuses and gifts may add others beside it).
       const c = await connect(`${opts.pgUrl}/${dbName}`);
       const r = await c
-        .query("select (select count(*) from events)::int as events, (select count(*) from ledger_transactions where type = 'earn' and source->>'kind' = 'basic_earning')::int as earns")
+        .query("select (select count(*) from events)::int as events, (select count(*) from ledger_transactions where type = 'earn' and reference like 'order:%' and reference not like 'order:%:%')::int as earns")
         .then((q) => q.rows[0] as { events: number; earns: number })
         .finally(() => c.end());
-      const line = `postgres: ${accepted} events accepted over HTTP; ${r.events} event rows, ${r.earns} base-earning transactions in the database`;
+      const line = `postgres: ${accepted} events accepted over HTTP; ${r.events} event rows, ${r.earns} order earning transactions in the database`;
       if (r.events !== accepted || r.earns !== accepted) throw new Error(`row check failed: ${line}`);
       checks.push(`${line} (match)`);
     } else {

@@ -15,6 +15,8 @@ export interface ScenarioRow {
   label: string;
   /** Enabled earning rules while it ran (0: the program's base earning only). */
   rules: number;
+  /** Whether the program had tiers (bench --tiers). */
+  tiers?: boolean;
   db: DbKind;
   producers: number;
   eventsPerRequest: number;
@@ -45,7 +47,19 @@ const fmt1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : "-");
 
 /** Goals from issue 2, judged on PostgreSQL (the production database) against pgbench there. */
 export function judgeGoals(allRows: ScenarioRow[], pgbench: Map<string, PgbenchResult>): Goal[] {
-  return [...foundationGoals(allRows.filter((r) => r.rules === 0), pgbench), ...ruleGoals(allRows)];
+  const plain = allRows.filter((r) => !r.tiers);
+  return [...foundationGoals(plain.filter((r) => r.rules === 0), pgbench), ...ruleGoals(plain), ...tierFigures(allRows)];
+}
+
+/** Issue 6 sets no target: what a tier scheme costs ingest, against the same scenario and rules without it. */
+function tierFigures(rows: ScenarioRow[]): Goal[] {
+  return rows
+    .filter((r) => r.tiers)
+    .map((r) => {
+      const plain = rows.find((x) => !x.tiers && x.rules === r.rules && x.db === r.db && x.scenario === r.scenario);
+      const ratio = plain ? r.eventsPerSec / plain.eventsPerSec : null;
+      return { name: `${r.label}, ${r.db}`, target: "no target (ratio to no tiers)", actual: ratio === null ? "-" : `${(100 * ratio).toFixed(0)}%`, met: null };
+    });
 }
 
 /** Issue 3: ingest with the rules enabled within 20% of the same scenario without them, same run and database. */
