@@ -64,6 +64,8 @@ export const ERROR_CODES = [
   "PAYOUT_STATE_CONFLICT",
   "GIFT_CARD_NOT_FOUND",
   "GIFT_CARD_NOT_USABLE",
+  // Referrals (issue 7)
+  "REFERRALS_INVALID",
   "INTERNAL",
 ] as const;
 

@@ -15,3 +15,4 @@ export * from "./rules/index.ts";
 export * from "./rewards/index.ts";
 export * from "./promotions/index.ts";
 export * from "./tiers/index.ts";
+export * from "./referrals/index.ts";

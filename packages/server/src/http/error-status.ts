@@ -65,5 +65,7 @@ export const ERROR_STATUS = {
   PAYOUT_STATE_CONFLICT: 409,
   GIFT_CARD_NOT_FOUND: 404,
   GIFT_CARD_NOT_USABLE: 409,
+  // Referrals (issue 7)
+  REFERRALS_INVALID: 422,
   INTERNAL: 500,
 } as const satisfies Record<ErrorCode, number>;
