@@ -15,4 +15,6 @@ export * from "./rules/index.ts";
 export * from "./rewards/index.ts";
 export * from "./promotions/index.ts";
 export * from "./tiers/index.ts";
+export * from "./stamps/index.ts";
+export * from "./wallet/index.ts";
 export * from "./referrals/index.ts";

@@ -13,6 +13,7 @@ import { AutoAnalyze } from "./db/analyze.ts";
 import { ingestEvents } from "./app/events/ingest-events.ts";
 import { CampaignStore } from "./app/promotions/campaign-store.ts";
 import { RuleStore } from "./app/rules/rule-store.ts";
+import { StampCardStore } from "./app/stamps/stamp-card-store.ts";
 
 /** The composition root: every adapter is chosen here, once. */
 
@@ -28,7 +29,7 @@ export function createLogger(level: Config["logLevel"]) {
 }
 
 export function createContext(database: Database, log: AppContext["log"], clock: Clock = systemClock): AppContext {
-  return { db: database.db, dbKind: database.kind, clock, ids: ulidIds(), secrets: randomSecrets, log, rules: new RuleStore(), campaigns: new CampaignStore() };
+  return { db: database.db, dbKind: database.kind, clock, ids: ulidIds(), secrets: randomSecrets, log, rules: new RuleStore(), campaigns: new CampaignStore(), stamps: new StampCardStore() };
 }
 
 export interface RunningServer {

@@ -16,6 +16,7 @@ import { createProgram, type ProgramInput } from "../src/app/programs/create-pro
 import { clonePrefix, withDatabase } from "./global-setup.ts";
 import { CampaignStore } from "../src/app/promotions/campaign-store.ts";
 import { RuleStore } from "../src/app/rules/rule-store.ts";
+import { StampCardStore } from "../src/app/stamps/stamp-card-store.ts";
 
 export const dbKind = (): "pglite" | "postgres" => inject("patronDb").kind;
 
@@ -70,7 +71,7 @@ export const DEFAULT_PROGRAM: ProgramInput = {
 export async function testApi(opts: { program?: Partial<ProgramInput>; database?: Database; clock?: FakeClock; rateLimit?: number; validateRateLimit?: number } = {}): Promise<TestApi> {
   const database = opts.database ?? (await testDatabase());
   const clock = opts.clock ?? new FakeClock();
-  const ctx: AppContext = { db: database.db, dbKind: database.kind, clock, ids: ulidIds(), secrets: randomSecrets, log: silent, rules: new RuleStore(), campaigns: new CampaignStore() };
+  const ctx: AppContext = { db: database.db, dbKind: database.kind, clock, ids: ulidIds(), secrets: randomSecrets, log: silent, rules: new RuleStore(), campaigns: new CampaignStore(), stamps: new StampCardStore() };
   const created = await createProgram(ctx, { ...DEFAULT_PROGRAM, ...opts.program });
   if (!created.ok) throw new Error(created.error.message);
   // Wired as main.ts wires it: statistics kept fresh as ingest adds rows (see db/analyze.ts).

@@ -66,6 +66,8 @@ export interface CelInput {
   customer: CelCustomer;
   now: Date;
   timeZone: string;
+  /** The order line being judged (stamp cards' qualifying condition); absent elsewhere, where `line` reads as an empty line. */
+  line?: CelLine | undefined;
 }
 
 const LINE = { sku: "string", name: "string", category: "string", quantity: "int", unitPrice: "int", net: "int", weight: "int" };
@@ -140,6 +142,8 @@ export const celEnvironment = new Environment({ homogeneousAggregateLiterals: fa
   .registerVariable("order", "Order")
   // Promotions read the cart under its own name; it is the same value as `order`.
   .registerVariable("cart", "Order")
+  // Stamp cards judge one order line at a time (core/stamps); elsewhere it is an empty line.
+  .registerVariable("line", "Line")
   .registerVariable("customer", "Customer")
   .registerVariable("now", "google.protobuf.Timestamp")
   .registerVariable("local", "Local")
@@ -180,6 +184,7 @@ export function celVariables(input: CelInput): Record<string, unknown> {
   let order: object | undefined;
   let customer: object | undefined;
   let local: object | undefined;
+  let line: object | undefined;
   return {
     get event() {
       return (event ??= new EventValue({ id: input.event.id, type: input.event.type, name: input.event.name, occurredAt: input.event.occurredAt, data: celValue(input.event.data) }));
@@ -193,6 +198,9 @@ export function celVariables(input: CelInput): Record<string, unknown> {
     get customer() {
       return (customer ??= celCustomerValue(input.customer));
     },
+    get line() {
+      return (line ??= celLineValue(input.line ?? EMPTY_LINE));
+    },
     now: input.now,
     get local() {
       if (!local) {
@@ -205,12 +213,13 @@ export function celVariables(input: CelInput): Record<string, unknown> {
   };
 }
 
+function celLineValue(l: CelLine): object {
+  return new LineValue({ sku: l.sku, name: l.name, category: l.category, quantity: big(l.quantity), unitPrice: big(l.unitPrice), net: big(l.net), weight: big(l.weight) });
+}
+
 function celOrderValue(o: CelOrder): object {
   const lines = new Array<object>(o.lines.length);
-  for (let i = 0; i < o.lines.length; i++) {
-    const l = o.lines[i]!;
-    lines[i] = new LineValue({ sku: l.sku, name: l.name, category: l.category, quantity: big(l.quantity), unitPrice: big(l.unitPrice), net: big(l.net), weight: big(l.weight) });
-  }
+  for (let i = 0; i < o.lines.length; i++) lines[i] = celLineValue(o.lines[i]!);
   return new OrderValue({
     id: o.id, currency: o.currency, subtotal: big(o.subtotal), discount: big(o.discount), shipping: big(o.shipping), tax: big(o.tax), total: big(o.total),
     earningBase: big(o.earningBase), weight: big(o.weight), itemCount: big(o.itemCount), channel: o.channel, store: o.store, lines,
@@ -227,6 +236,9 @@ function celCustomerValue(c: CelCustomer): object {
     }),
   });
 }
+
+/** `line` outside a stamp card's condition: empty strings and zeros. */
+export const EMPTY_LINE: CelLine = { sku: "", name: "", category: "", quantity: 0, unitPrice: 0, net: 0, weight: 0 };
 
 /** An order-less event's `order`: zeros and no lines. */
 export const EMPTY_ORDER: CelOrder = {

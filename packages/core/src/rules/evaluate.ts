@@ -96,7 +96,7 @@ export function effectPoints(effect: Effect, input: CelInput, earlier: Map<Asset
       if (!pointValue) return { error: "the effect is worth a money amount but the program has no point value" };
       return applyRate(effect.worth ?? 0, pointValue.points, pointValue.money, "floor");
     case "per_amount": {
-      const base = effect.base === "subtotal" ? o.subtotal : effect.base === "total" ? o.total : o.earningBase;
+      const base = effect.base === "amount" ? eventAmount(input) : effect.base === "subtotal" ? o.subtotal : effect.base === "total" ? o.total : o.earningBase;
       return base > 0 ? applyRate(base, effect.points, effect.per, effect.rounding) : 0;
     }
     case "per_line": {
@@ -113,6 +113,12 @@ export function effectPoints(effect: Effect, input: CelInput, earlier: Map<Asset
       if (effect.factor <= 1) return 0;
       return applyRate(earlier.get(effect.asset) ?? 0, Math.round(effect.factor * 100) - 100, 100, "floor");
   }
+}
+
+/** The event's `data.amount` (a top-up's amount) when it is a non-negative safe integer, else 0. */
+function eventAmount(input: CelInput): number {
+  const v = input.event.data.amount;
+  return typeof v === "number" && Number.isSafeInteger(v) && v > 0 ? v : 0;
 }
 
 /**

@@ -8,7 +8,7 @@ import type { ExpiryPolicy } from "../earning/policy.ts";
  */
 
 /** Events a rule can listen to. `custom` rules also name the custom event. */
-export const TRIGGER_EVENTS = ["order.completed", "customer.signed_up", "customer.birthday", "review.submitted", "social.followed", "custom"] as const;
+export const TRIGGER_EVENTS = ["order.completed", "customer.signed_up", "customer.birthday", "review.submitted", "social.followed", "wallet.topped_up", "custom"] as const;
 export type TriggerEvent = (typeof TRIGGER_EVENTS)[number];
 
 export interface Trigger {
@@ -19,8 +19,12 @@ export interface Trigger {
   birthdayOn?: "day" | "month_start" | undefined;
 }
 
-/** Which amount of the order a per-amount effect reads. */
-export type AmountBase = "earning_base" | "subtotal" | "total";
+/**
+ * Which amount a per-amount effect reads: the order's earning base, subtotal or total, or `amount`,
+ * the event's own `data.amount` (a `wallet.topped_up` event's top-up).
+ */
+export type AmountBase = "earning_base" | "subtotal" | "total" | "amount";
+export const AMOUNT_BASES = ["earning_base", "subtotal", "total", "amount"] as const satisfies readonly AmountBase[];
 
 export type Effect =
   /** A fixed number of points, or the points worth `worth` money at the program's point value. */

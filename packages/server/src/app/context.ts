@@ -2,6 +2,7 @@ import type { Db } from "../db/connect.ts";
 import type { Clock, IdGenerator, Logger, SecretGenerator } from "./ports.ts";
 import type { RuleStore } from "./rules/rule-store.ts";
 import type { CampaignStore } from "./promotions/campaign-store.ts";
+import type { StampCardStore } from "./stamps/stamp-card-store.ts";
 
 /** Everything a use case may touch, chosen once in the composition root (main.ts or a test). */
 export interface AppContext {
@@ -15,4 +16,6 @@ export interface AppContext {
   rules: RuleStore;
   /** Compiled promotion campaigns per program, cached (fresh within a second on every process). */
   campaigns: CampaignStore;
+  /** Stamp cards per program, compiled and cached (ingest pays nothing for them in a program without cards). */
+  stamps: StampCardStore;
 }

@@ -128,7 +128,12 @@ export async function loadHoldings(ex: Executor, programId: string, customerIds:
 
 export interface TransactionMeta {
   id: string;
-  type: "earn" | "refund" | "adjustment" | "reversal" | "expiry" | "release" | "redemption" | "redemption_return";
+  type:
+    | "earn" | "refund" | "adjustment" | "reversal" | "expiry" | "release" | "redemption" | "redemption_return"
+    // Wallets and gift cards (docs/wallet.md)
+    | "payment" | "payment_refund" | "payout" | "payout_paid" | "payout_returned" | "gift_card_issue"
+    // Stamp cards (docs/stamps.md): N stamps taken off a full card for its reward
+    | "stamp_completion";
   customerId: string | null;
   reference: string | null;
   reversesId: string | null;

@@ -16,6 +16,11 @@ import { registerRewards } from "./routes/rewards.ts";
 import { registerCheckout } from "./routes/checkout.ts";
 import { registerCampaigns } from "./routes/campaigns.ts";
 import { registerTiers } from "./routes/tiers.ts";
+import { registerReferrals } from "./routes/referrals.ts";
+import { registerStampCards } from "./routes/stamp-cards.ts";
+import { registerStaff } from "./routes/staff.ts";
+import { registerWallet } from "./routes/wallet.ts";
+import { registerGiftCards } from "./routes/gift-cards.ts";
 import { ping } from "../db/connect.ts";
 import { openApiDocument } from "./openapi.ts";
 import { docsPage } from "./docs-page.ts";
@@ -82,6 +87,11 @@ export function createApp(deps: HttpDeps) {
   registerRewards(app, deps);
   registerCampaigns(app, deps);
   registerTiers(app, deps);
+  registerReferrals(app, deps);
+  registerStampCards(app, deps);
+  registerStaff(app, deps);
+  registerWallet(app, deps);
+  registerGiftCards(app, deps);
   registerCheckout(app, deps);
 
   app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", description: "A program's secret key (sk_…), or a publishable key (pk_…) for public reads." });

@@ -11,6 +11,7 @@ export const CartLine = z
     quantity: z.number().int().min(1).max(10_000),
     unitPrice: amount.openapi({ description: "Minor units per unit, before any promotion." }),
     weight: z.number().int().min(0).max(100_000_000).optional().openapi({ description: "Grams per unit." }),
+    giftCard: z.boolean().optional().openapi({ description: "The line buys a gift card: gift cards cannot pay for this cart (GIFT_CARD_NOT_USABLE)." }),
   })
   .openapi("CartLine");
 
@@ -28,7 +29,36 @@ export const cartFields = {
   trace: z.boolean().optional().openapi({ description: "Include the human-readable trace (default true); false makes the answer smaller." }),
 };
 
-export const CartRequest = z.strictObject(cartFields).openapi("CartRequest");
+const paymentAmount = z.union([amount.min(1), z.literal("max")]);
+
+/** Wallet payments at checkout (docs/wallet.md): gift cards first, then bonus, then cash; the store charges the rest. */
+export const PaymentsRequest = z
+  .strictObject({
+    bonus: paymentAmount.optional().openapi({ description: "At most this much from the bonus balance (minor units), or \"max\": as much as it can." }),
+    cash: paymentAmount.optional().openapi({ description: "At most this much from the cash balance, or \"max\"." }),
+    giftCards: z.array(z.string().min(1).max(100)).min(1).max(10).optional().openapi({ description: "Gift card codes, used in this order, each for as much as it holds." }),
+  })
+  .openapi("PaymentsRequest");
+
+export const CartRequest = z.strictObject({ ...cartFields, payments: PaymentsRequest.optional() }).openapi("CartRequest");
+
+const balancePayment = z
+  .object({ requested: z.union([z.number().int(), z.literal("max")]), balance: z.number().int(), amount: z.number().int(), shortfall: z.number().int().openapi({ description: "Asked for but not covered by the balance: a completion refuses it (INSUFFICIENT_FUNDS)." }) })
+  .nullable();
+
+export const CheckoutPayments = z
+  .object({
+    giftCards: z.array(z.object({ code: z.string(), giftCardId: z.string().nullable(), balance: z.number().int(), amount: z.number().int(), error: z.object({ code: z.string(), message: z.string() }).optional() })),
+    bonus: balancePayment,
+    cash: balancePayment,
+    paid: z.number().int().openapi({ description: "What the wallet pays in all." }),
+    amountDue: z.number().int().openapi({ description: "What is left for the store to charge." }),
+    transactions: z
+      .array(z.object({ source: z.enum(["gift_card", "bonus", "cash"]), giftCardId: z.string().nullable(), code: z.string().nullable(), amount: z.number().int(), transactionId: z.string(), refundTransactionId: z.string().nullable() }))
+      .optional()
+      .openapi({ description: "Completions: the ledger transaction of each payment, and of its refund once rolled back." }),
+  })
+  .openapi("CheckoutPayments");
 
 const Applied = z.object({
   campaignId: z.string(),
@@ -74,6 +104,7 @@ export const CartEvaluation = z
     ),
     points: z.object({ rules: z.number().int(), bonus: z.number().int(), total: z.number().int() }).openapi({ description: "What the order would earn: the earning rules on the discounted order, plus the promotions' bonus." }),
     trace: z.array(z.string()),
+    payments: CheckoutPayments.optional().openapi({ description: "With `payments` in the request: what gift cards, bonus and cash pay of `total`, and `amountDue`." }),
   })
   .openapi("CartEvaluation");
 

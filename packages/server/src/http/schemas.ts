@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ASSETS, CURRENCIES, LIMIT_PERIODS, REWARD_KINDS, ROUNDINGS, TRIGGER_EVENTS } from "@patron/core";
+import { AMOUNT_BASES, ASSETS, CURRENCIES, LIMIT_PERIODS, REWARD_KINDS, ROUNDINGS, TRIGGER_EVENTS, checkWalletPolicy } from "@patron/core";
 
 /**
  * Request and response schemas. They validate every request and generate openapi.json, so the
@@ -40,7 +40,8 @@ export const ErrorBody = z
   })
   .openapi("Error");
 
-const expiry = z.discriminatedUnion("kind", [
+/** Exported for stamp cards' stamp expiry (stamp-schemas.ts). */
+export const expiry = z.discriminatedUnion("kind", [
   z.strictObject({ kind: z.literal("never") }),
   z.strictObject({ kind: z.literal("days"), days: z.number().int().min(1).max(3650) }),
   z.strictObject({ kind: z.literal("end_of_month"), months: z.number().int().min(0).max(120) }),
@@ -90,6 +91,26 @@ export const MarginGuardSetting = z
   })
   .openapi("MarginGuard", { description: "A program-wide cap on stacked promotions. Null or absent: no cap." });
 
+export const WalletPolicySetting = z
+  .strictObject({
+    payouts: z
+      .strictObject({
+        enabled: z.boolean().optional().openapi({ description: "Whether customers may ask for their cash balance to be paid out (default true)." }),
+        minAmount: z.number().int().min(1).max(MAX_AMOUNT).optional().openapi({ description: "The smallest payout, minor units (default 1)." }),
+        maxAmount: z.number().int().min(1).max(MAX_AMOUNT).nullable().optional().openapi({ description: "The largest single payout, minor units; null: no maximum (default)." }),
+        holdDays: z.number().int().min(0).max(365).optional().openapi({ description: "Days every cash credit stays pending before it can be withdrawn or spent (default 0)." }),
+      })
+      .optional(),
+    checkout: z
+      .strictObject({ bonusMaxPercent: z.number().int().min(0).max(100).optional().openapi({ description: "The most of an order's total the bonus balance may pay, whole percent (default 100)." }) })
+      .optional(),
+  })
+  .superRefine((w, ctx) => {
+    const bad = checkWalletPolicy(w);
+    if (bad) ctx.addIssue({ code: "custom", message: bad });
+  })
+  .openapi("WalletPolicy", { description: "Bonus and cash balances (docs/wallet.md). Fields left out take their defaults; null: every default." });
+
 const locale = z.string().min(2).max(35).regex(/^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{2,8})*$/, "a BCP 47 tag such as en or zh-CN");
 
 export const ProgramSettings = z.strictObject({
@@ -105,6 +126,7 @@ export const ProgramSettings = z.strictObject({
   pointValue: PointValue.nullable().optional(),
   payWithPoints: PayWithPointsSetting.nullable().optional(),
   marginGuard: MarginGuardSetting.nullable().optional(),
+  wallet: WalletPolicySetting.nullable().optional(),
 });
 export const ProgramCreate = ProgramSettings.extend({ currency: z.enum(Object.keys(CURRENCIES) as [keyof typeof CURRENCIES]) }).openapi("ProgramCreate");
 export const ProgramPatch = ProgramSettings.partial().openapi("ProgramPatch");
@@ -126,6 +148,7 @@ export const Program = z
     pointValue: PointValue.nullable().optional(),
     payWithPoints: z.unknown().optional(),
     marginGuard: MarginGuardSetting.nullable().optional(),
+    wallet: WalletPolicySetting.nullable().optional(),
     createdAt: z.string().optional(),
     updatedAt: z.string().optional(),
   })
@@ -251,6 +274,15 @@ export const Event = z
         handle: z.string().max(100).optional(),
       }),
     }),
+    z.strictObject({
+      ...envelope,
+      type: z.literal("wallet.topped_up"),
+      data: z.strictObject({
+        amount: amount.min(1).openapi({ description: "The top-up, in minor units of the program's currency." }),
+        currency: z.string().regex(/^[A-Z]{3}$/, "an ISO 4217 code such as VND"),
+        topUpId: id.optional().openapi({ description: "Your id of the top-up, kept with the event." }),
+      }),
+    }),
   ])
   .openapi("Event");
 
@@ -330,7 +362,7 @@ export const RuleEffect = z
       points: ruleInt(1_000_000),
       per: ruleInt(MAX_AMOUNT),
       rounding: z.enum(ROUNDINGS).default("floor"),
-      base: z.enum(["earning_base", "subtotal", "total"]).default("earning_base"),
+      base: z.enum(AMOUNT_BASES).default("earning_base").openapi({ description: "The order's earning_base, subtotal or total; `amount`: the event's data.amount (wallet.topped_up)." }),
     }),
     z.strictObject({
       kind: z.literal("per_line"),

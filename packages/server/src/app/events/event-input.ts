@@ -1,6 +1,8 @@
 import type { DomainError, OrderLine, TraceEntry } from "@patron/core";
 import type { CustomerInput } from "../customers/customer.ts";
 import type { TierEffect } from "../tiers/tier-batch.ts";
+import type { ReferralEffect } from "../referrals/referral-batch.ts";
+import type { StampEffect, StampTakeBack } from "../stamps/stamp-batch.ts";
 
 interface Envelope {
   /** The sender's id for this event: unique per program, forever. */
@@ -43,7 +45,20 @@ export type EventInput =
   /** Sent by the store once it has verified the review. */
   | (Envelope & { type: "review.submitted"; data: { reviewId: string; rating?: number | undefined; sku?: string | undefined } })
   /** Sent by the store once it has verified the follow or like. */
-  | (Envelope & { type: "social.followed"; data: { network: string; action: "follow" | "like" | "share" | "subscribe"; handle?: string | undefined } });
+  | (Envelope & { type: "social.followed"; data: { network: string; action: "follow" | "like" | "share" | "subscribe"; handle?: string | undefined } })
+  /**
+   * Sent by the store when a customer tops up (buys credit in the store's own system). Runs the rules
+   * that listen to it (cashback on top-ups); the top-up itself credits nothing (docs/wallet.md).
+   */
+  | (Envelope & { type: "wallet.topped_up"; data: WalletToppedUpData });
+
+export interface WalletToppedUpData {
+  /** Minor units of the program's currency, at least 1. */
+  amount: number;
+  currency: string;
+  /** The store's id of the top-up, for the record. */
+  topUpId?: string | undefined;
+}
 
 export interface EventEffects {
   pointsEarned?: number;
@@ -64,10 +79,18 @@ export interface EventEffects {
   earningSkipped?: "CUSTOMER_BLOCKED" | "EARNING_DISABLED";
   /** The customer's tier went up on this event (and the level's entry points, if any). */
   tier?: TierEffect;
+  /** order.completed of a referred friend: the referrer's reward or commission (pending), or why none. */
+  referral?: ReferralEffect;
+  /** order.refunded in full of a referred friend: the referrer's pending rewards for it that were cancelled. */
+  referralRewardsCancelled?: number;
   /** order.completed with codes: what became of each. */
   codes?: { code: string; status: "used" | "not_valid"; redemptionId?: string }[];
   /** order.refunded that refunds the whole order: the points of rewards used on it, given back. */
   pointsReturned?: number;
+  /** order.completed: what each stamp card gave (stamps, completions and their rewards); see docs/stamps.md. */
+  stamps?: StampEffect[];
+  /** order.refunded: stamps taken back from the cards the order stamped. */
+  stampsTakenBack?: StampTakeBack[];
   /** Dry runs only: what each rule did with the event. */
   trace?: TraceEntry[];
 }

@@ -113,7 +113,7 @@ export class EventRules {
         {
           id: txnId, type: "earn", customerId: r.event.customerId, reference: creditReference(n, { id: e.id, orderId: order?.orderId }), reversesId: null,
           source: creditSource(program, c),
-          metadata: { eventId: e.id, ...(order ? { orderId: order.orderId, earningBase: order.earningBase } : {}) },
+          metadata: { eventId: e.id, ...(order ? { orderId: order.orderId, earningBase: order.earningBase } : {}), ...confirmedBy(e) },
           effectiveAt: r.event.occurredAt,
         },
         c.plan,
@@ -156,6 +156,11 @@ function tierBonus(tiers: TierBatch, customerId: string, awards: readonly Award[
   if (bonus <= 0) return null;
   const tier = tiers.tierKey(customerId)!;
   return { ruleId: `tier:${tier}`, version: 0, name: `${tier} tier: ${percent}% more`, asset: "points", points: bonus, def: points[0]!.def };
+}
+
+/** A custom action confirmed in the shop (POST /v1/staff/confirmations): the staff member goes into the ledger metadata. */
+function confirmedBy(e: EventInput): { confirmedBy?: string } {
+  return e.type === "custom" && typeof e.data.confirmedBy === "string" ? { confirmedBy: e.data.confirmedBy } : {};
 }
 
 /** The name a rule trigger matches on: the custom event's name, or when a birthday event fires. */

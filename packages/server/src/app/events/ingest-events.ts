@@ -10,11 +10,14 @@ import { requestHash } from "../json.ts";
 import type { Program } from "../programs/program.ts";
 import { normalizeCustomerInput, upsertCustomer } from "../customers/upsert-customer.ts";
 import { celOrder, checkOrderCompleted, decideOrderCompleted, decideOrderRefunded } from "./order-decisions.ts";
+import { checkTopUp } from "../wallet/top-up.ts";
 import { countOrder } from "../rules/rule-facts.ts";
 import { EventRules } from "./event-rules.ts";
 import { OrderRedemptions } from "../rewards/order-redemptions.ts";
 import { settleInto } from "../ledger/settle-holdings.ts";
 import { TierBatch } from "../tiers/tier-batch.ts";
+import { ReferralBatch } from "../referrals/referral-batch.ts";
+import { StampBatch } from "../stamps/stamp-batch.ts";
 import type { EventAccepted, EventEffects, EventInput, EventResult } from "./event-input.ts";
 
 const SCOPE = "event";
@@ -81,6 +84,7 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
   for (const { e, i } of fresh) {
     const error =
       e.type === "order.completed" ? checkOrderCompleted(program, e.data)
+      : e.type === "wallet.topped_up" ? checkTopUp(program, e.data)
       : e.type === "customer.signed_up" ? (normalizeCustomerInput(program, e.data) as { ok: boolean; error?: DomainError }).error ?? null
       : null;
     if (error) results[i] = rejected(e.id, error);
@@ -121,10 +125,18 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
   // Rules: which events some enabled rule listens to (blocked customers earn nothing); their customers'
   // balances are locked with the others, then the rules' own state (see event-rules.ts).
   const rules = await EventRules.match(ctx, tx, program, standing.filter(({ i }) => results[i] === null).map(({ e, i }) => ({ e, i, customer: customerIds.get(e.customerId)! })), now, opts.trace ?? false);
+  // Stamp cards (stamp-batch.ts): null when the program has none, so such a program pays nothing for them.
+  // Orders are judged line by line here, so only the (customer, card) balances that get stamps are locked.
+  const stamps = await StampBatch.forEvents(ctx, tx, program, standing.filter(({ i }) => results[i] === null).map(({ e, i }) => ({ e, i, customer: customerIds.get(e.customerId)! })), orders, now);
+  // Referrals (referral-batch.ts): the referrers of this batch's order customers, found before any lock
+  // so their balances are locked with the others.
+  const referrals = await ReferralBatch.match(ctx, tx, program, orderEvents().map(({ e }) => customerIds.get(e.customerId)!.id));
   // Every balance the batch may touch is locked in one statement (see lockBalancesOf): points of order
   // customers, and each asset a matched rule gives. Keyed by holdingKey(customer, asset).
-  const holdings = await loadHoldingsOf(tx, program.id, [...orderEvents().map(({ e }) => ({ customerId: customerIds.get(e.customerId)!.id, asset: "points" as const })), ...rules.holdingKeys], now, { lots: hasRefunds });
+  const holdings = await loadHoldingsOf(tx, program.id, [...orderEvents().map(({ e }) => ({ customerId: customerIds.get(e.customerId)!.id, asset: "points" as const })), ...rules.holdingKeys, ...(stamps?.holdingKeys ?? []), ...(referrals?.holdingKeys ?? [])], now, { lots: hasRefunds });
   await rules.lockState(tx, now);
+  await referrals?.lockState(tx);
+  const referralPostings = referrals && hasRefunds ? await referrals.pendingPostings(tx, orderEvents().flatMap(({ e }) => (e.type === "order.refunded" ? [e.data.orderId] : []))) : new Map();
   // Tiers: locked after the balances, measured once; upgrades are decided event by event below.
   const tiers = await TierBatch.prepare(ctx, tx, program, [...orderEvents().map(({ e }) => customerIds.get(e.customerId)!.id), ...(program.tiers?.basis === "points" ? rules.holdingKeys.map((k) => k.customerId) : [])], now);
   rules.tiers = tiers;
@@ -132,6 +144,8 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
   const codes = standing.flatMap(({ e }) => (e.type === "order.completed" ? (e.data.codes ?? []) : []));
   const refundedOrders = hasRefunds ? orderEvents().flatMap(({ e }) => (e.type === "order.refunded" ? [orders.get(e.data.orderId)?.id ?? ""] : [])).filter(Boolean) : [];
   const orderRedemptions = await OrderRedemptions.load(tx, program.id, codes, refundedOrders);
+  // Stamp lots, limits, and (only when a card may complete) completion numbers and reward rows, locked after the redemptions.
+  await stamps?.prepare(tx, holdings, now);
 
   // 4. Decide each event in order, against the holdings as earlier events in the batch left them.
   const ledger = new LedgerWrites(program.id);
@@ -183,6 +197,15 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
         if (f) countOrder(f, order.total);
       }
       if (e.data.codes) effects.codes = orderRedemptions.use(e.data.codes, customer.id, order.id, occurredAt);
+      const stamped = customer.status === "active" ? stamps?.applyOrder(i, e.data.orderId, e.id, holdings, ledger, now) : null;
+      if (stamped) {
+        effects.stamps = stamped.effects;
+        if (stamped.points > 0) tiers?.addPoints(customer.id, occurredAt, stamped.points);
+      }
+      if (referrals && customer.status === "active") {
+        const referral = referrals.onOrder(customer.id, { externalId: order.externalId, total: order.total, placedAt: order.placedAt }, holdings, ledger, now);
+        if (referral) effects.referral = referral;
+      }
       if (tiers && customer.status === "active") {
         tiers.addOrder(customer.id, order.placedAt, order.total);
         tiers.addPoints(customer.id, occurredAt, order.pointsEarned);
@@ -239,7 +262,12 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
         if (returned > 0) effects.pointsReturned = returned;
       }
       holdings.set(pointsKey, current);
+      const stampsBack = stamps?.applyRefund(order, e.data.refundId, e.id, occurredAt, holdings, ledger, now);
+      if (stampsBack) effects.stampsTakenBack = stampsBack;
       tiers?.addRefund(customer.id, order.placedAt, d.value.amount, order.refundedAmount === order.total);
+      // A referred friend's order refunded in full while the referrer's reward for it is pending: it is cancelled.
+      const cancelled = referrals?.onRefund(customer.id, order.externalId, order.refundedAmount === order.total, referralPostings, holdings, ledger, now) ?? 0;
+      if (cancelled > 0) effects.referralRewardsCancelled = cancelled;
       tiers?.addPoints(customer.id, occurredAt, -(d.value.claw - d.value.shortfall));
       newRefunds.push({ id: ctx.ids.next("ref"), external_id: e.data.refundId, order_id: order.id, amount: d.value.amount, points_clawed_back: d.value.claw - d.value.shortfall, shortfall: d.value.shortfall });
       accept(effects);
@@ -248,7 +276,7 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
 
   // 5. Write everything in one statement.
   await writeBatch(tx, program.id, now, ledger, {
-    extra: [...rules.ctes(now), ...orderRedemptions.ctes(now), tiers?.ctes(now) ?? null], eventRows, touchedOrders, newRefunds, accepted, rejectedKeys: fresh.filter(({ i }) => results[i]!.status === "rejected").map(({ e }) => e.id) });
+    extra: [...rules.ctes(now), ...orderRedemptions.ctes(now), tiers?.ctes(now) ?? null, ...(stamps?.ctes(now) ?? []), ...(referrals?.ctes(now) ?? [])], eventRows, touchedOrders, newRefunds, accepted, rejectedKeys: fresh.filter(({ i }) => results[i]!.status === "rejected").map(({ e }) => e.id) });
 
   // Later duplicates inside the batch answer like the first occurrence.
   return events.map((e, i) => {

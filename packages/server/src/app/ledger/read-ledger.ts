@@ -82,6 +82,8 @@ export interface HistoryQuery {
   type?: string[] | undefined;
   from?: Date | undefined;
   to?: Date | undefined;
+  /** Only transactions with postings of this asset (a wallet's history). */
+  asset?: string | undefined;
 }
 
 /**
@@ -99,6 +101,7 @@ export async function listTransactions(ex: Executor, programId: string, customer
   if (q.type && q.type.length > 0) conds.push(sql`t.type in (select jsonb_array_elements_text(${JSON.stringify(q.type)}::jsonb))`);
   if (q.from) conds.push(sql`t.effective_at >= ${q.from.toISOString()}::timestamptz`);
   if (q.to) conds.push(sql`t.effective_at < ${q.to.toISOString()}::timestamptz`);
+  if (q.asset) conds.push(sql`exists (select 1 from ledger_postings p where p.transaction_id = t.id and p.asset = ${q.asset})`);
   const rs = await rows<Record<string, unknown>>(ex, selectTransactions(sql.join(conds, sql` and `), sql`order by t.id desc limit ${q.limit + 1}`));
   const page = rs.slice(0, q.limit).map(toView);
   return ok({ data: page, nextCursor: rs.length > q.limit ? encodeCursor(page[page.length - 1]!.id) : null });
@@ -166,7 +169,7 @@ export async function customerSummary(ex: Executor, programId: string, customerI
     ex,
     sql`select coalesce(sum(amount) filter (where source = 'world' and destination in (${acct}, ${pend})), 0)::float8 as earned,
                coalesce(sum(amount) filter (where source in (${acct}, ${pend}) and destination <> 'expired' and destination not like 'customer:%'), 0)::float8 as spent
-          from ledger_postings where program_id = ${programId} and (source in (${acct}, ${pend}) or destination in (${acct}, ${pend}))`,
+          from ledger_postings where program_id = ${programId} and asset = 'points' and (source in (${acct}, ${pend}) or destination in (${acct}, ${pend}))`,
   );
   return {
     lifetimeOrders: Number(o?.n ?? 0),
@@ -191,14 +194,14 @@ export async function programExpiring(ex: Executor, programId: string, now: Date
     ex,
     sql`select to_char(expires_at at time zone ${timeZone}, 'YYYY-MM-DD') as day, sum(remaining)::float8 as points, count(distinct customer_id)::int as customers
           from lots
-         where program_id = ${programId} and remaining > 0 and expires_at is not null
+         where program_id = ${programId} and asset = 'points' and remaining > 0 and expires_at is not null
            and expires_at > ${now.toISOString()}::timestamptz and expires_at <= ${until.toISOString()}::timestamptz
          group by 1 order by 1`,
   );
   const [total] = await rows<{ customers: number }>(
     ex,
     sql`select count(distinct customer_id)::int as customers from lots
-         where program_id = ${programId} and remaining > 0 and expires_at > ${now.toISOString()}::timestamptz and expires_at <= ${until.toISOString()}::timestamptz`,
+         where program_id = ${programId} and asset = 'points' and remaining > 0 and expires_at > ${now.toISOString()}::timestamptz and expires_at <= ${until.toISOString()}::timestamptz`,
   );
   return {
     days,

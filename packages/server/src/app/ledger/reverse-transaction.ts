@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { applyPlan, domainError, err, ok, planReversal, type DomainError, type Posting, type Result } from "@patron/core";
+import { applyPlan, domainError, err, isMoneyAsset, ok, planReversal, type DomainError, type Posting, type Result } from "@patron/core";
 import type { AppContext } from "../context.ts";
 import { rows, type Tx } from "../../db/connect.ts";
 import { LedgerWrites, loadHoldings } from "../../db/ledger-repo.ts";
@@ -15,6 +15,14 @@ const NOT_REVERSIBLE: Record<string, string> = {
   expiry: "Expired value is restored with a credit adjustment, which gets a new expiry date.",
   refund: "A refund clawback is corrected by the store's order events, not by a reversal.",
   redemption: "Cancel the redemption instead (POST /v1/redemptions/{id}/cancel): that returns the points and the stock.",
+  // Stamp cards (docs/stamps.md): the reward of a completed card stays given, so its stamps stay spent.
+  stamp_completion: "A completed stamp card's reward was given; its stamps stay spent.",
+  // Wallets (docs/wallet.md): these move money that a payout or a checkout keeps track of.
+  payment: "Roll the checkout back instead (POST /v1/carts/rollback): that refunds every payment of the order.",
+  payment_refund: "A checkout rollback is final; record a wallet adjustment instead.",
+  payout: "Reject the payout instead (POST /v1/payouts/{id}/reject): that returns the money to the cash balance.",
+  payout_paid: "A paid payout left the program; record a wallet adjustment instead.",
+  payout_returned: "A rejected payout is final; the customer may ask for a new one.",
 };
 
 /**
@@ -22,7 +30,8 @@ const NOT_REVERSIBLE: Record<string, string> = {
  * and the database lets a transaction be reversed only once. Taking back value the customer has
  * already spent fails with INSUFFICIENT_POINTS unless `force`, which records a clawback.
  *
- * Errors: TRANSACTION_NOT_FOUND, ALREADY_REVERSED, REVERSAL_NOT_ALLOWED, INSUFFICIENT_POINTS.
+ * Errors: TRANSACTION_NOT_FOUND, ALREADY_REVERSED, REVERSAL_NOT_ALLOWED, INSUFFICIENT_POINTS (INSUFFICIENT_FUNDS for
+ * wallet money).
  */
 export async function reverseTransaction(
   ctx: AppContext,
@@ -42,7 +51,8 @@ export async function reverseTransaction(
   // order ingest locks in), refuse once refunds have taken points back, and mark the points as taken
   // back after, so a later refund of that order takes nothing more.
   let orderId: string | null = null;
-  if (original.type === "earn" && original.reference?.startsWith("order:")) {
+  const pointsEarn = original.postings.every((p) => p.asset === "points");
+  if (original.type === "earn" && pointsEarn && original.reference?.startsWith("order:")) {
     const [order] = await rows<{ id: string; clawed: number }>(
       tx,
       sql`select id, points_clawed_back::float8 as clawed from orders where program_id = ${program.id} and external_id = ${original.reference.slice("order:".length)} for update`,
@@ -53,7 +63,10 @@ export async function reverseTransaction(
     orderId = order?.id ?? null;
   }
   const postings: Posting[] = original.postings.map((p) => ({ source: p.source, destination: p.destination, asset: p.asset as Posting["asset"], amount: p.amount, lotId: p.lotId }));
-  const holdings = await loadHoldings(tx, program.id, [original.customerId], "points", now, { lots: true, alsoLotIds: postings.flatMap((p) => (p.lotId ? [p.lotId] : [])) });
+  // The balance the transaction moved: points, or a wallet asset (bonus, cash, a gift card's money).
+  const assets = [...new Set(postings.map((p) => p.asset))];
+  if (assets.length !== 1) return err(domainError("REVERSAL_NOT_ALLOWED", "Only a transaction that moves one asset can be reversed.", { assets }));
+  const holdings = await loadHoldings(tx, program.id, [original.customerId], assets[0]!, now, { lots: true, alsoLotIds: postings.flatMap((p) => (p.lotId ? [p.lotId] : [])) });
   // Checked under the balance lock: a concurrent reversal of the same transaction waits here, then sees this row.
   const [already] = await rows<{ id: string }>(tx, sql`select id from ledger_transactions where reverses_id = ${transactionId}`);
   if (already) return err(domainError("ALREADY_REVERSED", `Transaction ${transactionId} was already reversed by ${already.id}.`, { reversalId: already.id }));
@@ -63,6 +76,7 @@ export async function reverseTransaction(
   // Settling drops emptied lots, but a reversal may refill the ones the original transaction named: keep them.
   h = { ...settled, lots: [...settled.lots, ...h.lots.filter((l) => l.remaining === 0 && !settled.lots.some((x) => x.id === l.id))] };
   const plan = planReversal(h, postings, input.force);
+  if (!plan.ok && plan.error.code === "INSUFFICIENT_POINTS" && isMoneyAsset(h.asset)) return err(domainError("INSUFFICIENT_FUNDS", plan.error.message, { asset: h.asset, ...plan.error.details }));
   if (!plan.ok) return plan;
   const id = ctx.ids.next("txn");
   writes.add(

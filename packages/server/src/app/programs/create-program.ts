@@ -1,4 +1,4 @@
-import { err, ok, domainError, isCurrency, isValidTimeZone, type DomainError, type Result, type BasicEarning, type LedgerPolicy, type MarginGuard, type PointValue } from "@patron/core";
+import { err, ok, domainError, isCurrency, isValidTimeZone, type DomainError, type Result, type BasicEarning, type LedgerPolicy, type MarginGuard, type PointValue, type WalletPolicyInput } from "@patron/core";
 import type { AppContext } from "../context.ts";
 import type { Executor } from "../../db/connect.ts";
 import { programs } from "../../db/schema.ts";
@@ -20,6 +20,7 @@ export interface ProgramInput {
   pointValue?: PointValue | null | undefined;
   payWithPoints?: PayWithPoints | null | undefined;
   marginGuard?: MarginGuard | null | undefined;
+  wallet?: WalletPolicyInput | null | undefined;
 }
 
 export function checkProgramSettings(x: { currency?: string | undefined; timeZone?: string | undefined; defaultLocale?: string | undefined; supportedLocales?: string[] | undefined }): DomainError | null {
@@ -68,6 +69,7 @@ export async function createProgram(
         pointValue: input.pointValue ?? null,
         payWithPoints: input.payWithPoints ?? null,
         marginGuard: input.marginGuard ?? null,
+        wallet: input.wallet ?? null,
         createdAt: now,
         updatedAt: now,
       })

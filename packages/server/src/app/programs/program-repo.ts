@@ -20,6 +20,9 @@ export function toProgram(row: typeof programs.$inferSelect): Program {
     payWithPoints: (row.payWithPoints as Program["payWithPoints"]) ?? null,
     marginGuard: (row.marginGuard as Program["marginGuard"]) ?? null,
     tiers: (row.tiers as Program["tiers"]) ?? null,
+    referrals: (row.referrals as Program["referrals"]) ?? null,
+    referralLandingUrl: row.referralLandingUrl ?? null,
+    wallet: (row.wallet as Program["wallet"]) ?? null,
     createdAt: row.createdAt,
     updatedAt: row.updatedAt,
   };

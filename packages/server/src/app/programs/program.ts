@@ -1,4 +1,4 @@
-import type { BasicEarning, CurrencyCode, LedgerPolicy, MarginGuard, PointValue, TierScheme } from "@patron/core";
+import type { BasicEarning, CurrencyCode, LedgerPolicy, MarginGuard, PointValue, ReferralSettings, TierScheme, WalletPolicyInput } from "@patron/core";
 
 export interface PayWithPoints {
   points: number;
@@ -31,6 +31,12 @@ export interface Program {
   marginGuard: MarginGuard | null;
   /** VIP levels (core/tiers), or null: no tiers. Set through PUT /v1/tiers. */
   tiers: TierScheme | null;
+  /** The referral programme (core/referrals), or null: none. Set through PUT /v1/referrals. */
+  referrals: ReferralSettings | null;
+  /** Where referral links send visitors (the store's signup page), or null. */
+  referralLandingUrl: string | null;
+  /** Wallet settings as stored (payout limits and hold, the bonus share at checkout); null: the defaults. Read through core `walletPolicy()`. */
+  wallet: WalletPolicyInput | null;
   createdAt: Date;
   updatedAt: Date;
 }

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import {
   counterKeysFor, CounterBook, evaluateRules, normalizeEmail, normalizePhone, normalizePromoCode, periodKey, type CampaignUsage, type CartInput, type CelCustomer,
-  type CelOrder, type CompiledCampaign, type TierLevel, type TypedCode,
+  type CelOrder, type CompiledCampaign, type PaymentRequest, type TierLevel, type TypedCode,
 } from "@patron/core";
 import type { AppContext } from "../context.ts";
 import { rows, type Executor } from "../../db/connect.ts";
@@ -19,7 +19,8 @@ export interface CheckoutInput {
   email?: string | undefined;
   phone?: string | undefined;
   currency?: string | undefined;
-  lines: CartInput["lines"];
+  /** `giftCard: true` marks a line that buys a gift card: gift cards cannot pay for such a cart (app/wallet/checkout-payments.ts). */
+  lines: (CartInput["lines"][number] & { giftCard?: boolean | undefined })[];
   shipping?: number | undefined;
   channel?: string | undefined;
   store?: string | undefined;
@@ -28,6 +29,8 @@ export interface CheckoutInput {
   sessionId?: string | undefined;
   /** Build the trace (default true). */
   trace?: boolean | undefined;
+  /** Wallet payments (gift cards, bonus, cash) for the total after discounts: evaluated, and taken by a completion. */
+  payments?: PaymentRequest | undefined;
 }
 
 /** A live campaign reached by a cart, with its counters, as read (or locked) for this checkout. */

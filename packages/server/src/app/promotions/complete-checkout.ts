@@ -1,14 +1,15 @@
 import { sql } from "drizzle-orm";
-import { applyPlan, DAY_MS, domainError, err, expiresAt, ok, pendingUntil, periodKey, planCredit, type DomainError, type Result } from "@patron/core";
+import { applyPlan, DAY_MS, domainError, err, expiresAt, ok, pendingUntil, periodKey, planCredit, type DomainError, type Holdings, type Result } from "@patron/core";
 import type { AppContext } from "../context.ts";
 import { rows, type Tx } from "../../db/connect.ts";
 import { textArray } from "../../db/sql-arrays.ts";
-import { LedgerWrites, loadHoldings } from "../../db/ledger-repo.ts";
+import { holdingKey, LedgerWrites, loadHoldings } from "../../db/ledger-repo.ts";
 import { requestHash } from "../json.ts";
 import type { Program } from "../programs/program.ts";
 import { settleInto } from "../ledger/settle-holdings.ts";
 import { loadCheckoutState, type CheckoutInput } from "./checkout-state.ts";
 import { checkCurrency, evaluateState, type CheckoutEvaluation } from "./evaluate-checkout.ts";
+import { payAtCheckout, type CheckoutPayments } from "../wallet/checkout-payments.ts";
 
 export interface CheckoutCompletion extends CheckoutEvaluation {
   orderId: string;
@@ -28,9 +29,11 @@ export interface CheckoutCompletion extends CheckoutEvaluation {
  * written in this transaction. The order id is the business key: the same order again returns the
  * first result (`replayed`), a different cart for it is ORDER_CONFLICT. The checkout session's
  * reservations end here. With `expectedTotal` (what the customer was shown), a cart that now prices
- * differently records nothing.
+ * differently records nothing. With `payments`, the gift cards, bonus and cash pay their part of the
+ * total in the same transaction (app/wallet/checkout-payments.ts); the store charges `amountDue`.
  *
- * Errors: CURRENCY_MISMATCH, ORDER_CONFLICT, CART_TOTAL_CHANGED.
+ * Errors: CURRENCY_MISMATCH, ORDER_CONFLICT, CART_TOTAL_CHANGED, GIFT_CARD_NOT_FOUND,
+ * GIFT_CARD_NOT_USABLE, INSUFFICIENT_FUNDS.
  */
 export async function completeCheckout(ctx: AppContext, tx: Tx, program: Program, input: CheckoutInput & { orderId: string; expectedTotal?: number | undefined }): Promise<Result<CheckoutCompletion & { replayed: boolean }, DomainError>> {
   const bad = checkCurrency(program, input);
@@ -59,13 +62,28 @@ export async function completeCheckout(ctx: AppContext, tx: Tx, program: Program
     return err(domainError("CART_TOTAL_CHANGED", `The cart now totals ${ev.total}, not the expected ${input.expectedTotal}; nothing was recorded.`, { expected: input.expectedTotal, total: ev.total, refused: ev.refused }));
   }
 
-  // Bonus points, one ledger credit per campaign that gives some (members only).
   const txnByCampaign = new Map<string, string>();
   const givers = ev.applied.filter((a) => a.bonusPoints > 0);
+  const pointsKeys = state.customerRowId && givers.length ? [{ customerId: state.customerRowId, asset: "points" as const }] : [];
+  // Wallet payments (gift cards, bonus, cash), decided under the balance locks, which are taken with
+  // the bonus points' balance in one statement. A payment that cannot be made records nothing.
+  let paid: { payments: CheckoutPayments; holdings: Map<string, Holdings>; writes: LedgerWrites } | null = null;
+  if (input.payments) {
+    const r = await payAtCheckout(ctx, tx, program, {
+      customerRowId: state.customerRowId, orderId: input.orderId, total: ev.total, request: input.payments, giftCardPurchase: input.lines.some((l) => l.giftCard === true), alsoLock: pointsKeys,
+    });
+    if (!r.ok) {
+      await tx.execute(sql`delete from cart_completions where program_id = ${program.id} and order_id = ${input.orderId}`);
+      return r;
+    }
+    paid = r.value;
+  }
+
+  // Bonus points, one ledger credit per campaign that gives some (members only).
+  const writes = paid?.writes ?? new LedgerWrites(program.id);
   if (state.customerRowId && givers.length) {
-    const holdings = await loadHoldings(tx, program.id, [state.customerRowId], "points", now, { lots: true });
-    const writes = new LedgerWrites(program.id);
-    let h = settleInto(ctx, writes, holdings.get(state.customerRowId)!, now);
+    const locked = paid ? paid.holdings.get(holdingKey(state.customerRowId, "points"))! : (await loadHoldings(tx, program.id, [state.customerRowId], "points", now, { lots: true })).get(state.customerRowId)!;
+    let h = settleInto(ctx, writes, locked, now);
     const policy = program.ledgerPolicy;
     for (const a of givers) {
       const plan = planCredit(h, { amount: a.bonusPoints, lotId: ctx.ids.next("lot"), effectiveAt: now, pendingUntil: pendingUntil(policy.pendingDays, now), expiresAt: expiresAt(policy.expiry, now, program.timeZone), now });
@@ -78,8 +96,8 @@ export async function completeCheckout(ctx: AppContext, tx: Tx, program: Program
       );
       txnByCampaign.set(a.campaignId, id);
     }
-    await writes.flush(tx, now);
   }
+  await writes.flush(tx, now);
 
   const redemptions: CheckoutCompletion["redemptions"] = [];
   const redemptionRows = ev.applied.map((a) => {
@@ -144,7 +162,7 @@ export async function completeCheckout(ctx: AppContext, tx: Tx, program: Program
     }
   }
 
-  const result: CheckoutCompletion = { ...ev, orderId: input.orderId, status: "completed", redemptions, followUpCodes, partnerCodes, completedAt: now.toISOString(), rolledBackAt: null };
+  const result: CheckoutCompletion = { ...ev, ...(paid ? { payments: paid.payments } : {}), orderId: input.orderId, status: "completed", redemptions, followUpCodes, partnerCodes, completedAt: now.toISOString(), rolledBackAt: null };
   await tx.execute(sql`update cart_completions set result = ${JSON.stringify(result)}::jsonb where program_id = ${program.id} and order_id = ${input.orderId}`);
   return ok({ ...result, replayed: false });
 }

@@ -3,11 +3,14 @@ import type { AppContext } from "../context.ts";
 import type { Executor } from "../../db/connect.ts";
 import type { Program } from "../programs/program.ts";
 import { loadCheckoutState, type CheckoutInput, type CheckoutState } from "./checkout-state.ts";
+import { evaluatePayments, type CheckoutPayments } from "../wallet/checkout-payments.ts";
 
 export interface CheckoutEvaluation extends CartEvaluation {
   /** The store's customer id, when the cart was priced for a member. */
   customerId: string | null;
   guest: boolean;
+  /** With `payments` in the request: what gift cards, bonus and cash pay of the total, and what is left to pay. */
+  payments?: CheckoutPayments;
 }
 
 /** Error: CURRENCY_MISMATCH. */
@@ -30,7 +33,8 @@ export function evaluateState(ctx: AppContext, program: Program, state: Checkout
 /**
  * Prices a cart (no writes): every campaign that applies, the new totals, the gift lines, the refused
  * codes with typed reasons, the points the order would earn and a trace. Prices come from the request's
- * lines; a client cannot send a discount or a total, they are always computed here.
+ * lines; a client cannot send a discount or a total, they are always computed here. With `payments`,
+ * also how the total would be paid from gift cards, bonus and cash (docs/wallet.md).
  *
  * Errors: CURRENCY_MISMATCH.
  */
@@ -38,5 +42,8 @@ export async function evaluateCheckout(ctx: AppContext, ex: Executor, program: P
   const bad = checkCurrency(program, input);
   if (bad) return err(bad);
   const state = await loadCheckoutState(ctx, ex, program, input, { lock: false });
-  return ok(evaluateState(ctx, program, state));
+  const ev = evaluateState(ctx, program, state);
+  if (!input.payments) return ok(ev);
+  const payments = await evaluatePayments(ctx, ex, program, { customerRowId: state.customerRowId, total: ev.total, request: input.payments, giftCardPurchase: input.lines.some((l) => l.giftCard === true) });
+  return ok({ ...ev, payments });
 }

@@ -6,11 +6,13 @@ import { textArray } from "../../db/sql-arrays.ts";
 import type { Program } from "../programs/program.ts";
 import { reverseTransaction } from "../ledger/reverse-transaction.ts";
 import type { CheckoutCompletion } from "./complete-checkout.ts";
+import { refundCheckoutPayments } from "../wallet/checkout-payments.ts";
 
 /**
  * Undoes an order's promotions, once: every campaign's uses, budgets and per-customer counters, the
  * codes' uses, the bonus points (reversed; a spent balance goes negative through a clawback) and the
- * unused follow-up codes. The completion row is locked first, so of two concurrent rollbacks one
+ * unused follow-up codes, and refunds the wallet payments (gift cards, bonus, cash) into the lots they
+ * came from. The completion row is locked first, so of two concurrent rollbacks one
  * takes effect and the other finds it done (`effect: "already_rolled_back"`).
  *
  * Errors: ORDER_NOT_FOUND.
@@ -40,6 +42,19 @@ export async function rollbackCheckout(ctx: AppContext, tx: Tx, program: Program
   for (const r of reds.filter((x) => x.counted && x.period !== null)) {
     await tx.execute(sql`update campaign_counters set used = used - 1 where campaign_id = ${r.campaign_id} and customer_key = any(${textArray(r.customer_keys)}) and period = ${r.period} and used > 0`);
   }
+  // Wallet payments come back (gift card money to its card). Every balance this rollback touches, the
+  // bonus points' included, is locked here in one statement; the reversals below re-lock rows this
+  // transaction already holds.
+  let payments = result.payments;
+  if (payments?.transactions?.length) {
+    const pointsTxns = reds.flatMap((r) => (r.transaction_id ? [r.transaction_id] : []));
+    const holders = pointsTxns.length
+      ? await rows<{ customer_id: string }>(tx, sql`select distinct customer_id from ledger_transactions where program_id = ${program.id} and id = any(${textArray(pointsTxns)})`)
+      : [];
+    const refunded = await refundCheckoutPayments(ctx, tx, program, payments, { orderId, reason: input.reason, actor: input.actor, alsoLock: holders.map((h) => ({ customerId: h.customer_id, asset: "points" as const })) });
+    await refunded.writes.flush(tx, now);
+    payments = refunded.payments;
+  }
   for (const r of reds) {
     if (!r.transaction_id) continue;
     const rev = await reverseTransaction(ctx, tx, program, r.transaction_id, { reason: `promotion rolled back: ${input.reason}`, actor: input.actor, force: true });
@@ -50,7 +65,7 @@ export async function rollbackCheckout(ctx: AppContext, tx: Tx, program: Program
     await tx.execute(sql`update campaign_codes set expires_at = ${now.toISOString()}::timestamptz where program_id = ${program.id} and code = any(${textArray(followUps)}) and used = 0`);
   }
   await tx.execute(sql`update campaign_redemptions set status = 'rolled_back', rolled_back_at = ${now.toISOString()}::timestamptz where program_id = ${program.id} and order_id = ${orderId} and status = 'applied'`);
-  const after: CheckoutCompletion = { ...result, status: "rolled_back", rolledBackAt: now.toISOString() };
+  const after: CheckoutCompletion = { ...result, ...(payments ? { payments } : {}), status: "rolled_back", rolledBackAt: now.toISOString() };
   await tx.execute(sql`update cart_completions set rolled_back_at = ${now.toISOString()}::timestamptz, result = ${JSON.stringify(after)}::jsonb where program_id = ${program.id} and order_id = ${orderId}`);
   return ok({ ...after, effect: "rolled_back" });
 }

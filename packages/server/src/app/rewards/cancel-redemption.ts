@@ -34,6 +34,8 @@ export async function cancelRedemption(ctx: AppContext, tx: Tx, program: Program
   if (r!.status !== "issued") return refuse(`This redemption is ${r!.status}; only issued redemptions can be cancelled.`);
   if (r!.expiresAt && r!.expiresAt.getTime() <= now.getTime()) return refuse("This redemption's code has expired; expired rewards do not give points back.");
   if (r!.fulfilment && r!.fulfilment !== "pending") return refuse(`This gift is ${r!.fulfilment}; only gifts not yet shipped can be cancelled.`);
+  // A stamp card's reward was paid in stamps by a completed card (docs/stamps.md): it stays given.
+  if (postings.some((p) => p.asset !== "points")) return refuse("This reward was given by a completed stamp card; it cannot be cancelled.");
   const writes = new LedgerWrites(program.id);
   const before = holdings.get(peek.customerId)!;
   const settled = settleInto(ctx, writes, before, now);

@@ -67,9 +67,9 @@ export class OrderRedemptions {
     });
   }
 
-  /** The redemptions used on this order whose points have not been given back yet. */
+  /** The redemptions used on this order whose points have not been given back yet (a stamp card's reward cost none: nothing to give back). */
   toReturn(orderId: string): { id: string; points: number }[] {
-    return (this.byOrder.get(orderId) ?? []).filter((r) => r.status === "used" && !r.returned).map((r) => ({ id: r.id, points: r.points }));
+    return (this.byOrder.get(orderId) ?? []).filter((r) => r.status === "used" && !r.returned && r.points > 0).map((r) => ({ id: r.id, points: r.points }));
   }
 
   markReturned(id: string, transactionId: string): void {

@@ -21,8 +21,13 @@ export function checkRule(program: Program, def: RuleDefinition): DomainError | 
     }
   }
   const e = def.effect;
+  // A top-up has an amount (per_amount with base "amount") but no order; only top-ups have that amount.
+  const topUpAmount = e.kind === "per_amount" && def.trigger.event === "wallet.topped_up" && e.base === "amount";
+  if (e.kind === "per_amount" && e.base === "amount" && def.trigger.event !== "wallet.topped_up") return bad("effect.base", 'The base "amount" is a top-up\'s amount: use it with the wallet.topped_up trigger.');
   const orderOnly = e.kind === "per_amount" || e.kind === "per_line" || e.kind === "multiplier";
-  if (orderOnly && def.trigger.event !== "order.completed") return bad("effect.kind", `A ${e.kind} effect needs an order: use it with the order.completed trigger.`);
+  if (orderOnly && !topUpAmount && def.trigger.event !== "order.completed") {
+    return bad("effect.kind", `A ${e.kind} effect needs an order: use it with the order.completed trigger${e.kind === "per_amount" ? ' (or base "amount" with wallet.topped_up)' : ""}.`);
+  }
   if (e.kind === "fixed" && (e.points === undefined) === (e.worth === undefined)) return bad("effect", "A fixed effect gives either points or worth (a money amount), exactly one of them.");
   if (e.kind === "fixed" && e.worth !== undefined && !program.pointValue) {
     return bad("effect.worth", "The program has no point value, so a money worth cannot be turned into points: set pointValue on the program first.");

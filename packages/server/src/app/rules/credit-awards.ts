@@ -1,4 +1,4 @@
-import { applyPlan, expiresAt, pendingUntil, planCredit, type Asset, type Award, type Holdings, type Plan } from "@patron/core";
+import { applyPlan, cashPendingUntil, expiresAt, pendingUntil, planCredit, walletPolicy, type Asset, type Award, type Holdings, type Plan } from "@patron/core";
 import type { Program } from "../programs/program.ts";
 import { BASE_RULE_ID } from "./rule-store.ts";
 
@@ -26,7 +26,9 @@ export function creditAwards(x: { program: Program; awards: readonly Award[]; ho
   const policy = x.program.ledgerPolicy;
   const groups = new Map<string, { awards: Award[]; until: Date | null; expiry: Date | null }>();
   for (const award of x.awards) {
-    const until = pendingUntil(award.def.pendingDays ?? policy.pendingDays, x.occurredAt);
+    const days = award.def.pendingDays ?? policy.pendingDays;
+    // Cash is held for the wallet's hold days (at least) before it can be withdrawn or spent.
+    const until = award.asset === "cash" ? cashPendingUntil(walletPolicy(x.program.wallet), x.occurredAt, days) : pendingUntil(days, x.occurredAt);
     const expiry = expiresAt(award.def.expiry ?? policy.expiry, x.occurredAt, x.program.timeZone);
     const key = `${award.asset}|${until?.getTime() ?? ""}|${expiry?.getTime() ?? ""}`;
     const g = groups.get(key) ?? { awards: [], until, expiry };

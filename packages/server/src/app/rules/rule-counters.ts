@@ -64,14 +64,17 @@ export async function lockCounters(ex: Executor, programId: string, keys: Iterab
   return toBook(found);
 }
 
-/** The counters the batch changed, as a CTE for the batch's write statement (`rc as (…)`), or null. */
-export function counterCte(programId: string, book: CounterBook | null): SQL | null {
+/**
+ * The counters the batch changed, as a CTE for the batch's write statement (`rc as (…)`), or null.
+ * `name`: another CTE name, for a second book in the same statement (stamp card limits use `stamp_rc`).
+ */
+export function counterCte(programId: string, book: CounterBook | null, name: "rc" | "stamp_rc" = "rc"): SQL | null {
   if (!book || book.touched.size === 0) return null;
   const rowsOut = [...book.touched].map((k) => {
     const { ruleId, scope, period } = split(k);
     return { rule_id: ruleId, scope, period, ...book.get(k) };
   });
-  return sql`rc as (
+  return sql`${sql.raw(name)} as (
     insert into rule_counters (program_id, rule_id, scope, period, awards, points)
     select ${programId}, x.rule_id, x.scope, x.period, x.awards, x.points
       from jsonb_to_recordset(${JSON.stringify(rowsOut)}::jsonb) as x(rule_id text, scope text, period text, awards int, points bigint)

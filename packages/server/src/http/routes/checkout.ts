@@ -3,7 +3,7 @@ import type { App, HttpDeps } from "../env.ts";
 import { errorResponses, idempotencyHeader, ok, security } from "./common.ts";
 import { mutate } from "../mutate.ts";
 import { problem, resultBody } from "../problem.ts";
-import { cartFields, CartEvaluation, CartRequest, CheckoutCompletion, CheckoutReservation } from "../checkout-schemas.ts";
+import { cartFields, CartEvaluation, CartRequest, CheckoutCompletion, CheckoutReservation, PaymentsRequest } from "../checkout-schemas.ts";
 import { amount, id } from "../schemas.ts";
 import { evaluateCheckout } from "../../app/promotions/evaluate-checkout.ts";
 import { completeCheckout } from "../../app/promotions/complete-checkout.ts";
@@ -18,7 +18,7 @@ const evaluate = createRoute({
   path: "/v1/carts/evaluate",
   tags,
   summary: "Price a cart: discounts, gifts, refused codes, points (no writes)",
-  description: "Every automatic campaign and every typed code is considered; when they cannot all apply, the combination worth most to the customer wins and the losing codes say why. Totals are always computed here from the lines.",
+  description: "Every automatic campaign and every typed code is considered; when they cannot all apply, the combination worth most to the customer wins and the losing codes say why. Totals are always computed here from the lines. With `payments`, also what gift cards, bonus and cash would pay of the total and what is left to pay (docs/wallet.md).",
   security,
   request: { body: json(CartRequest) },
   responses: { 200: ok(CartEvaluation, "The priced cart"), ...errorResponses(400, 401, 403, 422) },
@@ -47,9 +47,19 @@ const complete = createRoute({
   path: "/v1/carts/complete",
   tags,
   summary: "Record an order's promotions, atomically",
-  description: "The cart is priced again under the campaigns' locks and the result is recorded: uses, budgets, per-customer counters, bonus points, follow-up codes. The order id is the key: sending the same order again returns the first result; a different cart for it is ORDER_CONFLICT.",
+  description: "The cart is priced again under the campaigns' locks and the result is recorded: uses, budgets, per-customer counters, bonus points, follow-up codes, wallet payments. The order id is the key: sending the same order again returns the first result; a different cart for it is ORDER_CONFLICT.",
   security,
-  request: { headers: idempotencyHeader, body: json(z.strictObject({ ...cartFields, orderId: id, expectedTotal: amount.optional().openapi({ description: "The total the customer was shown: if the cart now prices differently, nothing is recorded (CART_TOTAL_CHANGED)." }) })) },
+  request: {
+    headers: idempotencyHeader,
+    body: json(
+      z.strictObject({
+        ...cartFields,
+        orderId: id,
+        expectedTotal: amount.optional().openapi({ description: "The total the customer was shown: if the cart now prices differently, nothing is recorded (CART_TOTAL_CHANGED)." }),
+        payments: PaymentsRequest.optional().openapi({ description: "Wallet payments, taken in this transaction: a gift card that cannot pay or a number a balance no longer covers records nothing (GIFT_CARD_NOT_FOUND, GIFT_CARD_NOT_USABLE, INSUFFICIENT_FUNDS). Charge `payments.amountDue`." }),
+      }),
+    ),
+  },
   responses: { 200: ok(CheckoutCompletion, "What was recorded"), ...errorResponses(400, 401, 403, 409, 422) },
 });
 const rollback = createRoute({
@@ -57,7 +67,7 @@ const rollback = createRoute({
   path: "/v1/carts/rollback",
   tags,
   summary: "Undo an order's promotions (cancelled or refunded order), once",
-  description: "Gives back the campaigns' uses, budgets and per-customer counts and the codes' uses, reverses the bonus points and voids unused follow-up codes. A second rollback of the same order changes nothing (`effect: already_rolled_back`).",
+  description: "Gives back the campaigns' uses, budgets and per-customer counts and the codes' uses, reverses the bonus points, voids unused follow-up codes and refunds the wallet payments (gift card money back to its card). A second rollback of the same order changes nothing (`effect: already_rolled_back`).",
   security,
   request: { headers: idempotencyHeader, body: json(z.strictObject({ orderId: id, reason: z.string().min(1).max(500).default("order cancelled") })) },
   responses: { 200: ok(CheckoutCompletion, "The rolled-back completion"), ...errorResponses(400, 401, 403, 404, 409) },

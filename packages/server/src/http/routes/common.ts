@@ -41,7 +41,7 @@ export function programView(p: Program, full: boolean) {
     supportedLocales: p.supportedLocales,
   };
   if (!full) return base;
-  return { ...base, defaultCountry: p.defaultCountry, earning: p.earning, ledgerPolicy: p.ledgerPolicy, pointValue: p.pointValue, payWithPoints: p.payWithPoints, marginGuard: p.marginGuard, createdAt: p.createdAt.toISOString(), updatedAt: p.updatedAt.toISOString() };
+  return { ...base, defaultCountry: p.defaultCountry, earning: p.earning, ledgerPolicy: p.ledgerPolicy, pointValue: p.pointValue, payWithPoints: p.payWithPoints, marginGuard: p.marginGuard, wallet: p.wallet, createdAt: p.createdAt.toISOString(), updatedAt: p.updatedAt.toISOString() };
 }
 
 export const ok = <T extends z.ZodTypeAny>(schema: T, description: string) => ({ description, content: { "application/json": { schema } } });

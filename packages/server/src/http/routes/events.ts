@@ -17,7 +17,7 @@ const one = createRoute({
   tags: ["Events"],
   summary: "Send one event",
   description:
-    "Types: `customer.signed_up`, `order.completed`, `order.refunded`, `custom`, `customer.birthday` (sent by Patron's birthday job), `review.submitted` and `social.followed` (sent by the store once it has verified them). Every type runs the enabled earning rules that listen to it. The event's `id` is its idempotency key, forever: the same id and body returns the first result with `Idempotent-Replayed: true`; the same id with another body is IDEMPOTENCY_CONFLICT. A refused event has no effect and may be fixed and sent again with the same id.",
+    "Types: `customer.signed_up`, `order.completed`, `order.refunded`, `custom`, `customer.birthday` (sent by Patron's birthday job), `review.submitted` and `social.followed` (sent by the store once it has verified them), `wallet.topped_up` (a top-up: cashback rules listen to it; it credits nothing by itself). Every type runs the enabled earning rules that listen to it. The event's `id` is its idempotency key, forever: the same id and body returns the first result with `Idempotent-Replayed: true`; the same id with another body is IDEMPOTENCY_CONFLICT. A refused event has no effect and may be fixed and sent again with the same id.",
   security,
   request: { body: { content: { "application/json": { schema: Event } }, required: true } },
   responses: { 200: ok(EventResult, "Accepted (or replayed)"), ...errorResponses(400, 401, 409, 413, 422, 429) },

@@ -11,7 +11,11 @@ import { adjustPoints } from "../../app/ledger/adjust-points.ts";
 import { reverseTransaction } from "../../app/ledger/reverse-transaction.ts";
 import { settleProgram } from "../../app/ledger/settle-holdings.ts";
 
-const TYPES = ["earn", "refund", "adjustment", "reversal", "expiry", "release", "redemption"] as const;
+const TYPES = [
+  "earn", "refund", "adjustment", "reversal", "expiry", "release", "redemption", "stamp_completion",
+  // Wallets and gift cards (docs/wallet.md)
+  "payment", "payment_refund", "payout", "payout_paid", "payout_returned", "gift_card_issue",
+] as const;
 
 const balances = createRoute({
   method: "get",

@@ -1,0 +1,3 @@
+export * from "./types.ts";
+export * from "./check-card.ts";
+export * from "./plan.ts";

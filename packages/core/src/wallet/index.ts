@@ -1,0 +1,4 @@
+export * from "./policy.ts";
+export * from "./payouts.ts";
+export * from "./payments.ts";
+export * from "./gift-cards.ts";

@@ -1,0 +1,523 @@
+import { sql, type SQL } from "drizzle-orm";
+import {
+  applyPlan, expiresAt, formatCode, giveStamps, planCredit, planDebit, qualifyingLines, stampCounterKeys, stampsAsset, stampsToTakeBack, CounterBook, REDEEMED, WORLD,
+  type CelCustomer, type CelOrder, type CompiledStampCard, type Holdings, type StampOutcome, type StampPer,
+} from "@patron/core";
+import type { AppContext } from "../context.ts";
+import { rows, type Executor, type Tx } from "../../db/connect.ts";
+import { textArray } from "../../db/sql-arrays.ts";
+import { holdingKey, loadLots, type HoldingKey, type LedgerWrites, type TransactionMeta } from "../../db/ledger-repo.ts";
+import type { OrderState } from "../../db/orders-repo.ts";
+import type { Program } from "../programs/program.ts";
+import { settleInto } from "../ledger/settle-holdings.ts";
+import { counterCte, lockCounters } from "../rules/rule-counters.ts";
+import type { ProgramStampCards } from "./stamp-card-store.ts";
+import { celOrder, decideOrderCompleted } from "../events/order-decisions.ts";
+import type { EventInput } from "../events/event-input.ts";
+
+/** What a full card gave: a redemption of the card's reward (with its code), or points. */
+export interface StampRewardGiven {
+  sequence: number;
+  completionId: string;
+  transactionId: string;
+  redemptionId?: string;
+  code?: string | null;
+  partnerCode?: string | null;
+  points?: number;
+}
+
+/** What an order or a staff confirmation did on one card (`effects.stamps` of an event). */
+export interface StampEffect {
+  cardId: string;
+  added: number;
+  /** Stamps on the card afterwards (after any completion). */
+  balance: number;
+  completed: number;
+  rewards: StampRewardGiven[];
+  transactionId?: string;
+  expiresAt?: string | null;
+  /** A limit cut the stamps: which one. */
+  limitedBy?: string;
+  /** The card is full but its reward cannot be given now (REWARD_OUT_OF_STOCK, REWARD_NOT_AVAILABLE): the stamps wait on the card. */
+  rewardUnavailable?: string;
+}
+
+/** Stamps a refund took back from one card (`effects.stampsTakenBack`). */
+export interface StampTakeBack {
+  cardId: string;
+  stamps: number;
+  balance: number;
+  transactionId: string;
+}
+
+/** Who or what gave stamps: an order event or a staff confirmation. Goes into the ledger metadata. */
+export type StampTrigger =
+  | { kind: "order"; eventId: string; orderId: string }
+  | { kind: "confirmation"; confirmationId: string; staffId: string; staffName: string; store: string | null };
+
+interface Intent {
+  key: string;
+  customerId: string;
+  card: CompiledStampCard;
+  wanted: number;
+  lines: number[];
+  at: Date;
+}
+
+/** An order's stamps on one card, as a later refund needs them. Stored in the credit's metadata. */
+interface OrderCredit {
+  cardId: string;
+  customerId: string;
+  lotId: string;
+  given: number;
+  per: StampPer;
+  maxPerOrder: number | null;
+  lines: number[];
+}
+
+interface RewardState {
+  row: { id: string; name: string; kind: string; config: unknown; minOrder: number | null; validDays: number | null; stock: number | null; issued: number; status: string } | null;
+  issuedNow: number;
+  pool: string[];
+}
+
+const AT_CHECKOUT = new Set(["fixed_discount", "percent_discount", "free_product", "free_shipping"]);
+
+/**
+ * The most cards one order or confirmation completes: each completion writes a transaction and a
+ * reward, and an order of a million units on a card of 2 must not write half a million. Stamps beyond
+ * wait on the card and complete with the next stamps (docs/stamps.md).
+ */
+export const MAX_COMPLETIONS_PER_EVENT = 100;
+
+/**
+ * Stamp cards inside one database transaction: an ingest batch (order.completed gives stamps,
+ * order.refunded takes them back) or a staff confirmation. The steps interleave with the caller's
+ * own, like the earning rules (event-rules.ts):
+ *
+ * 1. `open` reads the program's cards from the cache; null when the program has none, so a program
+ *    without stamp cards pays nothing more than a map lookup per batch.
+ * 2. `addOrder` / `addRefunds` / `addConfirmation` say what the batch may do, before any lock; orders
+ *    are judged line by line here (pure), so only the (customer, card) balances that get stamps are locked.
+ * 3. The caller locks `holdingKeys` with every other balance of the transaction, in one statement.
+ * 4. `prepare` loads those balances' lots, the limit counters, and, only when a card may complete,
+ *    the next completion numbers and the reward rows (locked, after the balances and the redemptions).
+ * 5. `applyOrder` / `applyRefund` / `applyConfirmation` decide in memory and record ledger writes.
+ * 6. `ctes` adds the counters, completions, redemptions and the rewards' issued counts to the caller's
+ *    single write statement.
+ */
+export class StampBatch {
+  private readonly orders = new Map<number, Intent[]>();
+  private readonly confirmations = new Map<string, Intent>();
+  private readonly dbCredits = new Map<string, OrderCredit[]>();
+  private readonly batchCredits = new Map<string, OrderCredit[]>();
+  private readonly refundKeys: HoldingKey[] = [];
+  private readonly settled = new Set<string>();
+  private counters = new CounterBook();
+  private readonly sequences = new Map<string, number>();
+  private readonly rewards = new Map<string, RewardState>();
+  private readonly completions: { id: string; card_id: string; customer_id: string; sequence: number; transaction_id: string; redemption_id: string | null; completed_at: string }[] = [];
+  private readonly redemptions: Record<string, unknown>[] = [];
+  private readonly poolUsed: { reward_id: string; code: string; redemption_id: string }[] = [];
+
+  private constructor(
+    private readonly ctx: AppContext,
+    private readonly program: Program,
+    private readonly cards: ProgramStampCards,
+  ) {}
+
+  /** The program's stamp cards for this transaction, or null when it has none at all. */
+  static async open(ctx: AppContext, ex: Executor, program: Program): Promise<StampBatch | null> {
+    const cards = await ctx.stamps.cards(ex, program.id);
+    return cards.all.size === 0 ? null : new StampBatch(ctx, program, cards);
+  }
+
+  /**
+   * The stamp cards of an ingest batch: orders of active customers are judged now, and the stamps of
+   * refunded orders recorded before the batch are read. Null when the program has no stamp cards.
+   */
+  static async forEvents(
+    ctx: AppContext,
+    tx: Tx,
+    program: Program,
+    events: readonly { e: EventInput; i: number; customer: { id: string; status: string } }[],
+    knownOrders: ReadonlyMap<string, OrderState>,
+    now: Date,
+  ): Promise<StampBatch | null> {
+    const batch = await StampBatch.open(ctx, tx, program);
+    if (!batch) return null;
+    const refunds: { customerId: string; orderExternalId: string }[] = [];
+    for (const { e, i, customer } of events) {
+      if (e.type === "order.completed" && customer.status === "active" && batch.cards.enabled.length > 0) {
+        const at = e.occurredAt ?? now;
+        const d = decideOrderCompleted({ program, data: e.data, orderId: "", customerId: customer.id, customerExternalId: e.customerId, occurredAt: at });
+        if (d.ok) batch.addOrder(i, customer.id, celOrder(d.value), e.id, at);
+      } else if (e.type === "order.refunded" && knownOrders.has(e.data.orderId)) {
+        refunds.push({ customerId: customer.id, orderExternalId: e.data.orderId });
+      }
+    }
+    await batch.addRefunds(tx, refunds);
+    return batch;
+  }
+
+  /** The enabled card `id`, or its status when it is not enabled ("missing" when the program has no such card). */
+  card(id: string): CompiledStampCard | "disabled" | "archived" | "missing" {
+    const c = this.cards.enabled.find((x) => x.id === id);
+    if (c) return c;
+    const s = this.cards.all.get(id)?.status;
+    return s === "disabled" || s === "archived" ? s : "missing";
+  }
+
+  /** Event i, an order of an active customer: each enabled card judges its lines now (no lock needed). */
+  addOrder(i: number, customerId: string, order: CelOrder, eventId: string, at: Date): void {
+    if (this.cards.enabled.length === 0) return;
+    const input = { event: { id: eventId, type: "order.completed", name: "", occurredAt: at, data: {} }, order, customer: NO_CUSTOMER, now: at, timeZone: this.program.timeZone };
+    const intents: Intent[] = [];
+    for (const card of this.cards.enabled) {
+      const q = qualifyingLines(card, input);
+      if (q.error) this.ctx.log.warn({ programId: this.program.id, cardId: card.id, eventId, error: q.error }, "stamp card condition failed on a line; the line does not qualify");
+      if (q.stamps > 0) intents.push({ key: holdingKey(customerId, stampsAsset(card.id)), customerId, card, wanted: q.stamps, lines: q.lines, at });
+    }
+    if (intents.length > 0) this.orders.set(i, intents);
+  }
+
+  /** A staff confirmation of `count` stamps on an enabled card (see card()). */
+  addConfirmation(id: string, customerId: string, card: CompiledStampCard, count: number, at: Date): void {
+    this.confirmations.set(id, { key: holdingKey(customerId, stampsAsset(card.id)), customerId, card, wanted: count, lines: [], at });
+  }
+
+  /**
+   * Refunds of orders recorded before this batch: reads the stamps each order gave (its credits are
+   * immutable, so no lock is needed), so the balances they sit on are locked with the others. Orders
+   * recorded in this batch are known from applyOrder.
+   */
+  async addRefunds(ex: Executor, refunds: readonly { customerId: string; orderExternalId: string }[]): Promise<void> {
+    if (refunds.length === 0) return;
+    const refs = [...new Set(refunds.flatMap((r) => [...this.cards.all.keys()].map((cardId) => creditReference(cardId, r.orderExternalId))))];
+    const rs = await rows<{ customer_id: string; metadata: unknown; lot_id: string; amount: number }>(
+      ex,
+      sql`select t.customer_id, t.metadata, p.lot_id, p.amount::float8 as amount
+            from ledger_transactions t join ledger_postings p on p.transaction_id = t.id
+           where t.program_id = ${this.program.id} and t.reference = any(${textArray(refs)}) and p.lot_id is not null`,
+    );
+    for (const r of rs) {
+      const m = (typeof r.metadata === "string" ? JSON.parse(r.metadata) : r.metadata) as { cardId: string; orderId: string; per: StampPer; maxPerOrder: number | null; lines: number[] };
+      const credit: OrderCredit = { cardId: m.cardId, customerId: r.customer_id, lotId: r.lot_id, given: Number(r.amount), per: m.per, maxPerOrder: m.maxPerOrder, lines: m.lines };
+      this.dbCredits.set(m.orderId, [...(this.dbCredits.get(m.orderId) ?? []), credit]);
+      this.refundKeys.push({ customerId: r.customer_id, asset: stampsAsset(m.cardId) });
+    }
+  }
+
+  /** Every balance the batch may touch: stamps of the cards that stamp, and points for cards whose reward is points. */
+  get holdingKeys(): HoldingKey[] {
+    const out: HoldingKey[] = [...this.refundKeys];
+    for (const intent of this.intents()) {
+      out.push({ customerId: intent.customerId, asset: stampsAsset(intent.card.id) });
+      if (intent.card.def.reward.kind === "points") out.push({ customerId: intent.customerId, asset: "points" });
+    }
+    return out;
+  }
+
+  private *intents(): Iterable<Intent> {
+    for (const list of this.orders.values()) yield* list;
+    yield* this.confirmations.values();
+  }
+
+  /** Call once the balances of holdingKeys are locked (and after any redemption rows the caller locks). */
+  async prepare(tx: Tx, holdings: Map<string, Holdings>, _now: Date): Promise<void> {
+    const intents = [...this.intents()];
+    const stampKeys = new Map<string, HoldingKey>();
+    for (const k of [...this.refundKeys, ...intents.map((x) => ({ customerId: x.customerId, asset: stampsAsset(x.card.id) }))]) stampKeys.set(holdingKey(k.customerId, k.asset), k);
+    if (stampKeys.size === 0) return;
+    // Lots of the stamp balances: expiry, completions (soonest-expiring first) and refunds need them.
+    const byAsset = new Map<string, string[]>();
+    for (const k of stampKeys.values()) byAsset.set(k.asset, [...(byAsset.get(k.asset) ?? []), k.customerId]);
+    const lots = new Map<string, Holdings["lots"]>();
+    for (const [asset, ids] of byAsset) {
+      for (const l of await loadLots(tx, this.program.id, ids, asset as Holdings["asset"])) {
+        const k = holdingKey(l.customerId, l.asset);
+        lots.set(k, [...(lots.get(k) ?? []), l]);
+      }
+    }
+    for (const k of stampKeys.keys()) holdings.set(k, { ...holdings.get(k)!, lots: lots.get(k) ?? [] });
+    // Limits: a customer's counters are read without a row lock; their stamp balance lock covers them.
+    const tz = this.program.timeZone;
+    this.counters = await lockCounters(tx, this.program.id, intents.flatMap((x) => stampCounterKeys(x.card, x.customerId, x.at, tz)));
+    // Cards that may complete: what is on them plus everything the batch may add reaches N.
+    const wanted = new Map<string, { card: CompiledStampCard; customerId: string; n: number; events: number }>();
+    for (const x of intents) {
+      const w = wanted.get(x.key) ?? { card: x.card, customerId: x.customerId, n: 0, events: 0 };
+      w.n += x.wanted;
+      w.events += 1;
+      wanted.set(x.key, w);
+    }
+    const full = [...wanted.entries()]
+      .map(([k, w]) => ({ ...w, possible: Math.min(Math.floor((Math.max(0, holdings.get(k)!.available) + w.n) / w.card.def.stamps), MAX_COMPLETIONS_PER_EVENT * w.events) }))
+      .filter((w) => w.possible > 0);
+    if (full.length === 0) return;
+    const seq = await rows<{ card_id: string; customer_id: string; n: number }>(
+      tx,
+      sql`select card_id, customer_id, max(sequence)::int as n from stamp_completions
+           where program_id = ${this.program.id} and card_id = any(${textArray([...new Set(full.map((f) => f.card.id))])}) and customer_id = any(${textArray([...new Set(full.map((f) => f.customerId))])})
+           group by card_id, customer_id`,
+    );
+    for (const f of full) this.sequences.set(`${f.card.id}|${f.customerId}`, 0);
+    for (const r of seq) this.sequences.set(`${r.card_id}|${r.customer_id}`, Number(r.n));
+    // The rewards to issue, locked in id order (stock is counted under the lock, as redeemReward does).
+    const wantRewards = new Map<string, number>();
+    for (const f of full) if (f.card.def.reward.kind === "reward") wantRewards.set(f.card.def.reward.rewardId, (wantRewards.get(f.card.def.reward.rewardId) ?? 0) + f.possible);
+    if (wantRewards.size === 0) return;
+    const rewardRows = await rows<{ id: string; name: string; kind: string; config: unknown; min_order: number | null; valid_days: number | null; stock: number | null; issued: number; status: string }>(
+      tx,
+      sql`select id, name, kind, config, min_order::float8 as min_order, valid_days, stock, issued, status from rewards
+           where program_id = ${this.program.id} and id = any(${textArray([...wantRewards.keys()].sort())}) order by id for update`,
+    );
+    for (const id of wantRewards.keys()) this.rewards.set(id, { row: null, issuedNow: 0, pool: [] });
+    for (const r of rewardRows) {
+      const state: RewardState = {
+        row: { id: r.id, name: r.name, kind: r.kind, config: typeof r.config === "string" ? JSON.parse(r.config) : r.config, minOrder: r.min_order === null ? null : Number(r.min_order), validDays: r.valid_days, stock: r.stock, issued: Number(r.issued), status: r.status },
+        issuedNow: 0,
+        pool: [],
+      };
+      if (r.kind === "partner_coupon") {
+        // Drawn as redeemReward draws them: concurrent transactions never get the same code.
+        const free = await rows<{ code: string }>(tx, sql`select code from reward_pool_codes where reward_id = ${r.id} and redemption_id is null order by code limit ${wantRewards.get(r.id)!} for update skip locked`);
+        state.pool = free.map((f) => f.code);
+      }
+      this.rewards.set(r.id, state);
+    }
+  }
+
+  /** Stamps for event i (an order added with addOrder), with its completions. Null when no card stamps it. */
+  applyOrder(i: number, orderId: string, eventId: string, holdings: Map<string, Holdings>, ledger: LedgerWrites, now: Date): { effects: StampEffect[]; points: number } | null {
+    const intents = this.orders.get(i);
+    if (!intents) return null;
+    const effects: StampEffect[] = [];
+    let points = 0;
+    for (const intent of intents) {
+      const r = this.give(intent, { kind: "order", eventId, orderId }, creditReference(intent.card.id, orderId), holdings, ledger, now);
+      effects.push(r.effect);
+      points += r.points;
+      if (r.lotId) {
+        const credit: OrderCredit = { cardId: intent.card.id, customerId: intent.customerId, lotId: r.lotId, given: r.effect.added, per: intent.card.def.per, maxPerOrder: intent.card.def.maxPerOrder ?? null, lines: intent.lines };
+        this.batchCredits.set(orderId, [...(this.batchCredits.get(orderId) ?? []), credit]);
+      }
+    }
+    return { effects, points };
+  }
+
+  /** Stamps of a staff confirmation added with addConfirmation. */
+  applyConfirmation(trigger: Extract<StampTrigger, { kind: "confirmation" }>, holdings: Map<string, Holdings>, ledger: LedgerWrites, now: Date): { effect: StampEffect; points: number } {
+    const intent = this.confirmations.get(trigger.confirmationId)!;
+    const r = this.give(intent, trigger, `stamps:${intent.card.id}:confirmation:${trigger.confirmationId}`, holdings, ledger, now);
+    return { effect: r.effect, points: r.points };
+  }
+
+  /**
+   * A refund of `order` (already updated with this refund by decideOrderRefunded): each card the
+   * order stamped keeps at most what its unrefunded qualifying lines would give, and nothing once the
+   * order is refunded in full (core stampsToTakeBack). Only stamps of the order's own lot are taken:
+   * stamps that completed a card stay used and the reward stays given. Null when the order has no stamps.
+   */
+  applyRefund(order: OrderState, refundId: string, eventId: string, at: Date, holdings: Map<string, Holdings>, ledger: LedgerWrites, now: Date): StampTakeBack[] | null {
+    const credits = this.batchCredits.get(order.externalId) ?? this.dbCredits.get(order.externalId);
+    if (!credits) return null;
+    const out: StampTakeBack[] = [];
+    for (const c of credits) {
+      const key = holdingKey(c.customerId, stampsAsset(c.cardId));
+      const h = this.settle(key, holdings, ledger, now);
+      const onCard = h.lots.find((l) => l.id === c.lotId)?.remaining ?? 0;
+      const lines = c.lines.flatMap((n) => (order.lines[n] ? [{ quantity: order.lines[n].quantity, refundedQuantity: order.lines[n].refundedQuantity }] : []));
+      const take = stampsToTakeBack({ per: c.per, maxPerOrder: c.maxPerOrder, given: c.given, lines, refundedInFull: order.refundedAmount >= order.total, onCard });
+      if (take <= 0) continue;
+      const debit = planDebit(h, { amount: take, destination: WORLD, preferLotId: c.lotId, onShortfall: "cap" });
+      if (!debit.ok) throw new Error(`a capped stamp debit cannot fail: ${debit.error.message}`);
+      const after = applyPlan(h, debit.value);
+      const txnId = this.ctx.ids.next("txn");
+      ledger.add(
+        { id: txnId, type: "refund", customerId: c.customerId, reference: `stamps:${c.cardId}:refund:${refundId}`, reversesId: null, source: { kind: "stamp_refund", cardId: c.cardId }, metadata: { cardId: c.cardId, orderId: order.externalId, refundId, eventId }, effectiveAt: at },
+        debit.value,
+        after,
+      );
+      holdings.set(key, after);
+      out.push({ cardId: c.cardId, stamps: take, balance: after.available, transactionId: txnId });
+    }
+    return out.length > 0 ? out : null;
+  }
+
+  /** Expired stamps leave the card before anything is counted on it (once per balance and transaction). */
+  private settle(key: string, holdings: Map<string, Holdings>, ledger: LedgerWrites, now: Date): Holdings {
+    const h = holdings.get(key)!;
+    if (this.settled.has(key)) return h;
+    this.settled.add(key);
+    const after = settleInto(this.ctx, ledger, h, now);
+    holdings.set(key, after);
+    return after;
+  }
+
+  private give(intent: Intent, trigger: StampTrigger, reference: string, holdings: Map<string, Holdings>, ledger: LedgerWrites, now: Date): { effect: StampEffect; points: number; lotId: string | null } {
+    const { card, customerId, at } = intent;
+    const program = this.program;
+    let h = this.settle(intent.key, holdings, ledger, now);
+    const expiry = expiresAt(card.def.expiry, at, program.timeZone);
+    if (expiry !== null && expiry.getTime() <= now.getTime()) {
+      // A late (or imported) order whose stamps would have expired by now gives none: expired stamps never fill a card.
+      return { effect: { cardId: card.id, added: 0, balance: h.available, completed: 0, rewards: [], expiresAt: expiry.toISOString() }, points: 0, lotId: null };
+    }
+    const availability = card.def.reward.kind === "reward" ? this.availability(card.def.reward.rewardId) : null;
+    const outcome: StampOutcome = giveStamps(card, {
+      customerId, wanted: intent.wanted, lines: intent.lines, at, timeZone: program.timeZone, counters: this.counters, balance: () => h.available,
+      maxCompletions: () => Math.min(availability?.left ?? Number.POSITIVE_INFINITY, MAX_COMPLETIONS_PER_EVENT),
+    });
+    const effect: StampEffect = { cardId: card.id, added: outcome.added, balance: h.available, completed: 0, rewards: [] };
+    if (outcome.limitedBy) effect.limitedBy = outcome.limitedBy;
+    const context = trigger.kind === "order" ? { eventId: trigger.eventId, orderId: trigger.orderId } : { confirmationId: trigger.confirmationId, staffId: trigger.staffId, staffName: trigger.staffName, store: trigger.store };
+    let lotId: string | null = null;
+    if (outcome.added > 0) {
+      lotId = this.ctx.ids.next("lot");
+      const plan = planCredit(h, { amount: outcome.added, lotId, effectiveAt: at, pendingUntil: null, expiresAt: expiry, now });
+      const after = applyPlan(h, plan);
+      const txnId = this.ctx.ids.next("txn");
+      const refundable = trigger.kind === "order" ? { per: card.def.per, maxPerOrder: card.def.maxPerOrder ?? null, lines: intent.lines } : {};
+      ledger.add(
+        {
+          id: txnId, type: "earn", customerId, reference, reversesId: null, source: { kind: "stamp_card", cardId: card.id, name: card.def.name },
+          metadata: { cardId: card.id, ...context, ...refundable, ...(outcome.limitedBy ? { wanted: outcome.wanted, limitedBy: outcome.limitedBy } : {}) },
+          effectiveAt: at,
+        },
+        plan,
+        after,
+      );
+      h = after;
+      effect.transactionId = txnId;
+      effect.expiresAt = expiry?.toISOString() ?? null;
+    }
+    let points = 0;
+    for (let n = 0; n < outcome.completions; n++) {
+      const given = this.complete(card, customerId, context, h, holdings, ledger, at, now);
+      h = given.holdings;
+      points += given.reward.points ?? 0;
+      effect.rewards.push(given.reward);
+    }
+    holdings.set(intent.key, h);
+    effect.completed = outcome.completions;
+    effect.balance = h.available;
+    if (h.available >= card.def.stamps && card.def.reward.kind === "reward") {
+      const why = this.availability(card.def.reward.rewardId).reason;
+      if (why) effect.rewardUnavailable = why;
+    }
+    return { effect, points, lotId };
+  }
+
+  /** How many of a reward can still be issued in this transaction, and why not when none. */
+  private availability(rewardId: string): { left: number; reason: string | null } {
+    const state = this.rewards.get(rewardId);
+    // Not loaded: prepare() saw no card of this reward that could complete, so none will (checked in complete()).
+    if (!state) return { left: Number.POSITIVE_INFINITY, reason: null };
+    const r = state.row;
+    if (!r || r.status === "archived") return { left: 0, reason: "REWARD_NOT_AVAILABLE" };
+    let left = r.stock === null ? Number.POSITIVE_INFINITY : r.stock - r.issued - state.issuedNow;
+    if (r.kind === "partner_coupon") left = Math.min(left, state.pool.length);
+    return left > 0 ? { left, reason: null } : { left: 0, reason: "REWARD_OUT_OF_STOCK" };
+  }
+
+  /** One completed card: N stamps to `redeemed`, the completion's row, and its reward. */
+  private complete(card: CompiledStampCard, customerId: string, context: Record<string, unknown>, h: Holdings, holdings: Map<string, Holdings>, ledger: LedgerWrites, at: Date, now: Date): { holdings: Holdings; reward: StampRewardGiven } {
+    const seqKey = `${card.id}|${customerId}`;
+    const last = this.sequences.get(seqKey);
+    if (last === undefined) throw new Error(`stamp card ${card.id} completed for ${customerId} without its sequence loaded`);
+    const sequence = last + 1;
+    this.sequences.set(seqKey, sequence);
+    const debit = planDebit(h, { amount: card.def.stamps, destination: REDEEMED, onShortfall: "reject" });
+    if (!debit.ok) throw new Error(`stamp card ${card.id} completed without ${card.def.stamps} stamps: ${debit.error.message}`);
+    const after = applyPlan(h, debit.value);
+    const txnId = this.ctx.ids.next("txn");
+    const meta: TransactionMeta = {
+      id: txnId, type: "stamp_completion", customerId, reference: `stamps:${card.id}:completion:${customerId}:${sequence}`, reversesId: null,
+      source: { kind: "stamp_card", cardId: card.id, name: card.def.name }, metadata: { cardId: card.id, sequence, stamps: card.def.stamps, ...context }, effectiveAt: at,
+    };
+    ledger.add(meta, debit.value, after);
+    const completionId = this.ctx.ids.next("scm");
+    const reward: StampRewardGiven = { sequence, completionId, transactionId: txnId };
+    let redemptionId: string | null = null;
+    const def = card.def.reward;
+    if (def.kind === "points") {
+      const key = holdingKey(customerId, "points");
+      const ph = holdings.get(key)!;
+      const plan = planCredit(ph, { amount: def.points, lotId: this.ctx.ids.next("lot"), effectiveAt: at, pendingUntil: null, expiresAt: expiresAt(this.program.ledgerPolicy.expiry, at, this.program.timeZone), now });
+      const pAfter = applyPlan(ph, plan);
+      const pTxn = this.ctx.ids.next("txn");
+      ledger.add(
+        { id: pTxn, type: "earn", customerId, reference: `${meta.reference}:points`, reversesId: null, source: { kind: "stamp_card_reward", cardId: card.id, sequence }, metadata: { cardId: card.id, sequence, ...context }, effectiveAt: at },
+        plan,
+        pAfter,
+      );
+      holdings.set(key, pAfter);
+      reward.points = def.points;
+      reward.transactionId = pTxn;
+    } else {
+      const state = this.rewards.get(def.rewardId);
+      if (!state?.row) throw new Error(`stamp card ${card.id} completed without its reward ${def.rewardId} loaded`);
+      const r = state.row;
+      redemptionId = this.ctx.ids.next("red");
+      const code = AT_CHECKOUT.has(r.kind) ? this.ctx.secrets.rewardCode() : null;
+      const partnerCode = r.kind === "partner_coupon" ? (state.pool.shift() ?? null) : null;
+      state.issuedNow += 1;
+      if (partnerCode !== null) this.poolUsed.push({ reward_id: r.id, code: partnerCode, redemption_id: redemptionId });
+      this.redemptions.push({
+        id: redemptionId, customer_id: customerId, reward_id: r.id, reward: { name: r.name, kind: r.kind, config: r.config, minOrder: r.minOrder }, code, partner_code: partnerCode,
+        fulfilment: r.kind === "physical_gift" ? "pending" : null, transaction_id: txnId,
+        // Valid from when it is issued (now), as a redemption bought with points is.
+        expires_at: r.validDays ? new Date(now.getTime() + r.validDays * 86_400_000).toISOString() : null,
+      });
+      reward.redemptionId = redemptionId;
+      reward.code = code ? formatCode(code) : null;
+      if (partnerCode !== null) reward.partnerCode = partnerCode;
+    }
+    this.completions.push({ id: completionId, card_id: card.id, customer_id: customerId, sequence, transaction_id: txnId, redemption_id: redemptionId, completed_at: at.toISOString() });
+    return { holdings: after, reward };
+  }
+
+  /** The batch's stamp writes as CTEs for the caller's write statement (counters, completions, redemptions, rewards, pool codes). */
+  ctes(now: Date): SQL[] {
+    const out: SQL[] = [];
+    const pid = this.program.id;
+    const at = now.toISOString();
+    const j = (v: unknown) => JSON.stringify(v);
+    const counters = counterCte(pid, this.counters, "stamp_rc");
+    if (counters) out.push(counters);
+    if (this.completions.length > 0) {
+      out.push(sql`stamp_done as (
+        insert into stamp_completions (id, program_id, card_id, customer_id, sequence, transaction_id, redemption_id, completed_at)
+        select x.id, ${pid}, x.card_id, x.customer_id, x.sequence, x.transaction_id, x.redemption_id, x.completed_at
+          from jsonb_to_recordset(${j(this.completions)}::jsonb) as x(id text, card_id text, customer_id text, sequence int, transaction_id text, redemption_id text, completed_at timestamptz))`);
+    }
+    if (this.redemptions.length > 0) {
+      out.push(sql`stamp_red as (
+        insert into redemptions (id, program_id, customer_id, reward_id, reward, points, status, code, partner_code, fulfilment, transaction_id, return_transaction_id, used_order_id, used_at, expires_at, created_at, updated_at)
+        select x.id, ${pid}, x.customer_id, x.reward_id, x.reward, 0, 'issued', x.code, x.partner_code, x.fulfilment, x.transaction_id, null, null, null, x.expires_at, ${at}::timestamptz, ${at}::timestamptz
+          from jsonb_to_recordset(${j(this.redemptions)}::jsonb) as x(id text, customer_id text, reward_id text, reward jsonb, code text, partner_code text, fulfilment text, transaction_id text, expires_at timestamptz))`);
+      const issued = [...this.rewards.entries()].filter(([, s]) => s.issuedNow > 0).map(([id, s]) => ({ id, n: s.issuedNow }));
+      out.push(sql`stamp_rwd as (
+        update rewards set issued = rewards.issued + x.n, updated_at = ${at}::timestamptz
+          from jsonb_to_recordset(${j(issued)}::jsonb) as x(id text, n int)
+         where rewards.id = x.id and rewards.program_id = ${pid})`);
+    }
+    if (this.poolUsed.length > 0) {
+      out.push(sql`stamp_pool as (
+        update reward_pool_codes set redemption_id = x.redemption_id
+          from jsonb_to_recordset(${j(this.poolUsed)}::jsonb) as x(reward_id text, code text, redemption_id text)
+         where reward_pool_codes.reward_id = x.reward_id and reward_pool_codes.code = x.code)`);
+    }
+    return out;
+  }
+}
+
+/** The business key of an order's stamps on a card, unique per program forever. */
+export const creditReference = (cardId: string, orderExternalId: string) => `stamps:${cardId}:order:${orderExternalId}`;
+
+/** Stamp conditions never read the customer (checkStampCard refuses it); this fills the context's slot. */
+const NO_CUSTOMER: CelCustomer = {
+  id: "", email: "", phone: "", name: "", birthday: "", status: "active", tier: "", tags: [], attributes: {},
+  metrics: { lifetimeOrders: 0, lifetimeSpend: 0, daysSinceFirstOrder: -1, daysSinceLastOrder: -1, ordersThisMonth: 0, spendThisMonth: 0 },
+};
