@@ -259,3 +259,19 @@ export async function exportCampaignCodes(ex: Executor, programId: string, campa
   } while (cursor);
   return ok(`${out.join("\n")}\n`);
 }
+
+/**
+ * A personal code of a live bulk_codes campaign, usable once by `customerId` (null: by anyone) until `expiresAt` (a
+ * follow-up code, a referred friend's first-order code). False when the campaign is not a live
+ * bulk_codes campaign of the program: nothing is issued.
+ */
+export async function issuePersonalCode(tx: Executor, x: { programId: string; campaignId: string; code: string; customerId: string | null; value: number | null; expiresAt: Date; now: Date }): Promise<boolean> {
+  const inserted = await rows<{ code: string }>(
+    tx,
+    sql`insert into campaign_codes (program_id, code, campaign_id, customer_id, max_uses, used, value, expires_at, created_at)
+        select ${x.programId}, ${x.code}, c.id, ${x.customerId}, 1, 0, ${x.value}::bigint, ${x.expiresAt.toISOString()}::timestamptz, ${x.now.toISOString()}::timestamptz
+          from campaigns c where c.program_id = ${x.programId} and c.id = ${x.campaignId} and c.kind = 'bulk_codes' and c.status <> 'archived'
+        returning code`,
+  );
+  return inserted.length > 0;
+}

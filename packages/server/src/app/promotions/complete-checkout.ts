@@ -9,6 +9,7 @@ import type { Program } from "../programs/program.ts";
 import { settleInto } from "../ledger/settle-holdings.ts";
 import { loadCheckoutState, type CheckoutInput } from "./checkout-state.ts";
 import { checkCurrency, evaluateState, type CheckoutEvaluation } from "./evaluate-checkout.ts";
+import { issuePersonalCode } from "./campaign-codes.ts";
 import { payAtCheckout, type CheckoutPayments } from "../wallet/checkout-payments.ts";
 
 export interface CheckoutCompletion extends CheckoutEvaluation {
@@ -139,14 +140,8 @@ export async function completeCheckout(ctx: AppContext, tx: Tx, program: Program
     for (const f of a.followUps) {
       const expires = new Date(now.getTime() + f.validDays * DAY_MS);
       const code = ctx.secrets.rewardCode();
-      const inserted = await rows<{ code: string }>(
-        tx,
-        sql`insert into campaign_codes (program_id, code, campaign_id, customer_id, max_uses, used, value, expires_at, created_at)
-            select ${program.id}, ${code}, c.id, ${state.customerRowId}, 1, 0, ${f.value}::bigint, ${expires.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz
-              from campaigns c where c.program_id = ${program.id} and c.id = ${f.campaignId} and c.kind = 'bulk_codes' and c.status <> 'archived'
-            returning code`,
-      );
-      if (inserted.length) followUpCodes.push({ campaignId: f.campaignId, code, value: f.value, expiresAt: expires.toISOString() });
+      const issued = await issuePersonalCode(tx, { programId: program.id, campaignId: f.campaignId, code, customerId: state.customerRowId, value: f.value, expiresAt: expires, now });
+      if (issued) followUpCodes.push({ campaignId: f.campaignId, code, value: f.value, expiresAt: expires.toISOString() });
       else ev.trace.push(`follow-up code of ${f.campaignId} not issued: it is not a live bulk_codes campaign`);
     }
     for (const p of a.partnerCodes) {

@@ -8,6 +8,7 @@ import { ensureCustomers } from "../../db/orders-repo.ts";
 import { holdingKey, LedgerWrites, loadHoldingsOf } from "../../db/ledger-repo.ts";
 import type { Program } from "../programs/program.ts";
 import { findReferralCode } from "./referral-codes.ts";
+import { issuePersonalCode } from "../promotions/campaign-codes.ts";
 import { ReferralBatch, type ReferralEffect } from "./referral-batch.ts";
 
 export interface AttributionInput {
@@ -146,14 +147,8 @@ export async function giveFriendReward(ctx: AppContext, tx: Tx, program: Program
   if (s.friend.campaignId) {
     const expires = new Date(now.getTime() + s.friend.validDays * DAY_MS);
     const drawn = ctx.secrets.rewardCode();
-    const inserted = await rows<{ code: string }>(
-      tx,
-      sql`insert into campaign_codes (program_id, code, campaign_id, customer_id, max_uses, used, expires_at, created_at)
-          select ${program.id}, ${drawn}, c.id, ${friendRowId}, 1, 0, ${expires.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz
-            from campaigns c where c.program_id = ${program.id} and c.id = ${s.friend.campaignId} and c.kind = 'bulk_codes' and c.status <> 'archived'
-          returning code`,
-    );
-    if (inserted.length) code = { code: drawn, expiresAt: expires.toISOString() };
+    const issued = await issuePersonalCode(tx, { programId: program.id, campaignId: s.friend.campaignId, code: drawn, customerId: friendRowId, value: null, expiresAt: expires, now });
+    if (issued) code = { code: drawn, expiresAt: expires.toISOString() };
   }
   if (s.friend.points > 0) {
     const holdings = locked ?? (await loadHoldingsOf(tx, program.id, [{ customerId: friendRowId, asset: "points" }], now, { lots: false }));

@@ -234,11 +234,6 @@ export class ReferralBatch {
     return out;
   }
 
-  /** Which refunded lots the batch must load: the referrers of refunded friends' orders. */
-  referrerOf(friendId: string): string | null {
-    return this.byFriend.get(friendId)?.referrerId ?? null;
-  }
-
   ctes(now: Date): SQL[] {
     const out: SQL[] = [];
     const at = now.toISOString();
