@@ -166,6 +166,59 @@ describe("redeem, use at checkout, cancel", () => {
   });
 });
 
+describe("wallet credit rewards", () => {
+  it("buys bonus or cash credit with points in one ledger transaction; the credit expires or is held as configured, and is not cancellable", async () => {
+    const clock = new FakeClock(new Date("2026-05-10T03:00:00Z"));
+    const api = await shop(clock);
+    expect((await api.call("PATCH", "/v1/program", { wallet: { payouts: { minAmount: 10_000, maxAmount: 1_000_000, holdDays: 7 } } })).status).toBe(200);
+    const bonus = await reward(api, { name: "50,000 ₫ store credit", kind: "wallet_credit", config: { asset: "bonus", amount: 50_000, expiry: { kind: "days", days: 30 } }, cost: 500 });
+    const cash = await reward(api, { name: "20,000 ₫ cash back", kind: "wallet_credit", config: { asset: "cash", amount: 20_000 }, cost: 400, stock: 1 });
+    for (const [body, field] of [
+      [{ name: "x", kind: "wallet_credit", config: { amount: 5 }, cost: 1 }, "config.asset"],
+      [{ name: "x", kind: "wallet_credit", config: { asset: "bonus" }, cost: 1 }, "config.amount"],
+      [{ name: "x", kind: "wallet_credit", config: { asset: "bonus", amount: 5, sku: "A" }, cost: 1 }, "config.sku"],
+      [{ name: "x", kind: "wallet_credit", config: { asset: "bonus", amount: 5 }, cost: 1, validDays: 3 }, "validDays"],
+    ] as const) {
+      const r = await api.call("POST", "/v1/rewards", body);
+      expect(r.status, JSON.stringify(body)).toBe(422);
+      expect(r.body).toMatchObject({ code: "REWARD_INVALID", details: { field } });
+    }
+    expect((await api.call("POST", "/v1/rewards", { name: "x", kind: "wallet_credit", config: { asset: "points", amount: 5 }, cost: 1 })).body.code).toBe("VALIDATION_FAILED");
+
+    await give(api, "mai", 1_000);
+    const r1 = await api.call("POST", "/v1/customers/mai/redemptions", { rewardId: bonus.id });
+    expect(r1.status, JSON.stringify(r1.body)).toBe(201);
+    expect(r1.body).toMatchObject({ status: "used", points: 500, code: null, usedAt: "2026-05-10T03:00:00.000Z" });
+    const r2 = await api.call("POST", "/v1/customers/mai/redemptions", { rewardId: cash.id });
+    expect(r2.body).toMatchObject({ status: "used", points: 400 });
+    expect(await balance(api, "mai")).toBe(100);
+
+    // One ledger transaction moves both assets; each balances on its own.
+    const txn = (await api.call("GET", `/v1/transactions/${r1.body.transactionId}`)).body;
+    expect(txn.type).toBe("redemption");
+    const byAsset = (asset: string) => txn.postings.filter((p: { asset: string }) => p.asset === asset).map((p: { amount: number; source: string; destination: string }) => [p.source.split(":")[0], p.destination.split(":")[0], p.amount]);
+    expect(byAsset("points")).toEqual([["customer", "redeemed", 500]]);
+    expect(byAsset("bonus")).toEqual([["world", "customer", 50_000]]);
+
+    const wallet = (await api.call("GET", "/v1/customers/mai/wallet")).body;
+    expect(wallet.bonus).toMatchObject({ available: 50_000, nextExpiry: { amount: 50_000, expiresAt: expect.stringMatching(/^2026-06-/) } });
+    expect(wallet.cash).toMatchObject({ available: 0, pending: 20_000, pendingLots: [{ amount: 20_000, availableAt: expect.stringMatching(/^2026-05-17/) }] });
+
+    // Cancelling is refused: the customer already holds what they bought (an adjustment takes it back).
+    const c = await api.call("POST", `/v1/redemptions/${r1.body.id}/cancel`, { reason: "changed mind" });
+    expect(c.body).toMatchObject({ code: "REDEMPTION_NOT_CANCELLABLE" });
+    // Stock and insufficient points behave as for every reward, and a refusal credits nothing.
+    await give(api, "lan", 1_000);
+    expect((await api.call("POST", "/v1/customers/lan/redemptions", { rewardId: cash.id })).body.code).toBe("REWARD_OUT_OF_STOCK");
+    expect((await api.call("POST", "/v1/customers/mai/redemptions", { rewardId: bonus.id })).body.code).toBe("INSUFFICIENT_POINTS");
+    expect((await api.call("GET", "/v1/customers/lan/wallet")).body.bonus.available).toBe(0);
+
+    clock.advanceDays(31);
+    expect((await api.call("GET", "/v1/customers/mai/wallet")).body.bonus.available).toBe(0);
+    expect((await api.call("GET", "/v1/customers/mai/wallet")).body.cash.available).toBe(20_000);
+  });
+});
+
 describe("guessing codes", () => {
   it("10,000 random guesses hit nothing, and every kind of invalid code gets the same answer", async () => {
     const api = await shop();

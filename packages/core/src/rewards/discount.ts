@@ -1,13 +1,17 @@
 import { applyRate } from "../money/rate.ts";
+import type { ExpiryPolicy } from "../earning/policy.ts";
 
-// Wallet and store credit arrive with the wallet assets (issue 6).
-export const REWARD_KINDS = ["fixed_discount", "percent_discount", "free_product", "free_shipping", "partner_coupon", "physical_gift"] as const;
+export const REWARD_KINDS = ["fixed_discount", "percent_discount", "free_product", "free_shipping", "partner_coupon", "physical_gift", "wallet_credit"] as const;
 export type RewardKind = (typeof REWARD_KINDS)[number];
 
 /** What a reward gives, by kind (money in minor units of the program's currency). */
 export interface RewardConfig {
-  /** fixed_discount: the amount off. */
+  /** fixed_discount: the amount off; wallet_credit: the amount credited. */
   amount?: number | undefined;
+  /** wallet_credit: the wallet credited, `bonus` (store credit, spent only here) or `cash` (withdrawable, held like every cash credit). */
+  asset?: "bonus" | "cash" | undefined;
+  /** wallet_credit: when the credit expires; absent: never. */
+  expiry?: ExpiryPolicy | undefined;
   /** percent_discount: 1-100, with an optional cap. */
   percent?: number | undefined;
   cap?: number | undefined;

@@ -156,8 +156,11 @@ export class LedgerWrites {
 
   constructor(readonly programId: string) {}
 
-  /** Records one ledger transaction and the holdings it leaves (its customer's balance row is written from them). */
-  add(meta: TransactionMeta, plan: Plan, after: Holdings | null): void {
+  /**
+   * Records one ledger transaction and the holdings it leaves (the balance rows are written from
+   * them): one holding, or several when the transaction moves more than one asset.
+   */
+  add(meta: TransactionMeta, plan: Plan, after: Holdings | readonly Holdings[] | null): void {
     if (plan.postings.length === 0) return;
     this.transactions.push({ ...meta, programId: this.programId });
     for (const p of plan.postings) {
@@ -169,7 +172,7 @@ export class LedgerWrites {
       if (fresh) this.newLots.set(u.lotId, { ...fresh, remaining: u.remaining, pending: u.pending });
       else this.lotUpdates.set(u.lotId, { remaining: u.remaining, pending: u.pending });
     }
-    if (after) this.balances.set(`${after.customerId}\u0000${after.asset}`, after);
+    for (const a of after === null ? [] : Array.isArray(after) ? after : [after as Holdings]) this.balances.set(`${a.customerId}\u0000${a.asset}`, a);
   }
 
   get isEmpty(): boolean {

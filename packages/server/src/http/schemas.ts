@@ -444,7 +444,9 @@ export const Rule = z
 
 const rewardConfig = z
   .strictObject({
-    amount: ruleInt(MAX_AMOUNT).optional().openapi({ description: "fixed_discount: minor units off." }),
+    amount: ruleInt(MAX_AMOUNT).optional().openapi({ description: "fixed_discount: minor units off; wallet_credit: minor units credited." }),
+    asset: z.enum(["bonus", "cash"]).optional().openapi({ description: "wallet_credit: `bonus` (store credit, spent only here) or `cash` (withdrawable after the wallet's hold)." }),
+    expiry: expiry.optional().openapi({ description: "wallet_credit: when the credit expires; absent: never." }),
     percent: z.number().int().min(1).max(100).optional().openapi({ description: "percent_discount: 1-100." }),
     cap: ruleInt(MAX_AMOUNT).optional().openapi({ description: "percent_discount: at most this much off." }),
     sku: id.optional().openapi({ description: "free_product: one unit of this sku." }),

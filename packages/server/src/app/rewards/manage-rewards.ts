@@ -27,6 +27,7 @@ const NEEDS: Partial<Record<RewardKind, (keyof RewardConfig)[]>> = {
   percent_discount: ["percent"],
   free_product: ["sku"],
   partner_coupon: ["partner"],
+  wallet_credit: ["asset", "amount"],
 };
 const ALLOWED: Record<RewardKind, (keyof RewardConfig)[]> = {
   fixed_discount: ["amount"],
@@ -35,6 +36,7 @@ const ALLOWED: Record<RewardKind, (keyof RewardConfig)[]> = {
   free_shipping: [],
   partner_coupon: ["partner"],
   physical_gift: [],
+  wallet_credit: ["asset", "amount", "expiry"],
 };
 
 /** What the schema cannot say: the config fits the kind, the condition type-checks, the dates are in order. Error: REWARD_INVALID. */
@@ -43,6 +45,7 @@ export function checkReward(r: RewardInput): DomainError | null {
   for (const k of NEEDS[r.kind] ?? []) if (r.config[k] === undefined) return bad(`config.${k}`, `A ${r.kind} reward needs config.${k}.`);
   for (const k of Object.keys(r.config) as (keyof RewardConfig)[]) if (!ALLOWED[r.kind].includes(k)) return bad(`config.${k}`, `config.${k} does not apply to a ${r.kind} reward.`);
   const usedAtCheckout = ["fixed_discount", "percent_discount", "free_product", "free_shipping"].includes(r.kind);
+  if (r.kind === "wallet_credit" && r.validDays != null) return bad("validDays", "A wallet credit has no code to expire; give config.expiry to make the credit itself expire.");
   if (r.minOrder != null && !usedAtCheckout) return bad("minOrder", "A minimum order applies to rewards used at checkout (discounts, free product, free shipping).");
   if (r.activeFrom && r.activeTo && Date.parse(r.activeFrom) >= Date.parse(r.activeTo)) return bad("activeTo", "The reward stops being available before it starts.");
   if (r.condition) {

@@ -1,12 +1,12 @@
 import { and, eq, ne, sql } from "drizzle-orm";
 import {
-  applyPlan, compileCondition, DAY_MS, domainError, EMPTY_ORDER, err, formatCode, ok, periodKey, planDebit, REDEEMED, runCondition, celVariables,
+  applyPlan, cashPendingUntil, compileCondition, DAY_MS, expiresAt, planCredit, walletPolicy, type RewardConfig, domainError, EMPTY_ORDER, err, formatCode, ok, periodKey, planDebit, REDEEMED, runCondition, celVariables,
   type DomainError, type Holdings, type Result,
 } from "@patron/core";
 import type { AppContext } from "../context.ts";
 import { rows, type Tx } from "../../db/connect.ts";
 import { redemptions, rewards } from "../../db/schema.ts";
-import { LedgerWrites, loadHoldings } from "../../db/ledger-repo.ts";
+import { holdingKey, LedgerWrites, loadHoldingsOf } from "../../db/ledger-repo.ts";
 import type { Program } from "../programs/program.ts";
 import { getCustomer } from "../customers/find-customer.ts";
 import { recordAudit } from "../audit.ts";
@@ -32,7 +32,13 @@ export async function redeemReward(ctx: AppContext, tx: Tx, program: Program, ex
   if (!found.ok) return found;
   const customer = found.value;
   const now = ctx.clock.now();
-  const holdings = await loadHoldings(tx, program.id, [customer.id], "points", now, { lots: true });
+  // A wallet credit also writes the wallet: both balances are locked in one statement (the lock-order
+  // rule, db/ledger-repo.ts), before the reward row, as every ledger writer does. The kind never
+  // changes; the asset is read again under the lock below.
+  const [peek] = await tx.select({ kind: rewards.kind, config: rewards.config }).from(rewards).where(and(eq(rewards.programId, program.id), eq(rewards.id, rewardId)));
+  const creditAsset = peek?.kind === "wallet_credit" ? (peek.config as RewardConfig).asset ?? null : null;
+  const keys = [{ customerId: customer.id, asset: "points" as const }, ...(creditAsset ? [{ customerId: customer.id, asset: creditAsset }] : [])];
+  const holdings = await loadHoldingsOf(tx, program.id, keys, now, { lots: true });
   const [reward] = await tx.select().from(rewards).where(and(eq(rewards.programId, program.id), eq(rewards.id, rewardId))).for("update");
   if (!reward || reward.status === "archived") return err(domainError("REWARD_NOT_FOUND", `No reward "${rewardId}" in this program.`, { rewardId }));
   const unavailable = (why: string) => err(domainError("REWARD_NOT_AVAILABLE", why, { rewardId }));
@@ -66,7 +72,19 @@ export async function redeemReward(ctx: AppContext, tx: Tx, program: Program, ex
     if (!free) return err(domainError("REWARD_OUT_OF_STOCK", "This reward's codes have all been handed out.", { rewardId }));
     partnerCode = free.code;
   }
-  const issued = await debitAndIssue(ctx, tx, program, customer.id, holdings.get(customer.id)!, {
+  const config = reward.config as RewardConfig;
+  let credit: WalletCredit | null = null;
+  if (reward.kind === "wallet_credit") {
+    const wallet = config.asset ? holdings.get(holdingKey(customer.id, config.asset)) : undefined;
+    if (!wallet) return unavailable("This reward was changed while it was being redeemed; try again.");
+    credit = {
+      holdings: wallet,
+      amount: config.amount ?? 0,
+      pendingUntil: config.asset === "cash" ? cashPendingUntil(walletPolicy(program.wallet), now) : null,
+      expiresAt: config.expiry ? expiresAt(config.expiry, now, program.timeZone) : null,
+    };
+  }
+  const issued = await debitAndIssue(ctx, tx, program, customer.id, holdings.get(holdingKey(customer.id, "points"))!, {
     rewardId: reward.id,
     reward: { name: reward.name, kind: reward.kind, config: reward.config, minOrder: reward.minOrder },
     points: reward.cost,
@@ -75,6 +93,7 @@ export async function redeemReward(ctx: AppContext, tx: Tx, program: Program, ex
     fulfilment: reward.kind === "physical_gift" ? "pending" : null,
     expiresAt: reward.validDays ? new Date(now.getTime() + reward.validDays * DAY_MS) : null,
     actor,
+    credit,
   });
   if (!issued.ok) return issued;
   const { id, row } = issued.value;
@@ -84,9 +103,20 @@ export async function redeemReward(ctx: AppContext, tx: Tx, program: Program, ex
   return ok(toRedemption(row!, externalId, now, formatCode));
 }
 
+/** A wallet credit bought with points: credited in the redemption's own ledger transaction. */
+export interface WalletCredit {
+  /** The customer's bonus or cash holdings, locked. */
+  holdings: Holdings;
+  amount: number;
+  pendingUntil: Date | null;
+  expiresAt: Date | null;
+}
+
 /**
  * The writing half of a redemption, once everything is checked: debits the points (available lots,
  * soonest-expiring first, to `redeemed`) and records the redemption. `holdings` must be locked.
+ * With `credit`, the same ledger transaction credits the wallet (one transaction, two assets, each
+ * balanced on its own) and the redemption is `used` at once: the customer already has what they bought.
  * Error: INSUFFICIENT_POINTS (nothing written).
  */
 export async function debitAndIssue(
@@ -95,7 +125,7 @@ export async function debitAndIssue(
   program: Program,
   customerId: string,
   holdings: Holdings,
-  x: { rewardId: string; reward: Record<string, unknown>; points: number; code: string | null; partnerCode: string | null; fulfilment: string | null; expiresAt: Date | null; actor: string },
+  x: { rewardId: string; reward: Record<string, unknown>; points: number; code: string | null; partnerCode: string | null; fulfilment: string | null; expiresAt: Date | null; actor: string; credit?: WalletCredit | null },
 ): Promise<Result<{ id: string; row: typeof redemptions.$inferSelect }, DomainError>> {
   const now = ctx.clock.now();
   const writes = new LedgerWrites(program.id);
@@ -104,17 +134,25 @@ export async function debitAndIssue(
   if (!debit.ok) return debit;
   const id = ctx.ids.next("red");
   const txnId = ctx.ids.next("txn");
+  const afters = [applyPlan(h, debit.value)];
+  let plan = debit.value;
+  if (x.credit) {
+    const w = settleInto(ctx, writes, x.credit.holdings, now);
+    const credit = planCredit(w, { amount: x.credit.amount, lotId: ctx.ids.next("lot"), effectiveAt: now, pendingUntil: x.credit.pendingUntil, expiresAt: x.credit.expiresAt, now });
+    plan = { ...plan, postings: [...plan.postings, ...credit.postings], newLots: [...plan.newLots, ...credit.newLots], lotUpdates: [...plan.lotUpdates, ...credit.lotUpdates] };
+    afters.push(applyPlan(w, credit));
+  }
   writes.add(
     { id: txnId, type: "redemption", customerId, reference: `redemption:${id}`, reversesId: null, source: { kind: "reward", rewardId: x.rewardId, name: x.reward.name }, metadata: { rewardId: x.rewardId, redemptionId: id, actor: x.actor }, effectiveAt: now },
-    debit.value,
-    applyPlan(h, debit.value),
+    plan,
+    afters,
   );
   await writes.flush(tx, now);
   const [row] = await tx
     .insert(redemptions)
     .values({
-      id, programId: program.id, customerId, rewardId: x.rewardId, reward: x.reward, points: x.points, status: "issued", code: x.code, partnerCode: x.partnerCode,
-      fulfilment: x.fulfilment, transactionId: txnId, returnTransactionId: null, usedOrderId: null, usedAt: null, expiresAt: x.expiresAt, createdAt: now, updatedAt: now,
+      id, programId: program.id, customerId, rewardId: x.rewardId, reward: x.reward, points: x.points, status: x.credit ? "used" : "issued", code: x.code, partnerCode: x.partnerCode,
+      fulfilment: x.fulfilment, transactionId: txnId, returnTransactionId: null, usedOrderId: null, usedAt: x.credit ? now : null, expiresAt: x.expiresAt, createdAt: now, updatedAt: now,
     })
     .returning();
   return ok({ id, row: row! });
