@@ -85,7 +85,7 @@ async function main() {
   await admin.query(`create database ${name}`);
   const server = await startServerProcess({
     cwd: ROOT, label: "postgres",
-    env: { DATABASE_URL: `${pgUrl}/${name}`, PORT: "0", PATRON_RATE_LIMIT: "0", PATRON_SETTLE_INTERVAL: "0", LOG_LEVEL: "warn", PATRON_DB_POOL: "16", PATRON_ADMIN_TOKEN: ADMIN },
+    env: { DATABASE_URL: `${pgUrl}/${name}`, PORT: "0", PATRON_RATE_LIMIT: "0", PATRON_SETTLE_INTERVAL: "0", PATRON_JOBS: "0", LOG_LEVEL: "warn", PATRON_DB_POOL: "16", PATRON_ADMIN_TOKEN: ADMIN },
   });
   try {
     const created = (await call(server.url, ADMIN, "POST", "/v1/programs", { name: "Bench", currency: "VND", timeZone: "Asia/Ho_Chi_Minh" })) as { program: { id: string }; secretKey: { secret: string } };

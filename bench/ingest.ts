@@ -237,6 +237,7 @@ async function startServer(db: DbKind, env: Record<string, string>, opts: Option
       PORT: "0", // the server picks a free port and prints its URL, which we read
       PATRON_RATE_LIMIT: "0",
       PATRON_SETTLE_INTERVAL: "0",
+      PATRON_JOBS: "0",
       LOG_LEVEL: "warn",
       PATRON_DB_POOL: "16",
       // Group commit for single events; unset, the server's default applies.

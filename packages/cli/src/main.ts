@@ -147,7 +147,7 @@ async function main(argv: string[]) {
       await withContext(config, async () => {});
       return out(json, { migrated: true }, "Migrations applied.");
     case "demo": {
-      const server = await startServer({ ...config, port: 0, settleIntervalSeconds: 0 });
+      const server = await startServer({ ...config, port: 0, settleIntervalSeconds: 0, jobs: false });
       try {
         printDemo(json, config.database.kind === "postgres" ? "(your server)" : "(start it with: npm start)", await createDemo(server.ctx, server.url, Number(values.customers), Number(values.months)));
       } finally {

@@ -16,8 +16,10 @@ const schema = z.object({
   PATRON_VALIDATE_RATE_LIMIT: z.coerce.number().int().min(0).default(20),
   /** Transactions in flight per program for single events (group commit). 1 measured best (bench/README.md); PGlite is always 1. */
   PATRON_INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
-  /** Seconds between settlement runs (pending release and expiry). 0 turns the in-process runner off. */
+  /** Seconds between runs of the minute loop (pending releases). 0 turns it off. */
   PATRON_SETTLE_INTERVAL: z.coerce.number().int().min(0).default(60),
+  /** The job queue (pg-boss): each program's daily job (expiry, tier reviews, birthdays). 0 turns it off. */
+  PATRON_JOBS: z.enum(["0", "1"]).default("1"),
   /** Token for the deployment-level endpoints (POST /v1/programs). Unset: those endpoints are closed. */
   PATRON_ADMIN_TOKEN: z.string().min(16, "PATRON_ADMIN_TOKEN must be at least 16 characters").optional(),
 });
@@ -32,6 +34,8 @@ export type Config = {
   validateRateLimit: number;
   ingestConcurrency: number;
   settleIntervalSeconds: number;
+  /** Run the job queue and its workers in this process. */
+  jobs: boolean;
   adminToken: string | undefined;
 };
 
@@ -51,6 +55,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     validateRateLimit: e.PATRON_VALIDATE_RATE_LIMIT,
     ingestConcurrency: e.DATABASE_URL ? e.PATRON_INGEST_CONCURRENCY : 1,
     settleIntervalSeconds: e.PATRON_SETTLE_INTERVAL,
+    jobs: e.PATRON_JOBS === "1",
     adminToken: e.PATRON_ADMIN_TOKEN,
   };
 }

@@ -8,6 +8,7 @@ import { KeyAuthenticator } from "./app/keys/authenticate.ts";
 import { randomSecrets, systemClock, ulidIds, type Clock } from "./app/ports.ts";
 import type { AppContext } from "./app/context.ts";
 import { startSettlement } from "./jobs/settlement.ts";
+import { startJobQueue, type JobQueue } from "./jobs/job-queue.ts";
 import { IngestQueue } from "./app/events/ingest-queue.ts";
 import { AutoAnalyze } from "./db/analyze.ts";
 import { ingestEvents } from "./app/events/ingest-events.ts";
@@ -49,10 +50,12 @@ export async function startServer(config: Config, opts: { database?: Database } 
   const analyze = new AutoAnalyze(ctx);
   const app = createApp({ ctx, auth: new KeyAuthenticator(ctx.db, ctx.clock), adminToken: config.adminToken, rateLimit: config.rateLimit, validateRateLimit: config.validateRateLimit, ingest, afterIngest: (n) => analyze.record(n) });
   const settlement = startSettlement(ctx, config.settleIntervalSeconds);
+  const jobs: JobQueue | null = config.jobs ? await startJobQueue(ctx, database) : null;
   const server: ServerType = await new Promise((resolve, reject) => {
     const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () => resolve(s));
     s.once("error", (e: NodeJS.ErrnoException) => {
       settlement.stop();
+      void jobs?.stop();
       reject(e.code === "EADDRINUSE" ? new Error(`Port ${config.port} on ${config.host} is already in use: stop the other process or set PORT.`) : e);
     });
   });
@@ -68,6 +71,7 @@ export async function startServer(config: Config, opts: { database?: Database } 
     async close() {
       settlement.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await jobs?.stop();
       await database.close();
     },
   };

@@ -63,6 +63,7 @@ describe.skipIf(dbKind() !== "postgres")("crash: kill -9 while a client sends 10
         HOST: "127.0.0.1",
         PATRON_RATE_LIMIT: "0",
         PATRON_SETTLE_INTERVAL: "0",
+        PATRON_JOBS: "0",
         PATRON_DB_POOL: "10",
         LOG_LEVEL: "warn",
         PATRON_ADMIN_TOKEN: ADMIN_TOKEN,

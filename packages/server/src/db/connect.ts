@@ -21,6 +21,10 @@ export interface Database {
   close(): Promise<void>;
   /** PGlite only: the data directory as a tarball (tests clone a migrated database from it). */
   dump?: () => Promise<Blob>;
+  /** PGlite only: the instance itself, which the job queue shares (it has one connection). */
+  pglite?: PGlite;
+  /** PostgreSQL only: where it is, for the job queue's own small pool. */
+  url?: string;
 }
 
 const migrationsFolder = fileURLToPath(new URL("../../drizzle", import.meta.url));
@@ -38,6 +42,7 @@ export async function openPglite(opts: { dataDir?: string; loadDataDir?: Blob | 
     migrate: () => migratePglite(drizzlePglite(client), { migrationsFolder }),
     close: () => client.close(),
     dump: () => client.dumpDataDir("none"),
+    pglite: client,
   };
 }
 
@@ -51,6 +56,7 @@ export async function openPostgres(opts: { url: string; pool: number }): Promise
   return {
     kind: "postgres",
     db,
+    url: opts.url,
     async migrate() {
       // Several servers may start at once: one migrates, the others wait on the lock.
       const client = await pool.connect();

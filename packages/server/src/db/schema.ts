@@ -355,6 +355,10 @@ export const jobRuns = pgTable(
     job: text("job").notNull(),
     runKey: text("run_key").notNull(),
     ranAt: ts("ran_at").notNull(),
+    /** What the last run of this key did (counts); null for runs recorded before it was kept. */
+    result: jsonb("result"),
+    /** How many times this key ran: a retry, a second server or a manual run all count. */
+    runs: integer("runs").notNull().default(1),
   },
   (t) => [primaryKey({ columns: [t.programId, t.job, t.runKey] })],
 );

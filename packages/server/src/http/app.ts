@@ -21,6 +21,7 @@ import { registerStampCards } from "./routes/stamp-cards.ts";
 import { registerStaff } from "./routes/staff.ts";
 import { registerWallet } from "./routes/wallet.ts";
 import { registerGiftCards } from "./routes/gift-cards.ts";
+import { registerJobs } from "./routes/jobs.ts";
 import { ping } from "../db/connect.ts";
 import { openApiDocument } from "./openapi.ts";
 import { docsPage } from "./docs-page.ts";
@@ -83,6 +84,7 @@ export function createApp(deps: HttpDeps) {
   registerLedger(app, deps);
   registerEvents(app, deps);
   registerAudit(app, deps);
+  registerJobs(app, deps);
   registerRules(app, deps);
   registerRewards(app, deps);
   registerCampaigns(app, deps);

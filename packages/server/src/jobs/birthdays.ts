@@ -59,18 +59,3 @@ async function send(ctx: AppContext, program: Program, customers: string[], toda
   }
   return sent;
 }
-
-/**
- * The daily part of the scheduler: for each program whose local date has no birthday run yet, run
- * it and record the date (after the run, so a crash mid-way is simply run again).
- */
-export async function runDueBirthdays(ctx: AppContext, programs: Program[]): Promise<void> {
-  for (const program of programs) {
-    const date = iso(localDate(ctx.clock.now(), program.timeZone));
-    const [done] = await rows<{ n: number }>(ctx.db, sql`select 1 as n from job_runs where program_id = ${program.id} and job = 'birthdays' and run_key = ${date}`);
-    if (done) continue;
-    const r = await runBirthdays(ctx, program, ctx.clock.now());
-    await ctx.db.execute(sql`insert into job_runs (program_id, job, run_key, ran_at) values (${program.id}, 'birthdays', ${date}, ${ctx.clock.now().toISOString()}::timestamptz) on conflict do nothing`);
-    if (r.day + r.monthStart > 0) ctx.log.info({ program: program.id, ...r }, "birthday events sent");
-  }
-}

@@ -44,8 +44,11 @@ export function settleInto(ctx: AppContext, writes: LedgerWrites, h: Holdings, n
  * Releases and expires everything due in a program, a chunk of customers per transaction. Safe to
  * run twice or concurrently: each customer is settled under its balance lock, so a second runner
  * finds nothing left to do. Returns how many transactions it wrote.
+ * `releasesOnly` looks only for pending lots whose period has passed (the minute loop); a customer it
+ * finds is still settled whole, expiries included. Expiry of the rest is the daily job's (jobs/daily.ts).
  */
-export async function settleProgram(ctx: AppContext, programId: string, chunk = 200): Promise<{ transactions: number; customers: number }> {
+export async function settleProgram(ctx: AppContext, programId: string, opts: { chunk?: number; releasesOnly?: boolean } = {}): Promise<{ transactions: number; customers: number }> {
+  const chunk = opts.chunk ?? 200;
   let transactions = 0;
   let customers = 0;
   for (;;) {
@@ -54,7 +57,7 @@ export async function settleProgram(ctx: AppContext, programId: string, chunk = 
       ctx.db,
       sql`select distinct customer_id, asset from lots
            where program_id = ${programId} and remaining > 0
-             and (expires_at <= ${now.toISOString()}::timestamptz or (pending and pending_until <= ${now.toISOString()}::timestamptz))
+             and (${opts.releasesOnly ? sql`false` : sql`expires_at <= ${now.toISOString()}::timestamptz`} or (pending and pending_until <= ${now.toISOString()}::timestamptz))
            order by customer_id, asset limit ${chunk}`,
     );
     if (due.length === 0) break;
