@@ -20,6 +20,8 @@ const schema = z.object({
   PATRON_SETTLE_INTERVAL: z.coerce.number().int().min(0).default(60),
   /** The job queue (pg-boss): each program's daily job (expiry, tier reviews, birthdays). 0 turns it off. */
   PATRON_JOBS: z.enum(["0", "1"]).default("1"),
+  /** Where customers reach this server (scheme, host, optional path prefix), for whole referral links. */
+  PATRON_PUBLIC_URL: z.url({ protocol: /^https?$/ }).optional(),
   /** Token for the deployment-level endpoints (POST /v1/programs). Unset: those endpoints are closed. */
   PATRON_ADMIN_TOKEN: z.string().min(16, "PATRON_ADMIN_TOKEN must be at least 16 characters").optional(),
 });
@@ -34,6 +36,7 @@ export type Config = {
   validateRateLimit: number;
   ingestConcurrency: number;
   settleIntervalSeconds: number;
+  publicUrl: string | undefined;
   /** Run the job queue and its workers in this process. */
   jobs: boolean;
   adminToken: string | undefined;
@@ -56,6 +59,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     ingestConcurrency: e.DATABASE_URL ? e.PATRON_INGEST_CONCURRENCY : 1,
     settleIntervalSeconds: e.PATRON_SETTLE_INTERVAL,
     jobs: e.PATRON_JOBS === "1",
+    publicUrl: e.PATRON_PUBLIC_URL?.replace(/\/+$/, ""),
     adminToken: e.PATRON_ADMIN_TOKEN,
   };
 }

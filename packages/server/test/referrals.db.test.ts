@@ -37,6 +37,7 @@ describe("referral codes, links and attribution", () => {
     expect(me.body.code).toMatch(/^ANNA-[2-9A-Z]{4}$/);
     expect((await api.call("GET", "/v1/customers/anna/referral")).body.code).toBe(me.body.code);
     expect(me.body.linkPath).toBe(`/r/${api.programId}/${me.body.code}`);
+    expect(me.body.link).toBeNull(); // no PATRON_PUBLIC_URL: the store prefixes the path itself
 
     const visit = await api.raw({ method: "GET", path: me.body.linkPath, headers: { "x-forwarded-for": "203.0.113.9", "user-agent": "phone" } });
     expect(visit.status).toBe(302);
@@ -145,6 +146,13 @@ describe("story 4: the friend gets 10% off the first order; the referrer is rewa
     // A later order converts nothing more; its commission stops at the 10,000 cap per friend.
     expect((await order("d-2", "dung", 100_000)).body.effects.referral).toMatchObject({ commission: { bonus: 1_000 } });
     expect((await order("d-3", "dung", 100_000)).body.effects.referral).toBeUndefined();
+    // A third of the first order comes back within the hold: a third of its commission goes too; the conversion stays.
+    const part = await api.call("POST", "/v1/events", { id: "d-1-p", type: "order.refunded", customerId: "dung", data: { orderId: "d-1", refundId: "d-1-p", amount: 60_000 } });
+    expect(part.body.effects.referralCommissionTakenBack).toEqual({ points: 0, bonus: 3_000 });
+    expect(part.body.effects.referralRewardsCancelled).toBeUndefined();
+    expect((await api.call("GET", "/v1/customers/anna/wallet")).body.bonus.pending).toBe(7_000);
+    // The freed cap per friend pays on the next order again (10,000 - 7,000 left of it).
+    expect((await order("d-4", "dung", 200_000)).body.effects.referral).toMatchObject({ commission: { bonus: 3_000 } });
 
     // A second friend: the ladder's second step, 200 points; refunded in full within the hold, it is cancelled.
     await api.call("POST", "/v1/referrals", { friendId: "em", code });
@@ -161,6 +169,66 @@ describe("story 4: the friend gets 10% off the first order; the referrer is rewa
     expect(stats).toMatchObject({ signups: 2, converted: 2, rewards: { available: { points: 100, bonus: 10_000 }, cancelled: { points: 200, bonus: 2_500 } }, ladder: { step: 0, next: { from: 2, remaining: 1 } } });
     const late = await api.call("POST", "/v1/events", { id: "d-1-r", type: "order.refunded", customerId: "dung", data: { orderId: "d-1", refundId: "d-1-r" } });
     expect(late.body.effects.referralRewardsCancelled).toBeUndefined();
+    await api.close();
+  });
+});
+
+describe("story 13 (the referral part): signups through a shared link, with the welcome points of the rules", () => {
+  it("attributes friends from their customer.signed_up events, gives the friend's 10% code, and rewards the referrer after the hold", async () => {
+    const clock = new FakeClock(new Date("2026-05-04T03:00:00Z"));
+    const api = await testApi({ database, clock, publicUrl: "https://loyalty.beanshop.example", program: { name: "Bean Shop", pointsSingular: "Bean", pointsPlural: "Beans", currency: "VND", timeZone: "Asia/Ho_Chi_Minh", defaultCountry: "VN", earning: { enabled: true, points: 1, per: 10_000, rounding: "floor" } } });
+    expect((await api.call("PATCH", "/v1/program", { pointValue: { money: 100, points: 1 } })).status).toBe(200);
+    expect((await api.call("POST", "/v1/rules", { name: "Welcome", trigger: { event: "customer.signed_up" }, effect: { kind: "fixed", worth: 20_000 }, limits: [{ per: "lifetime", maxAwards: 1 }] })).status).toBe(201);
+    const offer = await api.call("POST", "/v1/campaigns", { name: "Friend: 10% off the first order", kind: "bulk_codes", condition: "customer.metrics.lifetimeOrders == 0", effects: [{ kind: "order_percent", percent: 10 }], stacking: "stackable", priority: 10 });
+    const put = await api.call("PUT", "/v1/referrals", {
+      settings: SETTINGS({ friend: { campaignId: offer.body.id, validDays: 30, points: 0 }, referrer: { on: "first_order", holdDays: 14, reward: { points: 100 }, ladder: [] } }),
+      landingUrl: "https://beanshop.example/join",
+    });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    const signup = (id: string, customerId: string, data: Record<string, unknown>) => api.call("POST", "/v1/events", { id, type: "customer.signed_up", customerId, data });
+
+    expect((await signup("s-hoa", "hoa", { email: "hoa@example.vn", name: "Hoa" })).body.effects.awards[0]).toMatchObject({ name: "Welcome", points: 200 });
+    const hoa = (await api.call("GET", "/v1/customers/hoa/referral")).body;
+    expect(hoa.link).toBe(`https://loyalty.beanshop.example${hoa.linkPath}`);
+    const link = hoa.linkPath as string;
+    const clickId = new URL((await api.raw({ method: "GET", path: link })).headers.get("location")!).searchParams.get("click")!;
+
+    // The friend signs up through the link: the signup earns its welcome Beans and is attributed.
+    const khanh = await signup("s-khanh", "khanh", { email: "khanh@example.vn", referral: { clickId, device: "dev-k" } });
+    expect(khanh.status, JSON.stringify(khanh.body)).toBe(200);
+    expect(khanh.body.effects.awards[0]).toMatchObject({ points: 200 });
+    expect(khanh.body.effects.attribution).toMatchObject({ referrerId: "hoa", friendId: "khanh", status: "attributed", flags: [], friendCode: { code: expect.any(String) } });
+    const friendCode = khanh.body.effects.attribution.friendCode.code as string;
+    const cart = await api.call("POST", "/v1/carts/evaluate", { customerId: "khanh", codes: [friendCode], lines: [{ sku: "BEAN-1KG", quantity: 1, unitPrice: 350_000 }] });
+    expect(cart.body).toMatchObject({ subtotal: 350_000, discount: 35_000, total: 315_000 });
+    const first = await api.call("POST", "/v1/events", { id: "o-k1", type: "order.completed", customerId: "khanh", data: { orderId: "o-k1", currency: "VND", lines: [{ sku: "BEAN-1KG", quantity: 1, unitPrice: 350_000, discount: 35_000 }] } });
+    expect(first.body.effects).toMatchObject({ pointsEarned: 31, referral: { referrerId: "hoa", reward: { points: 100, sequence: 1, availableAt: "2026-05-18T03:00:00.000Z" } } });
+
+    // Refusals are reported on the signup, which is accepted all the same (and earns its Beans once).
+    const again = await signup("s-khanh-2", "khanh", { referral: { code: "HOA-2222" } });
+    expect(again.body.effects.attribution.error.code).toBe("REFERRAL_CODE_UNKNOWN");
+    const dup = await signup("s-khanh-3", "khanh", { referral: { clickId } });
+    expect(dup.body.effects.attribution.error.code).toBe("ALREADY_REFERRED");
+    expect(dup.body.effects.awards).toBeUndefined();
+    // Hoa's second account (the same mailbox) earns nothing for her.
+    const self = await signup("s-hoa2", "hoa-2", { email: "HOA@example.vn", referral: { clickId } });
+    expect(self.body.effects.attribution).toMatchObject({ status: "blocked", flags: ["SAME_EMAIL"], friendCode: null });
+
+    // A signup and a first order in one batch: the order converts.
+    const code = (await api.call("GET", "/v1/customers/hoa/referral")).body.code as string;
+    const batch = await api.call("POST", "/v1/events/batch", { events: [
+      { id: "s-lan", type: "customer.signed_up", customerId: "lan", data: { email: "lan@example.vn", referral: { code } } },
+      { id: "o-l1", type: "order.completed", customerId: "lan", data: { orderId: "o-l1", currency: "VND", lines: [{ sku: "BEAN-250G", quantity: 1, unitPrice: 120_000 }] } },
+    ] });
+    expect(batch.status, JSON.stringify(batch.body)).toBe(200);
+    expect(batch.body.results[0].effects.attribution).toMatchObject({ status: "attributed" });
+    expect(batch.body.results[1].effects.referral).toMatchObject({ reward: { points: 100, sequence: 2 } });
+
+    expect((await balances(api, "hoa")).pending).toBe(200);
+    clock.set("2026-05-19T03:00:00Z");
+    await api.call("POST", "/v1/ledger/settle");
+    expect(await balances(api, "hoa")).toMatchObject({ available: 400, pending: 0 });
+    expect((await api.call("GET", "/v1/customers/hoa/referral")).body).toMatchObject({ clicks: 1, signups: 2, converted: 2, blocked: 1 });
     await api.close();
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { addMonths, DAY_MS, isValidTimeZone, localDate, startOfLocalDay, startOfMonthAfter, zonedParts } from "./zoned.ts";
+import { addLocalMonths, addMonths, DAY_MS, isValidTimeZone, localDate, startOfLocalDay, startOfMonthAfter, zonedParts } from "./zoned.ts";
 
 const at = (iso: string) => new Date(iso);
 
@@ -96,5 +96,20 @@ describe("isValidTimeZone", () => {
     { timeZone: "not a zone", valid: false },
   ])("says $timeZone is valid: $valid", ({ timeZone, valid }) => {
     expect(isValidTimeZone(timeZone)).toBe(valid);
+  });
+});
+
+describe("addLocalMonths", () => {
+  it.each([
+    // 1 Feb 00:30 in Ho Chi Minh City is still 31 January in UTC: the local calendar decides.
+    { from: "2026-01-31T17:30:00Z", months: 1, tz: "Asia/Ho_Chi_Minh", to: "2026-02-28T17:30:00.000Z" },
+    { from: "2026-01-31T03:00:00Z", months: 1, tz: "Asia/Ho_Chi_Minh", to: "2026-02-28T03:00:00.000Z" },
+    { from: "2024-01-31T03:00:00Z", months: 1, tz: "Asia/Ho_Chi_Minh", to: "2024-02-29T03:00:00.000Z" },
+    { from: "2026-05-04T03:00:00Z", months: 6, tz: "Asia/Ho_Chi_Minh", to: "2026-11-04T03:00:00.000Z" },
+    // Across a DST change the local time of day stays: 10:00 in New York before and after.
+    { from: "2026-02-15T15:00:00Z", months: 1, tz: "America/New_York", to: "2026-03-15T14:00:00.000Z" },
+    { from: "2026-11-30T12:00:00Z", months: 3, tz: "UTC", to: "2027-02-28T12:00:00.000Z" },
+  ])("$from + $months months in $tz is $to", ({ from, months, tz, to }) => {
+    expect(addLocalMonths(at(from), months, tz).toISOString()).toBe(to);
   });
 });

@@ -147,4 +147,17 @@ export function startOfMonthAfter(instant: Date, months: number, timeZone: strin
   return startOfLocalDay({ year: next.year, month: next.month, day: 1 }, timeZone);
 }
 
+/**
+ * `months` calendar months after `instant` on the local calendar of `timeZone`: the same local day
+ * (the month's last day when it is shorter: 31 January + 1 month is 28 or 29 February) at the same
+ * local time of day. "For 6 months after signing up" in the program's own calendar, not UTC's.
+ */
+export function addLocalMonths(instant: Date, months: number, timeZone: string): Date {
+  const here = localDate(instant, timeZone);
+  const to = addMonths(here.year, here.month, months);
+  const lastDay = new Date(Date.UTC(to.year, to.month, 0)).getUTCDate();
+  const into = instant.getTime() - startOfLocalDay(here, timeZone).getTime();
+  return new Date(startOfLocalDay({ year: to.year, month: to.month, day: Math.min(here.day, lastDay) }, timeZone).getTime() + into);
+}
+
 export const DAY_MS = 86_400_000;

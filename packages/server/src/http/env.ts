@@ -17,6 +17,8 @@ export interface HttpDeps {
   validateRateLimit?: number;
   /** Group commit for single events; createApp makes one when it is not given. */
   ingest?: IngestQueue;
+  /** Where customers reach this server (PATRON_PUBLIC_URL), for absolute referral links; absent: paths only. */
+  publicUrl?: string | undefined;
   /** Told how many events each ingest applied (keeps planner statistics fresh; see db/analyze.ts). */
   afterIngest?: (events: number) => void;
 }

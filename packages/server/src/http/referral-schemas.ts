@@ -73,6 +73,7 @@ export const ReferralFunnel = z
   .openapi("ReferralFunnel");
 export const Referrer = ReferralFunnel.extend({
   code: z.string().openapi({ example: "ANNA-7K3Q" }),
-  linkPath: z.string().openapi({ description: "Prefix with this server's public URL: the link records the visit and lands on the program's page." }),
+  linkPath: z.string().openapi({ description: "The link's path on this server: it records the visit and lands on the program's page." }),
+  link: z.string().nullable().openapi({ description: "The whole link to share, when the server knows its public URL (`PATRON_PUBLIC_URL`); null otherwise: prefix `linkPath` yourself." }),
   ladder: z.object({ step: z.number().int(), next: z.object({ from: z.number().int(), remaining: z.number().int(), reward: z.object({ points: z.number().int().optional(), bonus: z.number().int().optional() }) }).nullable() }),
 }).openapi("Referrer");

@@ -218,7 +218,23 @@ const envelope = {
 
 export const Event = z
   .discriminatedUnion("type", [
-    z.strictObject({ ...envelope, type: z.literal("customer.signed_up"), data: CustomerFields.default({}) }),
+    z.strictObject({
+      ...envelope,
+      type: z.literal("customer.signed_up"),
+      data: CustomerFields.extend({
+        referral: z
+          .strictObject({
+            code: z.string().min(1).max(40).optional().openapi({ description: "The referral code the customer typed." }),
+            clickId: z.string().min(1).max(64).optional().openapi({ description: "The click id the referral link carried (first touch: it wins over a code)." }),
+            address: z.string().max(500).optional(),
+            device: z.string().max(200).optional(),
+            ip: z.string().max(64).optional(),
+          })
+          .refine((r) => r.code !== undefined || r.clickId !== undefined, "give code or clickId")
+          .optional()
+          .openapi({ description: "Attributes this new customer to a referrer (docs/referrals.md); address, device and ip feed the self-referral checks with the profile's email and phone." }),
+      }).default({}),
+    }),
     z.strictObject({
       ...envelope,
       type: z.literal("order.completed"),

@@ -1,5 +1,6 @@
 import type { DomainError, OrderLine, TraceEntry } from "@patron/core";
 import type { CustomerInput } from "../customers/customer.ts";
+import type { Attribution, SignupReferral } from "../referrals/attribute-referral.ts";
 import type { TierEffect } from "../tiers/tier-batch.ts";
 import type { ReferralEffect } from "../referrals/referral-batch.ts";
 import type { StampEffect, StampTakeBack } from "../stamps/stamp-batch.ts";
@@ -36,7 +37,7 @@ export interface OrderRefundedData {
 }
 
 export type EventInput =
-  | (Envelope & { type: "customer.signed_up"; data: CustomerInput })
+  | (Envelope & { type: "customer.signed_up"; data: CustomerInput & { referral?: SignupReferral | undefined } })
   | (Envelope & { type: "order.completed"; data: OrderCompletedData })
   | (Envelope & { type: "order.refunded"; data: OrderRefundedData })
   | (Envelope & { type: "custom"; name: string; data: Record<string, unknown> })
@@ -79,10 +80,14 @@ export interface EventEffects {
   earningSkipped?: "CUSTOMER_BLOCKED" | "EARNING_DISABLED";
   /** The customer's tier went up on this event (and the level's entry points, if any). */
   tier?: TierEffect;
+  /** customer.signed_up with `data.referral`: the referral made, or why none (the signup itself is accepted either way). */
+  attribution?: Attribution | { error: { code: string; message: string } };
   /** order.completed of a referred friend: the referrer's reward or commission (pending), or why none. */
   referral?: ReferralEffect;
-  /** order.refunded in full of a referred friend: the referrer's pending rewards for it that were cancelled. */
+  /** order.refunded of a referred friend: the referrer's pending rewards for it cancelled whole (the reward on a refund in full; a commission taken back to nothing). */
   referralRewardsCancelled?: number;
+  /** order.refunded of a referred friend: the refunded share of the referrer's pending commission on it, taken back. */
+  referralCommissionTakenBack?: { points: number; bonus: number };
   /** order.completed with codes: what became of each. */
   codes?: { code: string; status: "used" | "not_valid"; redemptionId?: string }[];
   /** order.refunded that refunds the whole order: the points of rewards used on it, given back. */

@@ -17,6 +17,7 @@ import { OrderRedemptions } from "../rewards/order-redemptions.ts";
 import { settleInto } from "../ledger/settle-holdings.ts";
 import { TierBatch } from "../tiers/tier-batch.ts";
 import { ReferralBatch } from "../referrals/referral-batch.ts";
+import { attributeAtSignup } from "../referrals/attribute-referral.ts";
 import { StampBatch } from "../stamps/stamp-batch.ts";
 import type { EventAccepted, EventEffects, EventInput, EventResult } from "./event-input.ts";
 
@@ -113,11 +114,19 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
   const customerIds = standing.length
     ? await ensureCustomers(tx, program.id, standing.map(({ e }) => ({ id: ctx.ids.next("cus"), externalId: e.customerId })), now)
     : new Map<string, { id: string; status: string }>();
+  // A signup may carry a referral (attribute-referral.ts): attributed here, after its profile, so the
+  // self-referral checks see it and an order later in the batch converts. Its locks come before the
+  // batch's (a lost race is a deadlock that inTransaction retries).
+  const attributions = new Map<number, NonNullable<EventEffects["attribution"]>>();
   for (const { e, i } of standing) {
     if (e.type !== "customer.signed_up") continue;
-    const r = await upsertCustomer(ctx, tx, program, e.customerId, e.data);
+    const { referral, ...profile } = e.data;
+    const r = await upsertCustomer(ctx, tx, program, e.customerId, profile);
     if (!r.ok) results[i] = rejected(e.id, r.error);
-    else customerIds.set(e.customerId, { id: r.value.customer.id, status: r.value.customer.status });
+    else {
+      customerIds.set(e.customerId, { id: r.value.customer.id, status: r.value.customer.status });
+      if (referral) attributions.set(i, await attributeAtSignup(ctx, tx, program, e.customerId, profile, referral));
+    }
   }
   const refundIds = hasRefunds
     ? await existingRefundIds(tx, program.id, orderEvents().flatMap(({ e }) => (e.type === "order.refunded" ? [e.data.refundId] : [])))
@@ -169,6 +178,8 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
     if (e.type !== "order.completed" && e.type !== "order.refunded") {
       const r = rules.run(e, i, null, holdings, ledger, now);
       let effects: EventEffects = customer.status !== "active" ? { ...r.effects, earningSkipped: "CUSTOMER_BLOCKED" } : r.effects;
+      const attribution = attributions.get(i);
+      if (attribution) effects = { ...effects, attribution };
       if (tiers && r.points > 0) {
         tiers.addPoints(customer.id, occurredAt, r.points);
         const tier = tiers.settle(customer.id, holdings, ledger, occurredAt, now);
@@ -265,9 +276,10 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
       const stampsBack = stamps?.applyRefund(order, e.data.refundId, e.id, occurredAt, holdings, ledger, now);
       if (stampsBack) effects.stampsTakenBack = stampsBack;
       tiers?.addRefund(customer.id, order.placedAt, d.value.amount, order.refundedAmount === order.total);
-      // A referred friend's order refunded in full while the referrer's reward for it is pending: it is cancelled.
-      const cancelled = referrals?.onRefund(customer.id, order.externalId, order.refundedAmount === order.total, referralPostings, holdings, ledger, now) ?? 0;
-      if (cancelled > 0) effects.referralRewardsCancelled = cancelled;
+      // A referred friend's order refunded while the referrer's rewards for it are pending (referral-batch.ts).
+      const back = referrals?.onRefund(customer.id, { orderId: order.externalId, refundId: e.data.refundId, amount: d.value.amount, orderTotal: order.total, refundedBefore: before.refundedAmount }, referralPostings, holdings, ledger, now);
+      if (back && back.cancelled > 0) effects.referralRewardsCancelled = back.cancelled;
+      if (back && back.commissionTakenBack.points + back.commissionTakenBack.bonus > 0) effects.referralCommissionTakenBack = back.commissionTakenBack;
       tiers?.addPoints(customer.id, occurredAt, -(d.value.claw - d.value.shortfall));
       newRefunds.push({ id: ctx.ids.next("ref"), external_id: e.data.refundId, order_id: order.id, amount: d.value.amount, points_clawed_back: d.value.claw - d.value.shortfall, shortfall: d.value.shortfall });
       accept(effects);

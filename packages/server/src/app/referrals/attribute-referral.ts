@@ -26,6 +26,19 @@ export interface AttributionInput {
   ip?: string | undefined;
 }
 
+/** What a `customer.signed_up` event may carry to be attributed (the profile gives email and phone). */
+export type SignupReferral = Pick<AttributionInput, "code" | "clickId" | "address" | "device" | "ip">;
+
+/**
+ * Attribution from a signup event, inside its ingest: a refusal (an unknown code, a friend referred
+ * before, no referral programme) is reported, not thrown, so the signup itself is still accepted; a
+ * refusal writes nothing.
+ */
+export async function attributeAtSignup(ctx: AppContext, tx: Tx, program: Program, friendId: string, profile: { email?: string | null | undefined; phone?: string | null | undefined }, referral: SignupReferral): Promise<Attribution | { error: { code: string; message: string } }> {
+  const r = await attributeReferral(ctx, tx, program, { friendId, ...referral, ...(profile.email ? { email: profile.email } : {}), ...(profile.phone ? { phone: profile.phone } : {}) });
+  return r.ok ? r.value : { error: { code: r.error.code, message: r.error.message } };
+}
+
 export interface Attribution {
   referralId: string;
   referrerId: string;

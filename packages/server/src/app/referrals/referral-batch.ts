@@ -1,6 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import {
-  applyPlan, commissionFor, DAY_MS, expiresAt, periodKey, planCredit, planReversal, referrerReward, type Asset, type Holdings, type Posting, type ReferralSettings,
+  addLocalMonths, applyPlan, commissionFor, planDebit, WORLD, DAY_MS, expiresAt, periodKey, planCredit, planReversal, referrerReward, type Asset, type Holdings, type Posting, type ReferralSettings,
 } from "@patron/core";
 import type { AppContext } from "../context.ts";
 import { rows, type Tx } from "../../db/connect.ts";
@@ -42,7 +42,7 @@ interface RewardRow {
   created_at: string | Date;
 }
 
-const months = (from: Date, n: number) => new Date(Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + n, from.getUTCDate(), from.getUTCHours(), from.getUTCMinutes(), from.getUTCSeconds()));
+
 
 /**
  * Referrals during an event batch (ingest-events.ts), in the batch's steps: `match` finds the
@@ -58,6 +58,8 @@ export class ReferralBatch {
   private readonly newRewards: { id: string; referral_id: string; referrer_id: string; order_id: string | null; kind: string; sequence: number | null; points: number; bonus: number; available_at: string; transaction_ids: string[] }[] = [];
   private readonly converted = new Set<string>();
   private readonly cancelled = new Set<string>();
+  /** Commissions reduced by partial refunds in this batch: what is left of each. */
+  private readonly reduced = new Map<string, { points: number; bonus: number }>();
 
   private constructor(
     private readonly ctx: AppContext,
@@ -125,14 +127,14 @@ export class ReferralBatch {
     const effect: ReferralEffect = { referralId: r.id, referrerId: r.referrerExternalId };
     const mine = this.live(r.referrerId);
     const converts = (s.referrer.on === "first_order" && r.status === "attributed" && !this.converted.has(r.id)) ||
-      (s.referrer.on === "every_order" && order.placedAt.getTime() < months(r.attributedAt, s.referrer.months ?? 0).getTime());
+      (s.referrer.on === "every_order" && order.placedAt.getTime() < addLocalMonths(r.attributedAt, s.referrer.months ?? 0, this.program.timeZone).getTime());
     if (converts) {
       if (r.status === "attributed") this.converted.add(r.id);
       Object.assign(effect, this.convert(r, order.externalId, holdings, ledger, now));
     }
     const c = s.commission;
     if (c) {
-      const withinMonths = order.placedAt.getTime() < months(r.attributedAt, c.months).getTime();
+      const withinMonths = order.placedAt.getTime() < addLocalMonths(r.attributedAt, c.months, this.program.timeZone).getTime();
       const paid = (filter: (x: RewardRow) => boolean) => mine.filter((x) => x.kind === "commission" && filter(x)).reduce((n, x) => n + (c.asset === "points" ? Number(x.points) : Number(x.bonus)), 0);
       const per = c.capPerPeriod?.per;
       const due = commissionFor(s, {
@@ -194,16 +196,54 @@ export class ReferralBatch {
   }
 
   /**
-   * A refund of a referred friend's order: refunded in full while its rewards are still pending,
-   * they are reversed (their pending value goes back to the world). Once available, they stay.
+   * A refund of a referred friend's order while its rewards are still pending (the hold is the return
+   * window). The conversion reward is reversed when the order is refunded in full; a partial refund
+   * leaves it (the friend still bought). The commission follows the money: each refund takes back the
+   * refunded share of what is left of it (rounded down; the refund that completes the order takes the
+   * rest), from the commission's own pending lot. Once available, both stay the referrer's.
+   * Returns the rewards cancelled whole and the commission taken back.
    */
-  onRefund(friendId: string, orderExternalId: string, refundedInFull: boolean, postings: Map<string, Posting[]>, holdings: Map<string, Holdings>, ledger: LedgerWrites, now: Date): number {
+  onRefund(
+    friendId: string,
+    refund: { orderId: string; refundId: string; amount: number; orderTotal: number; refundedBefore: number },
+    postings: Map<string, Posting[]>,
+    holdings: Map<string, Holdings>,
+    ledger: LedgerWrites,
+    now: Date,
+  ): { cancelled: number; commissionTakenBack: { points: number; bonus: number } } {
+    const out = { cancelled: 0, commissionTakenBack: { points: 0, bonus: 0 } };
     const r = this.byFriend.get(friendId);
-    if (!r || !refundedInFull) return 0;
-    let reversed = 0;
+    if (!r) return out;
+    const inFull = refund.refundedBefore + refund.amount >= refund.orderTotal;
+    const remainingBefore = refund.orderTotal - refund.refundedBefore;
     for (const w of this.rewards) {
-      if (w.referral_id !== r.id || w.order_id !== orderExternalId || w.status === "cancelled" || this.cancelled.has(w.id)) continue;
+      if (w.referral_id !== r.id || w.order_id !== refund.orderId || w.status === "cancelled" || this.cancelled.has(w.id)) continue;
       if (w.available_at !== null && new Date(w.available_at).getTime() <= now.getTime()) continue;
+      if (w.kind === "commission") {
+        const left = this.reduced.get(w.id) ?? { points: Number(w.points), bonus: Number(w.bonus) };
+        for (const asset of ["points", "bonus"] as const) {
+          const take = inFull ? left[asset] : Math.floor((left[asset] * refund.amount) / remainingBefore);
+          if (take <= 0) continue;
+          const lotId = w.transaction_ids.flatMap((id) => postings.get(id) ?? []).find((p) => p.asset === asset)?.lotId ?? null;
+          const key = holdingKey(r.referrerId, asset);
+          const h = holdings.get(key)!;
+          const plan = planDebit(h, { amount: take, destination: WORLD, preferLotId: lotId, onShortfall: "cap" });
+          if (!plan.ok || plan.value.postings.length === 0) continue;
+          const taken = plan.value.postings.reduce((n, p) => n + p.amount, 0);
+          const after = applyPlan(h, plan.value);
+          ledger.add({ id: this.ctx.ids.next("txn"), type: "refund", customerId: r.referrerId, reference: `referral-commission-refund:${w.id}:${refund.refundId}:${asset}`, reversesId: null, source: { kind: "referral_commission_refund", referralId: r.id }, metadata: { orderId: refund.orderId, refundId: refund.refundId, referralRewardId: w.id }, effectiveAt: now }, plan.value, after);
+          holdings.set(key, after);
+          left[asset] -= taken;
+          out.commissionTakenBack[asset] += taken;
+        }
+        this.reduced.set(w.id, left);
+        if (left.points === 0 && left.bonus === 0) {
+          this.cancelled.add(w.id);
+          out.cancelled += 1;
+        }
+        continue;
+      }
+      if (!inFull) continue;
       for (const txnId of w.transaction_ids) {
         const original = postings.get(txnId) ?? [];
         if (original.length === 0) continue;
@@ -212,13 +252,13 @@ export class ReferralBatch {
         const plan = planReversal(h, original, true);
         if (!plan.ok) continue;
         const after = applyPlan(h, plan.value);
-        ledger.add({ id: this.ctx.ids.next("txn"), type: "reversal", customerId: r.referrerId, reference: null, reversesId: txnId, source: { kind: "referral_cancelled", referralId: r.id }, metadata: { orderId: orderExternalId }, effectiveAt: now }, plan.value, after);
+        ledger.add({ id: this.ctx.ids.next("txn"), type: "reversal", customerId: r.referrerId, reference: null, reversesId: txnId, source: { kind: "referral_cancelled", referralId: r.id }, metadata: { orderId: refund.orderId }, effectiveAt: now }, plan.value, after);
         holdings.set(key, after);
       }
       this.cancelled.add(w.id);
-      reversed += 1;
+      out.cancelled += 1;
     }
-    return reversed;
+    return out;
   }
 
   /** The ledger postings of pending rewards that refunds of these orders may reverse (read once per batch). */
@@ -245,6 +285,13 @@ export class ReferralBatch {
     }
     if (this.converted.size > 0) out.push(sql`rfc as (update referrals set status = 'converted', converted_at = ${at}::timestamptz where id = any(${textArray([...this.converted])}))`);
     if (this.cancelled.size > 0) out.push(sql`rrc as (update referral_rewards set status = 'cancelled' where id = any(${textArray([...this.cancelled])}))`);
+    // A commission cancelled whole keeps its amounts (the funnel counts them as cancelled); one reduced keeps what is left.
+    const reduced = [...this.reduced].filter(([id]) => !this.cancelled.has(id)).map(([id, v]) => ({ id, points: v.points, bonus: v.bonus }));
+    if (reduced.length > 0) {
+      out.push(sql`rrp as (update referral_rewards set points = x.points, bonus = x.bonus
+        from jsonb_to_recordset(${JSON.stringify(reduced)}::jsonb) as x(id text, points bigint, bonus bigint)
+       where referral_rewards.id = x.id and referral_rewards.id = any(${textArray(reduced.map((x) => x.id))}))`);
+    }
     return out;
   }
 }

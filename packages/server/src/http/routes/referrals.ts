@@ -66,7 +66,7 @@ export function registerReferrals(app: App, deps: HttpDeps) {
   });
   app.openapi(referrer, async (c) => {
     const r = await referrerView(ctx, ctx.db, c.get("principal").program, c.req.valid("param").externalId);
-    return r.ok ? c.json(r.value as never, 200) : problem(c, r.error);
+    return r.ok ? c.json({ ...r.value, link: deps.publicUrl ? `${deps.publicUrl}${r.value.linkPath}` : null } as never, 200) : problem(c, r.error);
   });
   app.openapi(attribute, async (c) => {
     const p = c.get("principal");
