@@ -85,6 +85,16 @@ describe("referral codes, links and attribution", () => {
     expect(await balances(api, "anna")).toMatchObject({ available: 0, pending: 0 });
     for (const f of ["f-mail", "f-phone", "f-addr", "f-dev", "f-ip"]) expect((await balances(api, f)).available).toBe(0);
 
+    // The review queue lists the held ones with their reasons, newest first, a page at a time.
+    const queue = (await api.call("GET", "/v1/referrals/entries?status=held&limit=2")).body;
+    expect(queue.data.map((r: { friendId: string; flags: string[]; referrerId: string }) => [r.friendId, r.flags, r.referrerId])).toEqual([["f-ip", ["SAME_IP"], "anna"], ["f-dev", ["SAME_DEVICE"], "anna"]]);
+    const rest = (await api.call("GET", `/v1/referrals/entries?status=held&limit=2&cursor=${queue.nextCursor}`)).body;
+    expect(rest).toMatchObject({ data: [{ friendId: "f-addr", status: "held" }], nextCursor: null });
+    expect((await api.call("GET", "/v1/referrals/entries?status=blocked")).body.data.map((r: { friendId: string }) => r.friendId)).toEqual(["old", "f-phone", "f-mail", "anna"]);
+    expect((await api.call("GET", "/v1/referrals/entries?referrerId=nobody")).body.data).toEqual([]);
+    expect((await api.call("GET", "/v1/referrals/entries?status=nope")).status).toBe(400);
+    expect((await api.call("GET", "/v1/referrals/entries?cursor=bad")).body.code).toBe("INVALID_CURSOR");
+
     // A person approves the IP one (a shared office): the friend gets their points now.
     const ok = await api.call("POST", `/v1/referrals/${ip.referralId}/approve`, { reason: "same office, checked" });
     expect(ok.body).toEqual({ referralId: ip.referralId, status: "attributed" });

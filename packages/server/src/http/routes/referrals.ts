@@ -13,6 +13,8 @@ import { attributeReferral } from "../../app/referrals/attribute-referral.ts";
 import { reviewReferral } from "../../app/referrals/review-referral.ts";
 import { referralFunnel, referrerView } from "../../app/referrals/referral-stats.ts";
 import { recordClick } from "../../app/referrals/record-click.ts";
+import { listReferrals, REFERRAL_STATUSES } from "../../app/referrals/list-referrals.ts";
+import { limit, page } from "../schemas.ts";
 import { findProgram } from "../../app/programs/program-repo.ts";
 
 const tags = ["Referrals"];
@@ -38,6 +40,20 @@ const review = (decision: "approve" | "reject") =>
     request: { params: z.object({ referralId: z.string().min(1).max(64) }), headers: idempotencyHeader, body: json(z.strictObject({ reason: z.string().min(1).max(500) })) },
     responses: { 200: ok(z.object({ referralId: z.string(), status: z.string() }), "The referral"), ...errorResponses(400, 401, 403, 404, 409) },
   });
+const ReferralEntry = z
+  .object({
+    id: z.string(), referrerId: z.string(), friendId: z.string(), code: z.string(), status: z.enum(REFERRAL_STATUSES),
+    flags: z.array(z.string()).openapi({ description: "Why it was blocked or held." }), friendCode: z.string().nullable(),
+    attributedAt: z.string(), convertedAt: z.string().nullable(), reviewedAt: z.string().nullable(),
+  })
+  .openapi("ReferralEntry");
+const entries = createRoute({
+  method: "get", path: "/v1/referrals/entries", tags, summary: "The program's referrals",
+  description: "Newest first. `status=held` is the review queue (approve or reject each); `status=blocked` shows what the self-referral checks stopped, with their flags; `referrerId` gives one referrer's.",
+  security,
+  request: { query: z.object({ limit, cursor: z.string().max(200).optional(), status: z.enum(REFERRAL_STATUSES).optional(), referrerId: z.string().min(1).max(255).optional() }) },
+  responses: { 200: ok(page(ReferralEntry, "ReferralPage"), "A page of referrals"), ...errorResponses(400, 401, 403) },
+});
 const funnel = createRoute({ method: "get", path: "/v1/referrals/funnel", tags, summary: "The program's referral funnel", security, responses: { 200: ok(ReferralFunnel, "Clicks, signups, conversions, rewards"), ...errorResponses(401, 403, 409) } });
 
 /** The visitor's address: the first X-Forwarded-For hop behind a proxy, else the socket's peer. */
@@ -63,6 +79,10 @@ export function registerReferrals(app: App, deps: HttpDeps) {
     const res = await mutate(c, deps, body, async (tx) => resultBody(await setReferralSettings(ctx, tx, p.program.id, { settings: body.settings as CoreReferralSettings | null, landingUrl: body.landingUrl }, p.keyId)));
     deps.auth.forget();
     return res as never;
+  });
+  app.openapi(entries, async (c) => {
+    const r = await listReferrals(ctx.db, c.get("principal").program.id, c.req.valid("query"));
+    return r.ok ? c.json(r.value, 200) : problem(c, r.error);
   });
   app.openapi(referrer, async (c) => {
     const r = await referrerView(ctx, ctx.db, c.get("principal").program, c.req.valid("param").externalId);
