@@ -56,7 +56,9 @@ export const ERROR_CODES = [
   "STAMP_CARD_INVALID",
   "STAMP_CARD_NOT_FOUND",
   "STAFF_NOT_FOUND",
+  "STAFF_NOT_ACTIVE",
   "STAFF_PIN_INVALID",
+  "STAFF_KEY_INVALID",
   "STAFF_PIN_TAKEN",
   "STAMP_CARD_DISABLED",
   // Wallets and gift cards (issue 6)

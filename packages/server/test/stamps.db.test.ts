@@ -416,7 +416,7 @@ describe("staff confirmations", () => {
     expect(taken.status).toBe(409);
     expect(taken.body.code).toBe("STAFF_PIN_TAKEN");
     const list = await api.call("GET", "/v1/staff");
-    expect(list.body.data).toEqual([{ id: mai.id, name: "Mai", store: "District 1", status: "active", createdAt: expect.any(String), updatedAt: expect.any(String) }]);
+    expect(list.body.data).toEqual([{ id: mai.id, name: "Mai", store: "District 1", status: "active", hasKey: false, createdAt: expect.any(String), updatedAt: expect.any(String) }]);
     expect(list.text).not.toContain("4321");
     expect(list.text).not.toContain("scrypt");
     expect((await api.call("POST", `/v1/staff/${mai.id}/disable`)).body.status).toBe("disabled");
@@ -472,6 +472,39 @@ describe("staff confirmations", () => {
     expect((await api.call("POST", "/v1/staff/confirmations", { ...body, id: "c6" })).body.code).toBe("STAFF_PIN_INVALID");
     const audit = (await api.call("GET", "/v1/audit-log?limit=50")).body.data.filter((a: { action: string }) => a.action === "staff.confirmed");
     expect(audit).toHaveLength(2);
+  });
+
+  it("a badge key confirms like the PIN; a new key replaces the old one; a disabled member's key confirms nothing", async () => {
+    const api = await cafe();
+    const card = await createCard(api, coffeeCard((await freeCoffee(api)).id, { stamps: 5 }));
+    const mai = await staff(api, "Mai", "482913");
+    await api.call("PUT", "/v1/customers/phuong", {});
+    const issued = await api.call("POST", `/v1/staff/${mai.id}/key`, undefined, { "idempotency-key": "key-mai-1" });
+    expect(issued.status, JSON.stringify(issued.body)).toBe(201);
+    expect(issued.body).toMatchObject({ staff: { id: mai.id, hasKey: true }, key: expect.stringMatching(/^stk_/) });
+    // A replay does not show the key again, and the list never does.
+    expect((await api.call("POST", `/v1/staff/${mai.id}/key`, undefined, { "idempotency-key": "key-mai-1" })).body.key).toBeNull();
+    expect((await api.call("GET", "/v1/staff")).text).not.toContain(issued.body.key);
+
+    const stamp = (id: string, key: string) => api.call("POST", "/v1/staff/confirmations", { id, key, customerId: "phuong", action: { kind: "stamp", cardId: card.id } });
+    const ok = await stamp("k-1", issued.body.key);
+    expect(ok.status, JSON.stringify(ok.body)).toBe(200);
+    expect(ok.body).toMatchObject({ staff: { id: mai.id, name: "Mai" }, stamps: { added: 1, balance: 1 } });
+    const bad = await stamp("k-2", "stk_not-a-real-key");
+    expect(bad.status).toBe(403);
+    expect(bad.body).toEqual({ code: "STAFF_KEY_INVALID", message: "No active staff member holds this key.", details: {} });
+    // Both or neither of pin and key is malformed.
+    expect((await api.call("POST", "/v1/staff/confirmations", { id: "k-3", pin: "482913", key: issued.body.key, customerId: "phuong", action: { kind: "stamp", cardId: card.id } })).body.code).toBe("VALIDATION_FAILED");
+    expect((await api.call("POST", "/v1/staff/confirmations", { id: "k-3", customerId: "phuong", action: { kind: "stamp", cardId: card.id } })).body.code).toBe("VALIDATION_FAILED");
+
+    const next = (await api.call("POST", `/v1/staff/${mai.id}/key`)).body.key as string;
+    expect((await stamp("k-4", issued.body.key)).body.code).toBe("STAFF_KEY_INVALID");
+    expect((await stamp("k-5", next)).body.stamps).toMatchObject({ balance: 2 });
+    await api.call("POST", `/v1/staff/${mai.id}/disable`);
+    expect((await stamp("k-6", next)).body.code).toBe("STAFF_KEY_INVALID");
+    expect((await api.call("POST", `/v1/staff/${mai.id}/key`)).body.code).toBe("STAFF_NOT_ACTIVE");
+    expect((await api.call("POST", "/v1/staff/stf_nope/key")).body.code).toBe("STAFF_NOT_FOUND");
+    expect((await cards(api, "phuong"))[0]).toMatchObject({ stamps: 2 });
   });
 
   it("story 7: a coffee chain gives points when the customer brings their own cup, confirmed by staff", async () => {

@@ -646,12 +646,14 @@ export const staffMembers = pgTable(
     store: text("store"),
     /** scrypt hash of the PIN, with its salt. */
     pinHash: text("pin_hash").notNull(),
+    /** sha256 of the staff member's badge key (scanned instead of typing the PIN), hex; null: no key issued. */
+    keyHash: text("key_hash"),
     /** active | disabled */
     status: text("status").notNull(),
     createdAt: ts("created_at").notNull(),
     updatedAt: ts("updated_at").notNull(),
   },
-  (t) => [index("staff_members_program_idx").on(t.programId)],
+  (t) => [index("staff_members_program_idx").on(t.programId), uniqueIndex("staff_members_key_uq").on(t.keyHash).where(sql`key_hash is not null`)],
 );
 
 /** Payout requests of a customer's cash balance: pending -> approved -> paid, or rejected. */

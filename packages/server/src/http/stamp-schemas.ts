@@ -108,13 +108,14 @@ export const StaffCreate = z
   .openapi("StaffCreate");
 
 export const StaffMember = z
-  .object({ id: z.string(), name: z.string(), store: z.string().nullable(), status: z.enum(["active", "disabled"]), createdAt: z.string(), updatedAt: z.string() })
+  .object({ id: z.string(), name: z.string(), store: z.string().nullable(), status: z.enum(["active", "disabled"]), hasKey: z.boolean(), createdAt: z.string(), updatedAt: z.string() })
   .openapi("StaffMember");
 
 export const StaffConfirmation = z
   .strictObject({
     id: id.max(200).openapi({ description: "The confirmation's id: its idempotency key, forever. The same id and body answer the first result again." }),
-    pin: pin.openapi({ description: "The confirming staff member's PIN." }),
+    pin: pin.optional().openapi({ description: "The confirming staff member's PIN; or give `key`." }),
+    key: z.string().min(8).max(100).optional().openapi({ description: "The confirming staff member's badge key (`stk_…`, POST /v1/staff/{id}/key), scanned instead of the PIN." }),
     staffId: z.string().min(1).max(64).optional().openapi({ description: "Optional: check the PIN of this staff member only (faster with many staff). A wrong id or PIN answers the same STAFF_PIN_INVALID." }),
     customerId: id.openapi({ description: "The store's id of the customer (who must exist)." }),
     action: z.discriminatedUnion("kind", [
@@ -126,6 +127,7 @@ export const StaffConfirmation = z
       }),
     ]),
   })
+  .refine((b) => (b.pin === undefined) !== (b.key === undefined), "give either pin or key")
   .openapi("StaffConfirmation");
 
 export const StaffConfirmationResult = z

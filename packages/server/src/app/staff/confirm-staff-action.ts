@@ -11,14 +11,17 @@ import { recordAudit } from "../audit.ts";
 import { ingestInTransaction } from "../events/ingest-events.ts";
 import { StampBatch, type StampEffect } from "../stamps/stamp-batch.ts";
 import { stampCardNotFound } from "../stamps/manage-stamp-cards.ts";
-import { findStaffByPin } from "./manage-staff.ts";
+import { findStaffByKey, findStaffByPin } from "./manage-staff.ts";
 
 export type StaffAction = { kind: "stamp"; cardId: string; count: number } | { kind: "custom"; name: string; data: Record<string, unknown> };
 
 export interface StaffConfirmationInput {
   /** The confirmation's id: its idempotency key, forever. */
   id: string;
-  pin: string;
+  /** The staff member's PIN, or… */
+  pin?: string | undefined;
+  /** …their badge key (`stk_…`). */
+  key?: string | undefined;
   staffId?: string | undefined;
   /** The store's id of the customer. */
   customerId: string;
@@ -45,7 +48,7 @@ class Refused extends Error {
 }
 
 /**
- * A stamp or a custom action confirmed in the shop by a staff member's PIN.
+ * A stamp or a custom action confirmed in the shop by a staff member's PIN or badge key.
  *
  * - The PIN is checked first, against the program's active staff (or the one `staffId` names): any
  *   mismatch is STAFF_PIN_INVALID, without saying whether the PIN or the member was wrong.
@@ -62,8 +65,12 @@ class Refused extends Error {
  * STAMP_CARD_DISABLED, and a custom event's own refusals.
  */
 export async function confirmStaffAction(ctx: AppContext, program: Program, input: StaffConfirmationInput, actor: string): Promise<{ ok: true; value: StaffConfirmationResult; replayed: boolean } | { ok: false; error: DomainError }> {
-  const staff = await findStaffByPin(ctx.db, program.id, input.pin, input.staffId);
-  if (!staff) return { ok: false, error: domainError("STAFF_PIN_INVALID", "No active staff member has this PIN.") };
+  const staff = input.key !== undefined
+    ? await findStaffByKey(ctx.db, program.id, input.key)
+    : await findStaffByPin(ctx.db, program.id, input.pin ?? "", input.staffId);
+  if (!staff) {
+    return { ok: false, error: input.key !== undefined ? domainError("STAFF_KEY_INVALID", "No active staff member holds this key.") : domainError("STAFF_PIN_INVALID", "No active staff member has this PIN.") };
+  }
   const hash = requestHash({ customerId: input.customerId, action: input.action, staffId: staff.id });
   try {
     return await inTransaction(ctx.db, async (tx) => {

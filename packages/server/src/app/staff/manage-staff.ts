@@ -6,6 +6,7 @@ import { staffMembers } from "../../db/schema.ts";
 import type { Program } from "../programs/program.ts";
 import { recordAudit } from "../audit.ts";
 import { hashPin, verifyPin } from "./pin.ts";
+import { sha256 } from "../json.ts";
 import { toStaffMember, type StaffMember } from "./staff-member.ts";
 
 /**
@@ -19,6 +20,27 @@ export async function findStaffByPin(ex: Executor, programId: string, pin: strin
   const candidates = await ex.select().from(staffMembers).where(and(...where));
   const matches = await Promise.all(candidates.map((s) => verifyPin(pin, s.pinHash)));
   return candidates.find((_, i) => matches[i]) ?? null;
+}
+
+/** The active staff member holding this badge key, or null (the key is looked up by its hash). */
+export async function findStaffByKey(ex: Executor, programId: string, key: string): Promise<typeof staffMembers.$inferSelect | null> {
+  const [row] = await ex.select().from(staffMembers).where(and(eq(staffMembers.programId, programId), eq(staffMembers.keyHash, sha256(key)), eq(staffMembers.status, "active")));
+  return row ?? null;
+}
+
+/**
+ * Issues a staff member a badge key (`stk_…`, shown once; only its hash is kept), to confirm in the
+ * shop by scanning a card or a phone instead of typing the PIN. A new key replaces the old one, which
+ * stops working at once. Errors: STAFF_NOT_FOUND, and STAFF_NOT_ACTIVE for a disabled member.
+ */
+export async function issueStaffKey(ctx: AppContext, tx: Executor, program: Program, id: string, actor: string): Promise<Result<{ staff: StaffMember; key: string }, DomainError>> {
+  const [row] = await tx.select().from(staffMembers).where(and(eq(staffMembers.programId, program.id), eq(staffMembers.id, id))).for("update");
+  if (!row) return err(domainError("STAFF_NOT_FOUND", `No staff member "${id}" in this program.`, { id }));
+  if (row.status !== "active") return err(domainError("STAFF_NOT_ACTIVE", "This staff member is disabled; a disabled member confirms nothing and gets no key.", { id }));
+  const key = `stk_${ctx.secrets.secret()}`;
+  const [updated] = await tx.update(staffMembers).set({ keyHash: sha256(key), updatedAt: ctx.clock.now() }).where(eq(staffMembers.id, id)).returning();
+  await recordAudit(ctx, tx, { programId: program.id, actor, action: "staff.key_issued", target: id, reason: null, data: { replaced: row.keyHash !== null } });
+  return ok({ staff: toStaffMember(updated!), key });
 }
 
 /**

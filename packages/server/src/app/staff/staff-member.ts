@@ -8,10 +8,12 @@ export interface StaffMember {
   name: string;
   store: string | null;
   status: StaffStatus;
+  /** Whether a badge key was issued (the key itself is shown once). */
+  hasKey: boolean;
   createdAt: string;
   updatedAt: string;
 }
 
 export function toStaffMember(r: typeof staffMembers.$inferSelect): StaffMember {
-  return { id: r.id, name: r.name, store: r.store, status: r.status as StaffStatus, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString() };
+  return { id: r.id, name: r.name, store: r.store, status: r.status as StaffStatus, hasKey: r.keyHash !== null, createdAt: r.createdAt.toISOString(), updatedAt: r.updatedAt.toISOString() };
 }

@@ -4,7 +4,7 @@ import { StaffConfirmation, StaffConfirmationResult, StaffCreate, StaffMember } 
 import { errorResponses, idempotencyHeader, ok, security } from "./common.ts";
 import { mutate } from "../mutate.ts";
 import { problem, resultBody } from "../problem.ts";
-import { createStaff, disableStaff, listStaff } from "../../app/staff/manage-staff.ts";
+import { createStaff, disableStaff, issueStaffKey, listStaff } from "../../app/staff/manage-staff.ts";
 import { confirmStaffAction, type StaffAction } from "../../app/staff/confirm-staff-action.ts";
 
 const tags = ["Staff"];
@@ -40,13 +40,24 @@ const disable = createRoute({
   request: { params: staffId, headers: idempotencyHeader },
   responses: { 200: ok(StaffMember, "The staff member"), ...errorResponses(401, 403, 404, 409) },
 });
+const issueKey = createRoute({
+  method: "post",
+  path: "/v1/staff/{staffId}/key",
+  tags,
+  summary: "Issue a staff member a badge key, to confirm by scanning instead of typing the PIN",
+  description:
+    "The response carries the whole key (`stk_…`) in `key`, this once; only a hash is stored. A new key replaces the old one, which stops working at once. A replay under the same Idempotency-Key returns `key: null`.",
+  security,
+  request: { params: staffId, headers: idempotencyHeader },
+  responses: { 201: ok(z.object({ staff: StaffMember, key: z.string().nullable() }).openapi("StaffKey"), "The staff member and their new key"), ...errorResponses(401, 403, 404, 409) },
+});
 const confirm = createRoute({
   method: "post",
   path: "/v1/staff/confirmations",
   tags: [...tags, "Stamp cards"],
-  summary: "Confirm a stamp or a custom action in the shop with a staff PIN",
+  summary: "Confirm a stamp or a custom action in the shop with a staff PIN or badge key",
   description:
-    "`stamp`: `count` stamps (default 1) on a stamp card, capped by its maxPerOrder and limits, completing cards exactly as orders do. `custom`: a `custom` event named `name` is recorded with `data.confirmedBy` = the staff id, and the earning rules that listen to it apply (\"brought own cup\"). A PIN that matches no active staff member (or not the one `staffId` names) is STAFF_PIN_INVALID, nothing more said. `id` is the idempotency key, forever: the same id and action answer the first result with `Idempotent-Replayed: true`; a refused confirmation leaves nothing behind.",
+    "`stamp`: `count` stamps (default 1) on a stamp card, capped by its maxPerOrder and limits, completing cards exactly as orders do. `custom`: a `custom` event named `name` is recorded with `data.confirmedBy` = the staff id, and the earning rules that listen to it apply (\"brought own cup\"). A PIN that matches no active staff member (or not the one `staffId` names) is STAFF_PIN_INVALID, nothing more said; a badge key (`key`, instead of `pin`) that no active staff member holds is STAFF_KEY_INVALID. `id` is the idempotency key, forever: the same id and action answer the first result with `Idempotent-Replayed: true`; a refused confirmation leaves nothing behind.",
   security,
   request: { body: json(StaffConfirmation) },
   responses: { 200: ok(StaffConfirmationResult, "What was confirmed and what it gave"), ...errorResponses(400, 401, 403, 404, 409, 422) },
@@ -65,6 +76,11 @@ export function registerStaff(app: App, deps: HttpDeps) {
     const p = c.get("principal");
     const { staffId: id } = c.req.valid("param");
     return mutate(c, deps, { id }, async (tx) => resultBody(await disableStaff(ctx, tx, p.program, id, p.keyId))) as never;
+  });
+  app.openapi(issueKey, async (c) => {
+    const p = c.get("principal");
+    const { staffId: id } = c.req.valid("param");
+    return mutate(c, deps, { id }, async (tx) => resultBody(await issueStaffKey(ctx, tx, p.program, id, p.keyId), 201), (b) => ({ ...(b as object), key: null })) as never;
   });
   app.openapi(confirm, async (c) => {
     const p = c.get("principal");
