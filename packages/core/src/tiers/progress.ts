@@ -45,13 +45,14 @@ function nextReview(scheme: TierScheme, state: TierState, timeZone: string): str
   return (periodEnd(scheme.window, state.reviewAt!, timeZone) ?? state.reviewAt!).toISOString();
 }
 
-/** "Spend $400.00 more", "Earn 400 more Stars", "Place 3 more orders". */
+/** "Spend $400.00 more", "Earn 400 more Stars", "Place 3 more orders", "Refer 2 more friends". */
 function describe(basis: TierBasis, n: number, currency: string, pointsPlural: string): string {
   if (basis === "spend") {
     const digits = isCurrency(currency) ? minorUnits(currency) : 2;
     return `Spend ${new Intl.NumberFormat("en", { style: "currency", currency, minimumFractionDigits: digits, maximumFractionDigits: digits }).format(n / 10 ** digits)} more`;
   }
   if (basis === "points") return `Earn ${n} more ${pointsPlural}`;
+  if (basis === "referrals") return `Refer ${n} more ${n === 1 ? "friend" : "friends"}`;
   return `Place ${n} more ${n === 1 ? "order" : "orders"}`;
 }
 

@@ -11,7 +11,7 @@
  * - `visits`: orders placed.
  * (`referrals` arrives with the referral programme, issue 7.)
  */
-export const TIER_BASES = ["spend", "points", "visits"] as const;
+export const TIER_BASES = ["spend", "points", "visits", "referrals"] as const;
 export type TierBasis = (typeof TIER_BASES)[number];
 
 /**

@@ -15,14 +15,14 @@ export const TierLevel = z
   .strictObject({
     key: z.string().min(1).max(32).openapi({ example: "gold", description: "Stable key: used in CEL (`customer.tier == \"gold\"`), the history and the API." }),
     name: z.string().min(1).max(100).openapi({ example: "Gold" }),
-    threshold: amount.min(1).openapi({ description: "The basis needed to reach the level: minor units for spend, points, or orders." }),
+    threshold: amount.min(1).openapi({ description: "The basis needed to reach the level: minor units for spend, points, orders, or referrals." }),
     benefits: TierBenefits.default({}),
   })
   .openapi("TierLevel");
 
 export const TierScheme = z
   .strictObject({
-    basis: z.enum(TIER_BASES).openapi({ description: "spend: money paid (minus refunds); points: points earned (not the balance); visits: orders (not those refunded in full)." }),
+    basis: z.enum(TIER_BASES).openapi({ description: "spend: money paid (minus refunds); points: points earned (not the balance); visits: orders (not those refunded in full); referrals: referred friends who converted (docs/tiers.md)." }),
     window: z.enum(TIER_WINDOWS).openapi({ description: "Over which window the basis is measured, in the program's time zone." }),
     graceDays: z.number().int().min(0).max(364).default(0).openapi({ description: "Days after a period ends before a downgrade takes effect; qualifying again meanwhile cancels it." }),
     downgrade: z.enum(["one_level", "to_qualified"]).default("one_level").openapi({ description: "one_level: a review lowers a customer by at most one level." }),

@@ -84,6 +84,8 @@ export interface EventEffects {
   attribution?: Attribution | { error: { code: string; message: string } };
   /** order.completed of a referred friend: the referrer's reward or commission (pending), or why none. */
   referral?: ReferralEffect;
+  /** order.completed of a referred friend, with tiers by referrals: the referrer's tier went up at this conversion. */
+  referrerTier?: TierEffect & { customerId: string };
   /** order.refunded of a referred friend: the referrer's pending rewards for it cancelled whole (the reward on a refund in full; a commission taken back to nothing). */
   referralRewardsCancelled?: number;
   /** order.refunded of a referred friend: the refunded share of the referrer's pending commission on it, taken back. */

@@ -142,12 +142,18 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
   const referrals = await ReferralBatch.match(ctx, tx, program, orderEvents().map(({ e }) => customerIds.get(e.customerId)!.id));
   // Every balance the batch may touch is locked in one statement (see lockBalancesOf): points of order
   // customers, and each asset a matched rule gives. Keyed by holdingKey(customer, asset).
-  const holdings = await loadHoldingsOf(tx, program.id, [...orderEvents().map(({ e }) => ({ customerId: customerIds.get(e.customerId)!.id, asset: "points" as const })), ...rules.holdingKeys, ...(stamps?.holdingKeys ?? []), ...(referrals?.holdingKeys ?? [])], now, { lots: hasRefunds });
+  // With tiers by referrals, a referrer's points too: a level's entry points may come with a conversion.
+  const referrerPoints = program.tiers?.basis === "referrals" ? (referrals?.referrerIds ?? []).map((customerId) => ({ customerId, asset: "points" as const })) : [];
+  const holdings = await loadHoldingsOf(tx, program.id, [...orderEvents().map(({ e }) => ({ customerId: customerIds.get(e.customerId)!.id, asset: "points" as const })), ...rules.holdingKeys, ...(stamps?.holdingKeys ?? []), ...(referrals?.holdingKeys ?? []), ...referrerPoints], now, { lots: hasRefunds });
   await rules.lockState(tx, now);
   await referrals?.lockState(tx);
   const referralPostings = referrals && hasRefunds ? await referrals.pendingPostings(tx, orderEvents().flatMap(({ e }) => (e.type === "order.refunded" ? [e.data.orderId] : []))) : new Map();
   // Tiers: locked after the balances, measured once; upgrades are decided event by event below.
-  const tiers = await TierBatch.prepare(ctx, tx, program, [...orderEvents().map(({ e }) => customerIds.get(e.customerId)!.id), ...(program.tiers?.basis === "points" ? rules.holdingKeys.map((k) => k.customerId) : [])], now);
+  const tiers = await TierBatch.prepare(ctx, tx, program, [
+    ...orderEvents().map(({ e }) => customerIds.get(e.customerId)!.id),
+    ...(program.tiers?.basis === "points" ? rules.holdingKeys.map((k) => k.customerId) : []),
+    ...(program.tiers?.basis === "referrals" ? (referrals?.referrerIds ?? []) : []),
+  ], now);
   rules.tiers = tiers;
   // Reward codes used on orders, and rewards whose points come back when their order is refunded in full.
   const codes = standing.flatMap(({ e }) => (e.type === "order.completed" ? (e.data.codes ?? []) : []));
@@ -216,6 +222,13 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
       if (referrals && customer.status === "active") {
         const referral = referrals.onOrder(customer.id, { externalId: order.externalId, total: order.total, placedAt: order.placedAt }, holdings, ledger, now);
         if (referral) effects.referral = referral;
+        // Tiers by referrals: the referrer may go up at this conversion.
+        const referrer = referrals.referrerRowId(customer.id);
+        if (referral?.reward && tiers && referrer) {
+          tiers.addReferral(referrer, 1);
+          const tier = tiers.settle(referrer, holdings, ledger, now, now);
+          if (tier) effects.referrerTier = { customerId: referral.referrerId, ...tier };
+        }
       }
       if (tiers && customer.status === "active") {
         tiers.addOrder(customer.id, order.placedAt, order.total);
@@ -279,6 +292,8 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
       // A referred friend's order refunded while the referrer's rewards for it are pending (referral-batch.ts).
       const back = referrals?.onRefund(customer.id, { orderId: order.externalId, refundId: e.data.refundId, amount: d.value.amount, orderTotal: order.total, refundedBefore: before.refundedAmount }, referralPostings, holdings, ledger, now);
       if (back && back.cancelled > 0) effects.referralRewardsCancelled = back.cancelled;
+      const referrer = referrals?.referrerRowId(customer.id);
+      for (let k = 0; k < (back?.conversionsCancelled ?? 0); k++) if (referrer) tiers?.addReferral(referrer, -1);
       if (back && back.commissionTakenBack.points + back.commissionTakenBack.bonus > 0) effects.referralCommissionTakenBack = back.commissionTakenBack;
       tiers?.addPoints(customer.id, occurredAt, -(d.value.claw - d.value.shortfall));
       newRefunds.push({ id: ctx.ids.next("ref"), external_id: e.data.refundId, order_id: order.id, amount: d.value.amount, points_clawed_back: d.value.claw - d.value.shortfall, shortfall: d.value.shortfall });

@@ -10,6 +10,7 @@ import type { Program } from "../programs/program.ts";
 import { findReferralCode } from "./referral-codes.ts";
 import { issuePersonalCode } from "../promotions/campaign-codes.ts";
 import { ReferralBatch, type ReferralEffect } from "./referral-batch.ts";
+import { TierBatch, type TierEffect } from "../tiers/tier-batch.ts";
 
 export interface AttributionInput {
   /** The friend: the store's customer id (created if unknown). */
@@ -51,6 +52,8 @@ export interface Attribution {
   friendPoints: number;
   /** `on: "signup"`: what the referrer got (pending until the hold passes) or why not. */
   referrerReward?: ReferralEffect;
+  /** Tiers by referrals, `on: "signup"`: the referrer's tier went up at this conversion. */
+  referrerTier?: TierEffect;
 }
 
 /** Proof that friend and referrer are one person: blocked. The rest (a shared address, device or network) may be a household: held for review. */
@@ -132,10 +135,13 @@ export async function attributeReferral(ctx: AppContext, tx: Tx, program: Progra
   let friendCode: Attribution["friendCode"] = null;
   let friendPoints = 0;
   let referrerReward: ReferralEffect | null = null;
+  let referrerTier: TierEffect | null = null;
   if (status === "attributed") {
     // Referrer converted at signup: their balances are locked with the friend's, in one statement.
     const batch = s.referrer.on === "signup" ? ReferralBatch.forSignup(ctx, program, s, { id: referralId, referrerId: referrerRowId, referrerExternalId: row(referrerRowId).external_id, friendId: friend.id, attributedAt: now }) : null;
-    const holdings = await loadHoldingsOf(tx, program.id, [...(s.friend.points > 0 ? [{ customerId: friend.id, asset: "points" as const }] : []), ...(batch?.holdingKeys ?? [])], now, { lots: false });
+    // Tiers by referrals: the referrer's points too, for a level's entry points.
+    const tierKeys = batch && program.tiers?.basis === "referrals" ? [{ customerId: referrerRowId, asset: "points" as const }] : [];
+    const holdings = await loadHoldingsOf(tx, program.id, [...(s.friend.points > 0 ? [{ customerId: friend.id, asset: "points" as const }] : []), ...(batch?.holdingKeys ?? []), ...tierKeys], now, { lots: false });
     const given = await giveFriendReward(ctx, tx, program, s, friend.id, referralId, now, holdings);
     friendCode = given.code;
     friendPoints = given.points;
@@ -146,9 +152,17 @@ export async function attributeReferral(ctx: AppContext, tx: Tx, program: Progra
       referrerReward = batch.onSignup(friend.id, holdings, ledger, now);
       const parts = [ledger.ctes(now), ...batch.ctes(now)].filter((p) => p !== null);
       if (parts.length > 0) await tx.execute(sql`with ${sql.join(parts, sql`, `)} select 1`);
+      // Tiers by referrals: measured after the conversion is written, so it counts.
+      if (referrerReward?.reward && tierKeys.length > 0) {
+        const tiers = await TierBatch.prepare(ctx, tx, program, [referrerRowId], now);
+        const tierLedger = new LedgerWrites(program.id);
+        referrerTier = tiers?.settle(referrerRowId, holdings, tierLedger, now, now) ?? null;
+        const tierParts = [tierLedger.ctes(now), tiers?.ctes(now) ?? null].filter((p) => p !== null);
+        if (tierParts.length > 0) await tx.execute(sql`with ${sql.join(tierParts, sql`, `)} select 1`);
+      }
     }
   }
-  return ok({ referralId, referrerId: row(referrerRowId).external_id, friendId: input.friendId, status, flags, friendCode, friendPoints, ...(referrerReward ? { referrerReward } : {}) });
+  return ok({ referralId, referrerId: row(referrerRowId).external_id, friendId: input.friendId, status, flags, friendCode, friendPoints, ...(referrerReward ? { referrerReward } : {}), ...(referrerTier ? { referrerTier } : {}) });
 }
 
 /**

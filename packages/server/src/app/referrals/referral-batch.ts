@@ -93,6 +93,16 @@ export class ReferralBatch {
     return [...out];
   }
 
+  /** The referrers of the batch's friends (internal ids). */
+  get referrerIds(): string[] {
+    return [...new Set([...this.byFriend.values()].map((r) => r.referrerId))];
+  }
+
+  /** The referrer of a friend of the batch (internal id), if the friend was referred. */
+  referrerRowId(friendId: string): string | null {
+    return this.byFriend.get(friendId)?.referrerId ?? null;
+  }
+
   /** The referrers' balances the batch may credit or debit: lock them with the others. */
   get holdingKeys(): HoldingKey[] {
     const assets = this.assets();
@@ -210,8 +220,8 @@ export class ReferralBatch {
     holdings: Map<string, Holdings>,
     ledger: LedgerWrites,
     now: Date,
-  ): { cancelled: number; commissionTakenBack: { points: number; bonus: number } } {
-    const out = { cancelled: 0, commissionTakenBack: { points: 0, bonus: 0 } };
+  ): { cancelled: number; conversionsCancelled: number; commissionTakenBack: { points: number; bonus: number } } {
+    const out = { cancelled: 0, conversionsCancelled: 0, commissionTakenBack: { points: 0, bonus: 0 } };
     const r = this.byFriend.get(friendId);
     if (!r) return out;
     const inFull = refund.refundedBefore + refund.amount >= refund.orderTotal;
@@ -257,6 +267,7 @@ export class ReferralBatch {
       }
       this.cancelled.add(w.id);
       out.cancelled += 1;
+      if (w.kind === "conversion") out.conversionsCancelled += 1;
     }
     return out;
   }

@@ -82,6 +82,11 @@ export class TierBatch {
     else if (this.scheme.basis === "visits" && refundedInFull) this.add(customerId, -1);
   }
 
+  /** A referral conversion of the batch for this referrer (1), or one cancelled by a refund (-1). */
+  addReferral(customerId: string, n: 1 | -1): void {
+    if (this.scheme.basis === "referrals" && this.metric.has(customerId)) this.add(customerId, n);
+  }
+
   /** Points earned (or clawed back, negative) by the batch. */
   addPoints(customerId: string, at: Date, points: number): void {
     if (this.scheme.basis === "points" && this.metric.has(customerId) && this.inWindow(at)) this.add(customerId, points);
