@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { rows } from "../src/db/connect.ts";
-import { dbKind, testApi, testDatabase, type TestApi } from "./harness.ts";
+import { dbKind, concurrentApi, type TestApi } from "./harness.ts";
 
 // Campaign writes racing each other: PostgreSQL only (PGlite runs one transaction at a time).
 describe.skipIf(dbKind() !== "postgres")("campaign writes under concurrency on PostgreSQL", () => {
   let api: TestApi;
-  beforeAll(async () => {
-    api = await testApi({ database: await testDatabase({ pool: 20 }), program: { currency: "USD" } });
-  });
-  afterAll(async () => {
-    await api.close();
-    await api.database.close();
-  });
+  concurrentApi((a) => (api = a), { currency: "USD" });
 
   const effects = [{ kind: "order_fixed", amount: 100 }];
 

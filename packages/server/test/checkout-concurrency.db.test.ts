@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dbKind, testApi, testDatabase, type TestApi } from "./harness.ts";
+import { describe, expect, it } from "vitest";
+import { dbKind, concurrentApi, type TestApi } from "./harness.ts";
 
 // Promotion limits under real concurrency: PostgreSQL only (PGlite runs one transaction at a time).
 // Every attempt is a whole checkout completion over HTTP; refusals are typed, never a 5xx.
 describe.skipIf(dbKind() !== "postgres")("promotion limits under concurrency on PostgreSQL", () => {
   let api: TestApi;
-  beforeAll(async () => {
-    api = await testApi({ database: await testDatabase({ pool: 20 }), program: { currency: "USD" } });
-  });
-  afterAll(async () => {
-    await api.close();
-    await api.database.close();
-  });
+  concurrentApi((a) => (api = a), { currency: "USD" });
 
   /** Runs `n` tasks with at most `width` in flight. */
   async function pool<T>(n: number, width: number, task: (i: number) => Promise<T>): Promise<T[]> {

@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { rows } from "../src/db/connect.ts";
-import { dbKind, testApi, testDatabase, type TestApi } from "./harness.ts";
+import { dbKind, concurrentApi, type TestApi } from "./harness.ts";
 
 // PGlite is one connection, so its transactions never overlap: real concurrency needs PostgreSQL.
 describe.skipIf(dbKind() !== "postgres")("concurrency on PostgreSQL", () => {
   let api: TestApi;
-  beforeAll(async () => {
-    api = await testApi({ database: await testDatabase({ pool: 20 }) });
-  });
-  afterAll(async () => {
-    await api.close();
-    await api.database.close();
-  });
+  concurrentApi((a) => (api = a));
 
   it("20 concurrent debits of 100 from a balance of 100: exactly 1 succeeds, 19 INSUFFICIENT_POINTS, no 5xx", async () => {
     await api.call("PUT", "/v1/customers/spender", {});

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { inject } from "vitest";
+import { afterAll, beforeAll, inject } from "vitest";
 import { openPglite, openPostgres, type Database } from "../src/db/connect.ts";
 import { createApp } from "../src/http/app.ts";
 import { AutoAnalyze } from "../src/db/analyze.ts";
@@ -66,6 +66,22 @@ export const DEFAULT_PROGRAM: ProgramInput = {
   earning: { enabled: true, points: 1, per: 100, rounding: "floor" },
   ledgerPolicy: { pendingDays: 0, expiry: { kind: "never" }, clawback: "allow_negative" },
 };
+
+/**
+ * For the PostgreSQL-only concurrency suites: a program's API on a database of its own with a pool
+ * of 20, opened before the suite's tests (`use` receives it) and closed after them.
+ */
+export function concurrentApi(use: (api: TestApi) => void, program?: Partial<ProgramInput>): void {
+  let api: TestApi | undefined;
+  beforeAll(async () => {
+    api = await testApi({ database: await testDatabase({ pool: 20 }), ...(program ? { program } : {}) });
+    use(api);
+  });
+  afterAll(async () => {
+    await api?.close();
+    await api?.database.close();
+  });
+}
 
 /** A database, a program with keys, and the app. `database` reuses one (several programs in one database). */
 export async function testApi(opts: { program?: Partial<ProgramInput>; database?: Database; clock?: FakeClock; rateLimit?: number; validateRateLimit?: number; publicUrl?: string } = {}): Promise<TestApi> {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../src/db/connect.ts";
 import { startJobQueue, DAILY_CRON } from "../src/jobs/job-queue.ts";
+import { settleProgram } from "../src/app/ledger/settle-holdings.ts";
 import { FakeClock, testApi, testDatabase, type TestApi } from "./harness.ts";
 
 /** Each program's daily job (expiry, tier reviews, birthdays) and the job queue that schedules it. */
@@ -61,7 +62,6 @@ describe("the daily job", () => {
     const api = await shop(clock);
     await earnSome(api, ["dung"]);
     clock.advanceDays(31);
-    const { settleProgram } = await import("../src/app/ledger/settle-holdings.ts");
     expect(await settleProgram(api.ctx, api.programId, { releasesOnly: true })).toEqual({ transactions: 0, customers: 0 });
     // Reads apply the expiry at once all the same: an expired point is never shown or spent.
     expect((await api.call("GET", "/v1/customers/dung/balances")).body.available).toBe(0);

@@ -1,16 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dbKind, testApi, testDatabase, type TestApi } from "./harness.ts";
+import { describe, expect, it } from "vitest";
+import { dbKind, concurrentApi, type TestApi } from "./harness.ts";
 
 // Referral caps under concurrency: PostgreSQL only (PGlite runs one transaction at a time).
 describe.skipIf(dbKind() !== "postgres")("referral conversions under concurrency on PostgreSQL", () => {
   let api: TestApi;
-  beforeAll(async () => {
-    api = await testApi({ database: await testDatabase({ pool: 20 }) });
-  });
-  afterAll(async () => {
-    await api.close();
-    await api.database.close();
-  });
+  concurrentApi((a) => (api = a));
 
   it("50 concurrent conversions for one referrer with a cap of 10 a month: exactly 10 rewards", async () => {
     const put = await api.call("PUT", "/v1/referrals", {

@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dbKind, testApi, testDatabase, type TestApi } from "./harness.ts";
+import { describe, expect, it } from "vitest";
+import { dbKind, concurrentApi, type TestApi } from "./harness.ts";
 
 // Redemptions racing for stock, for one balance and for a pool of partner codes: PostgreSQL only
 // (PGlite runs one transaction at a time).
 describe.skipIf(dbKind() !== "postgres")("redemptions under concurrency on PostgreSQL", () => {
   let api: TestApi;
-  beforeAll(async () => {
-    api = await testApi({ database: await testDatabase({ pool: 20 }) });
-  });
-  afterAll(async () => {
-    await api.close();
-    await api.database.close();
-  });
+  concurrentApi((a) => (api = a));
 
   async function fund(customers: string[], amount: number) {
     for (const c of customers) {

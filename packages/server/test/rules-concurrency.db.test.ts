@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { rows } from "../src/db/connect.ts";
-import { dbKind, orderEvent, testApi, testDatabase, type TestApi } from "./harness.ts";
+import { dbKind, orderEvent, concurrentApi, type TestApi } from "./harness.ts";
 
 // Limits and budgets under real concurrency: PGlite runs one transaction at a time, so PostgreSQL only.
 describe.skipIf(dbKind() !== "postgres")("rule limits under concurrency on PostgreSQL", () => {
   let api: TestApi;
-  beforeAll(async () => {
-    api = await testApi({ database: await testDatabase({ pool: 20 }), program: { earning: { enabled: false, points: 1, per: 100, rounding: "floor" } } });
-  });
-  afterAll(async () => {
-    await api.close();
-    await api.database.close();
-  });
+  concurrentApi((a) => (api = a), { earning: { enabled: false, points: 1, per: 100, rounding: "floor" } });
 
   it("50 concurrent events for one customer against a 'max 3 per day' rule: exactly 3 awards", async () => {
     const r = await api.call("POST", "/v1/rules", { name: "Three a day", trigger: { event: "custom", name: "checkin" }, effect: { kind: "fixed", points: 10 }, limits: [{ per: "day", maxAwards: 3 }] });

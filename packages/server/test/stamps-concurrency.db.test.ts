@@ -1,18 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dbKind, testApi, testDatabase, type TestApi } from "./harness.ts";
+import { describe, expect, it } from "vitest";
+import { dbKind, concurrentApi, type TestApi } from "./harness.ts";
 
 // A stamp card completed by concurrent orders: PostgreSQL only (PGlite runs one transaction at a time).
 // Events go through /v1/events/batch (one event per request, no Idempotency-Key): that path runs each
 // request in its own transaction at once, where /v1/events would group concurrent events into one batch.
 describe.skipIf(dbKind() !== "postgres")("stamp cards under concurrency on PostgreSQL", () => {
   let api: TestApi;
-  beforeAll(async () => {
-    api = await testApi({ database: await testDatabase({ pool: 20 }), program: { name: "Busy café", currency: "VND", timeZone: "Asia/Ho_Chi_Minh" } });
-  });
-  afterAll(async () => {
-    await api.close();
-    await api.database.close();
-  });
+  concurrentApi((a) => (api = a), { name: "Busy café", currency: "VND", timeZone: "Asia/Ho_Chi_Minh" });
 
   it("40 concurrent single-stamp orders of one customer on a card of 10 give exactly 4 rewards and leave 0 stamps", async () => {
     const reward = await api.call("POST", "/v1/rewards", { name: "Free latte", kind: "free_product", config: { sku: "LATTE" }, cost: 1000, status: "disabled" });

@@ -1,17 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { dbKind, testApi, testDatabase, type TestApi } from "./harness.ts";
+import { describe, expect, it } from "vitest";
+import { dbKind, concurrentApi, type TestApi } from "./harness.ts";
 
 // Wallet money spent and withdrawn by concurrent requests: PostgreSQL only (PGlite runs one
 // transaction at a time). Every balance is locked before it is planned on, so none is ever overdrawn.
 describe.skipIf(dbKind() !== "postgres")("wallets under concurrency on PostgreSQL", () => {
   let api: TestApi;
-  beforeAll(async () => {
-    api = await testApi({ database: await testDatabase({ pool: 20 }) });
-  });
-  afterAll(async () => {
-    await api.close();
-    await api.database.close();
-  });
+  concurrentApi((a) => (api = a));
 
   async function seed(customer: string, asset: "bonus" | "cash", amount: number) {
     await api.call("PUT", `/v1/customers/${customer}`, {});

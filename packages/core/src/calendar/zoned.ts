@@ -110,6 +110,11 @@ export function localDate(instant: Date, timeZone: string): LocalDate {
   return { year, month, day };
 }
 
+/** A local date as `YYYY-MM-DD`. */
+export function formatLocalDate(d: LocalDate): string {
+  return `${d.year}-${String(d.month).padStart(2, "0")}-${String(d.day).padStart(2, "0")}`;
+}
+
 /** Offset of `timeZone` from UTC at `instant`, in milliseconds. */
 function offsetAt(instant: Date, timeZone: string): number {
   const p = zonedParts(instant, timeZone);

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { localDate, type LocalDate } from "@patron/core";
+import { formatLocalDate, localDate, type LocalDate } from "@patron/core";
 import type { AppContext } from "../app/context.ts";
 import type { Program } from "../app/programs/program.ts";
 import { rows } from "../db/connect.ts";
@@ -7,7 +7,6 @@ import { ingestEvents } from "../app/events/ingest-events.ts";
 import type { EventInput } from "../app/events/event-input.ts";
 
 const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-const iso = (d: LocalDate) => `${d.year}-${String(d.month).padStart(2, "0")}-${String(d.day).padStart(2, "0")}`;
 
 export interface BirthdayRun {
   date: string;
@@ -27,7 +26,7 @@ export async function runBirthdays(ctx: AppContext, program: Program, at: Date):
   const today = localDate(at, program.timeZone);
   const rules = await ctx.rules.active(ctx.db, program);
   const listens = (on: "day" | "month_start") => rules.some((r) => r.def.trigger.event === "customer.birthday" && (r.def.trigger.birthdayOn ?? "day") === on);
-  const out: BirthdayRun = { date: iso(today), day: 0, monthStart: 0 };
+  const out: BirthdayRun = { date: formatLocalDate(today), day: 0, monthStart: 0 };
   if (listens("day")) {
     const leapDayToo = today.month === 2 && today.day === 28 && !isLeap(today.year);
     const born = await rows<{ external_id: string }>(

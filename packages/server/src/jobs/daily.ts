@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { localDate } from "@patron/core";
+import { formatLocalDate, localDate } from "@patron/core";
 import type { AppContext } from "../app/context.ts";
 import type { Program } from "../app/programs/program.ts";
 import { rows } from "../db/connect.ts";
@@ -36,8 +36,7 @@ export interface JobRun {
  * changes nothing twice. The run is recorded in `job_runs` under the local date: the job history.
  */
 export async function runDaily(ctx: AppContext, program: Program, at: Date = ctx.clock.now()): Promise<DailyResult> {
-  const d = localDate(at, program.timeZone);
-  const date = `${d.year}-${String(d.month).padStart(2, "0")}-${String(d.day).padStart(2, "0")}`;
+  const date = formatLocalDate(localDate(at, program.timeZone));
   const settled = await settleProgram(ctx, program.id);
   const tiers = await reviewTiers(ctx, program);
   const b: BirthdayRun = await runBirthdays(ctx, program, at);

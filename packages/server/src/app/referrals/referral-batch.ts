@@ -106,12 +106,12 @@ export class ReferralBatch {
   /** The referrers' balances the batch may credit or debit: lock them with the others. */
   get holdingKeys(): HoldingKey[] {
     const assets = this.assets();
-    return [...new Set([...this.byFriend.values()].map((r) => r.referrerId))].flatMap((customerId) => assets.map((asset) => ({ customerId, asset })));
+    return this.referrerIds.flatMap((customerId) => assets.map((asset) => ({ customerId, asset })));
   }
 
   /** Reads the referrers' rewards so far, under their balance locks (so caps and the ladder are counted exactly). */
   async lockState(tx: Tx): Promise<void> {
-    const referrers = [...new Set([...this.byFriend.values()].map((r) => r.referrerId))];
+    const referrers = this.referrerIds;
     this.rewards = await rows<RewardRow>(
       tx,
       sql`select id, referral_id, referrer_id, order_id, kind, points::float8 as points, bonus::float8 as bonus, status, available_at, transaction_ids, created_at

@@ -82,8 +82,8 @@ export class TierBatch {
     else if (this.scheme.basis === "visits" && refundedInFull) this.add(customerId, -1);
   }
 
-  /** A referral conversion of the batch for this referrer (1), or one cancelled by a refund (-1). */
-  addReferral(customerId: string, n: 1 | -1): void {
+  /** Referral conversions of the batch for this referrer (positive), or ones cancelled by a refund (negative). */
+  addReferral(customerId: string, n: number): void {
     if (this.scheme.basis === "referrals" && this.metric.has(customerId)) this.add(customerId, n);
   }
 

@@ -1,0 +1,103 @@
+import { sql, type SQL } from "drizzle-orm";
+import type { Tx } from "../../db/connect.ts";
+import type { LedgerWrites } from "../../db/ledger-repo.ts";
+import type { OrderState } from "../../db/orders-repo.ts";
+import { textArray } from "../../db/sql-arrays.ts";
+import type { EventAccepted } from "./event-input.ts";
+
+/** The idempotency scope of events: an event's id is its key, forever. */
+export const EVENT_SCOPE = "event";
+
+/**
+ * Step 5 of ingest (ingest-events.ts): every write of a batch in one statement of data-modifying
+ * CTEs over JSON parameters — the ledger, events, new orders and lines, refund updates, refunds,
+ * the stored responses — plus the `extra` CTEs of the batch's steps (rules, tiers, stamps, referrals).
+ */
+export async function writeBatch(
+  tx: Tx,
+  programId: string,
+  now: Date,
+  ledger: LedgerWrites,
+  w: {
+    eventRows: unknown[];
+    touchedOrders: Map<string, OrderState>;
+    newRefunds: { id: string }[];
+    accepted: { i: number; result: EventAccepted }[];
+    rejectedKeys: string[];
+    extra: (SQL | null)[];
+  },
+) {
+  const at = now.toISOString();
+  const all = [...w.touchedOrders.values()];
+  const newOrders = all.filter((o) => o.isNew);
+  const orderRows = newOrders.map((o) => ({
+    id: o.id, external_id: o.externalId, customer_id: o.customerId, currency: o.currency, subtotal: o.subtotal, discount: o.discount,
+    shipping: o.shipping, tax: o.tax, total: o.total, earning_base: o.earningBase, weight: o.weight, channel: o.channel, store: o.store,
+    points_earned: o.pointsEarned, earn_lot_id: o.earnLotId, refunded_amount: o.refundedAmount, refunded_base: o.refundedBase, points_clawed_back: o.pointsClawedBack,
+    placed_at: o.placedAt.toISOString(),
+  }));
+  const lineRows = newOrders.flatMap((o) =>
+    o.lines.map((l) => ({ order_id: o.id, line_no: l.lineNo, sku: l.sku, name: l.name, category: l.category, quantity: l.quantity, unit_price: l.unitPrice, weight: l.weight, discount: l.discount, net: l.net, refunded_quantity: l.refundedQuantity })),
+  );
+  const orderUpdates = all.filter((o) => !o.isNew).map((o) => ({ id: o.id, refunded_amount: o.refundedAmount, refunded_base: o.refundedBase, points_clawed_back: o.pointsClawedBack }));
+  const lineUpdates = all.filter((o) => !o.isNew).flatMap((o) => [...o.dirtyLines].map((n) => ({ order_id: o.id, line_no: n, refunded_quantity: o.lines[n]!.refundedQuantity })));
+  const idem = w.accepted.map(({ result }) => ({ key: result.id, response: JSON.stringify(result) }));
+  const j = (v: unknown) => JSON.stringify(v);
+  // Only the CTEs that have rows: fewer to plan, and every update finds its rows by index (`= any`).
+  const parts: SQL[] = [];
+  const ledgerCtes = ledger.ctes(now);
+  if (ledgerCtes) parts.push(ledgerCtes);
+  if (w.eventRows.length > 0) {
+    parts.push(sql`ev as (
+      insert into events (id, program_id, external_id, type, name, customer_id, data, occurred_at, recorded_at)
+      select x.id, ${programId}, x.external_id, x.type, x.name, x.customer_id, x.data, x.occurred_at, ${at}::timestamptz
+        from jsonb_to_recordset(${j(w.eventRows)}::jsonb) as x(id text, external_id text, type text, name text, customer_id text, data jsonb, occurred_at timestamptz))`);
+  }
+  if (orderRows.length > 0) {
+    parts.push(sql`ord as (
+      insert into orders (id, program_id, external_id, customer_id, currency, subtotal, discount, shipping, tax, total, earning_base, weight, channel, store,
+                          points_earned, earn_lot_id, refunded_amount, refunded_base, points_clawed_back, placed_at, recorded_at)
+      select x.id, ${programId}, x.external_id, x.customer_id, x.currency, x.subtotal, x.discount, x.shipping, x.tax, x.total, x.earning_base, x.weight,
+             x.channel, x.store, x.points_earned, x.earn_lot_id, x.refunded_amount, x.refunded_base, x.points_clawed_back, x.placed_at, ${at}::timestamptz
+        from jsonb_to_recordset(${j(orderRows)}::jsonb) as x(id text, external_id text, customer_id text, currency text, subtotal bigint, discount bigint,
+             shipping bigint, tax bigint, total bigint, earning_base bigint, weight bigint, channel text, store text, points_earned bigint, earn_lot_id text,
+             refunded_amount bigint, refunded_base bigint, points_clawed_back bigint, placed_at timestamptz))`);
+    parts.push(sql`ol as (
+      insert into order_lines (order_id, line_no, sku, name, category, quantity, unit_price, weight, discount, net, refunded_quantity)
+      select x.order_id, x.line_no, x.sku, x.name, x.category, x.quantity, x.unit_price, x.weight, x.discount, x.net, x.refunded_quantity
+        from jsonb_to_recordset(${j(lineRows)}::jsonb) as x(order_id text, line_no int, sku text, name text, category text, quantity int, unit_price bigint,
+             weight bigint, discount bigint, net bigint, refunded_quantity int))`);
+  }
+  if (orderUpdates.length > 0) {
+    parts.push(sql`ou as (
+      update orders set refunded_amount = x.refunded_amount, refunded_base = x.refunded_base, points_clawed_back = x.points_clawed_back
+        from jsonb_to_recordset(${j(orderUpdates)}::jsonb) as x(id text, refunded_amount bigint, refunded_base bigint, points_clawed_back bigint)
+       where orders.id = x.id and orders.id = any(${textArray(orderUpdates.map((o) => o.id))}))`);
+  }
+  if (lineUpdates.length > 0) {
+    parts.push(sql`olu as (
+      update order_lines set refunded_quantity = x.refunded_quantity
+        from jsonb_to_recordset(${j(lineUpdates)}::jsonb) as x(order_id text, line_no int, refunded_quantity int)
+       where order_lines.order_id = x.order_id and order_lines.line_no = x.line_no and order_lines.order_id = any(${textArray(lineUpdates.map((l) => l.order_id))}))`);
+  }
+  if (w.newRefunds.length > 0) {
+    parts.push(sql`rf as (
+      insert into refunds (id, program_id, external_id, order_id, amount, points_clawed_back, shortfall, recorded_at)
+      select x.id, ${programId}, x.external_id, x.order_id, x.amount, x.points_clawed_back, x.shortfall, ${at}::timestamptz
+        from jsonb_to_recordset(${j(w.newRefunds)}::jsonb) as x(id text, external_id text, order_id text, amount bigint, points_clawed_back bigint, shortfall bigint))`);
+  }
+  if (idem.length > 0) {
+    // unnest of typed arrays, not jsonb_to_recordset: the planner knows how many rows come and looks each
+    // key up by the whole primary key (with a jsonb join it hash-joined every key of the program).
+    parts.push(sql`ik as (
+      update idempotency_keys set status = 200, response = x.response
+        from unnest(${textArray(idem.map((i) => i.key))}, ${textArray(idem.map((i) => i.response))}) as x(key, response)
+       where idempotency_keys.program_id = ${programId} and idempotency_keys.scope = ${EVENT_SCOPE} and idempotency_keys.key = x.key)`);
+  }
+  if (w.rejectedKeys.length > 0) {
+    parts.push(sql`ikd as (delete from idempotency_keys where program_id = ${programId} and scope = ${EVENT_SCOPE} and key = any(${textArray(w.rejectedKeys)}))`);
+  }
+  for (const x of w.extra) if (x) parts.push(x);
+  if (parts.length > 0) await tx.execute(sql`with ${sql.join(parts, sql`, `)} select 1`);
+}
+
