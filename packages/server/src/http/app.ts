@@ -1,10 +1,9 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
-import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import type { Env, HttpDeps } from "./env.ts";
 import { problem } from "./problem.ts";
-import { authenticate, rateLimit } from "./middleware.ts";
+import { authenticate, limitBody, rateLimit } from "./middleware.ts";
 import { registerPrograms } from "./routes/programs.ts";
 import { registerKeys } from "./routes/keys.ts";
 import { registerCustomers } from "./routes/customers.ts";
@@ -70,9 +69,11 @@ export function createApp(deps: HttpDeps) {
   app.get("/openapi.json", (c) => c.json(openApiDocument(app)));
   app.get("/docs", (c) => c.html(docsPage(openApiDocument(app))));
 
-  app.use("/v1/events/batch", bodyLimit({ maxSize: 16 * 1024 * 1024, onError: tooLarge }));
-  app.use("/v1/*", async (c, next) => (c.req.path === "/v1/events/batch" ? next() : bodyLimit({ maxSize: 1024 * 1024, onError: tooLarge })(c, next)));
-  app.use("/v1/*", async (c, next) => (c.req.path === "/v1/programs" ? next() : authenticate(deps)(c, next)));
+  const batchLimit = limitBody(16 * 1024 * 1024, tooLarge);
+  const requestLimit = limitBody(1024 * 1024, tooLarge);
+  app.use("/v1/*", async (c, next) => (c.req.path === "/v1/events/batch" ? batchLimit(c, next) : requestLimit(c, next)));
+  const auth = authenticate(deps);
+  app.use("/v1/*", async (c, next) => (c.req.path === "/v1/programs" ? next() : auth(c, next)));
   // The limiter is built once: its buckets must outlive a request (built per request, every request
   // got a fresh, full bucket and nothing was ever limited).
   const limiter = rateLimit(deps.rateLimit, () => deps.ctx.clock.now().getTime());
