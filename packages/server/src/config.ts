@@ -11,6 +11,8 @@ const schema = z.object({
   HOST: z.string().min(1).default("127.0.0.1"),
   LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   PATRON_DB_POOL: z.coerce.number().int().min(1).max(200).default(10),
+  /** PostgreSQL: send BEGIN and COMMIT together with a statement (db/pipelined-client.ts). 0 sends them alone. */
+  PATRON_PG_PIPELINE: z.enum(["0", "1"]).default("1"),
   /** Requests per second per API key (token bucket; burst = 2 × rate). 0 turns the limit off. */
   PATRON_RATE_LIMIT: z.coerce.number().int().min(0).default(200),
   PATRON_VALIDATE_RATE_LIMIT: z.coerce.number().int().min(0).default(20),
@@ -27,7 +29,7 @@ const schema = z.object({
 });
 
 export type Config = {
-  database: { kind: "pglite"; dataDir: string } | { kind: "postgres"; url: string; pool: number };
+  database: { kind: "pglite"; dataDir: string } | { kind: "postgres"; url: string; pool: number; pipeline: boolean };
   port: number;
   host: string;
   logLevel: z.infer<typeof schema>["LOG_LEVEL"];
@@ -50,7 +52,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
   }
   const e = parsed.data;
   return {
-    database: e.DATABASE_URL ? { kind: "postgres", url: e.DATABASE_URL, pool: e.PATRON_DB_POOL } : { kind: "pglite", dataDir: e.PATRON_DATA_DIR },
+    database: e.DATABASE_URL ? { kind: "postgres", url: e.DATABASE_URL, pool: e.PATRON_DB_POOL, pipeline: e.PATRON_PG_PIPELINE === "1" } : { kind: "pglite", dataDir: e.PATRON_DATA_DIR },
     port: e.PORT,
     host: e.HOST,
     logLevel: e.LOG_LEVEL,

@@ -8,6 +8,7 @@ import pg from "pg";
 import { sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import * as schema from "./schema.ts";
+import { PipelinedClient } from "./pipelined-client.ts";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 export type Tx = Parameters<Parameters<Db["transaction"]>[0]>[0];
@@ -50,8 +51,9 @@ export async function openPglite(opts: { dataDir?: string; loadDataDir?: Blob | 
 // so read them as numbers, as PGlite does for int8 via drizzle's mode "number".
 pg.types.setTypeParser(20, (v) => Number(v));
 
-export async function openPostgres(opts: { url: string; pool: number }): Promise<Database> {
-  const pool = new pg.Pool({ connectionString: opts.url, max: opts.pool });
+export async function openPostgres(opts: { url: string; pool: number; pipeline?: boolean }): Promise<Database> {
+  // PipelinedClient sends BEGIN (and COMMIT, where asked) with a statement: two round trips fewer per transaction.
+  const pool = new pg.Pool({ connectionString: opts.url, max: opts.pool, ...(opts.pipeline === false ? {} : { Client: PipelinedClient as unknown as new () => pg.ClientBase }) });
   const db = drizzlePg(pool, { schema }) as unknown as Db;
   return {
     kind: "postgres",

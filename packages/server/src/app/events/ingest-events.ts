@@ -37,11 +37,12 @@ import { EVENT_SCOPE, writeBatch } from "./write-batch.ts";
  * INVALID_TIME_ZONE.
  */
 export async function ingestEvents(ctx: AppContext, program: Program, events: readonly EventInput[]): Promise<EventResult[]> {
-  return inTransaction(ctx.db, (tx) => ingestInTransaction(ctx, tx, program, events));
+  // Nothing runs after the write statement here, so it may go with COMMIT (pipelined-client.ts).
+  return inTransaction(ctx.db, (tx) => ingestInTransaction(ctx, tx, program, events, { writeAtCommit: true }));
 }
 
 /** The same, inside a transaction the caller holds (the batch endpoint under an Idempotency-Key). */
-export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Program, events: readonly EventInput[], opts: { trace?: boolean } = {}): Promise<EventResult[]> {
+export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Program, events: readonly EventInput[], opts: { trace?: boolean; writeAtCommit?: boolean } = {}): Promise<EventResult[]> {
   const now = ctx.clock.now();
   const results: (EventResult | null)[] = events.map(() => null);
   const hashes = events.map((e) => requestHash(e));
@@ -303,7 +304,7 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
 
   // 5. Write everything in one statement.
   await writeBatch(tx, program.id, now, ledger, {
-    extra: [...rules.ctes(now), ...orderRedemptions.ctes(now), tiers?.ctes(now) ?? null, ...(stamps?.ctes(now) ?? []), ...(referrals?.ctes(now) ?? [])], eventRows, touchedOrders, newRefunds, accepted, rejectedKeys: fresh.filter(({ i }) => results[i]!.status === "rejected").map(({ e }) => e.id) });
+    extra: [...rules.ctes(now), ...orderRedemptions.ctes(now), tiers?.ctes(now) ?? null, ...(stamps?.ctes(now) ?? []), ...(referrals?.ctes(now) ?? [])], eventRows, touchedOrders, newRefunds, accepted, rejectedKeys: fresh.filter(({ i }) => results[i]!.status === "rejected").map(({ e }) => e.id), atCommit: opts.writeAtCommit ?? false });
 
   // Later duplicates inside the batch answer like the first occurrence.
   return events.map((e, i) => {

@@ -3,6 +3,7 @@ import type { Tx } from "../../db/connect.ts";
 import type { LedgerWrites } from "../../db/ledger-repo.ts";
 import type { OrderState } from "../../db/orders-repo.ts";
 import { textArray } from "../../db/sql-arrays.ts";
+import { executeAtCommit } from "../../db/pipelined-client.ts";
 import type { EventAccepted } from "./event-input.ts";
 
 /** The idempotency scope of events: an event's id is its key, forever. */
@@ -25,6 +26,8 @@ export async function writeBatch(
     accepted: { i: number; result: EventAccepted }[];
     rejectedKeys: string[];
     extra: (SQL | null)[];
+    /** Send the statement with COMMIT (executeAtCommit): only when nothing after it in the transaction reads what it writes. */
+    atCommit?: boolean;
   },
 ) {
   const at = now.toISOString();
@@ -98,6 +101,8 @@ export async function writeBatch(
     parts.push(sql`ikd as (delete from idempotency_keys where program_id = ${programId} and scope = ${EVENT_SCOPE} and key = any(${textArray(w.rejectedKeys)}))`);
   }
   for (const x of w.extra) if (x) parts.push(x);
-  if (parts.length > 0) await tx.execute(sql`with ${sql.join(parts, sql`, `)} select 1`);
+  if (parts.length === 0) return;
+  const statement = sql`with ${sql.join(parts, sql`, `)} select 1`;
+  await (w.atCommit ? executeAtCommit(tx, statement) : tx.execute(statement));
 }
 

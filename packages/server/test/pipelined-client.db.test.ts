@@ -1,0 +1,84 @@
+/**
+ * PostgreSQL only: the pipelined client (src/db/pipelined-client.ts) sends BEGIN with a transaction's
+ * first statement and a deferred statement with COMMIT. What comes back must be exactly what the
+ * parameters held, a failure must leave nothing applied and the connection clean, and the round
+ * trips must really be fewer.
+ */
+import fc from "fast-check";
+import pg from "pg";
+import { sql } from "drizzle-orm";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openPostgres, rows, type Database } from "../src/db/connect.ts";
+import { inTransaction } from "../src/db/tx.ts";
+import { executeAtCommit } from "../src/db/pipelined-client.ts";
+import { dbKind, testDatabaseUrl } from "./harness.ts";
+
+describe.skipIf(dbKind() !== "postgres")("pipelined PostgreSQL client", () => {
+  let database: Database;
+  beforeAll(async () => {
+    database = await openPostgres({ url: await testDatabaseUrl(), pool: 2 });
+    await database.db.execute(sql`create table pipeline_probe (k text primary key, v text not null)`);
+  });
+  afterAll(() => database?.close());
+
+  /** Round trips to the server (calls of the driver's own query method) while `fn` runs. */
+  async function countTrips<T>(fn: () => Promise<T>): Promise<{ value: T; trips: string[] }> {
+    const original = pg.Client.prototype.query;
+    const trips: string[] = [];
+    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+      const c = args[0] as string | { text: string };
+      trips.push((typeof c === "string" ? c : c.text).split(/\s+/).slice(0, 2).join(" "));
+      return (original as (...a: unknown[]) => unknown).apply(this, args);
+    } as typeof original;
+    try {
+      return { value: await fn(), trips };
+    } finally {
+      pg.Client.prototype.query = original;
+    }
+  }
+
+  it("reads back every string exactly as sent, through BEGIN with the first statement", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.string({ unit: fc.constantFrom("a", "'", "\\", '"', "$1", "--", "/*", "é", "\n", "😀", "{", "}", ","), maxLength: 30 }), async (s) => {
+        const got = await inTransaction(database.db, async (tx) => rows<{ v: string; j: unknown; a: string[] }>(tx, sql`select ${s}::text as v, ${JSON.stringify({ s })}::jsonb as j, array[${s}]::text[] as a`));
+        expect(got).toEqual([{ v: s, j: { s }, a: [s] }]);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it("takes two round trips for two statements when the second goes with COMMIT", async () => {
+    const { trips } = await countTrips(() =>
+      inTransaction(database.db, async (tx) => {
+        await tx.execute(sql`select 1`);
+        await executeAtCommit(tx, sql`insert into pipeline_probe (k, v) values (${"two-trips"}, ${"it's"})`);
+      }),
+    );
+    expect(trips).toEqual(["BEGIN; select", "insert into"]);
+    expect(await rows(database.db, sql`select v from pipeline_probe where k = 'two-trips'`)).toEqual([{ v: "it's" }]);
+  });
+
+  it("a statement failing at COMMIT applies nothing, reaches the caller with its code, and leaves the connection usable", async () => {
+    await database.db.execute(sql`insert into pipeline_probe (k, v) values ('taken', 'first')`);
+    const attempt = inTransaction(database.db, async (tx) => {
+      await tx.execute(sql`insert into pipeline_probe (k, v) values ('before', 'x')`);
+      // A unique violation is retried by inTransaction; a not-null violation is not.
+      await executeAtCommit(tx, sql`insert into pipeline_probe (k, v) values (${"taken-2"}, ${null})`);
+    });
+    await expect(attempt).rejects.toMatchObject({ cause: { code: "23502" } });
+    expect(await rows(database.db, sql`select k from pipeline_probe where k in ('before', 'taken-2') order by k`)).toEqual([]);
+    // Both pooled connections still work and are outside any transaction.
+    for (let i = 0; i < 4; i++) {
+      expect(await inTransaction(database.db, (tx) => rows<{ t: boolean }>(tx, sql`select pg_current_xact_id_if_assigned() is null as t`))).toEqual([{ t: true }]);
+    }
+  });
+
+  it("a first statement that fails rolls back and the next transaction starts clean", async () => {
+    await expect(inTransaction(database.db, (tx) => tx.execute(sql`select 1 / ${0}::int`))).rejects.toMatchObject({ cause: { code: "22012" } });
+    const got = await inTransaction(database.db, async (tx) => {
+      await tx.execute(sql`insert into pipeline_probe (k, v) values ('after-failure', 'ok')`);
+      return rows<{ v: string }>(tx, sql`select v from pipeline_probe where k = 'after-failure'`);
+    });
+    expect(got).toEqual([{ v: "ok" }]);
+  });
+});
