@@ -1,4 +1,4 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import { rows, type Executor } from "./connect.ts";
 import { textArray } from "./sql-arrays.ts";
 
@@ -45,9 +45,12 @@ export interface OrderState {
 /** Existing orders with these external ids, locked for update, with their lines. */
 export async function loadOrders(ex: Executor, programId: string, externalIds: readonly string[], withLines: boolean): Promise<Map<string, OrderState>> {
   if (externalIds.length === 0) return new Map();
-  const rs = await rows<Record<string, unknown>>(
-    ex,
-    sql`select o.id, o.external_id, o.customer_id, o.currency, o.subtotal::float8, o.discount::float8, o.shipping::float8, o.tax::float8,
+  return ordersByExternalId(await rows<Record<string, unknown>>(ex, ordersQuery(programId, externalIds, withLines)));
+}
+
+/** loadOrders' statement, also used as a CTE of ingest's first statement (claim-events.ts). */
+export function ordersQuery(programId: string, externalIds: readonly string[], withLines: boolean): SQL {
+  return sql`select o.id, o.external_id, o.customer_id, o.currency, o.subtotal::float8, o.discount::float8, o.shipping::float8, o.tax::float8,
                o.total::float8, o.earning_base::float8, o.weight::float8, o.channel, o.store, o.points_earned::float8, o.earn_lot_id,
                o.refunded_amount::float8, o.refunded_base::float8, o.points_clawed_back::float8, o.placed_at, c.external_id as customer_external_id,
                ${withLines ? sql`(select coalesce(json_agg(json_build_object('lineNo', l.line_no, 'sku', l.sku, 'name', l.name, 'category', l.category,
@@ -57,8 +60,11 @@ export async function loadOrders(ex: Executor, programId: string, externalIds: r
          where o.program_id = ${programId}
            and o.external_id = any(${textArray([...new Set(externalIds)])})
          order by o.id
-         for update of o`,
-  );
+         for update of o`;
+}
+
+/** Rows of ordersQuery (as columns, or as JSON objects) by external id. */
+export function ordersByExternalId(rs: readonly Record<string, unknown>[]): Map<string, OrderState> {
   const out = new Map<string, OrderState>();
   for (const r of rs) {
     const lines = (typeof r.lines === "string" ? JSON.parse(r.lines) : r.lines) as OrderLineState[];
@@ -100,18 +106,23 @@ export async function existingRefundIds(ex: Executor, programId: string, externa
   return new Set(rs.map((r) => r.external_id));
 }
 
+/** Customers' id and status by external id (no lock): ensureCustomers' read, and a CTE of claim-events.ts. */
+export function customersQuery(programId: string, externalIds: readonly string[]): SQL {
+  return sql`select id, external_id, status from customers where program_id = ${programId} and external_id = any(${textArray(externalIds)})`;
+}
+
 /**
  * Makes sure a customer row exists for each external id and returns id and status. Existing rows
  * are read by index; missing ones inserted in key order. A row another transaction is inserting at
  * the same moment is waited for and returned by ON CONFLICT DO UPDATE (which only touches rows that
  * conflict, so existing customers are not rewritten on every event).
  */
-export async function ensureCustomers(ex: Executor, programId: string, wanted: { id: string; externalId: string }[], now: Date) {
+export async function ensureCustomers(ex: Executor, programId: string, wanted: { id: string; externalId: string }[], now: Date, known?: ReadonlyMap<string, { id: string; status: string }>) {
   const input = [...new Map(wanted.map((w) => [w.externalId, w])).values()].sort((a, b) => (a.externalId < b.externalId ? -1 : 1));
-  const found = await rows<{ id: string; external_id: string; status: string }>(
-    ex,
-    sql`select id, external_id, status from customers where program_id = ${programId} and external_id = any(${textArray(input.map((w) => w.externalId))})`,
-  );
+  // `known`: rows the caller has just read (ingest reads them in its first statement, claim-events.ts).
+  const found = known
+    ? input.flatMap((w) => { const k = known.get(w.externalId); return k ? [{ ...k, external_id: w.externalId }] : []; })
+    : await rows<{ id: string; external_id: string; status: string }>(ex, customersQuery(programId, input.map((w) => w.externalId)));
   const out = new Map(found.map((r) => [r.external_id, { id: r.id, status: r.status }]));
   const missing = input.filter((w) => !out.has(w.externalId));
   if (missing.length > 0) {

@@ -4,7 +4,8 @@ import type { AppContext } from "../context.ts";
 import { rows, type Tx } from "../../db/connect.ts";
 import { inTransaction } from "../../db/tx.ts";
 import { holdingKey, LedgerWrites, loadHoldingsOf } from "../../db/ledger-repo.ts";
-import { ensureCustomers, existingRefundIds, loadOrders, type OrderState } from "../../db/orders-repo.ts";
+import { ensureCustomers, existingRefundIds, type OrderState } from "../../db/orders-repo.ts";
+import { claimEvents } from "./claim-events.ts";
 import { textArray } from "../../db/sql-arrays.ts";
 import { requestHash } from "../json.ts";
 import type { Program } from "../programs/program.ts";
@@ -47,24 +48,36 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
   const results: (EventResult | null)[] = events.map(() => null);
   const hashes = events.map((e) => requestHash(e));
 
-  // 1. Idempotency: duplicates inside the batch first, then one insert for the rest, in key order.
+  // 1. Everything that can be refused without reading or writing is judged first, so a rejected
+  //    event never leaves a trace (not even a new customer), and is not looked up below.
   const firstIndex = new Map<string, number>();
   events.forEach((e, i) => {
     if (!firstIndex.has(e.id)) firstIndex.set(e.id, i);
   });
   const keys = [...firstIndex.keys()].sort();
-  const inserted = new Set(
-    (
-      await rows<{ key: string }>(
-        tx,
-        sql`insert into idempotency_keys (program_id, scope, key, request_hash, created_at)
-            select ${program.id}, ${EVENT_SCOPE}, x.key, x.hash, ${now.toISOString()}::timestamptz
-              from jsonb_to_recordset(${JSON.stringify(keys.map((k) => ({ key: k, hash: hashes[firstIndex.get(k)!] })))}::jsonb) as x(key text, hash text)
-            on conflict do nothing returning key`,
-      )
-    ).map((r) => r.key),
-  );
-  const seen = keys.filter((k) => !inserted.has(k));
+  const invalid = new Map<number, DomainError>();
+  for (const k of keys) {
+    const i = firstIndex.get(k)!;
+    const e = events[i]!;
+    const error =
+      e.type === "order.completed" ? checkOrderCompleted(program, e.data)
+      : e.type === "wallet.topped_up" ? checkTopUp(program, e.data)
+      : e.type === "customer.signed_up" ? (normalizeCustomerInput(program, e.data) as { ok: boolean; error?: DomainError }).error ?? null
+      : null;
+    if (error) invalid.set(i, error);
+  }
+
+  // 2. Idempotency (duplicates inside the batch first, then one insert for the rest, in key order),
+  //    with the orders and customers the valid events name, in one statement (claim-events.ts).
+  const candidates = keys.map((k) => events[firstIndex.get(k)!]!).filter((e) => !invalid.has(firstIndex.get(e.id)!));
+  const namedOrders = candidates.flatMap((e) => (e.type === "order.completed" || e.type === "order.refunded" ? [e] : []));
+  const claimed = await claimEvents(tx, program.id, now, {
+    keys: keys.map((key) => ({ key, hash: hashes[firstIndex.get(key)!]! })),
+    orderIds: namedOrders.map((e) => e.data.orderId),
+    withLines: namedOrders.some((e) => e.type === "order.refunded"),
+    customerIds: [...new Set(candidates.map((e) => e.customerId))],
+  });
+  const seen = keys.filter((k) => !claimed.inserted.has(k));
   if (seen.length > 0) {
     const stored = await rows<{ key: string; request_hash: string; response: string | null }>(
       tx,
@@ -80,21 +93,14 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
     }
   }
   const fresh = events.map((e, i) => ({ e, i })).filter(({ e, i }) => firstIndex.get(e.id) === i && results[i] === null);
-
-  // 2. Everything that can be refused without writing is refused now, so a rejected event never
-  //    leaves a trace (not even a new customer).
   for (const { e, i } of fresh) {
-    const error =
-      e.type === "order.completed" ? checkOrderCompleted(program, e.data)
-      : e.type === "wallet.topped_up" ? checkTopUp(program, e.data)
-      : e.type === "customer.signed_up" ? (normalizeCustomerInput(program, e.data) as { ok: boolean; error?: DomainError }).error ?? null
-      : null;
+    const error = invalid.get(i);
     if (error) results[i] = rejected(e.id, error);
   }
   const orderEvents = () => fresh.filter(({ e, i }) => results[i] === null && (e.type === "order.completed" || e.type === "order.refunded"));
   const hasRefunds = orderEvents().some(({ e }) => e.type === "order.refunded");
-  // Orders (by external id) are locked here; the balances of their customers after that.
-  const orders = await loadOrders(tx, program.id, orderEvents().map(({ e }) => (e.data as { orderId: string }).orderId), hasRefunds);
+  // Orders (by external id) were locked by claimEvents; the balances of their customers after that.
+  const orders = claimed.orders;
   const batchOrders = new Map<string, string>(); // order id -> customer external id, for orders created in this batch
   for (const { e, i } of orderEvents()) {
     const orderId = (e.data as { orderId: string }).orderId;
@@ -113,7 +119,7 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
   // 3. Customers: create the unknown ones, apply signup profiles, lock the balances order events touch.
   const standing = fresh.filter(({ i }) => results[i] === null);
   const customerIds = standing.length
-    ? await ensureCustomers(tx, program.id, standing.map(({ e }) => ({ id: ctx.ids.next("cus"), externalId: e.customerId })), now)
+    ? await ensureCustomers(tx, program.id, standing.map(({ e }) => ({ id: ctx.ids.next("cus"), externalId: e.customerId })), now, claimed.customers)
     : new Map<string, { id: string; status: string }>();
   // A signup may carry a referral (attribute-referral.ts): attributed here, after its profile, so the
   // self-referral checks see it and an order later in the batch converts. Its locks come before the

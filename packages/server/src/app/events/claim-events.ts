@@ -1,0 +1,53 @@
+import { sql, type SQL } from "drizzle-orm";
+import { rows, type Tx } from "../../db/connect.ts";
+import { customersQuery, ordersByExternalId, ordersQuery, type OrderState } from "../../db/orders-repo.ts";
+import { EVENT_SCOPE } from "./write-batch.ts";
+
+export interface Claimed {
+  /** Event ids seen for the first time: their idempotency rows are now this transaction's. */
+  inserted: Set<string>;
+  /** The orders the batch names (locked), by external id. */
+  orders: Map<string, OrderState>;
+  /** The customers the batch names that exist, by external id (not locked). */
+  customers: Map<string, { id: string; status: string }>;
+}
+
+/**
+ * Ingest's first statement: claims the batch's event ids (one idempotency row each, in key order),
+ * and in the same round trip reads the orders its order events name (locked, with their lines when
+ * the batch refunds) and the customers it names. Three reads in one statement, because single-event
+ * ingest is a chain of round trips (bench/README.md).
+ *
+ * The reads share the statement's snapshot. What they cannot see (an order or customer another
+ * transaction is creating at this moment) is caught where it is written: a customer by
+ * ensureCustomers' ON CONFLICT, an order by its unique key at the write, which inTransaction retries.
+ * An event whose id another transaction holds is not inserted here and is answered as a replay or a
+ * conflict, whatever these reads saw.
+ */
+export async function claimEvents(
+  tx: Tx,
+  programId: string,
+  now: Date,
+  input: { keys: { key: string; hash: string }[]; orderIds: string[]; withLines: boolean; customerIds: string[] },
+): Promise<Claimed> {
+  const parts: SQL[] = [
+    sql`ik as (insert into idempotency_keys (program_id, scope, key, request_hash, created_at)
+            select ${programId}, ${EVENT_SCOPE}, x.key, x.hash, ${now.toISOString()}::timestamptz
+              from jsonb_to_recordset(${JSON.stringify(input.keys)}::jsonb) as x(key text, hash text)
+            on conflict do nothing returning key)`,
+  ];
+  if (input.orderIds.length > 0) parts.push(sql`ord as (${ordersQuery(programId, input.orderIds, input.withLines)})`);
+  if (input.customerIds.length > 0) parts.push(sql`cus as (${customersQuery(programId, input.customerIds)})`);
+  const [r] = await rows<{ keys: string[]; orders: Record<string, unknown>[]; customers: { id: string; external_id: string; status: string }[] }>(
+    tx,
+    sql`with ${sql.join(parts, sql`, `)}
+        select (select coalesce(json_agg(key), '[]'::json) from ik) as keys,
+               ${input.orderIds.length > 0 ? sql`(select coalesce(json_agg(ord), '[]'::json) from ord)` : sql`'[]'::json`} as orders,
+               ${input.customerIds.length > 0 ? sql`(select coalesce(json_agg(cus), '[]'::json) from cus)` : sql`'[]'::json`} as customers`,
+  );
+  return {
+    inserted: new Set(r!.keys),
+    orders: ordersByExternalId(r!.orders),
+    customers: new Map(r!.customers.map((c) => [c.external_id, { id: c.id, status: c.status }])),
+  };
+}
