@@ -12,18 +12,31 @@ export interface HoldingKey {
 /** The key of a customer's holdings of an asset in a map of several assets. */
 export const holdingKey = (customerId: string, asset: Asset) => `${customerId}\u0000${asset}`;
 
+/** A balance row as locked: the state a transaction plans on. */
+export interface LockedBalance {
+  customerId: string;
+  asset: Asset;
+  available: number;
+  pending: number;
+}
+
 /**
  * Locks the balance rows of `keys` (creating missing ones) in one statement, sorted by customer then
  * asset, so two transactions that touch the same balances always lock them in the same order and
  * cannot deadlock. A transaction takes all its balance locks in one call: a second call could take a
  * lower key after a higher one. Every change to a holder's lots happens under this lock.
  */
-export async function lockBalancesOf(ex: Executor, programId: string, keys: readonly HoldingKey[], now: Date) {
+export async function lockBalancesOf(ex: Executor, programId: string, keys: readonly HoldingKey[], now: Date, locked?: ReadonlyMap<string, LockedBalance>) {
   const unique = new Map<string, HoldingKey>();
   for (const k of keys) unique.set(holdingKey(k.customerId, k.asset), k);
   const sorted = [...unique.values()].sort((a, b) => (a.customerId < b.customerId ? -1 : a.customerId > b.customerId ? 1 : a.asset < b.asset ? -1 : a.asset > b.asset ? 1 : 0));
-  const out = new Map<string, { customerId: string; asset: Asset; available: number; pending: number }>();
+  const out = new Map<string, LockedBalance>();
   if (sorted.length === 0) return out;
+  // All already locked by this transaction (ingest's first statement, claim-events.ts): nothing to ask.
+  if (locked && sorted.every((k) => locked.has(holdingKey(k.customerId, k.asset)))) {
+    for (const k of sorted) out.set(holdingKey(k.customerId, k.asset), locked.get(holdingKey(k.customerId, k.asset))!);
+    return out;
+  }
   const ids = [...new Set(sorted.map((k) => k.customerId))];
   const assets = [...new Set(sorted.map((k) => k.asset))];
   const lock = () =>
@@ -97,8 +110,8 @@ export async function loadLots(ex: Executor, programId: string, customerIds: rea
 }
 
 /** Locks and loads the holdings of several (holder, asset) pairs at once, keyed by holdingKey. */
-export async function loadHoldingsOf(ex: Executor, programId: string, keys: readonly HoldingKey[], now: Date, opts: { lots: boolean; alsoLotIds?: string[] }): Promise<Map<string, Holdings>> {
-  const balances = await lockBalancesOf(ex, programId, keys, now);
+export async function loadHoldingsOf(ex: Executor, programId: string, keys: readonly HoldingKey[], now: Date, opts: { lots: boolean; alsoLotIds?: string[]; locked?: ReadonlyMap<string, LockedBalance> }): Promise<Map<string, Holdings>> {
+  const balances = await lockBalancesOf(ex, programId, keys, now, opts.locked);
   const out = new Map<string, Holdings>();
   const byAsset = new Map<Asset, string[]>();
   for (const b of balances.values()) byAsset.set(b.asset, [...(byAsset.get(b.asset) ?? []), b.customerId]);

@@ -2,6 +2,9 @@ import { sql, type SQL } from "drizzle-orm";
 import { rows, type Tx } from "../../db/connect.ts";
 import { customersQuery, ordersByExternalId, ordersQuery, type OrderState } from "../../db/orders-repo.ts";
 import { EVENT_SCOPE } from "./write-batch.ts";
+import { holdingKey, type LockedBalance } from "../../db/ledger-repo.ts";
+import type { AppContext } from "../context.ts";
+import type { Program } from "../programs/program.ts";
 
 export interface Claimed {
   /** Event ids seen for the first time: their idempotency rows are now this transaction's. */
@@ -10,13 +13,16 @@ export interface Claimed {
   orders: Map<string, OrderState>;
   /** The customers the batch names that exist, by external id (not locked). */
   customers: Map<string, { id: string; status: string }>;
+  /** With `lockPoints`: those customers' points balances, locked, by holdingKey (see lockBalancesOf). */
+  balances: Map<string, LockedBalance>;
 }
 
 /**
  * Ingest's first statement: claims the batch's event ids (one idempotency row each, in key order),
  * and in the same round trip reads the orders its order events name (locked, with their lines when
- * the batch refunds) and the customers it names. Three reads in one statement, because single-event
- * ingest is a chain of round trips (bench/README.md).
+ * the batch refunds) and the customers it names, and when allowed (onlyOwnPoints) locks those
+ * customers' points balances. All in one statement, because single-event ingest is a chain of round
+ * trips (bench/README.md).
  *
  * The reads share the statement's snapshot. What they cannot see (an order or customer another
  * transaction is creating at this moment) is caught where it is written: a customer by
@@ -28,8 +34,9 @@ export async function claimEvents(
   tx: Tx,
   programId: string,
   now: Date,
-  input: { keys: { key: string; hash: string }[]; orderIds: string[]; withLines: boolean; customerIds: string[] },
+  input: { keys: { key: string; hash: string }[]; orderIds: string[]; withLines: boolean; customerIds: string[]; lockPoints: boolean },
 ): Promise<Claimed> {
+  const lockPoints = input.lockPoints && input.customerIds.length > 0;
   const parts: SQL[] = [
     sql`ik as (insert into idempotency_keys (program_id, scope, key, request_hash, created_at)
             select ${programId}, ${EVENT_SCOPE}, x.key, x.hash, ${now.toISOString()}::timestamptz
@@ -38,16 +45,37 @@ export async function claimEvents(
   ];
   if (input.orderIds.length > 0) parts.push(sql`ord as (${ordersQuery(programId, input.orderIds, input.withLines)})`);
   if (input.customerIds.length > 0) parts.push(sql`cus as (${customersQuery(programId, input.customerIds)})`);
-  const [r] = await rows<{ keys: string[]; orders: Record<string, unknown>[]; customers: { id: string; external_id: string; status: string }[] }>(
+  if (lockPoints) {
+    // In customer order, as lockBalancesOf locks (one asset here).
+    parts.push(sql`bal as (select customer_id, asset, available::float8 as available, pending::float8 as pending from account_balances
+                            where program_id = ${programId} and asset = 'points' and customer_id in (select id from cus)
+                            order by customer_id for update)`);
+  }
+  const [r] = await rows<{ keys: string[]; orders: Record<string, unknown>[]; customers: { id: string; external_id: string; status: string }[]; balances: { customer_id: string; available: number; pending: number }[] }>(
     tx,
     sql`with ${sql.join(parts, sql`, `)}
         select (select coalesce(json_agg(key), '[]'::json) from ik) as keys,
                ${input.orderIds.length > 0 ? sql`(select coalesce(json_agg(ord), '[]'::json) from ord)` : sql`'[]'::json`} as orders,
-               ${input.customerIds.length > 0 ? sql`(select coalesce(json_agg(cus), '[]'::json) from cus)` : sql`'[]'::json`} as customers`,
+               ${input.customerIds.length > 0 ? sql`(select coalesce(json_agg(cus), '[]'::json) from cus)` : sql`'[]'::json`} as customers,
+               ${lockPoints ? sql`(select coalesce(json_agg(bal), '[]'::json) from bal)` : sql`'[]'::json`} as balances`,
   );
   return {
     inserted: new Set(r!.keys),
     orders: ordersByExternalId(r!.orders),
     customers: new Map(r!.customers.map((c) => [c.external_id, { id: c.id, status: c.status }])),
+    balances: new Map(r!.balances.map((b) => [holdingKey(b.customer_id, "points"), { customerId: b.customer_id, asset: "points", available: Number(b.available), pending: Number(b.pending) }])),
   };
+}
+
+/**
+ * Whether ingest may lock the points balances of the batch's customers in its first statement: only
+ * when no other balance can be touched (no referral program, no stamp cards, rules give points
+ * only), so that all its later balance locks are of rows created in this transaction. Otherwise a
+ * second lock statement could take a row after a higher one and deadlock (see lockBalancesOf).
+ * Reads the cached cards and rules (a query only when their cache has expired).
+ */
+export async function onlyOwnPoints(ctx: AppContext, tx: Tx, program: Program): Promise<boolean> {
+  if (program.referrals?.enabled) return false;
+  if ((await ctx.stamps.cards(tx, program.id)).all.size > 0) return false;
+  return (await ctx.rules.active(tx, program)).every((r) => r.def.effect.asset === "points");
 }

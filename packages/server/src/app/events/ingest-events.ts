@@ -5,7 +5,7 @@ import { rows, type Tx } from "../../db/connect.ts";
 import { inTransaction } from "../../db/tx.ts";
 import { holdingKey, LedgerWrites, loadHoldingsOf } from "../../db/ledger-repo.ts";
 import { ensureCustomers, existingRefundIds, type OrderState } from "../../db/orders-repo.ts";
-import { claimEvents } from "./claim-events.ts";
+import { claimEvents, onlyOwnPoints } from "./claim-events.ts";
 import { textArray } from "../../db/sql-arrays.ts";
 import { requestHash } from "../json.ts";
 import type { Program } from "../programs/program.ts";
@@ -76,6 +76,7 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
     orderIds: namedOrders.map((e) => e.data.orderId),
     withLines: namedOrders.some((e) => e.type === "order.refunded"),
     customerIds: [...new Set(candidates.map((e) => e.customerId))],
+    lockPoints: await onlyOwnPoints(ctx, tx, program),
   });
   const seen = keys.filter((k) => !claimed.inserted.has(k));
   if (seen.length > 0) {
@@ -151,7 +152,7 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
   // customers, and each asset a matched rule gives. Keyed by holdingKey(customer, asset).
   // With tiers by referrals, a referrer's points too: a level's entry points may come with a conversion.
   const referrerPoints = program.tiers?.basis === "referrals" ? (referrals?.referrerIds ?? []).map((customerId) => ({ customerId, asset: "points" as const })) : [];
-  const holdings = await loadHoldingsOf(tx, program.id, [...orderEvents().map(({ e }) => ({ customerId: customerIds.get(e.customerId)!.id, asset: "points" as const })), ...rules.holdingKeys, ...(stamps?.holdingKeys ?? []), ...(referrals?.holdingKeys ?? []), ...referrerPoints], now, { lots: hasRefunds });
+  const holdings = await loadHoldingsOf(tx, program.id, [...orderEvents().map(({ e }) => ({ customerId: customerIds.get(e.customerId)!.id, asset: "points" as const })), ...rules.holdingKeys, ...(stamps?.holdingKeys ?? []), ...(referrals?.holdingKeys ?? []), ...referrerPoints], now, { lots: hasRefunds, locked: claimed.balances });
   await rules.lockState(tx, now);
   await referrals?.lockState(tx);
   const referralPostings = referrals && hasRefunds ? await referrals.pendingPostings(tx, orderEvents().flatMap(({ e }) => (e.type === "order.refunded" ? [e.data.orderId] : []))) : new Map();
