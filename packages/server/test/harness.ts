@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
-import { afterAll, beforeAll, inject } from "vitest";
+import { afterAll, beforeAll, expect, inject } from "vitest";
 import { openPglite, openPostgres, type Database } from "../src/db/connect.ts";
 import { createApp } from "../src/http/app.ts";
 import { AutoAnalyze } from "../src/db/analyze.ts";
@@ -122,6 +122,13 @@ export async function testApi(opts: { program?: Partial<ProgramInput>; database?
     },
     close: () => (opts.database ? Promise.resolve() : database.close()),
   };
+}
+
+/** The body of an answer that must have `status` (the body is in the failure message when it has not). */
+export async function ok<T = any>(p: Promise<{ status: number; body: any }>, status = 200): Promise<T> {
+  const r = await p;
+  expect(r.status, JSON.stringify(r.body)).toBe(status);
+  return r.body as T;
 }
 
 /** An order.completed event with one line, for brevity. */

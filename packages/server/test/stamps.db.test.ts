@@ -361,10 +361,13 @@ describe("managing cards", () => {
   it("creates, lists, changes, disables and archives cards, and refuses what cannot work", async () => {
     const api = await cafe();
     const reward = await freeCoffee(api);
+    // A wallet credit given for free would be a redemption that credits nothing: refused (rewards/free-rewards.ts).
+    const credit = (await api.call("POST", "/v1/rewards", { name: "Credit", kind: "wallet_credit", config: { asset: "bonus", amount: 500 }, cost: 100 })).body;
     for (const [body, field] of [
       [coffeeCard(reward.id, { qualifying: "line.category ==" }), "qualifying"],
       [coffeeCard(reward.id, { qualifying: 'customer.tier == "gold"' }), "qualifying"],
       [coffeeCard("rwd_nope"), "reward.rewardId"],
+      [coffeeCard(credit.id), "reward.rewardId"],
       [coffeeCard(reward.id, { limits: [{ per: "day", maxStamps: 1 }, { per: "day", maxStamps: 2 }] }), "limits.1.per"],
     ] as const) {
       const r = await api.call("POST", "/v1/stamp-cards", body);

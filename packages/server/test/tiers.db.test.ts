@@ -253,7 +253,8 @@ describe("tiers by referrals", () => {
   it("a referrer goes up at the conversion that reaches the level (on orders and on signups), and a refund lowers the count, not the tier", async () => {
     const clock = new FakeClock(new Date("2026-03-10T03:00:00Z"));
     const api = await cafe(clock);
-    const scheme = { basis: "referrals", window: "calendar_year", graceDays: 0, downgrade: "to_qualified", levels: [{ key: "ambassador", name: "Ambassador", threshold: 2, benefits: { entryPoints: 50 } }] };
+    const pin = (await api.call("POST", "/v1/rewards", { name: "Ambassador pin", kind: "physical_gift", cost: 100 })).body.id as string;
+    const scheme = { basis: "referrals", window: "calendar_year", graceDays: 0, downgrade: "to_qualified", levels: [{ key: "ambassador", name: "Ambassador", threshold: 2, benefits: { entryPoints: 50, entryReward: pin } }] };
     expect((await api.call("PUT", "/v1/tiers", { tiers: scheme })).status).toBe(200);
     const settings = (on: string) => ({ enabled: true, attributionDays: 30, friend: { campaignId: null, validDays: 30, points: 0 }, referrer: { on, holdDays: 14, reward: { points: 100 }, ladder: [] }, caps: [], holdSuspicious: true });
     expect((await api.call("PUT", "/v1/referrals", { settings: settings("first_order"), landingUrl: null })).status).toBe(200);
@@ -266,7 +267,8 @@ describe("tiers by referrals", () => {
     expect(first.referrerTier).toBeUndefined();
     expect((await tier(api, "anna")).progress).toMatchObject({ metric: 1, next: { key: "ambassador", remaining: 1 }, message: expect.stringContaining("Refer 1 more friend") });
     const second = await send(api, order("chi", 80_000));
-    expect(second.referrerTier).toEqual({ customerId: "anna", from: null, to: "ambassador", kind: "upgrade", giftPoints: 50 });
+    expect(second.referrerTier).toEqual({ customerId: "anna", from: null, to: "ambassador", kind: "upgrade", giftPoints: 50, giftReward: { rewardId: pin, redemptionId: expect.any(String), code: null } });
+    expect((await api.call("GET", "/v1/customers/anna/redemptions")).body.data).toMatchObject([{ rewardId: pin, points: 0, fulfilment: "pending" }]);
     expect(await balance(api, "anna")).toBe(50); // the gift; the referral rewards are pending
     expect((await tier(api, "anna")).tier).toMatchObject({ key: "ambassador" });
 
@@ -282,7 +284,8 @@ describe("tiers by referrals", () => {
     const lanCode = (await api.call("GET", "/v1/customers/lan/referral")).body.code as string;
     expect((await api.call("POST", "/v1/referrals", { friendId: "minh", code: lanCode })).body.referrerTier).toBeUndefined();
     const up = await send(api, { id: "s-nga", type: "customer.signed_up", customerId: "nga", data: { referral: { code: lanCode } } });
-    expect(up.attribution.referrerTier).toMatchObject({ from: null, to: "ambassador", kind: "upgrade", giftPoints: 50 });
+    expect(up.attribution.referrerTier).toMatchObject({ from: null, to: "ambassador", kind: "upgrade", giftPoints: 50, giftReward: { rewardId: pin } });
+    expect((await api.call("GET", "/v1/customers/lan/redemptions")).body.data).toMatchObject([{ rewardId: pin, points: 0 }]);
     expect((await tier(api, "lan")).tier).toMatchObject({ key: "ambassador" });
   });
 });

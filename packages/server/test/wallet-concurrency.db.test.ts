@@ -47,6 +47,24 @@ describe.skipIf(dbKind() !== "postgres")("wallets under concurrency on PostgreSQ
     expect(left).toBe(refunded);
   });
 
+  it("10 partial refunds of a cashback order, each sent twice at once, plus a refund id reused: the bonus comes back exactly once, in full", async () => {
+    const rule = await api.call("POST", "/v1/rules", { name: "5% back", trigger: { event: "order.completed" }, effect: { kind: "per_amount", asset: "bonus", points: 5, per: 100, base: "earning_base" } });
+    expect(rule.status, JSON.stringify(rule.body)).toBe(201);
+    const placed = await api.call("POST", "/v1/events", { id: "rf-order", type: "order.completed", customerId: "refunder", data: { orderId: "RF-1", currency: "USD", lines: [{ sku: "coat", quantity: 1, unitPrice: 10_000 }] } });
+    expect(placed.body.effects.awards).toEqual(expect.arrayContaining([expect.objectContaining({ asset: "bonus", points: 500 })]));
+    const refund = (event: string, refundId: string) => ({ id: event, type: "order.refunded", customerId: "refunder", data: { orderId: "RF-1", refundId, amount: 1_000 } });
+    const sends = Array.from({ length: 10 }, (_, i) => [refund(`rf-${i}`, `R-${i}`), refund(`rf-${i}`, `R-${i}`), refund(`rf-${i}-again`, `R-${i}`)]).flat();
+    const rs = await Promise.all(sends.map((e) => api.call("POST", "/v1/events", e)));
+    expect(rs.filter((r) => r.status !== 200 && !(r.status === 409 && r.body.code === "REFUND_CONFLICT"))).toEqual([]);
+    // Each refund id is recorded by exactly one event (whichever came first); a duplicate of that event replays it.
+    const applied = rs.filter((r) => r.status === 200 && r.headers.get("idempotent-replayed") !== "true");
+    expect(applied.map((r) => r.body.id.replace(/-again$/, "")).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `rf-${i}`).sort());
+    expect(applied.reduce((n, r) => n + r.body.effects.walletClawedBack[0].amount, 0)).toBe(500);
+    expect((await wallet("refunder")).bonus.available).toBe(0);
+    const history = (await api.call("GET", "/v1/customers/refunder/wallet/history?asset=bonus&limit=100")).body.data;
+    expect(history.filter((t: { type: string }) => t.type === "refund")).toHaveLength(10);
+  });
+
   it("20 concurrent payout requests of a cash balance that covers one: exactly 1 succeeds", async () => {
     await seed("payee", "cash", 15_000);
     const rs = await Promise.all(Array.from({ length: 20 }, () => api.call("POST", "/v1/customers/payee/payouts", { amount: 10_000 })));

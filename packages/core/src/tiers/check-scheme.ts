@@ -3,6 +3,7 @@ import { domainError, type DomainError } from "../errors.ts";
 import { TIER_BASES, TIER_WINDOWS, type TierScheme } from "./types.ts";
 
 const KEY = /^[a-z0-9][a-z0-9_-]{0,31}$/;
+const REWARD_ID = /^[A-Za-z0-9_-]{1,64}$/;
 
 /**
  * What a schema cannot say about a tier scheme: keys unique, thresholds strictly ascending, benefits
@@ -32,6 +33,8 @@ export function checkTierScheme(s: TierScheme): Result<TierScheme, DomainError> 
       return bad(`${at}.benefits.discountPercent`, "discountPercent is above 0 and at most 100, with at most two decimals.");
     }
     if (b.entryPoints !== undefined && (!Number.isSafeInteger(b.entryPoints) || b.entryPoints < 1)) return bad(`${at}.benefits.entryPoints`, "entryPoints is a positive whole number.");
+    // Whether the reward exists and can be given is the database's to say (the server checks it).
+    if (b.entryReward !== undefined && (typeof b.entryReward !== "string" || !REWARD_ID.test(b.entryReward))) return bad(`${at}.benefits.entryReward`, "entryReward is the id of a reward of the catalogue (rwd_…).");
   }
   return ok(s);
 }

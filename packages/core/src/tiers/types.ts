@@ -29,6 +29,8 @@ export interface TierBenefits {
   discountPercent?: number | undefined;
   /** Points given the first time a customer reaches this level (once per level, ever). */
   entryPoints?: number | undefined;
+  /** A catalogue reward (its id) given for 0 points the first time a customer reaches this level, on the same terms as entryPoints. */
+  entryReward?: string | undefined;
 }
 
 export interface TierLevel {

@@ -15,6 +15,16 @@ export interface OrderLineState {
   refundedQuantity: number;
 }
 
+/** What an order earned in one wallet asset (the order_earnings row): what a refund takes its share of. */
+export interface OrderEarning {
+  asset: "bonus" | "cash";
+  earned: number;
+  lotId: string | null;
+  clawedBack: number;
+  /** Changed by this batch (an existing order's row to update). */
+  dirty: boolean;
+}
+
 /** An order as ingest works on it: loaded under lock, changed in memory, written back once per batch. */
 export interface OrderState {
   id: string;
@@ -36,26 +46,24 @@ export interface OrderState {
   refundedAmount: number;
   refundedBase: number;
   pointsClawedBack: number;
+  /** What it earned in wallet assets (bonus, cash); points are pointsEarned. */
+  wallet: OrderEarning[];
   placedAt: Date;
   lines: OrderLineState[];
   isNew: boolean;
   dirtyLines: Set<number>;
 }
 
-/** Existing orders with these external ids, locked for update, with their lines. */
-export async function loadOrders(ex: Executor, programId: string, externalIds: readonly string[], withLines: boolean): Promise<Map<string, OrderState>> {
-  if (externalIds.length === 0) return new Map();
-  return ordersByExternalId(await rows<Record<string, unknown>>(ex, ordersQuery(programId, externalIds, withLines)));
-}
-
-/** loadOrders' statement, also used as a CTE of ingest's first statement (claim-events.ts). */
-export function ordersQuery(programId: string, externalIds: readonly string[], withLines: boolean): SQL {
+/** Existing orders with these external ids, locked for update; with their lines and wallet earnings when a refund needs them. A CTE of ingest's first statement (claim-events.ts). */
+export function ordersQuery(programId: string, externalIds: readonly string[], forRefunds: boolean): SQL {
   return sql`select o.id, o.external_id, o.customer_id, o.currency, o.subtotal::float8, o.discount::float8, o.shipping::float8, o.tax::float8,
                o.total::float8, o.earning_base::float8, o.weight::float8, o.channel, o.store, o.points_earned::float8, o.earn_lot_id,
                o.refunded_amount::float8, o.refunded_base::float8, o.points_clawed_back::float8, o.placed_at, c.external_id as customer_external_id,
-               ${withLines ? sql`(select coalesce(json_agg(json_build_object('lineNo', l.line_no, 'sku', l.sku, 'name', l.name, 'category', l.category,
+               ${forRefunds ? sql`(select coalesce(json_agg(json_build_object('lineNo', l.line_no, 'sku', l.sku, 'name', l.name, 'category', l.category,
                         'quantity', l.quantity, 'unitPrice', l.unit_price, 'weight', l.weight, 'discount', l.discount, 'net', l.net,
-                        'refundedQuantity', l.refunded_quantity) order by l.line_no), '[]'::json) from order_lines l where l.order_id = o.id)` : sql`'[]'::json`} as lines
+                        'refundedQuantity', l.refunded_quantity) order by l.line_no), '[]'::json) from order_lines l where l.order_id = o.id)` : sql`'[]'::json`} as lines,
+               ${forRefunds ? sql`(select coalesce(json_agg(json_build_object('asset', e.asset, 'earned', e.earned, 'lotId', e.lot_id, 'clawedBack', e.clawed_back) order by e.asset), '[]'::json)
+                        from order_earnings e where e.order_id = o.id)` : sql`'[]'::json`} as wallet
           from orders o join customers c on c.id = o.customer_id
          where o.program_id = ${programId}
            and o.external_id = any(${textArray([...new Set(externalIds)])})
@@ -68,6 +76,7 @@ export function ordersByExternalId(rs: readonly Record<string, unknown>[]): Map<
   const out = new Map<string, OrderState>();
   for (const r of rs) {
     const lines = (typeof r.lines === "string" ? JSON.parse(r.lines) : r.lines) as OrderLineState[];
+    const wallet = (typeof r.wallet === "string" ? JSON.parse(r.wallet) : r.wallet) as OrderEarning[];
     out.set(r.external_id as string, {
       id: r.id as string,
       externalId: r.external_id as string,
@@ -88,6 +97,7 @@ export function ordersByExternalId(rs: readonly Record<string, unknown>[]): Map<
       refundedAmount: Number(r.refunded_amount),
       refundedBase: Number(r.refunded_base),
       pointsClawedBack: Number(r.points_clawed_back),
+      wallet: wallet.map((e) => ({ asset: e.asset, earned: Number(e.earned), lotId: e.lotId, clawedBack: Number(e.clawedBack), dirty: false })),
       placedAt: new Date(r.placed_at as string),
       lines: lines.map((l) => ({ ...l, unitPrice: Number(l.unitPrice), net: Number(l.net), discount: Number(l.discount), weight: l.weight === null ? null : Number(l.weight) })),
       isNew: false,

@@ -7,7 +7,7 @@
  * Instants are timestamptz.
  */
 import { sql } from "drizzle-orm";
-import { bigint, bigserial, boolean, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
+import { bigint, bigserial, boolean, check, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from "drizzle-orm/pg-core";
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 const money = (name: string) => bigint(name, { mode: "number" });
@@ -159,6 +159,26 @@ export const orders = pgTable(
   (t) => [uniqueIndex("orders_external_uq").on(t.programId, t.externalId), index("orders_customer_idx").on(t.programId, t.customerId, t.placedAt)],
 );
 
+/**
+ * What an order earned in each wallet asset (bonus, cash: cashback rules on order.completed), so a
+ * refund takes back its share, as orders.points_earned / earn_lot_id / points_clawed_back do for
+ * points (those columns stay the points record). One row per order and asset that earned anything.
+ */
+export const orderEarnings = pgTable(
+  "order_earnings",
+  {
+    programId: text("program_id").notNull(),
+    orderId: text("order_id").notNull(),
+    asset: text("asset").notNull(),
+    earned: money("earned").notNull(),
+    /** The order's first lot of the asset: a clawback takes from it first. */
+    lotId: text("lot_id"),
+    /** What refunds (or a reversal of the earn) called for, shortfalls included: never more than earned. */
+    clawedBack: money("clawed_back").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.orderId, t.asset] }), check("order_earnings_clawed_back_ck", sql`clawed_back >= 0 and clawed_back <= earned`)],
+);
+
 export const orderLines = pgTable(
   "order_lines",
   {
@@ -187,6 +207,8 @@ export const refunds = pgTable(
     amount: money("amount").notNull(),
     pointsClawedBack: money("points_clawed_back").notNull(),
     shortfall: money("shortfall").notNull(),
+    /** Wallet credit the refund took back, per asset: `{"bonus": {"clawedBack": 25, "shortfall": 0}}` (shortfall under `clawback: cap`). */
+    walletClawedBack: jsonb("wallet_clawed_back").notNull().default({}),
     recordedAt: ts("recorded_at").notNull(),
   },
   (t) => [uniqueIndex("refunds_external_uq").on(t.programId, t.externalId)],
@@ -427,8 +449,14 @@ export const redemptions = pgTable(
     partnerCode: text("partner_code"),
     /** physical gifts: pending | shipped | delivered | cancelled */
     fulfilment: text("fulfilment"),
-    transactionId: text("transaction_id").notNull(),
+    /** The ledger transaction that paid for it (points, or a full stamp card's stamps); null for a gift that cost nothing (a tier's entry reward). */
+    transactionId: text("transaction_id"),
     returnTransactionId: text("return_transaction_id"),
+    /**
+     * The business key of a reward given for free, unique per program forever, so it is never given
+     * twice: `tier-gift:{customer}:{level}`, `stamps:{card}:completion:{customer}:{n}`; null when bought with points.
+     */
+    reference: text("reference"),
     usedOrderId: text("used_order_id"),
     usedAt: ts("used_at"),
     expiresAt: ts("expires_at"),
@@ -437,6 +465,7 @@ export const redemptions = pgTable(
   },
   (t) => [
     uniqueIndex("redemptions_code_uq").on(t.programId, t.code),
+    uniqueIndex("redemptions_reference_uq").on(t.programId, t.reference).where(sql`reference is not null`),
     index("redemptions_customer_idx").on(t.programId, t.customerId, t.createdAt),
     index("redemptions_reward_idx").on(t.rewardId),
     index("redemptions_used_order_idx").on(t.usedOrderId).where(sql`used_order_id is not null`),

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { TierEffect } from "./tier-schemas.ts";
 import { LIMIT_PERIODS, REFERRAL_FLAGS } from "@patron/core";
 
 const whole = (min: number, max = 1_000_000_000_000) => z.number().int().min(min).max(max);
@@ -64,7 +65,7 @@ export const Attribution = z
     friendCode: z.object({ code: z.string(), expiresAt: z.string() }).nullable(),
     friendPoints: z.number().int(),
     referrerReward: ReferralEffect.optional().openapi({ description: "`on: \"signup\"`: the referrer's reward (pending until the hold passes), or why none." }),
-    referrerTier: z.object({ from: z.string().nullable(), to: z.string().nullable(), kind: z.string(), giftPoints: z.number().int().optional() }).optional().openapi({ description: "Tiers by referrals, `on: \"signup\"`: the referrer's tier went up at this conversion." }),
+    referrerTier: TierEffect.optional().openapi({ description: "Tiers by referrals, `on: \"signup\"`: the referrer's tier went up at this conversion." }),
   })
   .openapi("Attribution");
 

@@ -315,6 +315,7 @@ export const EventResult = z
   })
   .openapi("EventResult");
 
+const Change = z.object({ available: z.number().int(), pending: z.number().int() }).openapi("BalanceChange");
 export const Posting = z.object({ source: z.string(), destination: z.string(), asset: z.string(), amount: z.number().int(), lotId: z.string().nullable() }).openapi("Posting");
 export const Transaction = z
   .object({
@@ -326,7 +327,9 @@ export const Transaction = z
     reversedById: z.string().nullable(),
     source: z.unknown(),
     metadata: z.record(z.string(), z.unknown()),
-    change: z.object({ available: z.number().int(), pending: z.number().int() }),
+    asset: z.string().nullable().openapi({ example: "points", description: "The asset the transaction moves (`points`, `bonus`, `cash`, `gift_card`, `stamps:{cardId}`), or null when it moves several: read `changes`." }),
+    change: Change.openapi({ description: "The net change in `asset`; for a transaction that moves several assets, in points. Kept for clients written before `changes`." }),
+    changes: z.record(z.string(), Change).openapi({ description: "The net change of the holder's available and pending balances, per asset the transaction moves (a wallet credit bought with points: `points` and `bonus`)." }),
     postings: z.array(Posting),
     effectiveAt: z.string(),
     recordedAt: z.string(),
@@ -519,7 +522,10 @@ export const Redemption = z
   .object({
     id: z.string(), rewardId: z.string(), reward: z.record(z.string(), z.unknown()), customerId: z.string(), points: z.number().int(),
     status: z.enum(["issued", "used", "expired", "cancelled"]), code: z.string().nullable(), partnerCode: z.string().nullable(), fulfilment: z.string().nullable(),
-    transactionId: z.string(), returnTransactionId: z.string().nullable(), usedOrderId: z.string().nullable(), usedAt: z.string().nullable(),
+    transactionId: z.string().nullable().openapi({ description: "The ledger transaction that paid for it (points, or a full stamp card's stamps); null for a tier's entry reward, which cost nothing." }),
+    returnTransactionId: z.string().nullable(),
+    reference: z.string().nullable().openapi({ description: "For a reward given for free, its business key (never given twice): `tier-gift:{customer}:{level}` for a tier's entry reward, `stamps:{card}:completion:{customer}:{n}` for a full stamp card; null when bought with points." }),
+    usedOrderId: z.string().nullable(), usedAt: z.string().nullable(),
     expiresAt: z.string().nullable(), createdAt: z.string(),
   })
   .openapi("Redemption");

@@ -1,5 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { TIER_BASES, TIER_WINDOWS } from "@patron/core";
+// The years 0001 to 9999 only: a date PostgreSQL cannot store was a 500 (found by fuzz-benefits.db.test.ts).
+import { isoDateTime } from "./schemas.ts";
 
 const amount = z.number().int().min(0).max(1_000_000_000_000);
 
@@ -8,8 +10,27 @@ export const TierBenefits = z
     earnBonusPercent: z.number().int().min(0).max(1000).optional().openapi({ description: "Extra points on everything the earning rules give, as a whole percentage (25: a quarter more), rounded down." }),
     discountPercent: z.number().gt(0).max(100).optional().openapi({ description: "A standing discount off every cart priced through /v1/carts/evaluate (up to two decimals); it stacks with other campaigns." }),
     entryPoints: z.number().int().min(1).max(1_000_000_000).optional().openapi({ description: "Points given the first time a customer reaches the level (never again, even after a downgrade)." }),
+    entryReward: z.string().min(1).max(64).regex(/^[A-Za-z0-9_-]+$/).optional().openapi({
+      example: "rwd_01J…",
+      description: "A catalogue reward (its id) given for 0 points the first time a customer reaches the level, as entryPoints are: a redemption with its code. Not a wallet credit, not archived (TIERS_INVALID).",
+    }),
   })
   .openapi("TierBenefits");
+
+/** What a tier change gave: the level's entry points, and its entry reward (or why it could not be given). */
+const entryGifts = {
+  giftPoints: z.number().int().optional().openapi({ description: "The level's entry points, the first time the customer reached it." }),
+  giftReward: z.object({ rewardId: z.string(), redemptionId: z.string(), code: z.string().nullable(), partnerCode: z.string().optional() }).optional()
+    .openapi({ description: "The level's entry reward, the first time the customer reached it: a redemption for 0 points (GET /v1/customers/{id}/redemptions)." }),
+  giftRewardUnavailable: z.enum(["REWARD_NOT_AVAILABLE", "REWARD_OUT_OF_STOCK"]).optional()
+    .openapi({ description: "The level's entry reward could not be given (archived since, out of stock): the level is entered without it, and it is not owed later." }),
+};
+
+/** `effects.tier` of an event, a referrer's tier at a conversion. */
+export const TierEffect = z.object({ from: z.string().nullable(), to: z.string().nullable(), kind: z.string(), ...entryGifts }).openapi("TierEffect");
+
+/** The answer of PUT /v1/customers/{externalId}/tier. */
+export const TierSet = z.object({ from: z.string().nullable(), to: z.string().nullable(), ...entryGifts, giftPoints: z.number().int() }).openapi("TierSet");
 
 export const TierLevel = z
   .strictObject({
@@ -69,13 +90,13 @@ export const CustomerTier = z
 export const SetTier = z.strictObject({
   tier: z.string().min(1).max(32).nullable().openapi({ description: "A level key, or null to take the tier away." }),
   reason: z.string().min(1).max(500),
-  reviewAt: z.string().datetime({ offset: true }).nullable().optional().openapi({ description: "Hold the tier until then before its first review (null: never reviewed). Default: the end of the current period." }),
-  gift: z.boolean().default(true).openapi({ description: "Give the level's entry points if the customer never reached it before." }),
+  reviewAt: isoDateTime.nullable().optional().openapi({ description: "Hold the tier until then before its first review (null: never reviewed). Default: the end of the current period." }),
+  gift: z.boolean().default(true).openapi({ description: "Give the level's entry gifts (points, reward) if the customer never reached it before." }),
 });
 
 export const TierImport = z.strictObject({
   customers: z
-    .array(z.strictObject({ customerId: z.string().min(1).max(255), tier: z.string().min(1).max(32).nullable(), since: z.string().datetime({ offset: true }).optional(), reviewAt: z.string().datetime({ offset: true }).nullable().optional() }))
+    .array(z.strictObject({ customerId: z.string().min(1).max(255), tier: z.string().min(1).max(32).nullable(), since: isoDateTime.optional(), reviewAt: isoDateTime.nullable().optional() }))
     .min(1)
     .max(1000),
 });

@@ -19,8 +19,8 @@ export interface Claimed {
 
 /**
  * Ingest's first statement: claims the batch's event ids (one idempotency row each, in key order),
- * and in the same round trip reads the orders its order events name (locked, with their lines when
- * the batch refunds) and the customers it names, and when allowed (onlyOwnPoints) locks those
+ * and in the same round trip reads the orders its order events name (locked, with their lines and wallet
+ * earnings when the batch refunds) and the customers it names, and when allowed (onlyOwnPoints) locks those
  * customers' points balances. All in one statement, because single-event ingest is a chain of round
  * trips (bench/README.md).
  *
@@ -34,7 +34,7 @@ export async function claimEvents(
   tx: Tx,
   programId: string,
   now: Date,
-  input: { keys: { key: string; hash: string }[]; orderIds: string[]; withLines: boolean; customerIds: string[]; lockPoints: boolean },
+  input: { keys: { key: string; hash: string }[]; orderIds: string[]; forRefunds: boolean; customerIds: string[]; lockPoints: boolean },
 ): Promise<Claimed> {
   const lockPoints = input.lockPoints && input.customerIds.length > 0;
   const parts: SQL[] = [
@@ -43,7 +43,7 @@ export async function claimEvents(
               from jsonb_to_recordset(${JSON.stringify(input.keys)}::jsonb) as x(key text, hash text)
             on conflict do nothing returning key)`,
   ];
-  if (input.orderIds.length > 0) parts.push(sql`ord as (${ordersQuery(programId, input.orderIds, input.withLines)})`);
+  if (input.orderIds.length > 0) parts.push(sql`ord as (${ordersQuery(programId, input.orderIds, input.forRefunds)})`);
   if (input.customerIds.length > 0) parts.push(sql`cus as (${customersQuery(programId, input.customerIds)})`);
   if (lockPoints) {
     // In customer order, as lockBalancesOf locks (one asset here).

@@ -4,6 +4,7 @@ import type { Attribution, SignupReferral } from "../referrals/attribute-referra
 import type { TierEffect } from "../tiers/tier-batch.ts";
 import type { ReferralEffect } from "../referrals/referral-batch.ts";
 import type { StampEffect, StampTakeBack } from "../stamps/stamp-batch.ts";
+import type { WalletClawedBack } from "./refund-clawbacks.ts";
 
 interface Envelope {
   /** The sender's id for this event: unique per program, forever. */
@@ -92,6 +93,8 @@ export interface EventEffects {
   referralCommissionTakenBack?: { points: number; bonus: number };
   /** order.completed with codes: what became of each. */
   codes?: { code: string; status: "used" | "not_valid"; redemptionId?: string }[];
+  /** order.refunded: the share of the wallet credit (bonus, cash) that rules gave for the order, taken back per asset. */
+  walletClawedBack?: WalletClawedBack[];
   /** order.refunded that refunds the whole order: the points of rewards used on it, given back. */
   pointsReturned?: number;
   /** order.completed: what each stamp card gave (stamps, completions and their rewards); see docs/stamps.md. */

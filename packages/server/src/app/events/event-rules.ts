@@ -9,7 +9,7 @@ import { holdingKey, type HoldingKey, type LedgerWrites } from "../../db/ledger-
 import type { Program } from "../programs/program.ts";
 import { loadCustomerFacts } from "../rules/rule-facts.ts";
 import { counterCte, failureCte, lockCounters } from "../rules/rule-counters.ts";
-import { creditAwards, creditReference, creditSource } from "../rules/credit-awards.ts";
+import { creditAwards, creditReference, creditSource, type Credit } from "../rules/credit-awards.ts";
 import type { EventEffects, EventInput } from "./event-input.ts";
 import type { TierBatch } from "../tiers/tier-batch.ts";
 
@@ -19,6 +19,8 @@ export interface RuleRun {
   points: number;
   /** The first lot credited, which a refund's clawback takes from first. */
   firstLot: string | null;
+  /** Wallet credit (bonus, cash) the event earned, per asset, with its first lot: what a refund of the order takes its share of. */
+  wallet: { asset: "bonus" | "cash"; amount: number; lotId: string }[];
 }
 
 /**
@@ -76,7 +78,7 @@ export class EventRules {
   /** Runs the rules on event i and credits what they give on `holdings`, through `ledger`. */
   run(e: EventInput, i: number, order: { state: CelOrder; orderId: string; earningBase: number } | null, holdings: Map<string, Holdings>, ledger: LedgerWrites, now: Date): RuleRun {
     const r = this.matched.get(i);
-    if (!r) return { effects: this.trace ? { trace: [] } : {}, points: 0, firstLot: null };
+    if (!r) return { effects: this.trace ? { trace: [] } : {}, points: 0, firstLot: null, wallet: [] };
     const { ctx, program } = this;
     const customer = this.facts.get(r.event.customerId) ?? placeholderCustomer(e.customerId);
     const evaluation = evaluateRules({
@@ -101,7 +103,7 @@ export class EventRules {
     const trace: TraceEntry[] | undefined = this.trace ? evaluation.trace : undefined;
     const bonus = this.tiers ? tierBonus(this.tiers, r.event.customerId, evaluation.awards) : null;
     if (bonus) evaluation.awards.push(bonus);
-    if (evaluation.awards.length === 0) return { effects: trace ? { trace } : {}, points: 0, firstLot: null };
+    if (evaluation.awards.length === 0) return { effects: trace ? { trace } : {}, points: 0, firstLot: null, wallet: [] };
     const customerId = r.event.customerId;
     const { credits, holdings: after } = creditAwards({ program, awards: evaluation.awards, holdings: (asset) => holdings.get(holdingKey(customerId, asset))!, occurredAt: r.event.occurredAt, now, nextLotId: () => ctx.ids.next("lot") });
     const awards: NonNullable<EventEffects["awards"]> = [];
@@ -135,6 +137,7 @@ export class EventRules {
       points,
       // A refund's clawback takes points from the order's own points lot first.
       firstLot: credits.find((c) => c.awards[0]!.asset === "points")?.lotId ?? null,
+      wallet: walletEarned(credits),
     };
   }
 
@@ -142,6 +145,19 @@ export class EventRules {
   ctes(now: Date): (SQL | null)[] {
     return [counterCte(this.program.id, this.counters), failureCte(this.program.id, this.failures, now)];
   }
+}
+
+/** The credits' wallet assets, each with its total and first lot (an asset may be split over lots with different expiry). */
+function walletEarned(credits: readonly Credit[]): RuleRun["wallet"] {
+  const out = new Map<"bonus" | "cash", RuleRun["wallet"][number]>();
+  for (const c of credits) {
+    const asset = c.awards[0]!.asset;
+    if (asset !== "bonus" && asset !== "cash") continue;
+    const w = out.get(asset);
+    if (w) w.amount += c.points;
+    else out.set(asset, { asset, amount: c.points, lotId: c.lotId });
+  }
+  return [...out.values()];
 }
 
 /**

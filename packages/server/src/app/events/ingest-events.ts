@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { applyPlan, domainError, expiresAt, planCredit, type DomainError, type Holdings } from "@patron/core";
+import { applyPlan, domainError, expiresAt, planCredit, type Asset, type DomainError, type Holdings } from "@patron/core";
 import type { AppContext } from "../context.ts";
 import { rows, type Tx } from "../../db/connect.ts";
 import { inTransaction } from "../../db/tx.ts";
@@ -20,8 +20,10 @@ import { TierBatch } from "../tiers/tier-batch.ts";
 import { ReferralBatch } from "../referrals/referral-batch.ts";
 import { attributeAtSignup } from "../referrals/attribute-referral.ts";
 import { StampBatch } from "../stamps/stamp-batch.ts";
+import { FreeRewards } from "../rewards/free-rewards.ts";
 import type { EventAccepted, EventEffects, EventInput, EventResult } from "./event-input.ts";
-import { EVENT_SCOPE, writeBatch } from "./write-batch.ts";
+import { EVENT_SCOPE, writeBatch, type NewRefund } from "./write-batch.ts";
+import { postClawbacks } from "./refund-clawbacks.ts";
 
 
 /**
@@ -74,9 +76,11 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
   const claimed = await claimEvents(tx, program.id, now, {
     keys: keys.map((key) => ({ key, hash: hashes[firstIndex.get(key)!]! })),
     orderIds: namedOrders.map((e) => e.data.orderId),
-    withLines: namedOrders.some((e) => e.type === "order.refunded"),
+    forRefunds: namedOrders.some((e) => e.type === "order.refunded"),
     customerIds: [...new Set(candidates.map((e) => e.customerId))],
-    lockPoints: await onlyOwnPoints(ctx, tx, program),
+    // Not with refunds: they may take back wallet credit, whose balances sort before points and
+    // must be locked in the same statement as them.
+    lockPoints: !namedOrders.some((e) => e.type === "order.refunded") && (await onlyOwnPoints(ctx, tx, program)),
   });
   const seen = keys.filter((k) => !claimed.inserted.has(k));
   if (seen.length > 0) {
@@ -144,7 +148,9 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
   const rules = await EventRules.match(ctx, tx, program, standing.filter(({ i }) => results[i] === null).map(({ e, i }) => ({ e, i, customer: customerIds.get(e.customerId)! })), now, opts.trace ?? false);
   // Stamp cards (stamp-batch.ts): null when the program has none, so such a program pays nothing for them.
   // Orders are judged line by line here, so only the (customer, card) balances that get stamps are locked.
-  const stamps = await StampBatch.forEvents(ctx, tx, program, standing.filter(({ i }) => results[i] === null).map(({ e, i }) => ({ e, i, customer: customerIds.get(e.customerId)! })), orders, now);
+  // Catalogue rewards given for 0 points in this transaction (full stamp cards, tier entry rewards): one writer for both.
+  const freeRewards = new FreeRewards(ctx, program.id);
+  const stamps = await StampBatch.forEvents(ctx, tx, program, standing.filter(({ i }) => results[i] === null).map(({ e, i }) => ({ e, i, customer: customerIds.get(e.customerId)! })), orders, freeRewards, now);
   // Referrals (referral-batch.ts): the referrers of this batch's order customers, found before any lock
   // so their balances are locked with the others.
   const referrals = await ReferralBatch.match(ctx, tx, program, orderEvents().map(({ e }) => customerIds.get(e.customerId)!.id));
@@ -152,7 +158,10 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
   // customers, and each asset a matched rule gives. Keyed by holdingKey(customer, asset).
   // With tiers by referrals, a referrer's points too: a level's entry points may come with a conversion.
   const referrerPoints = program.tiers?.basis === "referrals" ? (referrals?.referrerIds ?? []).map((customerId) => ({ customerId, asset: "points" as const })) : [];
-  const holdings = await loadHoldingsOf(tx, program.id, [...orderEvents().map(({ e }) => ({ customerId: customerIds.get(e.customerId)!.id, asset: "points" as const })), ...rules.holdingKeys, ...(stamps?.holdingKeys ?? []), ...(referrals?.holdingKeys ?? []), ...referrerPoints], now, { lots: hasRefunds, locked: claimed.balances });
+  // Refunds of orders that earned wallet credit take it back: those balances too (orders of this batch
+  // credited theirs through the rules, whose assets are locked already).
+  const refundedWallets = hasRefunds ? orderEvents().flatMap(({ e }) => (e.type === "order.refunded" ? (orders.get(e.data.orderId)?.wallet ?? []).map((w) => ({ customerId: orders.get(e.data.orderId)!.customerId, asset: w.asset })) : [])) : [];
+  const holdings = await loadHoldingsOf(tx, program.id, [...orderEvents().map(({ e }) => ({ customerId: customerIds.get(e.customerId)!.id, asset: "points" as const })), ...rules.holdingKeys, ...(stamps?.holdingKeys ?? []), ...(referrals?.holdingKeys ?? []), ...referrerPoints, ...refundedWallets], now, { lots: hasRefunds, locked: claimed.balances });
   await rules.lockState(tx, now);
   await referrals?.lockState(tx);
   const referralPostings = referrals && hasRefunds ? await referrals.pendingPostings(tx, orderEvents().flatMap(({ e }) => (e.type === "order.refunded" ? [e.data.orderId] : []))) : new Map();
@@ -173,7 +182,7 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
   // 4. Decide each event in order, against the holdings as earlier events in the batch left them.
   const ledger = new LedgerWrites(program.id);
   const settled = new Set<string>();
-  const newRefunds: { id: string; external_id: string; order_id: string; amount: number; points_clawed_back: number; shortfall: number }[] = [];
+  const newRefunds: NewRefund[] = [];
   const touchedOrders = new Map<string, OrderState>();
   const eventRows: { id: string; external_id: string; type: string; name: string | null; customer_id: string; data: unknown; occurred_at: string }[] = [];
   const accepted: { i: number; result: EventAccepted }[] = [];
@@ -217,6 +226,7 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
         const r = rules.run(e, i, { state: celOrder(order), orderId: e.data.orderId, earningBase: order.earningBase }, holdings, ledger, now);
         order.pointsEarned = r.points;
         order.earnLotId = r.firstLot;
+        order.wallet = r.wallet.map((w) => ({ asset: w.asset, earned: w.amount, lotId: w.lotId, clawedBack: 0, dirty: false }));
         effects = r.points === 0 && !program.earning.enabled && !r.effects.awards ? { pointsEarned: 0, earningSkipped: "EARNING_DISABLED", ...r.effects } : { pointsEarned: 0, ...r.effects };
         const f = rules.customerFacts(customer.id);
         if (f) countOrder(f, order.total);
@@ -235,7 +245,8 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
         if (referral?.reward && tiers && referrer) {
           tiers.addReferral(referrer, 1);
           const tier = tiers.settle(referrer, holdings, ledger, now, now);
-          if (tier) effects.referrerTier = { customerId: referral.referrerId, ...tier };
+          // The same object, not a copy: tiers.giveRewards adds the entry reward to it.
+          if (tier) effects.referrerTier = Object.assign(tier, { customerId: referral.referrerId });
         }
       }
       if (tiers && customer.status === "active") {
@@ -252,33 +263,34 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
         results[i] = rejected(e.id, domainError("REFUND_CONFLICT", `Refund "${e.data.refundId}" was already recorded by another event.`, { refundId: e.data.refundId }));
         continue;
       }
-      // Expire and release what is due before taking points back, so a clawback never takes expired value.
-      const pointsKey = holdingKey(customer.id, "points");
-      let current: Holdings = holdings.get(pointsKey)!;
-      if (!settled.has(customer.id)) {
-        settled.add(customer.id);
-        current = settleInto(ctx, ledger, current, now);
+      // Expire and release what is due before taking value back, so a clawback never takes expired value
+      // (each balance once per batch: points, and the wallet assets the order earned).
+      const held = new Map<Asset, Holdings>();
+      for (const asset of ["points" as const, ...order.wallet.map((w) => w.asset)]) {
+        const key = holdingKey(customer.id, asset);
+        if (!settled.has(key)) {
+          settled.add(key);
+          holdings.set(key, settleInto(ctx, ledger, holdings.get(key)!, now));
+        }
+        held.set(asset, holdings.get(key)!);
       }
-      const before = { refundedAmount: order.refundedAmount, refundedBase: order.refundedBase, pointsClawedBack: order.pointsClawedBack, lines: order.lines.map((l) => l.refundedQuantity) };
-      const d = decideOrderRefunded({ program, data: e.data, order, holdings: current });
+      const refundedBefore = order.refundedAmount;
+      // Nothing is changed on the order when the refund is refused (decideOrderRefunded refuses before it writes).
+      const d = decideOrderRefunded({ program, data: e.data, order, holdings: (asset) => held.get(asset)! });
       if (!d.ok) {
-        Object.assign(order, { refundedAmount: before.refundedAmount, refundedBase: before.refundedBase, pointsClawedBack: before.pointsClawedBack });
-        order.lines.forEach((l, k) => (l.refundedQuantity = before.lines[k]!));
         results[i] = rejected(e.id, d.error);
-        holdings.set(pointsKey, current);
         continue;
       }
       refundIds.add(e.data.refundId);
       touchedOrders.set(order.id, order);
-      const effects: EventAccepted["effects"] = { refundAmount: d.value.amount, pointsClawedBack: d.value.claw - d.value.shortfall };
-      if (d.value.shortfall > 0) effects.shortfall = d.value.shortfall;
-      if (d.value.plan.postings.length > 0) {
-        const txnId = ctx.ids.next("txn");
-        const after = applyPlan(current, d.value.plan);
-        ledger.add({ id: txnId, type: "refund", customerId: customer.id, reference: `refund:${e.data.refundId}`, reversesId: null, source: { kind: "refund_clawback" }, metadata: { orderId: order.externalId, refundId: e.data.refundId, refundAmount: d.value.amount, shortfall: d.value.shortfall, eventId: e.id }, effectiveAt: occurredAt }, d.value.plan, after);
-        current = after;
-        effects.transactionId = txnId;
-      }
+      const { points } = d.value;
+      const posted = postClawbacks(ctx, ledger, holdings, { customerId: customer.id, order, refundId: e.data.refundId, eventId: e.id, amount: d.value.amount, at: occurredAt, points, wallet: d.value.wallet });
+      const effects: EventAccepted["effects"] = { refundAmount: d.value.amount, pointsClawedBack: points.claw - points.shortfall };
+      if (points.shortfall > 0) effects.shortfall = points.shortfall;
+      if (posted.pointsTransactionId) effects.transactionId = posted.pointsTransactionId;
+      if (posted.wallet.length > 0) effects.walletClawedBack = posted.wallet;
+      const pointsKey = holdingKey(customer.id, "points");
+      let current: Holdings = holdings.get(pointsKey)!;
       // Refunded in full: the points spent on rewards used on this order come back, once each.
       if (order.refundedAmount === order.total) {
         let returned = 0;
@@ -298,20 +310,27 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
       if (stampsBack) effects.stampsTakenBack = stampsBack;
       tiers?.addRefund(customer.id, order.placedAt, d.value.amount, order.refundedAmount === order.total);
       // A referred friend's order refunded while the referrer's rewards for it are pending (referral-batch.ts).
-      const back = referrals?.onRefund(customer.id, { orderId: order.externalId, refundId: e.data.refundId, amount: d.value.amount, orderTotal: order.total, refundedBefore: before.refundedAmount }, referralPostings, holdings, ledger, now);
+      const back = referrals?.onRefund(customer.id, { orderId: order.externalId, refundId: e.data.refundId, amount: d.value.amount, orderTotal: order.total, refundedBefore }, referralPostings, holdings, ledger, now);
       if (back && back.cancelled > 0) effects.referralRewardsCancelled = back.cancelled;
       const referrer = referrals?.referrerRowId(customer.id);
       if (referrer && back?.conversionsCancelled) tiers?.addReferral(referrer, -back.conversionsCancelled);
       if (back && back.commissionTakenBack.points + back.commissionTakenBack.bonus > 0) effects.referralCommissionTakenBack = back.commissionTakenBack;
-      tiers?.addPoints(customer.id, occurredAt, -(d.value.claw - d.value.shortfall));
-      newRefunds.push({ id: ctx.ids.next("ref"), external_id: e.data.refundId, order_id: order.id, amount: d.value.amount, points_clawed_back: d.value.claw - d.value.shortfall, shortfall: d.value.shortfall });
+      tiers?.addPoints(customer.id, occurredAt, -(points.claw - points.shortfall));
+      newRefunds.push({
+        id: ctx.ids.next("ref"), external_id: e.data.refundId, order_id: order.id, amount: d.value.amount, points_clawed_back: points.claw - points.shortfall, shortfall: points.shortfall,
+        wallet_clawed_back: Object.fromEntries(d.value.wallet.filter((c) => c.claw > 0).map((c) => [c.asset, { clawedBack: c.claw - c.shortfall, shortfall: c.shortfall }])),
+      });
       accept(effects);
     }
   }
 
+  // Entry rewards of the levels customers reached: their reward rows are locked now, only when someone went up.
+  await tiers?.giveRewards(tx, freeRewards, now);
+
   // 5. Write everything in one statement.
   await writeBatch(tx, program.id, now, ledger, {
-    extra: [...rules.ctes(now), ...orderRedemptions.ctes(now), tiers?.ctes(now) ?? null, ...(stamps?.ctes(now) ?? []), ...(referrals?.ctes(now) ?? [])], eventRows, touchedOrders, newRefunds, accepted, rejectedKeys: fresh.filter(({ i }) => results[i]!.status === "rejected").map(({ e }) => e.id), atCommit: opts.writeAtCommit ?? false });
+    extra: [...rules.ctes(now), ...orderRedemptions.ctes(now), tiers?.ctes(now) ?? null, ...(stamps?.ctes() ?? []), ...freeRewards.ctes(now), ...(referrals?.ctes(now) ?? [])],
+    eventRows, touchedOrders, newRefunds, accepted, rejectedKeys: fresh.filter(({ i }) => results[i]!.status === "rejected").map(({ e }) => e.id), atCommit: opts.writeAtCommit ?? false });
 
   // Later duplicates inside the batch answer like the first occurrence.
   return events.map((e, i) => {

@@ -1,5 +1,5 @@
 import {
-  applyRate, clawbackFor, domainError, planDebit, priceOrder, refundAmountForLines, WORLD, err, ok, type CelOrder, type DomainError, type Holdings, type Plan, type Result,
+  applyRate, clawbackFor, domainError, planDebit, priceOrder, refundAmountForLines, WORLD, err, ok, type Asset, type CelOrder, type DomainError, type Holdings, type Plan, type Result,
 } from "@patron/core";
 import type { Program } from "../programs/program.ts";
 import type { OrderState } from "../../db/orders-repo.ts";
@@ -58,6 +58,7 @@ export function decideOrderCompleted(x: {
     refundedAmount: 0,
     refundedBase: 0,
     pointsClawedBack: 0,
+    wallet: [],
     placedAt: x.occurredAt,
     lines: data.lines.map((l, i) => ({
       lineNo: i,
@@ -85,15 +86,26 @@ export function celOrder(o: OrderState): CelOrder {
   };
 }
 
+/** What a refund takes back of one asset the order earned: the plan, what it called for, and what it could not take (under `cap`). */
+export interface Clawback {
+  asset: Asset;
+  plan: Plan;
+  claw: number;
+  shortfall: number;
+}
+
 /**
  * A refund: records the refunded money and the refunded part of the earning base on the order, and
- * claws back earned points in proportion to the earning base (core `clawbackFor`), from the order's
- * own lot first. By lines, the lines' net merchandise is refunded; by amount, the amount's share of
- * the order total; with neither, the rest of the order. The order state is updated in place.
+ * takes back what the order earned — points, and wallet credit (bonus, cash) that rules gave for it —
+ * each in proportion to the earning base (core `clawbackFor`), from the order's own lot first. By
+ * lines, the lines' net merchandise is refunded; by amount, the amount's share of the order total;
+ * with neither, the rest of the order. Value the customer no longer has is taken anyway or reported
+ * as a shortfall, as the program's `ledgerPolicy.clawback` says, alike for every asset. The order
+ * state is updated in place, and only once nothing can be refused.
  *
  * Errors: REFUND_EXCEEDS_ORDER, REFUND_LINE_UNKNOWN.
  */
-export function decideOrderRefunded(x: { program: Program; data: OrderRefundedData; order: OrderState; holdings: Holdings }): Result<{ plan: Plan; amount: number; claw: number; shortfall: number }, DomainError> {
+export function decideOrderRefunded(x: { program: Program; data: OrderRefundedData; order: OrderState; holdings: (asset: Asset) => Holdings }): Result<{ amount: number; points: Clawback; wallet: Clawback[] }, DomainError> {
   const { order, data } = x;
   let amount: number;
   let base: number;
@@ -122,23 +134,28 @@ export function decideOrderRefunded(x: { program: Program; data: OrderRefundedDa
   }
   // Refunding everything that is left settles the base exactly, whatever earlier rounding did.
   base = order.refundedAmount + amount === order.total ? order.earningBase - order.refundedBase : Math.min(base, order.earningBase - order.refundedBase);
-  const claw = clawbackFor({ earned: order.pointsEarned, orderTotal: order.earningBase, refundedBefore: order.refundedBase, refundedNow: base, clawedBefore: order.pointsClawedBack });
-  const debit = planDebit(x.holdings, {
-    amount: claw,
-    destination: WORLD,
-    preferLotId: order.earnLotId,
-    onShortfall: x.program.ledgerPolicy.clawback === "allow_negative" ? "negative" : "cap",
-  });
-  if (!debit.ok) return debit;
+  const take = (asset: Asset, earned: { earned: number; lotId: string | null; clawedBefore: number }): Clawback => {
+    const claw = clawbackFor({ earned: earned.earned, orderTotal: order.earningBase, refundedBefore: order.refundedBase, refundedNow: base, clawedBefore: earned.clawedBefore });
+    const debit = planDebit(x.holdings(asset), { amount: claw, destination: WORLD, preferLotId: earned.lotId, onShortfall: x.program.ledgerPolicy.clawback === "allow_negative" ? "negative" : "cap" });
+    // Only "reject" refuses; a clawback never rejects.
+    if (!debit.ok) throw new Error(`a clawback debit cannot fail: ${debit.error.message}`);
+    return { asset, plan: debit.value, claw, shortfall: debit.value.shortfall };
+  };
+  const points = take("points", { earned: order.pointsEarned, lotId: order.earnLotId, clawedBefore: order.pointsClawedBack });
+  const wallet = order.wallet.map((w) => take(w.asset, { earned: w.earned, lotId: w.lotId, clawedBefore: w.clawedBack }));
   order.refundedAmount += amount;
   order.refundedBase += base;
-  order.pointsClawedBack += claw;
+  order.pointsClawedBack += points.claw;
+  order.wallet.forEach((w, i) => {
+    if (wallet[i]!.claw === 0) return;
+    w.clawedBack += wallet[i]!.claw;
+    w.dirty = true;
+  });
   if (lineQuantities) {
     for (const [i, q] of lineQuantities) {
       order.lines[i]!.refundedQuantity += q;
       order.dirtyLines.add(i);
     }
   }
-  return ok({ plan: debit.value, amount, claw, shortfall: debit.value.shortfall });
+  return ok({ amount, points, wallet });
 }
-

@@ -9,9 +9,22 @@ import type { EventAccepted } from "./event-input.ts";
 /** The idempotency scope of events: an event's id is its key, forever. */
 export const EVENT_SCOPE = "event";
 
+/** A refund recorded by the batch (the refunds row). */
+export interface NewRefund {
+  id: string;
+  external_id: string;
+  order_id: string;
+  amount: number;
+  points_clawed_back: number;
+  shortfall: number;
+  /** Per wallet asset the refund took back: `{ clawedBack, shortfall }`. */
+  wallet_clawed_back: Record<string, { clawedBack: number; shortfall: number }>;
+}
+
 /**
  * Step 5 of ingest (ingest-events.ts): every write of a batch in one statement of data-modifying
- * CTEs over JSON parameters — the ledger, events, new orders and lines, refund updates, refunds,
+ * CTEs over JSON parameters — the ledger, events, new orders with their lines and wallet earnings,
+ * refund updates, refunds,
  * the stored responses — plus the `extra` CTEs of the batch's steps (rules, tiers, stamps, referrals).
  */
 export async function writeBatch(
@@ -22,7 +35,7 @@ export async function writeBatch(
   w: {
     eventRows: unknown[];
     touchedOrders: Map<string, OrderState>;
-    newRefunds: { id: string }[];
+    newRefunds: NewRefund[];
     accepted: { i: number; result: EventAccepted }[];
     rejectedKeys: string[];
     extra: (SQL | null)[];
@@ -42,6 +55,9 @@ export async function writeBatch(
   const lineRows = newOrders.flatMap((o) =>
     o.lines.map((l) => ({ order_id: o.id, line_no: l.lineNo, sku: l.sku, name: l.name, category: l.category, quantity: l.quantity, unit_price: l.unitPrice, weight: l.weight, discount: l.discount, net: l.net, refunded_quantity: l.refundedQuantity })),
   );
+  // What orders earned in wallet assets: inserted with new orders, updated where a refund took some back.
+  const earningRows = newOrders.flatMap((o) => o.wallet.map((e) => ({ order_id: o.id, asset: e.asset, earned: e.earned, lot_id: e.lotId, clawed_back: e.clawedBack })));
+  const earningUpdates = all.filter((o) => !o.isNew).flatMap((o) => o.wallet.filter((e) => e.dirty).map((e) => ({ order_id: o.id, asset: e.asset, clawed_back: e.clawedBack })));
   const orderUpdates = all.filter((o) => !o.isNew).map((o) => ({ id: o.id, refunded_amount: o.refundedAmount, refunded_base: o.refundedBase, points_clawed_back: o.pointsClawedBack }));
   const lineUpdates = all.filter((o) => !o.isNew).flatMap((o) => [...o.dirtyLines].map((n) => ({ order_id: o.id, line_no: n, refunded_quantity: o.lines[n]!.refundedQuantity })));
   const idem = w.accepted.map(({ result }) => ({ key: result.id, response: JSON.stringify(result) }));
@@ -71,6 +87,18 @@ export async function writeBatch(
         from jsonb_to_recordset(${j(lineRows)}::jsonb) as x(order_id text, line_no int, sku text, name text, category text, quantity int, unit_price bigint,
              weight bigint, discount bigint, net bigint, refunded_quantity int))`);
   }
+  if (earningRows.length > 0) {
+    parts.push(sql`oe as (
+      insert into order_earnings (program_id, order_id, asset, earned, lot_id, clawed_back)
+      select ${programId}, x.order_id, x.asset, x.earned, x.lot_id, x.clawed_back
+        from jsonb_to_recordset(${j(earningRows)}::jsonb) as x(order_id text, asset text, earned bigint, lot_id text, clawed_back bigint))`);
+  }
+  if (earningUpdates.length > 0) {
+    parts.push(sql`oeu as (
+      update order_earnings set clawed_back = x.clawed_back
+        from jsonb_to_recordset(${j(earningUpdates)}::jsonb) as x(order_id text, asset text, clawed_back bigint)
+       where order_earnings.order_id = x.order_id and order_earnings.asset = x.asset and order_earnings.order_id = any(${textArray(earningUpdates.map((u) => u.order_id))}))`);
+  }
   if (orderUpdates.length > 0) {
     parts.push(sql`ou as (
       update orders set refunded_amount = x.refunded_amount, refunded_base = x.refunded_base, points_clawed_back = x.points_clawed_back
@@ -85,9 +113,9 @@ export async function writeBatch(
   }
   if (w.newRefunds.length > 0) {
     parts.push(sql`rf as (
-      insert into refunds (id, program_id, external_id, order_id, amount, points_clawed_back, shortfall, recorded_at)
-      select x.id, ${programId}, x.external_id, x.order_id, x.amount, x.points_clawed_back, x.shortfall, ${at}::timestamptz
-        from jsonb_to_recordset(${j(w.newRefunds)}::jsonb) as x(id text, external_id text, order_id text, amount bigint, points_clawed_back bigint, shortfall bigint))`);
+      insert into refunds (id, program_id, external_id, order_id, amount, points_clawed_back, shortfall, wallet_clawed_back, recorded_at)
+      select x.id, ${programId}, x.external_id, x.order_id, x.amount, x.points_clawed_back, x.shortfall, x.wallet_clawed_back, ${at}::timestamptz
+        from jsonb_to_recordset(${j(w.newRefunds)}::jsonb) as x(id text, external_id text, order_id text, amount bigint, points_clawed_back bigint, shortfall bigint, wallet_clawed_back jsonb))`);
   }
   if (idem.length > 0) {
     // unnest of typed arrays, not jsonb_to_recordset: the planner knows how many rows come and looks each

@@ -12,6 +12,11 @@ export interface PostingView {
   lotId: string | null;
 }
 
+export interface Change {
+  available: number;
+  pending: number;
+}
+
 export interface TransactionView {
   id: string;
   type: string;
@@ -21,8 +26,15 @@ export interface TransactionView {
   reversedById: string | null;
   source: unknown;
   metadata: Record<string, unknown>;
-  /** Net change of the customer's available and pending balances (points). */
-  change: { available: number; pending: number };
+  /** The asset the transaction moves, or null when it moves several (a wallet credit bought with points): see `changes`. */
+  asset: string | null;
+  /**
+   * Net change of the holder's available and pending balances in `asset`; for a transaction that
+   * moves several assets, in points (what clients written before `changes` expect). Kept for them.
+   */
+  change: Change;
+  /** Net change of the holder's available and pending balances, per asset the transaction moves. */
+  changes: Record<string, Change>;
   postings: PostingView[];
   effectiveAt: string;
   recordedAt: string;
@@ -34,17 +46,21 @@ const parse = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : v);
 function toView(r: Record<string, unknown>): TransactionView {
   const postings = (parse(r.postings) as PostingView[]).map((p) => ({ ...p, amount: Number(p.amount) }));
   const customer = r.customer_id as string | null;
-  const change = { available: 0, pending: 0 };
-  if (customer) {
-    const a = `customer:${customer}:available`;
-    const p = `customer:${customer}:pending`;
-    for (const x of postings) {
-      if (x.destination === a) change.available += x.amount;
-      if (x.source === a) change.available -= x.amount;
-      if (x.destination === p) change.pending += x.amount;
-      if (x.source === p) change.pending -= x.amount;
-    }
+  // Every asset the transaction moves has an entry, even one whose postings never touch the holder
+  // (a paid payout leaves a payout hold for the world): the entry says the asset, the zeros say so.
+  const changes: Record<string, Change> = {};
+  const a = `customer:${customer}:available`;
+  const p = `customer:${customer}:pending`;
+  for (const x of postings) {
+    const c = (changes[x.asset] ??= { available: 0, pending: 0 });
+    if (!customer) continue;
+    if (x.destination === a) c.available += x.amount;
+    if (x.source === a) c.available -= x.amount;
+    if (x.destination === p) c.pending += x.amount;
+    if (x.source === p) c.pending -= x.amount;
   }
+  const assets = Object.keys(changes);
+  const asset = assets.length === 1 ? assets[0]! : null;
   return {
     id: r.id as string,
     type: r.type as string,
@@ -54,7 +70,9 @@ function toView(r: Record<string, unknown>): TransactionView {
     reversedById: (r.reversed_by_id as string | null) ?? null,
     source: parse(r.source) ?? null,
     metadata: parse(r.metadata) as Record<string, unknown>,
-    change,
+    asset,
+    change: { ...(changes[asset ?? "points"] ?? { available: 0, pending: 0 }) },
+    changes,
     postings,
     effectiveAt: iso(r.effective_at),
     recordedAt: iso(r.recorded_at),

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
-import { applyPlan, domainError, err, isMoneyAsset, ok, planReversal, type DomainError, type Posting, type Result } from "@patron/core";
+import { applyPlan, domainError, err, isMoneyAsset, ok, planReversal, type Asset, type DomainError, type Posting, type Result } from "@patron/core";
 import type { AppContext } from "../context.ts";
-import { rows, type Tx } from "../../db/connect.ts";
+import { rows, type Executor, type Tx } from "../../db/connect.ts";
 import { LedgerWrites, loadHoldings } from "../../db/ledger-repo.ts";
 import type { Program } from "../programs/program.ts";
 import { recordAudit } from "../audit.ts";
@@ -47,25 +47,17 @@ export async function reverseTransaction(
   if (why) return err(domainError("REVERSAL_NOT_ALLOWED", `A ${original.type} transaction cannot be reversed. ${why}`, { type: original.type }));
   if (!original.customerId) return err(domainError("REVERSAL_NOT_ALLOWED", "Only customer transactions can be reversed."));
   const now = ctx.clock.now();
-  // An order's earn and its refunds share one account of what was earned: lock the order first (the
-  // order ingest locks in), refuse once refunds have taken points back, and mark the points as taken
-  // back after, so a later refund of that order takes nothing more.
-  let orderId: string | null = null;
-  const pointsEarn = original.postings.every((p) => p.asset === "points");
-  if (original.type === "earn" && pointsEarn && original.reference?.startsWith("order:")) {
-    const [order] = await rows<{ id: string; clawed: number }>(
-      tx,
-      sql`select id, points_clawed_back::float8 as clawed from orders where program_id = ${program.id} and external_id = ${original.reference.slice("order:".length)} for update`,
-    );
-    if (order && Number(order.clawed) > 0) {
-      return err(domainError("REVERSAL_NOT_ALLOWED", "This order has refunds that already took points back; correct it with its refund events or an adjustment.", { reference: original.reference }));
-    }
-    orderId = order?.id ?? null;
-  }
   const postings: Posting[] = original.postings.map((p) => ({ source: p.source, destination: p.destination, asset: p.asset as Posting["asset"], amount: p.amount, lotId: p.lotId }));
   // The balance the transaction moved: points, or a wallet asset (bonus, cash, a gift card's money).
   const assets = [...new Set(postings.map((p) => p.asset))];
   if (assets.length !== 1) return err(domainError("REVERSAL_NOT_ALLOWED", "Only a transaction that moves one asset can be reversed.", { assets }));
+  // An order's earn and its refunds share one account of what was earned (orders.points_* for points,
+  // order_earnings for bonus and cash): lock the order first (the order ingest locks in), refuse once
+  // refunds have taken some back, and mark it all taken back after, so a later refund takes nothing more.
+  const earned = original.type === "earn" && original.reference?.startsWith("order:") ? await lockOrderEarning(tx, program.id, orderIdOf(original), assets[0]!) : null;
+  if (earned && earned.clawed > 0) {
+    return err(domainError("REVERSAL_NOT_ALLOWED", `This order has refunds that already took ${assets[0]} back; correct it with its refund events or an adjustment.`, { reference: original.reference }));
+  }
   const holdings = await loadHoldings(tx, program.id, [original.customerId], assets[0]!, now, { lots: true, alsoLotIds: postings.flatMap((p) => (p.lotId ? [p.lotId] : [])) });
   // Checked under the balance lock: a concurrent reversal of the same transaction waits here, then sees this row.
   const [already] = await rows<{ id: string }>(tx, sql`select id from ledger_transactions where reverses_id = ${transactionId}`);
@@ -85,8 +77,37 @@ export async function reverseTransaction(
     applyPlan(h, plan.value),
   );
   await writes.flush(tx, now);
-  if (orderId) await tx.execute(sql`update orders set points_clawed_back = points_earned where id = ${orderId}`);
+  if (earned) await markTakenBack(tx, earned);
   await recordAudit(ctx, tx, { programId: program.id, actor: input.actor, action: "transaction.reversed", target: transactionId, reason: input.reason, data: { reversalId: id, force: input.force } });
   const view = await getTransaction(tx, program.id, id);
   return view.ok ? ok(view.value) : err(domainError("INTERNAL", "The reversal was written but could not be read back."));
+}
+
+/** The store's id of the order an `order:…` earn was for (rules' credits say it in their metadata; `order:{id}:{n}` is a second credit). */
+const orderIdOf = (t: TransactionView): string => (typeof t.metadata.orderId === "string" ? t.metadata.orderId : t.reference!.slice("order:".length));
+
+interface OrderEarningLock {
+  orderId: string;
+  asset: Asset;
+  clawed: number;
+}
+
+/** Locks the order (and its row of what it earned in `asset`), or null: no such order, or it earned none of that asset. */
+async function lockOrderEarning(ex: Executor, programId: string, externalId: string, asset: Asset): Promise<OrderEarningLock | null> {
+  const [o] = await rows<{ id: string; clawed: number | null }>(
+    ex,
+    asset === "points"
+      ? sql`select id, points_clawed_back::float8 as clawed from orders where program_id = ${programId} and external_id = ${externalId} for update`
+      : sql`select o.id, e.clawed_back::float8 as clawed from orders o join order_earnings e on e.order_id = o.id and e.asset = ${asset}
+             where o.program_id = ${programId} and o.external_id = ${externalId} for update of o, e`,
+  );
+  return o ? { orderId: o.id, asset, clawed: Number(o.clawed ?? 0) } : null;
+}
+
+async function markTakenBack(ex: Executor, e: OrderEarningLock): Promise<void> {
+  await ex.execute(
+    e.asset === "points"
+      ? sql`update orders set points_clawed_back = points_earned where id = ${e.orderId}`
+      : sql`update order_earnings set clawed_back = earned where order_id = ${e.orderId} and asset = ${e.asset}`,
+  );
 }

@@ -10,6 +10,7 @@ import type { Program } from "../programs/program.ts";
 import { findReferralCode } from "./referral-codes.ts";
 import { issuePersonalCode } from "../promotions/campaign-codes.ts";
 import { ReferralBatch, type ReferralEffect } from "./referral-batch.ts";
+import { FreeRewards } from "../rewards/free-rewards.ts";
 import { TierBatch, type TierEffect } from "../tiers/tier-batch.ts";
 
 export interface AttributionInput {
@@ -156,8 +157,10 @@ export async function attributeReferral(ctx: AppContext, tx: Tx, program: Progra
       if (referrerReward?.reward && tierKeys.length > 0) {
         const tiers = await TierBatch.prepare(ctx, tx, program, [referrerRowId], now);
         const tierLedger = new LedgerWrites(program.id);
+        const rewards = new FreeRewards(ctx, program.id);
         referrerTier = tiers?.settle(referrerRowId, holdings, tierLedger, now, now) ?? null;
-        const tierParts = [tierLedger.ctes(now), tiers?.ctes(now) ?? null].filter((p) => p !== null);
+        await tiers?.giveRewards(tx, rewards, now);
+        const tierParts = [tierLedger.ctes(now), tiers?.ctes(now) ?? null, ...rewards.ctes(now)].filter((p) => p !== null);
         if (tierParts.length > 0) await tx.execute(sql`with ${sql.join(tierParts, sql`, `)} select 1`);
       }
     }

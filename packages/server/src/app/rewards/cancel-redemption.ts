@@ -24,7 +24,7 @@ export async function cancelRedemption(ctx: AppContext, tx: Tx, program: Program
   if (!peek) return err(notFound(id));
   const now = ctx.clock.now();
   // The customer's balance first, as every ledger writer does; then the redemption.
-  const postings = await rows<{ source: string; destination: string; asset: string; amount: number; lot_id: string | null }>(
+  const postings = peek.transactionId === null ? [] : await rows<{ source: string; destination: string; asset: string; amount: number; lot_id: string | null }>(
     tx,
     sql`select source, destination, asset, amount::float8 as amount, lot_id from ledger_postings where transaction_id = ${peek.transactionId} order by id`,
   );
@@ -34,6 +34,8 @@ export async function cancelRedemption(ctx: AppContext, tx: Tx, program: Program
   if (r!.status !== "issued") return refuse(`This redemption is ${r!.status}; only issued redemptions can be cancelled.`);
   if (r!.expiresAt && r!.expiresAt.getTime() <= now.getTime()) return refuse("This redemption's code has expired; expired rewards do not give points back.");
   if (r!.fulfilment && r!.fulfilment !== "pending") return refuse(`This gift is ${r!.fulfilment}; only gifts not yet shipped can be cancelled.`);
+  // A tier's entry reward cost nothing and is given once per level (docs/tiers.md): it stays given, as a stamp card's does.
+  if (r!.transactionId === null) return refuse("This reward was a tier level's entry gift; it cannot be cancelled.");
   // A stamp card's reward was paid in stamps by a completed card (docs/stamps.md): it stays given.
   if (postings.some((p) => p.asset !== "points")) return refuse("This reward was given by a completed stamp card; it cannot be cancelled.");
   const writes = new LedgerWrites(program.id);

@@ -5,7 +5,7 @@ import { rows, type Executor } from "../../db/connect.ts";
 import { rewardPoolCodes, rewards } from "../../db/schema.ts";
 import type { Program } from "../programs/program.ts";
 import { recordAudit } from "../audit.ts";
-import { toReward, type Reward, type RewardStatus } from "./reward.ts";
+import { AT_CHECKOUT, toReward, type Reward, type RewardStatus } from "./reward.ts";
 
 export interface RewardInput {
   name: string;
@@ -44,7 +44,7 @@ export function checkReward(r: RewardInput): DomainError | null {
   const bad = (field: string, message: string, extra: Record<string, unknown> = {}) => domainError("REWARD_INVALID", message, { field, ...extra });
   for (const k of NEEDS[r.kind] ?? []) if (r.config[k] === undefined) return bad(`config.${k}`, `A ${r.kind} reward needs config.${k}.`);
   for (const k of Object.keys(r.config) as (keyof RewardConfig)[]) if (!ALLOWED[r.kind].includes(k)) return bad(`config.${k}`, `config.${k} does not apply to a ${r.kind} reward.`);
-  const usedAtCheckout = ["fixed_discount", "percent_discount", "free_product", "free_shipping"].includes(r.kind);
+  const usedAtCheckout = AT_CHECKOUT.has(r.kind);
   if (r.kind === "wallet_credit" && r.validDays != null) return bad("validDays", "A wallet credit has no code to expire; give config.expiry to make the credit itself expire.");
   if (r.minOrder != null && !usedAtCheckout) return bad("minOrder", "A minimum order applies to rewards used at checkout (discounts, free product, free shipping).");
   if (r.activeFrom && r.activeTo && Date.parse(r.activeFrom) >= Date.parse(r.activeTo)) return bad("activeTo", "The reward stops being available before it starts.");

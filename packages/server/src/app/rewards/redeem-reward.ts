@@ -12,9 +12,8 @@ import { getCustomer } from "../customers/find-customer.ts";
 import { recordAudit } from "../audit.ts";
 import { settleInto } from "../ledger/settle-holdings.ts";
 import { loadCustomerFacts } from "../rules/rule-facts.ts";
-import { toRedemption, type Redemption } from "./reward.ts";
+import { AT_CHECKOUT, toRedemption, type Redemption } from "./reward.ts";
 
-const AT_CHECKOUT = new Set(["fixed_discount", "percent_discount", "free_product", "free_shipping"]);
 
 /**
  * Buys a reward with points, in one transaction: the customer's balance row is locked (so their

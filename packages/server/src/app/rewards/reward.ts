@@ -3,6 +3,9 @@ import type { rewards, redemptions } from "../../db/schema.ts";
 
 export type RewardStatus = "enabled" | "disabled" | "archived";
 
+/** Kinds used at checkout: a redemption of one carries our code, typed in at the till or the cart. */
+export const AT_CHECKOUT: ReadonlySet<string> = new Set<RewardKind>(["fixed_discount", "percent_discount", "free_product", "free_shipping"]);
+
 /** A reward of the catalogue, as the API shows it. */
 export interface Reward {
   id: string;
@@ -50,8 +53,11 @@ export interface Redemption {
   code: string | null;
   partnerCode: string | null;
   fulfilment: string | null;
-  transactionId: string;
+  /** Null for a reward given at no cost (a tier's entry reward). */
+  transactionId: string | null;
   returnTransactionId: string | null;
+  /** The business key of a reward given for free (a tier's entry reward, a full stamp card's reward); null when bought. */
+  reference: string | null;
   usedOrderId: string | null;
   usedAt: string | null;
   expiresAt: string | null;
@@ -63,7 +69,7 @@ export function toRedemption(r: typeof redemptions.$inferSelect, customerExterna
   return {
     id: r.id, rewardId: r.rewardId, reward: r.reward as Redemption["reward"], customerId: customerExternalId, points: r.points,
     status: expired ? "expired" : (r.status as RedemptionStatus), code: r.code ? format(r.code) : null, partnerCode: r.partnerCode, fulfilment: r.fulfilment,
-    transactionId: r.transactionId, returnTransactionId: r.returnTransactionId, usedOrderId: r.usedOrderId, usedAt: r.usedAt?.toISOString() ?? null,
+    transactionId: r.transactionId, returnTransactionId: r.returnTransactionId, reference: r.reference, usedOrderId: r.usedOrderId, usedAt: r.usedAt?.toISOString() ?? null,
     expiresAt: r.expiresAt?.toISOString() ?? null, createdAt: r.createdAt.toISOString(),
   };
 }

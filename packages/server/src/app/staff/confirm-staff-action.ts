@@ -9,6 +9,7 @@ import type { Program } from "../programs/program.ts";
 import { getCustomer } from "../customers/find-customer.ts";
 import { recordAudit } from "../audit.ts";
 import { ingestInTransaction } from "../events/ingest-events.ts";
+import { FreeRewards } from "../rewards/free-rewards.ts";
 import { StampBatch, type StampEffect } from "../stamps/stamp-batch.ts";
 import { stampCardNotFound } from "../stamps/manage-stamp-cards.ts";
 import { findStaffByKey, findStaffByPin } from "./manage-staff.ts";
@@ -110,7 +111,8 @@ async function confirm(ctx: AppContext, tx: Tx, program: Program, input: StaffCo
     if (r!.status === "rejected") throw new Refused(r!.error);
     result.event = { eventId: r!.eventId, effects: r!.effects as Record<string, unknown> };
   } else {
-    const batch = await StampBatch.open(ctx, tx, program);
+    const rewards = new FreeRewards(ctx, program.id);
+    const batch = await StampBatch.open(ctx, tx, program, rewards);
     const card = batch?.card(action.cardId) ?? "missing";
     if (card === "missing" || card === "archived") throw new Refused(stampCardNotFound(action.cardId));
     if (card === "disabled") throw new Refused(domainError("STAMP_CARD_DISABLED", `Stamp card "${action.cardId}" is disabled: it gives no stamps until it is enabled again.`, { id: action.cardId }));
@@ -123,7 +125,7 @@ async function confirm(ctx: AppContext, tx: Tx, program: Program, input: StaffCo
       await batch!.prepare(tx, holdings, now);
       const ledger = new LedgerWrites(program.id);
       const r = batch!.applyConfirmation({ kind: "confirmation", confirmationId: input.id, staffId: staff.id, staffName: staff.name, store: staff.store }, holdings, ledger, now);
-      const parts = [ledger.ctes(now), ...batch!.ctes(now)].filter((p) => p !== null);
+      const parts = [ledger.ctes(now), ...batch!.ctes(), ...rewards.ctes(now)].filter((p) => p !== null);
       if (parts.length > 0) await tx.execute(sql`with ${sql.join(parts, sql`, `)} select 1`);
       result.stamps = r.effect;
     }

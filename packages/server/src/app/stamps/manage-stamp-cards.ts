@@ -2,7 +2,8 @@ import { and, asc, eq } from "drizzle-orm";
 import { checkStampCard, domainError, err, ok, type DomainError, type Result, type StampCardDefinition } from "@patron/core";
 import type { AppContext } from "../context.ts";
 import type { Executor } from "../../db/connect.ts";
-import { rewards, stampCards } from "../../db/schema.ts";
+import { stampCards } from "../../db/schema.ts";
+import { checkFreeReward } from "../rewards/free-rewards.ts";
 import type { Program } from "../programs/program.ts";
 import { recordAudit } from "../audit.ts";
 import { normaliseStampCard, toStampCard, type StampCard, type StampCardStatus } from "./stamp-card.ts";
@@ -10,14 +11,11 @@ import { normaliseStampCard, toStampCard, type StampCard, type StampCardStatus }
 /** STAMP_CARD_NOT_FOUND for `id`, worded the same everywhere. */
 export const stampCardNotFound = (id: string) => domainError("STAMP_CARD_NOT_FOUND", `No stamp card "${id}" in this program.`, { id });
 
-/** What only the database knows: a reward card names a reward of this program that is not archived. */
+/** What only the database knows: a reward card names a reward of this program that can be given for free (rewards/free-rewards.ts). */
 async function checkReward(ex: Executor, programId: string, def: StampCardDefinition): Promise<DomainError | null> {
   if (def.reward.kind !== "reward") return null;
-  const [r] = await ex.select({ status: rewards.status }).from(rewards).where(and(eq(rewards.programId, programId), eq(rewards.id, def.reward.rewardId)));
-  if (!r || r.status === "archived") {
-    return domainError("STAMP_CARD_INVALID", `A full card issues a reward of this program's catalogue; "${def.reward.rewardId}" is ${r ? "archived" : "not one"}.`, { field: "reward.rewardId" });
-  }
-  return null;
+  const bad = await checkFreeReward(ex, programId, def.reward.rewardId);
+  return bad ? domainError("STAMP_CARD_INVALID", `A full card issues a reward of this program's catalogue for free: ${bad.message}`, { field: "reward.rewardId", reason: bad.reason }) : null;
 }
 
 /**

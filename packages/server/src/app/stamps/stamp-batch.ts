@@ -1,6 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import {
-  applyPlan, expiresAt, formatCode, giveStamps, planCredit, planDebit, qualifyingLines, stampCounterKeys, stampsAsset, stampsToTakeBack, CounterBook, REDEEMED, WORLD,
+  applyPlan, expiresAt, giveStamps, planCredit, planDebit, qualifyingLines, stampCounterKeys, stampsAsset, stampsToTakeBack, CounterBook, REDEEMED, WORLD,
   type CelCustomer, type CelOrder, type CompiledStampCard, type Holdings, type StampOutcome, type StampPer,
 } from "@patron/core";
 import type { AppContext } from "../context.ts";
@@ -14,6 +14,7 @@ import { counterCte, lockCounters } from "../rules/rule-counters.ts";
 import type { ProgramStampCards } from "./stamp-card-store.ts";
 import { celOrder, decideOrderCompleted } from "../events/order-decisions.ts";
 import type { EventInput } from "../events/event-input.ts";
+import type { FreeRewards } from "../rewards/free-rewards.ts";
 
 /** What a full card gave: a redemption of the card's reward (with its code), or points. */
 export interface StampRewardGiven {
@@ -75,14 +76,6 @@ interface OrderCredit {
   lines: number[];
 }
 
-interface RewardState {
-  row: { id: string; name: string; kind: string; config: unknown; minOrder: number | null; validDays: number | null; stock: number | null; issued: number; status: string } | null;
-  issuedNow: number;
-  pool: string[];
-}
-
-const AT_CHECKOUT = new Set(["fixed_discount", "percent_discount", "free_product", "free_shipping"]);
-
 /**
  * The most cards one order or confirmation completes: each completion writes a transaction and a
  * reward, and an order of a million units on a card of 2 must not write half a million. Stamps beyond
@@ -101,10 +94,12 @@ export const MAX_COMPLETIONS_PER_EVENT = 100;
  *    are judged line by line here (pure), so only the (customer, card) balances that get stamps are locked.
  * 3. The caller locks `holdingKeys` with every other balance of the transaction, in one statement.
  * 4. `prepare` loads those balances' lots, the limit counters, and, only when a card may complete,
- *    the next completion numbers and the reward rows (locked, after the balances and the redemptions).
- * 5. `applyOrder` / `applyRefund` / `applyConfirmation` decide in memory and record ledger writes.
- * 6. `ctes` adds the counters, completions, redemptions and the rewards' issued counts to the caller's
- *    single write statement.
+ *    the next completion numbers and the reward rows (locked through the transaction's FreeRewards,
+ *    after the balances and the redemptions).
+ * 5. `applyOrder` / `applyRefund` / `applyConfirmation` decide in memory and record ledger writes;
+ *    a full card's catalogue reward is given through FreeRewards.
+ * 6. `ctes` adds the counters and completions to the caller's single write statement; the caller adds
+ *    the FreeRewards' own (the redemptions and the rewards' issued counts).
  */
 export class StampBatch {
   private readonly orders = new Map<number, Intent[]>();
@@ -115,21 +110,19 @@ export class StampBatch {
   private readonly settled = new Set<string>();
   private counters = new CounterBook();
   private readonly sequences = new Map<string, number>();
-  private readonly rewards = new Map<string, RewardState>();
   private readonly completions: { id: string; card_id: string; customer_id: string; sequence: number; transaction_id: string; redemption_id: string | null; completed_at: string }[] = [];
-  private readonly redemptions: Record<string, unknown>[] = [];
-  private readonly poolUsed: { reward_id: string; code: string; redemption_id: string }[] = [];
 
   private constructor(
     private readonly ctx: AppContext,
     private readonly program: Program,
     private readonly cards: ProgramStampCards,
+    private readonly rewards: FreeRewards,
   ) {}
 
-  /** The program's stamp cards for this transaction, or null when it has none at all. */
-  static async open(ctx: AppContext, ex: Executor, program: Program): Promise<StampBatch | null> {
+  /** The program's stamp cards for this transaction, or null when it has none at all. `rewards` gives full cards' catalogue rewards. */
+  static async open(ctx: AppContext, ex: Executor, program: Program, rewards: FreeRewards): Promise<StampBatch | null> {
     const cards = await ctx.stamps.cards(ex, program.id);
-    return cards.all.size === 0 ? null : new StampBatch(ctx, program, cards);
+    return cards.all.size === 0 ? null : new StampBatch(ctx, program, cards, rewards);
   }
 
   /**
@@ -142,9 +135,10 @@ export class StampBatch {
     program: Program,
     events: readonly { e: EventInput; i: number; customer: { id: string; status: string } }[],
     knownOrders: ReadonlyMap<string, OrderState>,
+    rewards: FreeRewards,
     now: Date,
   ): Promise<StampBatch | null> {
-    const batch = await StampBatch.open(ctx, tx, program);
+    const batch = await StampBatch.open(ctx, tx, program, rewards);
     if (!batch) return null;
     const refunds: { customerId: string; orderExternalId: string }[] = [];
     for (const { e, i, customer } of events) {
@@ -263,29 +257,10 @@ export class StampBatch {
     );
     for (const f of full) this.sequences.set(`${f.card.id}|${f.customerId}`, 0);
     for (const r of seq) this.sequences.set(`${r.card_id}|${r.customer_id}`, Number(r.n));
-    // The rewards to issue, locked in id order (stock is counted under the lock, as redeemReward does).
+    // The rewards to give, locked in id order (stock is counted under the lock, as redeemReward does).
     const wantRewards = new Map<string, number>();
     for (const f of full) if (f.card.def.reward.kind === "reward") wantRewards.set(f.card.def.reward.rewardId, (wantRewards.get(f.card.def.reward.rewardId) ?? 0) + f.possible);
-    if (wantRewards.size === 0) return;
-    const rewardRows = await rows<{ id: string; name: string; kind: string; config: unknown; min_order: number | null; valid_days: number | null; stock: number | null; issued: number; status: string }>(
-      tx,
-      sql`select id, name, kind, config, min_order::float8 as min_order, valid_days, stock, issued, status from rewards
-           where program_id = ${this.program.id} and id = any(${textArray([...wantRewards.keys()].sort())}) order by id for update`,
-    );
-    for (const id of wantRewards.keys()) this.rewards.set(id, { row: null, issuedNow: 0, pool: [] });
-    for (const r of rewardRows) {
-      const state: RewardState = {
-        row: { id: r.id, name: r.name, kind: r.kind, config: typeof r.config === "string" ? JSON.parse(r.config) : r.config, minOrder: r.min_order === null ? null : Number(r.min_order), validDays: r.valid_days, stock: r.stock, issued: Number(r.issued), status: r.status },
-        issuedNow: 0,
-        pool: [],
-      };
-      if (r.kind === "partner_coupon") {
-        // Drawn as redeemReward draws them: concurrent transactions never get the same code.
-        const free = await rows<{ code: string }>(tx, sql`select code from reward_pool_codes where reward_id = ${r.id} and redemption_id is null order by code limit ${wantRewards.get(r.id)!} for update skip locked`);
-        state.pool = free.map((f) => f.code);
-      }
-      this.rewards.set(r.id, state);
-    }
+    await this.rewards.lock(tx, wantRewards);
   }
 
   /** Stamps for event i (an order added with addOrder), with its completions. Null when no card stamps it. */
@@ -409,16 +384,10 @@ export class StampBatch {
     return { effect, points, lotId };
   }
 
-  /** How many of a reward can still be issued in this transaction, and why not when none. */
+  /** How many of a reward can still be given in this transaction, and why not when none. */
   private availability(rewardId: string): { left: number; reason: string | null } {
-    const state = this.rewards.get(rewardId);
-    // Not loaded: prepare() saw no card of this reward that could complete, so none will (checked in complete()).
-    if (!state) return { left: Number.POSITIVE_INFINITY, reason: null };
-    const r = state.row;
-    if (!r || r.status === "archived") return { left: 0, reason: "REWARD_NOT_AVAILABLE" };
-    let left = r.stock === null ? Number.POSITIVE_INFINITY : r.stock - r.issued - state.issuedNow;
-    if (r.kind === "partner_coupon") left = Math.min(left, state.pool.length);
-    return left > 0 ? { left, reason: null } : { left: 0, reason: "REWARD_OUT_OF_STOCK" };
+    // Not locked: prepare() saw no card of this reward that could complete, so none will (complete() would throw).
+    return this.rewards.has(rewardId) ? this.rewards.availability(rewardId) : { left: Number.POSITIVE_INFINITY, reason: null };
   }
 
   /** One completed card: N stamps to `redeemed`, the completion's row, and its reward. */
@@ -456,33 +425,22 @@ export class StampBatch {
       reward.points = def.points;
       reward.transactionId = pTxn;
     } else {
-      const state = this.rewards.get(def.rewardId);
-      if (!state?.row) throw new Error(`stamp card ${card.id} completed without its reward ${def.rewardId} loaded`);
-      const r = state.row;
-      redemptionId = this.ctx.ids.next("red");
-      const code = AT_CHECKOUT.has(r.kind) ? this.ctx.secrets.rewardCode() : null;
-      const partnerCode = r.kind === "partner_coupon" ? (state.pool.shift() ?? null) : null;
-      state.issuedNow += 1;
-      if (partnerCode !== null) this.poolUsed.push({ reward_id: r.id, code: partnerCode, redemption_id: redemptionId });
-      this.redemptions.push({
-        id: redemptionId, customer_id: customerId, reward_id: r.id, reward: { name: r.name, kind: r.kind, config: r.config, minOrder: r.minOrder }, code, partner_code: partnerCode,
-        fulfilment: r.kind === "physical_gift" ? "pending" : null, transaction_id: txnId,
-        // Valid from when it is issued (now), as a redemption bought with points is.
-        expires_at: r.validDays ? new Date(now.getTime() + r.validDays * 86_400_000).toISOString() : null,
-      });
-      reward.redemptionId = redemptionId;
-      reward.code = code ? formatCode(code) : null;
-      if (partnerCode !== null) reward.partnerCode = partnerCode;
+      const given = this.rewards.give(def.rewardId, { customerId, transactionId: txnId, reference: meta.reference!, now });
+      // giveStamps completed no more cards than availability() allowed.
+      if ("unavailable" in given) throw new Error(`stamp card ${card.id} completed without its reward ${def.rewardId} available: ${given.unavailable}`);
+      redemptionId = given.redemptionId;
+      reward.redemptionId = given.redemptionId;
+      reward.code = given.code;
+      if (given.partnerCode !== undefined) reward.partnerCode = given.partnerCode;
     }
     this.completions.push({ id: completionId, card_id: card.id, customer_id: customerId, sequence, transaction_id: txnId, redemption_id: redemptionId, completed_at: at.toISOString() });
     return { holdings: after, reward };
   }
 
-  /** The batch's stamp writes as CTEs for the caller's write statement (counters, completions, redemptions, rewards, pool codes). */
-  ctes(now: Date): SQL[] {
+  /** The batch's stamp writes as CTEs for the caller's write statement (counters, completions); the rewards given are the FreeRewards' to write. */
+  ctes(): SQL[] {
     const out: SQL[] = [];
     const pid = this.program.id;
-    const at = now.toISOString();
     const j = (v: unknown) => JSON.stringify(v);
     const counters = counterCte(pid, this.counters, "stamp_rc");
     if (counters) out.push(counters);
@@ -491,23 +449,6 @@ export class StampBatch {
         insert into stamp_completions (id, program_id, card_id, customer_id, sequence, transaction_id, redemption_id, completed_at)
         select x.id, ${pid}, x.card_id, x.customer_id, x.sequence, x.transaction_id, x.redemption_id, x.completed_at
           from jsonb_to_recordset(${j(this.completions)}::jsonb) as x(id text, card_id text, customer_id text, sequence int, transaction_id text, redemption_id text, completed_at timestamptz))`);
-    }
-    if (this.redemptions.length > 0) {
-      out.push(sql`stamp_red as (
-        insert into redemptions (id, program_id, customer_id, reward_id, reward, points, status, code, partner_code, fulfilment, transaction_id, return_transaction_id, used_order_id, used_at, expires_at, created_at, updated_at)
-        select x.id, ${pid}, x.customer_id, x.reward_id, x.reward, 0, 'issued', x.code, x.partner_code, x.fulfilment, x.transaction_id, null, null, null, x.expires_at, ${at}::timestamptz, ${at}::timestamptz
-          from jsonb_to_recordset(${j(this.redemptions)}::jsonb) as x(id text, customer_id text, reward_id text, reward jsonb, code text, partner_code text, fulfilment text, transaction_id text, expires_at timestamptz))`);
-      const issued = [...this.rewards.entries()].filter(([, s]) => s.issuedNow > 0).map(([id, s]) => ({ id, n: s.issuedNow }));
-      out.push(sql`stamp_rwd as (
-        update rewards set issued = rewards.issued + x.n, updated_at = ${at}::timestamptz
-          from jsonb_to_recordset(${j(issued)}::jsonb) as x(id text, n int)
-         where rewards.id = x.id and rewards.program_id = ${pid})`);
-    }
-    if (this.poolUsed.length > 0) {
-      out.push(sql`stamp_pool as (
-        update reward_pool_codes set redemption_id = x.redemption_id
-          from jsonb_to_recordset(${j(this.poolUsed)}::jsonb) as x(reward_id text, code text, redemption_id text)
-         where reward_pool_codes.reward_id = x.reward_id and reward_pool_codes.code = x.code)`);
     }
     return out;
   }

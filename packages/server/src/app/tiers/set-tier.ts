@@ -8,8 +8,9 @@ import type { Program } from "../programs/program.ts";
 import { getCustomer } from "../customers/find-customer.ts";
 import { recordAudit } from "../audit.ts";
 import { loadTiers, reachedBefore, tierCtes, type TierWrite } from "./tier-state.ts";
-import { entryGift } from "./tier-gifts.ts";
-import { levelKey } from "./tier-batch.ts";
+import { entryPoints, firstEntry, giveEntryRewards } from "./tier-gifts.ts";
+import { levelKey, type TierEffect } from "./tier-batch.ts";
+import { FreeRewards } from "../rewards/free-rewards.ts";
 
 export interface SetTierInput {
   /** A level key, or null to take the tier away. */
@@ -17,7 +18,7 @@ export interface SetTierInput {
   reason: string;
   /** Until when the tier holds before its first review (null: never reviewed); default: the end of the current period. */
   reviewAt?: Date | null | undefined;
-  /** Give the level's entry points if the customer never reached it before (default true). */
+  /** Give the level's entry gifts (points, reward) if the customer never reached it before (default true). */
   gift?: boolean | undefined;
 }
 
@@ -32,11 +33,12 @@ function levelIn(scheme: TierScheme, key: string | null): Result<number, DomainE
 
 /**
  * Sets a customer's tier by hand, with a reason (recorded in the history and the audit log). The
- * balance is locked before the tier, as everywhere. Gives the level's entry points the first time.
+ * balance is locked before the tier, as everywhere (and reward rows after both). Gives the level's
+ * entry points and entry reward the first time the customer reaches it.
  *
  * Errors: TIERS_NOT_CONFIGURED, TIER_NOT_FOUND, CUSTOMER_NOT_FOUND.
  */
-export async function setTier(ctx: AppContext, tx: Tx, program: Program, externalId: string, input: SetTierInput, actor: string): Promise<Result<{ from: string | null; to: string | null; giftPoints: number }, DomainError>> {
+export async function setTier(ctx: AppContext, tx: Tx, program: Program, externalId: string, input: SetTierInput, actor: string): Promise<Result<SetTierResult, DomainError>> {
   const scheme = schemeOf(program);
   if (!scheme.ok) return scheme;
   const level = levelIn(scheme.value, input.tier);
@@ -50,19 +52,25 @@ export async function setTier(ctx: AppContext, tx: Tx, program: Program, externa
   const decision = setManually(scheme.value, stored.state, level.value, "manual", now, program.timeZone, input.reviewAt !== undefined ? { reviewAt: input.reviewAt } : {});
   const writes: TierWrite[] = [{ id: ctx.ids.next("tch"), customerId: id, decision, source: "manual", reason: input.reason, occurredAt: now }];
   const ledger = new LedgerWrites(program.id);
-  let giftPoints = 0;
-  if (input.gift !== false) {
-    const gift = entryGift(ctx, { program, scheme: scheme.value, decision, holdings: holdings.get(holdingKey(id, "points"))!, given: await reachedBefore(tx, program.id, [id]), at: now, now });
+  const rewards = new FreeRewards(ctx, program.id);
+  const result: SetTierResult = { from: levelKey(scheme.value, decision.from), to: input.tier, giftPoints: 0 };
+  const entered = input.gift !== false ? firstEntry(scheme.value, decision, id, await reachedBefore(tx, program.id, [id])) : null;
+  if (entered) {
+    const gift = entryPoints(ctx, { program, level: entered, kind: decision.kind, holdings: holdings.get(holdingKey(id, "points"))!, at: now, now });
     if (gift) {
       ledger.add(gift.meta, gift.plan, gift.after);
-      giftPoints = gift.plan.postings.reduce((n, p) => n + p.amount, 0);
+      result.giftPoints = gift.points;
     }
+    if (entered.benefits.entryReward) await giveEntryRewards(tx, rewards, [{ customerId: id, level: entered, into: result }], now);
   }
-  const parts = [ledger.ctes(now), tierCtes(program.id, scheme.value, writes, now)].filter((p) => p !== null);
+  const parts = [ledger.ctes(now), tierCtes(program.id, scheme.value, writes, now), ...rewards.ctes(now)].filter((p) => p !== null);
   await tx.execute(sql`with ${sql.join(parts, sql`, `)} select 1`);
-  await recordAudit(ctx, tx, { programId: program.id, actor, action: "tier.set", target: externalId, reason: input.reason, data: { from: levelKey(scheme.value, decision.from), to: input.tier } });
-  return ok({ from: levelKey(scheme.value, decision.from), to: input.tier, giftPoints });
+  await recordAudit(ctx, tx, { programId: program.id, actor, action: "tier.set", target: externalId, reason: input.reason, data: { from: result.from, to: input.tier, ...(result.giftReward ? { redemptionId: result.giftReward.redemptionId } : {}) } });
+  return ok(result);
 }
+
+/** What a manual tier change did: the change, and the entry gifts of a level reached for the first time. */
+export type SetTierResult = Pick<TierEffect, "from" | "to" | "giftReward" | "giftRewardUnavailable"> & { giftPoints: number };
 
 export interface TierImportRow {
   customerId: string;

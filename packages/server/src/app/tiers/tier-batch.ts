@@ -6,14 +6,19 @@ import { holdingKey, type LedgerWrites } from "../../db/ledger-repo.ts";
 import type { Program } from "../programs/program.ts";
 import { measureMany } from "./tier-metrics.ts";
 import { loadTiers, reachedBefore, tierCtes, type StoredTier, type TierWrite } from "./tier-state.ts";
-import { entryGift } from "./tier-gifts.ts";
+import { entryPoints, firstEntry, giveEntryRewards, type OwedEntryReward } from "./tier-gifts.ts";
+import type { FreeRewardGiven, FreeRewards, Unavailable } from "../rewards/free-rewards.ts";
 
-/** What an event batch tells the sender about a tier change. */
+/** What an event batch tells the sender about a tier change, with the entry gifts of a level reached for the first time. */
 export interface TierEffect {
   from: string | null;
   to: string | null;
   kind: string;
   giftPoints?: number;
+  /** The level's entry reward: a redemption for 0 points. */
+  giftReward?: FreeRewardGiven;
+  /** The level's entry reward could not be given (archived, out of stock): the level is entered without it. */
+  giftRewardUnavailable?: Unavailable;
 }
 
 /**
@@ -27,6 +32,8 @@ export class TierBatch {
   private readonly metric = new Map<string, number>();
   private readonly writes: TierWrite[] = [];
   private given = new Set<string>();
+  /** Entry rewards of levels reached in this batch, given by giveRewards once every event is decided. */
+  private readonly owed: OwedEntryReward[] = [];
 
   private constructor(
     private readonly ctx: AppContext,
@@ -47,7 +54,7 @@ export class TierBatch {
     const values = await measureMany(tx, program.id, scheme.basis, ids.map((customerId) => ({ customerId, from, to: new Date("9999-12-31T00:00:00Z") })));
     const batch = new TierBatch(ctx, program, scheme, tiers, from);
     ids.forEach((id, i) => batch.metric.set(id, values[i]!));
-    if (scheme.levels.some((l) => (l.benefits.entryPoints ?? 0) > 0)) batch.given = await reachedBefore(tx, program.id, ids);
+    if (scheme.levels.some((l) => (l.benefits.entryPoints ?? 0) > 0 || l.benefits.entryReward)) batch.given = await reachedBefore(tx, program.id, ids);
     return batch;
   }
 
@@ -97,8 +104,10 @@ export class TierBatch {
   }
 
   /**
-   * Upgrades the customer if the basis now reaches a higher level, giving the level's entry points
-   * through `ledger` on the points holdings in `holdings`. Returns what to tell the sender, or null.
+   * Upgrades the customer if the basis now reaches a higher level. A level reached for the first time
+   * gives its entry points through `ledger` on the points holdings in `holdings`, and owes its entry
+   * reward (giveRewards gives it). Returns what to tell the sender, or null; the effect object is
+   * the one giveRewards completes, so put it in the event's effects as it is.
    */
   settle(customerId: string, holdings: Map<string, Holdings>, ledger: LedgerWrites, at: Date, now: Date): TierEffect | null {
     const t = this.tiers.get(customerId);
@@ -108,17 +117,27 @@ export class TierBatch {
     t.state = decision.state;
     this.writes.push({ id: this.ctx.ids.next("tch"), customerId, decision, source: "earned", reason: null, occurredAt: at });
     const effect: TierEffect = { from: levelKey(this.scheme, decision.from), to: levelKey(this.scheme, decision.to), kind: decision.kind };
+    const level = firstEntry(this.scheme, decision, customerId, this.given);
+    if (!level) return effect;
     const key = holdingKey(customerId, "points");
     const h = holdings.get(key);
-    if (h) {
-      const gift = entryGift(this.ctx, { program: this.program, scheme: this.scheme, decision, holdings: h, given: this.given, at, now });
-      if (gift) {
-        ledger.add(gift.meta, gift.plan, gift.after);
-        holdings.set(key, gift.after);
-        effect.giftPoints = gift.plan.postings.reduce((n, p) => n + p.amount, 0);
-      }
+    const gift = h ? entryPoints(this.ctx, { program: this.program, level, kind: decision.kind, holdings: h, at, now }) : null;
+    if (gift) {
+      ledger.add(gift.meta, gift.plan, gift.after);
+      holdings.set(key, gift.after);
+      effect.giftPoints = gift.points;
     }
+    if (level.benefits.entryReward) this.owed.push({ customerId, level, into: effect });
     return effect;
+  }
+
+  /**
+   * Gives the entry rewards of the levels this batch's customers reached for the first time, through
+   * the transaction's FreeRewards, after every event is decided: the reward rows are locked only when
+   * a customer does go up, never for every order. Call before writing (the caller adds rewards.ctes).
+   */
+  async giveRewards(tx: Tx, rewards: FreeRewards, now: Date): Promise<void> {
+    await giveEntryRewards(tx, rewards, this.owed, now);
   }
 
   ctes(now: Date): SQL | null {

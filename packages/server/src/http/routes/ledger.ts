@@ -12,7 +12,7 @@ import { reverseTransaction } from "../../app/ledger/reverse-transaction.ts";
 import { settleProgram } from "../../app/ledger/settle-holdings.ts";
 
 const TYPES = [
-  "earn", "refund", "adjustment", "reversal", "expiry", "release", "redemption", "stamp_completion",
+  "earn", "refund", "adjustment", "reversal", "expiry", "release", "redemption", "redemption_return", "stamp_completion",
   // Wallets and gift cards (docs/wallet.md)
   "payment", "payment_refund", "payout", "payout_paid", "payout_returned", "gift_card_issue",
 ] as const;
@@ -32,7 +32,7 @@ const history = createRoute({
   path: "/v1/customers/{externalId}/transactions",
   tags: ["Ledger"],
   summary: "A customer's ledger history",
-  description: "Newest first. Filter by `type` (comma-separated) and by effective time (`from` inclusive, `to` exclusive).",
+  description: "Every asset (points, stamps, bonus, cash), newest first; each transaction says its `asset` and its `changes` per asset. Filter by `type` (comma-separated), by `asset`, and by effective time (`from` inclusive, `to` exclusive).",
   security,
   request: {
     params: externalIdParam,
@@ -42,6 +42,8 @@ const history = createRoute({
       type: z.string().max(200).regex(new RegExp(`^(${TYPES.join("|")})(,(${TYPES.join("|")}))*$`), `comma-separated types from: ${TYPES.join(", ")}`).optional(),
       from: isoDateTime.optional(),
       to: isoDateTime.optional(),
+      asset: z.string().max(80).regex(/^(points|bonus|cash|stamps:[A-Za-z0-9_-]{1,64})$/, "points, bonus, cash or stamps:{cardId}").optional()
+        .openapi({ description: "Only transactions that move this asset: `points`, `bonus`, `cash` or `stamps:{cardId}`." }),
     }),
   },
   responses: { 200: ok(page(Transaction, "TransactionPage"), "A page of transactions"), ...errorResponses(400, 401, 404) },
@@ -136,7 +138,7 @@ export function registerLedger(app: App, deps: HttpDeps) {
     const cu = await customerOf(p.id, c.req.valid("param").externalId);
     if (!cu.ok) return problem(c, cu.error);
     const q = c.req.valid("query");
-    const r = await listTransactions(ctx.db, p.id, cu.value.id, { limit: q.limit, cursor: q.cursor, type: q.type?.split(","), from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined });
+    const r = await listTransactions(ctx.db, p.id, cu.value.id, { limit: q.limit, cursor: q.cursor, type: q.type?.split(","), from: q.from ? new Date(q.from) : undefined, to: q.to ? new Date(q.to) : undefined, asset: q.asset });
     return r.ok ? c.json(r.value, 200) : problem(c, r.error);
   });
 

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { App, HttpDeps } from "../env.ts";
-import { CustomerTier, SetTier, TierChange, TierImport, TierScheme } from "../tier-schemas.ts";
+import { CustomerTier, SetTier, TierChange, TierImport, TierScheme, TierSet } from "../tier-schemas.ts";
 import { errorResponses, idempotencyHeader, ok, security } from "./common.ts";
 import { externalIdParam } from "./customers.ts";
 import { mutate } from "../mutate.ts";
@@ -32,10 +32,10 @@ const putCustomerTier = createRoute({
   path: "/v1/customers/{externalId}/tier",
   tags,
   summary: "Set a customer's tier by hand, with a reason",
-  description: "Recorded in the tier history and the audit log. The tier holds until the end of the current period (or `reviewAt`), then is reviewed like any other.",
+  description: "Recorded in the tier history and the audit log. The tier holds until the end of the current period (or `reviewAt`), then is reviewed like any other. A level the customer never reached before gives its entry points and entry reward (unless `gift: false`).",
   security,
   request: { params: externalIdParam, headers: idempotencyHeader, body: json(SetTier) },
-  responses: { 200: ok(z.object({ from: z.string().nullable(), to: z.string().nullable(), giftPoints: z.number().int() }), "The change"), ...errorResponses(400, 401, 403, 404, 409, 422) },
+  responses: { 200: ok(TierSet, "The change, with the entry gifts of a level reached for the first time"), ...errorResponses(400, 401, 403, 404, 409, 422) },
 });
 const importRoute = createRoute({
   method: "post",
