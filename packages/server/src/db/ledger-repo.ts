@@ -33,8 +33,8 @@ export async function lockBalancesOf(ex: Executor, programId: string, keys: read
   const out = new Map<string, LockedBalance>();
   if (sorted.length === 0) return out;
   // All already locked by this transaction (ingest's first statement, claim-events.ts): nothing to ask.
-  if (locked && sorted.every((k) => locked.has(holdingKey(k.customerId, k.asset)))) {
-    for (const k of sorted) out.set(holdingKey(k.customerId, k.asset), locked.get(holdingKey(k.customerId, k.asset))!);
+  if (locked && [...unique.keys()].every((key) => locked.has(key))) {
+    for (const key of unique.keys()) out.set(key, locked.get(key)!);
     return out;
   }
   const ids = [...new Set(sorted.map((k) => k.customerId))];

@@ -69,13 +69,14 @@ export async function claimEvents(
 
 /**
  * Whether ingest may lock the points balances of the batch's customers in its first statement: only
- * when no other balance can be touched (no referral program, no stamp cards, rules give points
- * only), so that all its later balance locks are of rows created in this transaction. Otherwise a
+ * when no other balance can be touched (no refunds, which may take back wallet credit; no referral
+ * program; no stamp cards; rules give points only), so that all its later balance locks are of rows
+ * created in this transaction. Otherwise a
  * second lock statement could take a row after a higher one and deadlock (see lockBalancesOf).
  * Reads the cached cards and rules (a query only when their cache has expired).
  */
-export async function onlyOwnPoints(ctx: AppContext, tx: Tx, program: Program): Promise<boolean> {
-  if (program.referrals?.enabled) return false;
+export async function onlyOwnPoints(ctx: AppContext, tx: Tx, program: Program, batch: { refunds: boolean }): Promise<boolean> {
+  if (batch.refunds || program.referrals?.enabled) return false;
   if ((await ctx.stamps.cards(tx, program.id)).all.size > 0) return false;
   return (await ctx.rules.active(tx, program)).every((r) => r.def.effect.asset === "points");
 }

@@ -71,16 +71,15 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
 
   // 2. Idempotency (duplicates inside the batch first, then one insert for the rest, in key order),
   //    with the orders and customers the valid events name, in one statement (claim-events.ts).
-  const candidates = keys.map((k) => events[firstIndex.get(k)!]!).filter((e) => !invalid.has(firstIndex.get(e.id)!));
+  const candidates = keys.map((k) => firstIndex.get(k)!).filter((i) => !invalid.has(i)).map((i) => events[i]!);
   const namedOrders = candidates.flatMap((e) => (e.type === "order.completed" || e.type === "order.refunded" ? [e] : []));
+  const refunds = namedOrders.some((e) => e.type === "order.refunded");
   const claimed = await claimEvents(tx, program.id, now, {
     keys: keys.map((key) => ({ key, hash: hashes[firstIndex.get(key)!]! })),
     orderIds: namedOrders.map((e) => e.data.orderId),
-    forRefunds: namedOrders.some((e) => e.type === "order.refunded"),
+    forRefunds: refunds,
     customerIds: [...new Set(candidates.map((e) => e.customerId))],
-    // Not with refunds: they may take back wallet credit, whose balances sort before points and
-    // must be locked in the same statement as them.
-    lockPoints: !namedOrders.some((e) => e.type === "order.refunded") && (await onlyOwnPoints(ctx, tx, program)),
+    lockPoints: await onlyOwnPoints(ctx, tx, program, { refunds }),
   });
   const seen = keys.filter((k) => !claimed.inserted.has(k));
   if (seen.length > 0) {
