@@ -1,5 +1,6 @@
 import { Environment } from "@marcbachmann/cel-js";
 import { zonedParts, DAY_MS } from "../calendar/zoned.ts";
+import { isoWeekday } from "./schedule.ts";
 
 /**
  * The CEL environment of rule conditions: the variables a condition may read, their types, and our
@@ -100,21 +101,138 @@ export function isBirthdayOn(birthday: string, today: { year: number; month: num
 
 /**
  * One class per CEL message type. Values are built as instances of these, so cel-js reads their
- * fields directly instead of wrapping plain objects on every evaluation.
+ * fields directly instead of wrapping plain objects on every evaluation. Each constructor assigns its
+ * fields one by one (a fixed object shape, no `Object.assign`): ingest and checkout build these for
+ * every event and cart, so their cost is the cost of a rule or campaign evaluation.
  */
-function valueClass(): new (init: object) => object {
-  return class {
-    constructor(init: object) {
-      Object.assign(this, init);
-    }
-  };
+const big = (n: number) => BigInt(n);
+
+class LineValue {
+  sku: string;
+  name: string;
+  category: string;
+  quantity: bigint;
+  unitPrice: bigint;
+  net: bigint;
+  weight: bigint;
+  constructor(l: CelLine) {
+    this.sku = l.sku;
+    this.name = l.name;
+    this.category = l.category;
+    this.quantity = big(l.quantity);
+    this.unitPrice = big(l.unitPrice);
+    this.net = big(l.net);
+    this.weight = big(l.weight);
+  }
 }
-const LineValue = valueClass();
-const OrderValue = valueClass();
-const MetricsValue = valueClass();
-const CustomerValue = valueClass();
-const EventValue = valueClass();
-const LocalValue = valueClass();
+
+class OrderValue {
+  id: string;
+  currency: string;
+  subtotal: bigint;
+  discount: bigint;
+  shipping: bigint;
+  tax: bigint;
+  total: bigint;
+  earningBase: bigint;
+  weight: bigint;
+  itemCount: bigint;
+  channel: string;
+  store: string;
+  lines: LineValue[];
+  constructor(o: CelOrder) {
+    this.id = o.id;
+    this.currency = o.currency;
+    this.subtotal = big(o.subtotal);
+    this.discount = big(o.discount);
+    this.shipping = big(o.shipping);
+    this.tax = big(o.tax);
+    this.total = big(o.total);
+    this.earningBase = big(o.earningBase);
+    this.weight = big(o.weight);
+    this.itemCount = big(o.itemCount);
+    this.channel = o.channel;
+    this.store = o.store;
+    const lines = new Array<LineValue>(o.lines.length);
+    for (let i = 0; i < o.lines.length; i++) lines[i] = new LineValue(o.lines[i]!);
+    this.lines = lines;
+  }
+}
+
+class MetricsValue {
+  lifetimeOrders: bigint;
+  lifetimeSpend: bigint;
+  daysSinceFirstOrder: bigint;
+  daysSinceLastOrder: bigint;
+  ordersThisMonth: bigint;
+  spendThisMonth: bigint;
+  constructor(m: CelMetrics) {
+    this.lifetimeOrders = big(m.lifetimeOrders);
+    this.lifetimeSpend = big(m.lifetimeSpend);
+    this.daysSinceFirstOrder = big(m.daysSinceFirstOrder);
+    this.daysSinceLastOrder = big(m.daysSinceLastOrder);
+    this.ordersThisMonth = big(m.ordersThisMonth);
+    this.spendThisMonth = big(m.spendThisMonth);
+  }
+}
+
+class CustomerValue {
+  id: string;
+  email: string;
+  phone: string;
+  name: string;
+  birthday: string;
+  status: string;
+  tier: string;
+  tags: string[];
+  attributes: unknown;
+  metrics: MetricsValue;
+  constructor(c: CelCustomer) {
+    this.id = c.id;
+    this.email = c.email;
+    this.phone = c.phone;
+    this.name = c.name;
+    this.birthday = c.birthday;
+    this.status = c.status;
+    this.tier = c.tier;
+    this.tags = c.tags;
+    this.attributes = celValue(c.attributes);
+    this.metrics = new MetricsValue(c.metrics);
+  }
+}
+
+class EventValue {
+  id: string;
+  type: string;
+  name: string;
+  occurredAt: Date;
+  data: unknown;
+  constructor(e: CelInput["event"]) {
+    this.id = e.id;
+    this.type = e.type;
+    this.name = e.name;
+    this.occurredAt = e.occurredAt;
+    this.data = celValue(e.data);
+  }
+}
+
+class LocalValue {
+  year: bigint;
+  month: bigint;
+  day: bigint;
+  dayOfWeek: bigint;
+  hour: bigint;
+  minute: bigint;
+  constructor(now: Date, timeZone: string) {
+    const p = zonedParts(now, timeZone);
+    this.year = big(p.year);
+    this.month = big(p.month);
+    this.day = big(p.day);
+    this.dayOfWeek = big(isoWeekday(p.year, p.month, p.day));
+    this.hour = big(p.hour);
+    this.minute = big(p.minute);
+  }
+}
 
 export const celEnvironment = new Environment({ homogeneousAggregateLiterals: false })
   .registerType("Line", { ctor: LineValue, fields: LINE })
@@ -172,69 +290,47 @@ function celValue(v: unknown): unknown {
   return v;
 }
 
-const big = (n: number) => BigInt(n);
-
 /**
  * The CEL variables of one evaluation. Each is built the first time a condition reads it (cel-js reads
- * variables as properties), so an event whose conditions only look at the order never converts the
- * customer, and the other way round.
+ * variables as properties, and these getters live on the prototype), so an event whose conditions
+ * only look at the order never converts the customer, and the other way round. A class rather than
+ * an object literal with getters: V8 builds such a literal through a slow path, and this object is
+ * made for every event and every cart.
  */
+class CelVariables {
+  readonly #input: CelInput;
+  #event: EventValue | undefined;
+  #order: OrderValue | undefined;
+  #customer: CustomerValue | undefined;
+  #local: LocalValue | undefined;
+  #line: LineValue | undefined;
+  readonly now: Date;
+  constructor(input: CelInput) {
+    this.#input = input;
+    this.now = input.now;
+  }
+  get event(): EventValue {
+    return (this.#event ??= new EventValue(this.#input.event));
+  }
+  get order(): OrderValue {
+    return (this.#order ??= new OrderValue(this.#input.order));
+  }
+  get cart(): OrderValue {
+    return this.order;
+  }
+  get customer(): CustomerValue {
+    return (this.#customer ??= new CustomerValue(this.#input.customer));
+  }
+  get line(): LineValue {
+    return (this.#line ??= new LineValue(this.#input.line ?? EMPTY_LINE));
+  }
+  get local(): LocalValue {
+    return (this.#local ??= new LocalValue(this.#input.now, this.#input.timeZone));
+  }
+}
+
 export function celVariables(input: CelInput): Record<string, unknown> {
-  let event: object | undefined;
-  let order: object | undefined;
-  let customer: object | undefined;
-  let local: object | undefined;
-  let line: object | undefined;
-  return {
-    get event() {
-      return (event ??= new EventValue({ id: input.event.id, type: input.event.type, name: input.event.name, occurredAt: input.event.occurredAt, data: celValue(input.event.data) }));
-    },
-    get order() {
-      return (order ??= celOrderValue(input.order));
-    },
-    get cart() {
-      return (order ??= celOrderValue(input.order));
-    },
-    get customer() {
-      return (customer ??= celCustomerValue(input.customer));
-    },
-    get line() {
-      return (line ??= celLineValue(input.line ?? EMPTY_LINE));
-    },
-    now: input.now,
-    get local() {
-      if (!local) {
-        const p = zonedParts(input.now, input.timeZone);
-        const wd = new Date(Date.UTC(p.year, p.month - 1, p.day)).getUTCDay();
-        local = new LocalValue({ year: big(p.year), month: big(p.month), day: big(p.day), dayOfWeek: big(wd === 0 ? 7 : wd), hour: big(p.hour), minute: big(p.minute) });
-      }
-      return local;
-    },
-  };
-}
-
-function celLineValue(l: CelLine): object {
-  return new LineValue({ sku: l.sku, name: l.name, category: l.category, quantity: big(l.quantity), unitPrice: big(l.unitPrice), net: big(l.net), weight: big(l.weight) });
-}
-
-function celOrderValue(o: CelOrder): object {
-  const lines = new Array<object>(o.lines.length);
-  for (let i = 0; i < o.lines.length; i++) lines[i] = celLineValue(o.lines[i]!);
-  return new OrderValue({
-    id: o.id, currency: o.currency, subtotal: big(o.subtotal), discount: big(o.discount), shipping: big(o.shipping), tax: big(o.tax), total: big(o.total),
-    earningBase: big(o.earningBase), weight: big(o.weight), itemCount: big(o.itemCount), channel: o.channel, store: o.store, lines,
-  });
-}
-
-function celCustomerValue(c: CelCustomer): object {
-  const m = c.metrics;
-  return new CustomerValue({
-    id: c.id, email: c.email, phone: c.phone, name: c.name, birthday: c.birthday, status: c.status, tier: c.tier, tags: c.tags, attributes: celValue(c.attributes),
-    metrics: new MetricsValue({
-      lifetimeOrders: big(m.lifetimeOrders), lifetimeSpend: big(m.lifetimeSpend), daysSinceFirstOrder: big(m.daysSinceFirstOrder),
-      daysSinceLastOrder: big(m.daysSinceLastOrder), ordersThisMonth: big(m.ordersThisMonth), spendThisMonth: big(m.spendThisMonth),
-    }),
-  });
+  return new CelVariables(input) as unknown as Record<string, unknown>;
 }
 
 /** `line` outside a stamp card's condition: empty strings and zeros. */
