@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { addLocalMonths, addMonths, DAY_MS, isValidTimeZone, localDate, startOfLocalDay, startOfMonthAfter, zonedParts } from "./zoned.ts";
+import fc from "fast-check";
+import { addLocalMonths, addMonths, civilFromDays, DAY_MS, daysFromCivil, isValidTimeZone, localDate, startOfLocalDay, startOfMonthAfter, zonedParts } from "./zoned.ts";
 
 const at = (iso: string) => new Date(iso);
 
@@ -111,5 +112,36 @@ describe("addLocalMonths", () => {
     { from: "2026-11-30T12:00:00Z", months: 3, tz: "UTC", to: "2027-02-28T12:00:00.000Z" },
   ])("$from + $months months in $tz is $to", ({ from, months, tz, to }) => {
     expect(addLocalMonths(at(from), months, tz).toISOString()).toBe(to);
+  });
+});
+
+describe("zonedParts (arithmetic) against Intl", () => {
+  const intl = (d: Date, timeZone: string) => {
+    const f = new Intl.DateTimeFormat("en-US", { timeZone, hourCycle: "h23", year: "numeric", month: "numeric", day: "numeric", hour: "numeric", minute: "numeric", second: "numeric" });
+    const out: Record<string, number> = {};
+    for (const p of f.formatToParts(d)) if (p.type !== "literal") out[p.type] = Number(p.value);
+    return { year: out.year, month: out.month, day: out.day, hour: out.hour, minute: out.minute, second: out.second };
+  };
+  const zones = ["Asia/Ho_Chi_Minh", "America/New_York", "Europe/Berlin", "Australia/Lord_Howe", "Asia/Kathmandu", "Pacific/Chatham", "UTC"];
+
+  it("gives Intl's wall clock for random instants from 1900 to 2100 in zones with DST and odd offsets", () => {
+    fc.assert(
+      fc.property(fc.date({ min: new Date("1900-01-01T00:00:00Z"), max: new Date("2100-12-31T00:00:00Z"), noInvalidDate: true }), fc.constantFrom(...zones), (d, tz) => {
+        expect(zonedParts(d, tz)).toEqual(intl(d, tz));
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+
+  it("daysFromCivil and civilFromDays agree with Date.UTC, both ways, for every day of 1600-2400", () => {
+    const wrong: number[] = [];
+    for (let days = daysFromCivil(1600, 1, 1); days <= daysFromCivil(2400, 12, 31); days += 1) {
+      const d = new Date(days * 86_400_000);
+      const civil = civilFromDays(days);
+      const same = civil.year === d.getUTCFullYear() && civil.month === d.getUTCMonth() + 1 && civil.day === d.getUTCDate();
+      if (!same || daysFromCivil(civil.year, civil.month, civil.day) !== days) wrong.push(days);
+    }
+    expect(wrong).toEqual([]);
+    expect(daysFromCivil(1970, 1, 1)).toBe(0);
   });
 });

@@ -49,7 +49,9 @@ function intlParts(instant: Date, timeZone: string) {
 }
 
 const QUARTER_HOUR = 900_000;
-const offsets = new Map<string, number>();
+/** Per time zone: quarter-hour start → offset (numbers as keys: no string built per lookup). */
+const offsets = new Map<string, Map<number, number>>();
+let cached = 0;
 
 /**
  * The zone's offset from UTC at `ms`, cached per quarter hour: time zones change offset only on
@@ -62,8 +64,9 @@ let last = { timeZone: "", start: Number.NaN, offset: 0 };
 function offsetMs(ms: number, timeZone: string): number {
   const start = Math.floor(ms / QUARTER_HOUR) * QUARTER_HOUR;
   if (start === last.start && timeZone === last.timeZone) return last.offset;
-  const key = `${timeZone}|${start}`;
-  const hit = offsets.get(key);
+  let zone = offsets.get(timeZone);
+  if (zone === undefined) offsets.set(timeZone, (zone = new Map()));
+  const hit = zone.get(start);
   if (hit !== undefined) {
     last = { timeZone, start, offset: hit };
     return hit;
@@ -74,8 +77,13 @@ function offsetMs(ms: number, timeZone: string): number {
   };
   const off = at(ms);
   if (at(start) === off && at(start + QUARTER_HOUR - 1) === off) {
-    if (offsets.size >= 50_000) offsets.clear();
-    offsets.set(key, off);
+    if (cached >= 50_000) {
+      offsets.clear();
+      offsets.set(timeZone, (zone = new Map()));
+      cached = 0;
+    }
+    zone.set(start, off);
+    cached++;
   }
   return off;
 }
@@ -89,19 +97,47 @@ export interface ZonedParts {
   second: number;
 }
 
+/**
+ * Days from 1970-01-01 to a proleptic Gregorian date, and back (Howard Hinnant's algorithms): plain
+ * arithmetic, no Date object, for the calendar work that rules do on every event.
+ */
+export function daysFromCivil(year: number, month: number, day: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yoe = y - era * 400;
+  const doy = Math.floor((153 * (month + (month > 2 ? -3 : 9)) + 2) / 5) + day - 1;
+  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
+  return era * 146_097 + doe - 719_468;
+}
+
+export function civilFromDays(days: number): LocalDate {
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
+}
+
+// The last answer: rules ask for the same instant several times per event (schedules, limit
+// periods, `local` in conditions). Frozen, because every caller gets the same object.
+let lastParts: { ms: number; timeZone: string; parts: Readonly<ZonedParts> } = { ms: Number.NaN, timeZone: "", parts: Object.freeze({ year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 }) };
+
 /** Wall-clock parts of `instant` in `timeZone`. */
-export function zonedParts(instant: Date, timeZone: string): ZonedParts {
+export function zonedParts(instant: Date, timeZone: string): Readonly<ZonedParts> {
   const ms = instant.getTime();
   if (!Number.isFinite(ms)) return intlParts(instant, timeZone);
-  const local = new Date(ms + offsetMs(ms, timeZone));
-  return {
-    year: local.getUTCFullYear(),
-    month: local.getUTCMonth() + 1,
-    day: local.getUTCDate(),
-    hour: local.getUTCHours(),
-    minute: local.getUTCMinutes(),
-    second: local.getUTCSeconds(),
-  };
+  if (ms === lastParts.ms && timeZone === lastParts.timeZone) return lastParts.parts;
+  const local = ms + offsetMs(ms, timeZone);
+  const days = Math.floor(local / DAY_MS);
+  const inDay = local - days * DAY_MS;
+  const { year, month, day } = civilFromDays(days);
+  const parts = Object.freeze({ year, month, day, hour: Math.floor(inDay / 3_600_000), minute: Math.floor(inDay / 60_000) % 60, second: Math.floor(inDay / 1000) % 60 });
+  lastParts = { ms, timeZone, parts };
+  return parts;
 }
 
 /** The local calendar date of `instant` in `timeZone`. */

@@ -1,4 +1,4 @@
-import { celVariables, runCondition, type CelCustomer, type CelInput, type CelOrder, type CompiledCondition } from "../rules/cel.ts";
+import { celVariables, runCondition, type CelCustomer, type CelInput, type CelOrder, type CelVariables, type CompiledCondition } from "../rules/cel.ts";
 import { outsideSchedule } from "../rules/schedule.ts";
 import { better, byPriority, cartOrder, label, price, type Candidate, type Priced } from "./price-combination.ts";
 import type { CampaignDefinition, CartInput, CodeRefusalReason, MarginGuard } from "./types.ts";
@@ -215,7 +215,7 @@ function withValue(c: CompiledCampaign, value: number): CompiledCampaign {
 }
 
 /** Schedule, limits, budgets, audience and cart condition, in that order (the cheap checks first). */
-function admit(c: CompiledCampaign, input: CartEvaluationInput, cel: CelInput, vars: Record<string, unknown>): Gate {
+function admit(c: CompiledCampaign, input: CartEvaluationInput, cel: CelInput, vars: CelVariables): Gate {
   const def = c.def;
   const off = outsideSchedule(def.schedule, input.now, input.timeZone);
   if (off) return { ok: false, reason: "CODE_EXPIRED", message: `The campaign is not active now (${off}).` };

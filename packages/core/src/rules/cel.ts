@@ -1,103 +1,18 @@
 import { Environment } from "@marcbachmann/cel-js";
-import { zonedParts, DAY_MS } from "../calendar/zoned.ts";
-import { isoWeekday } from "./schedule.ts";
+import { CEL_TYPES, CEL_VARIABLES, celHelpers, EMPTY_LINE, localParts, type CelCustomer, type CelInput, type CelLine, type CelMetrics, type CelOrder, type LocalParts } from "./cel-schema.ts";
+import { compileFast, FAST_BAIL, type FastCondition } from "./cel-fast.ts";
+
+export * from "./cel-schema.ts";
 
 /**
  * The CEL environment of rule conditions: the variables a condition may read, their types, and our
  * helper functions. Conditions are type-checked against it when a rule is saved (unknown variable,
  * wrong type, syntax) and compiled once; evaluation is synchronous and pure.
  *
- * Integers are CEL `int` (BigInt at run time); money is in minor units. Strings that are unknown are
- * "" and counts with nothing to count are 0, so conditions never meet null.
+ * The types, the input and the helpers are in cel-schema.ts. Most conditions also get a fast
+ * compiled form (cel-fast.ts) that runs on the raw input; cel-js stays the reference and runs whatever
+ * the fast form cannot decide exactly.
  */
-
-export interface CelLine {
-  sku: string;
-  name: string;
-  category: string;
-  quantity: number;
-  unitPrice: number;
-  net: number;
-  weight: number;
-}
-
-export interface CelOrder {
-  id: string;
-  currency: string;
-  subtotal: number;
-  discount: number;
-  shipping: number;
-  tax: number;
-  total: number;
-  earningBase: number;
-  weight: number;
-  itemCount: number;
-  channel: string;
-  store: string;
-  lines: CelLine[];
-}
-
-export interface CelMetrics {
-  lifetimeOrders: number;
-  lifetimeSpend: number;
-  /** -1 when the customer has no earlier order. */
-  daysSinceFirstOrder: number;
-  daysSinceLastOrder: number;
-  ordersThisMonth: number;
-  spendThisMonth: number;
-}
-
-export interface CelCustomer {
-  id: string;
-  email: string;
-  phone: string;
-  name: string;
-  /** YYYY-MM-DD or "". */
-  birthday: string;
-  status: string;
-  tier: string;
-  tags: string[];
-  attributes: Record<string, unknown>;
-  metrics: CelMetrics;
-}
-
-export interface CelInput {
-  event: { id: string; type: string; name: string; occurredAt: Date; data: Record<string, unknown> };
-  order: CelOrder;
-  customer: CelCustomer;
-  now: Date;
-  timeZone: string;
-  /** The order line being judged (stamp cards' qualifying condition); absent elsewhere, where `line` reads as an empty line. */
-  line?: CelLine | undefined;
-}
-
-const LINE = { sku: "string", name: "string", category: "string", quantity: "int", unitPrice: "int", net: "int", weight: "int" };
-
-// Helper functions read the evaluation's `now`, time zone and customer from here: evaluation is
-// synchronous, so the value set just before a call is the one its helpers see.
-let current: CelInput | null = null;
-
-function localNow() {
-  return zonedParts(current!.now, current!.timeZone);
-}
-
-function birthdayParts(): { month: number; day: number } | null {
-  const b = current!.customer.birthday;
-  return b ? { month: Number(b.slice(5, 7)), day: Number(b.slice(8, 10)) } : null;
-}
-
-function isLeap(y: number) {
-  return (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
-}
-
-/** Whether today (program time zone) is the customer's birthday; 29 February counts on 28 February in other years. */
-export function isBirthdayOn(birthday: string, today: { year: number; month: number; day: number }): boolean {
-  if (!birthday) return false;
-  const month = Number(birthday.slice(5, 7));
-  const day = Number(birthday.slice(8, 10));
-  if (month === 2 && day === 29 && !isLeap(today.year)) return today.month === 2 && today.day === 28;
-  return today.month === month && today.day === day;
-}
 
 /**
  * One class per CEL message type. Values are built as instances of these, so cel-js reads their
@@ -223,64 +138,41 @@ class LocalValue {
   dayOfWeek: bigint;
   hour: bigint;
   minute: bigint;
-  constructor(now: Date, timeZone: string) {
-    const p = zonedParts(now, timeZone);
+  constructor(p: LocalParts) {
     this.year = big(p.year);
     this.month = big(p.month);
     this.day = big(p.day);
-    this.dayOfWeek = big(isoWeekday(p.year, p.month, p.day));
+    this.dayOfWeek = big(p.dayOfWeek);
     this.hour = big(p.hour);
     this.minute = big(p.minute);
   }
 }
 
-export const celEnvironment = new Environment({ homogeneousAggregateLiterals: false })
-  .registerType("Line", { ctor: LineValue, fields: LINE })
-  .registerType("Order", {
-    ctor: OrderValue,
-    fields: {
-      id: "string", currency: "string", subtotal: "int", discount: "int", shipping: "int", tax: "int", total: "int", earningBase: "int",
-      weight: "int", itemCount: "int", channel: "string", store: "string", lines: "list<Line>",
-    },
-  })
-  .registerType("Metrics", {
-    ctor: MetricsValue,
-    fields: { lifetimeOrders: "int", lifetimeSpend: "int", daysSinceFirstOrder: "int", daysSinceLastOrder: "int", ordersThisMonth: "int", spendThisMonth: "int" },
-  })
-  .registerType("Customer", {
-    ctor: CustomerValue,
-    fields: {
-      id: "string", email: "string", phone: "string", name: "string", birthday: "string", status: "string", tier: "string",
-      tags: "list<string>", attributes: "map<string, dyn>", metrics: "Metrics",
-    },
-  })
-  .registerType("Event", { ctor: EventValue, fields: { id: "string", type: "string", name: "string", occurredAt: "google.protobuf.Timestamp", data: "map<string, dyn>" } })
-  .registerType("Local", { ctor: LocalValue, fields: { year: "int", month: "int", day: "int", dayOfWeek: "int", hour: "int", minute: "int" } })
-  .registerVariable("event", "Event")
-  .registerVariable("order", "Order")
-  // Promotions read the cart under its own name; it is the same value as `order`.
-  .registerVariable("cart", "Order")
-  // Stamp cards judge one order line at a time (core/stamps); elsewhere it is an empty line.
-  .registerVariable("line", "Line")
-  .registerVariable("customer", "Customer")
-  .registerVariable("now", "google.protobuf.Timestamp")
-  .registerVariable("local", "Local")
-  .registerFunction("daysSince(google.protobuf.Timestamp): int", (t: Date) => BigInt(Math.floor((current!.now.getTime() - t.getTime()) / DAY_MS)), {
-    description: "Whole days from the timestamp to now.",
-  })
-  .registerFunction("isBirthday(): bool", () => isBirthdayOn(current!.customer.birthday, localNow()), {
-    description: "Today, in the program's time zone, is the customer's birthday (29 February: the 28th in other years).",
-  })
-  .registerFunction("isBirthdayMonth(): bool", () => birthdayParts()?.month === localNow().month, {
-    description: "This month, in the program's time zone, is the customer's birthday month.",
-  })
-  .registerFunction("hasSku(string): bool", (sku: string) => current!.order.lines.some((l) => l.sku === sku), { description: "The order has a line with this sku." })
-  .registerFunction("hasCategory(string): bool", (c: string) => current!.order.lines.some((l) => l.category === c), { description: "The order has a line in this category." })
-  .registerFunction("quantityOf(string): int", (sku: string) => BigInt(current!.order.lines.reduce((n, l) => n + (l.sku === sku ? l.quantity : 0), 0)), {
-    description: "Units of this sku in the order.",
-  })
-  .registerFunction("hasTag(string): bool", (t: string) => current!.customer.tags.includes(t), { description: "The customer has this tag." })
-  .registerFunction("isMember(): bool", () => current!.customer.id !== "", { description: "The customer is a member of the program (not a guest checkout)." });
+// Helper functions read the evaluation's input from here: evaluation is synchronous, so the value
+// set just before a call is the one its helpers see.
+let current: { input: CelInput; vars: CelVariables } | null = null;
+
+const CTORS = { Line: LineValue, Order: OrderValue, Metrics: MetricsValue, Customer: CustomerValue, Event: EventValue, Local: LocalValue };
+
+export const celEnvironment = (() => {
+  let env = new Environment({ homogeneousAggregateLiterals: false });
+  for (const [name, fields] of Object.entries(CEL_TYPES)) env = env.registerType(name, { ctor: CTORS[name as keyof typeof CTORS], fields });
+  for (const [name, type] of Object.entries(CEL_VARIABLES)) env = env.registerVariable(name, type);
+  const h = celHelpers;
+  return env
+    .registerFunction("daysSince(google.protobuf.Timestamp): int", (t: Date) => big(h.daysSince(current!.input, t)), { description: "Whole days from the timestamp to now." })
+    .registerFunction("isBirthday(): bool", () => h.isBirthday(current!.input, current!.vars.localParts()), {
+      description: "Today, in the program's time zone, is the customer's birthday (29 February: the 28th in other years).",
+    })
+    .registerFunction("isBirthdayMonth(): bool", () => h.isBirthdayMonth(current!.input, current!.vars.localParts()), {
+      description: "This month, in the program's time zone, is the customer's birthday month.",
+    })
+    .registerFunction("hasSku(string): bool", (sku: string) => h.hasSku(current!.input, sku), { description: "The order has a line with this sku." })
+    .registerFunction("hasCategory(string): bool", (c: string) => h.hasCategory(current!.input, c), { description: "The order has a line in this category." })
+    .registerFunction("quantityOf(string): int", (sku: string) => big(h.quantityOf(current!.input, sku)), { description: "Units of this sku in the order." })
+    .registerFunction("hasTag(string): bool", (t: string) => h.hasTag(current!.input, t), { description: "The customer has this tag." })
+    .registerFunction("isMember(): bool", () => h.isMember(current!.input), { description: "The customer is a member of the program (not a guest checkout)." });
+})();
 
 /** A JSON value as CEL sees it: integral numbers become int (BigInt), others double. */
 function celValue(v: unknown): unknown {
@@ -304,6 +196,9 @@ class CelVariables {
   #customer: CustomerValue | undefined;
   #local: LocalValue | undefined;
   #line: LineValue | undefined;
+  #localParts: LocalParts | undefined;
+  /** For the fast conditions: which roots' integers were checked (cel-fast.ts). */
+  checked = 0;
   readonly now: Date;
   constructor(input: CelInput) {
     this.#input = input;
@@ -325,21 +220,19 @@ class CelVariables {
     return (this.#line ??= new LineValue(this.#input.line ?? EMPTY_LINE));
   }
   get local(): LocalValue {
-    return (this.#local ??= new LocalValue(this.#input.now, this.#input.timeZone));
+    return (this.#local ??= new LocalValue(this.localParts()));
+  }
+  /** `local` as numbers, for the helpers and the fast conditions. */
+  localParts(): LocalParts {
+    return (this.#localParts ??= localParts(this.#input.now, this.#input.timeZone));
   }
 }
 
-export function celVariables(input: CelInput): Record<string, unknown> {
-  return new CelVariables(input) as unknown as Record<string, unknown>;
+export type { CelVariables };
+
+export function celVariables(input: CelInput): CelVariables {
+  return new CelVariables(input);
 }
-
-/** `line` outside a stamp card's condition: empty strings and zeros. */
-export const EMPTY_LINE: CelLine = { sku: "", name: "", category: "", quantity: 0, unitPrice: 0, net: 0, weight: 0 };
-
-/** An order-less event's `order`: zeros and no lines. */
-export const EMPTY_ORDER: CelOrder = {
-  id: "", currency: "", subtotal: 0, discount: 0, shipping: 0, tax: 0, total: 0, earningBase: 0, weight: 0, itemCount: 0, channel: "", store: "", lines: [],
-};
 
 export interface ConditionError {
   message: string;
@@ -353,7 +246,15 @@ export interface CompiledCondition {
   source: string;
   /** Whether it may read the customer (profile or metrics): ingest loads customers' facts only for such rules. */
   readsCustomer: boolean;
-  parts: { source: string; run: (vars: Record<string, unknown>) => unknown }[];
+  parts: ConditionPart[];
+}
+
+export interface ConditionPart {
+  source: string;
+  /** cel-js: the reference, for every part. */
+  run: (vars: CelVariables) => unknown;
+  /** The fast form, when the part is in the subset cel-fast.ts compiles; null otherwise. */
+  fast: FastCondition | null;
 }
 
 /** Splits `a && (b || c) && d` into its top-level conjuncts, respecting brackets and string literals. */
@@ -404,9 +305,20 @@ export function compileCondition(source: string): { ok: true; value: CompiledCon
   const pieces = splitConjuncts(source);
   const parts = (pieces.length > 1 && pieces.every((p) => celEnvironment.check(p).valid) ? pieces : [source]).map((p) => {
     const fn = celEnvironment.parse(p);
-    return { source: p, run: (vars: Record<string, unknown>) => fn(vars) };
+    return { source: p, run: (vars: CelVariables) => fn(vars as unknown as Record<string, unknown>), fast: compileFast(fn.ast) };
   });
   return { ok: true, value: { source, parts, readsCustomer: /\bcustomer\b|\bisBirthday|\bhasTag\b|\bisMember\b/.test(source) } };
+}
+
+/**
+ * A saved condition that no longer compiles (the CEL environment changed since it was saved): it
+ * never matches, and every run reports `message` as its error (the dry-run trace shows it).
+ */
+export function failingCondition(source: string, message: string, readsCustomer: boolean): CompiledCondition {
+  const fail = () => {
+    throw new Error(message);
+  };
+  return { source, readsCustomer, parts: [{ source, run: fail, fast: null }] };
 }
 
 function describe(e: unknown): ConditionError {
@@ -416,27 +328,41 @@ function describe(e: unknown): ConditionError {
 
 export type ConditionOutcome = { matched: true } | { matched: false; part: string; value: unknown } | { error: string };
 
+const MATCHED: ConditionOutcome = Object.freeze({ matched: true });
+
 /**
  * Runs a condition with CEL's `&&` semantics: false wins over an error. Returns which part was false
  * (and its value) for the trace.
  */
-export function runCondition(cond: CompiledCondition, input: CelInput, vars: Record<string, unknown>): ConditionOutcome {
-  current = input;
-  try {
-    let error: string | null = null;
-    for (const part of cond.parts) {
-      let v: unknown;
-      try {
-        v = part.run(vars);
-      } catch (e) {
-        error ??= `${part.source}: ${(e as { summary?: string; message?: string }).summary ?? (e as Error).message}`;
-        continue;
-      }
-      if (v === false) return { matched: false, part: part.source, value: false };
-      // A part that is not a bool (a dyn attribute holding "yes") is an error, as in CEL's own &&.
-      if (v !== true) error ??= `${part.source}: the condition part is a ${typeof v}, not a bool`;
+export function runCondition(cond: CompiledCondition, input: CelInput, vars: CelVariables): ConditionOutcome {
+  let error: string | null = null;
+  for (const part of cond.parts) {
+    let v: unknown;
+    try {
+      v = runPart(part, input, vars);
+    } catch (e) {
+      error ??= `${part.source}: ${(e as { summary?: string; message?: string }).summary ?? (e as Error).message}`;
+      continue;
     }
-    return error ? { error } : { matched: true };
+    if (v === false) return { matched: false, part: part.source, value: false };
+    // A part that is not a bool (a dyn attribute holding "yes") is an error, as in CEL's own &&.
+    if (v !== true) error ??= `${part.source}: the condition part is a ${typeof v}, not a bool`;
+  }
+  return error ? { error } : MATCHED;
+}
+
+/** The fast form when there is one and it can decide; cel-js otherwise (and for every error). */
+function runPart(part: ConditionPart, input: CelInput, vars: CelVariables): unknown {
+  if (part.fast !== null) {
+    try {
+      return part.fast(input, vars);
+    } catch (e) {
+      if (e !== FAST_BAIL) throw e;
+    }
+  }
+  current = { input, vars };
+  try {
+    return part.run(vars);
   } finally {
     current = null;
   }

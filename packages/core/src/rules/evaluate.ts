@@ -1,10 +1,10 @@
 import { applyRate } from "../money/rate.ts";
 import type { Asset } from "../ledger/accounts.ts";
-import { celVariables, runCondition, type CelInput, type CompiledCondition } from "./cel.ts";
+import { celVariables, runCondition, type CelInput, type CelVariables, type CompiledCondition } from "./cel.ts";
 import { periodKey } from "./periods.ts";
 import { zonedParts, type ZonedParts } from "../calendar/zoned.ts";
-import { outsideSchedule } from "./schedule.ts";
-import type { Effect, PointValue, RuleDefinition, TriggerEvent } from "./types.ts";
+import { insideSchedule, outsideSchedule } from "./schedule.ts";
+import type { Effect, LimitPeriod, PointValue, RuleDefinition, TriggerEvent } from "./types.ts";
 
 /** A rule ready to run: its definition and its compiled condition. */
 export interface CompiledRule {
@@ -31,15 +31,21 @@ export interface RuleEvent {
 export class CounterBook {
   readonly values = new Map<string, { awards: number; points: number }>();
   readonly touched = new Set<string>();
-  get(key: string) {
-    return this.values.get(key) ?? { awards: 0, points: 0 };
+  /** The counter's totals so far; read them before `add` (entries are updated in place). */
+  get(key: string): Readonly<{ awards: number; points: number }> {
+    return this.values.get(key) ?? NO_COUNT;
   }
   add(key: string, points: number) {
-    const v = this.get(key);
-    this.values.set(key, { awards: v.awards + 1, points: v.points + points });
+    const v = this.values.get(key);
+    if (v) {
+      v.awards += 1;
+      v.points += points;
+    } else this.values.set(key, { awards: 1, points });
     this.touched.add(key);
   }
 }
+
+const NO_COUNT = Object.freeze({ awards: 0, points: 0 });
 
 /** `rule|customer|period` for a per-customer limit; `rule|*|lifetime` for the global budget. */
 export const counterKey = (ruleId: string, customerId: string, period: string) => `${ruleId}|${customerId}|${period}`;
@@ -141,11 +147,11 @@ export function evaluateRules(x: {
   const at = x.event.occurredAt;
   const earlier = new Map<Asset, number>();
   let input: CelInput | null = null;
-  let vars: Record<string, unknown> | null = null;
+  let vars: CelVariables | null = null;
   let stopped: string | null = null;
   // The event's wall-clock parts and period keys, computed once for all rules.
   let parts: ZonedParts | null = null;
-  const periods = new Map<string, string>();
+  const periods: Partial<Record<LimitPeriod, string>> = {};
   for (const rule of x.rules) {
     if (!triggers(rule, x.event)) continue;
     if (stopped !== null) {
@@ -154,9 +160,8 @@ export function evaluateRules(x: {
     }
     if (rule.def.schedule) {
       parts ??= zonedParts(at, x.timeZone);
-      const off = outsideSchedule(rule.def.schedule, at, x.timeZone, parts);
-      if (off !== null) {
-        if (tracing) note(out, rule, "outside_schedule", 0, { reason: off });
+      if (!insideSchedule(rule.def.schedule, at, parts)) {
+        if (tracing) note(out, rule, "outside_schedule", 0, { reason: outsideSchedule(rule.def.schedule, at, x.timeZone, parts) ?? "outside the schedule" });
         continue;
       }
     }
@@ -194,31 +199,31 @@ export function evaluateRules(x: {
     let limitedBy: (() => string) | null = null;
     let keys: string[] | null = null;
     for (const l of rule.def.limits) {
-      let period = periods.get(l.per);
+      let period = periods[l.per];
       if (period === undefined) {
         parts ??= zonedParts(at, x.timeZone);
-        periods.set(l.per, (period = periodKey(l.per, at, x.timeZone, parts)));
+        periods[l.per] = period = periodKey(l.per, at, x.timeZone, parts);
       }
       const key = counterKey(rule.id, x.event.customerId, period);
       (keys ??= []).push(key);
-      const used = x.counters.get(key);
-      if (l.maxAwards !== undefined && used.awards >= l.maxAwards) {
+      const { awards, points: given } = x.counters.get(key);
+      if (l.maxAwards !== undefined && awards >= l.maxAwards) {
         points = 0;
         limitedBy = () => `${l.maxAwards} award(s) per ${l.per} reached`;
       }
-      if (l.maxPoints !== undefined && points > l.maxPoints - used.points) {
-        points = Math.max(0, l.maxPoints - used.points);
-        limitedBy = () => `${l.maxPoints} points per ${l.per}: ${used.points} already given`;
+      if (l.maxPoints !== undefined && points > l.maxPoints - given) {
+        points = Math.max(0, l.maxPoints - given);
+        limitedBy = () => `${l.maxPoints} points per ${l.per}: ${given} already given`;
       }
     }
     if (rule.def.budget) {
       const budget = rule.def.budget.points;
       const key = counterKey(rule.id, "*", "lifetime");
       (keys ??= []).push(key);
-      const used = x.counters.get(key);
-      if (points > budget - used.points) {
-        points = Math.max(0, budget - used.points);
-        limitedBy = () => `budget of ${budget} points: ${used.points} already given`;
+      const given = x.counters.get(key).points;
+      if (points > budget - given) {
+        points = Math.max(0, budget - given);
+        limitedBy = () => `budget of ${budget} points: ${given} already given`;
       }
     }
     if (points <= 0) {

@@ -122,3 +122,19 @@ describe("periodStart", () => {
     expect(nextPeriodStart("day", new Date("2026-03-31T12:00:00Z"), "UTC")!.toISOString()).toBe("2026-04-01T00:00:00.000Z");
   });
 });
+
+describe("periodKey week (arithmetic) against a Date-based ISO week", () => {
+  it("gives the ISO week of every day from 1990 to 2060", () => {
+    const wrong: string[] = [];
+    for (let t = Date.UTC(1990, 0, 1, 12); t <= Date.UTC(2060, 11, 31, 12); t += 86_400_000) {
+      const d = new Date(t);
+      const wd = d.getUTCDay() || 7;
+      const thursday = new Date(t + (4 - wd) * 86_400_000);
+      const y = thursday.getUTCFullYear();
+      const week = Math.floor((thursday.getTime() - Date.UTC(y, 0, 1, 12)) / 86_400_000 / 7) + 1;
+      const key = periodKey("week", d, "UTC");
+      if (key !== `week:${y}-W${String(week).padStart(2, "0")}`) wrong.push(`${d.toISOString()}: ${key}`);
+    }
+    expect(wrong).toEqual([]);
+  });
+});

@@ -1,4 +1,4 @@
-import { startOfLocalDay, zonedParts, type ZonedParts } from "../calendar/zoned.ts";
+import { civilFromDays, daysFromCivil, startOfLocalDay, zonedParts, type ZonedParts } from "../calendar/zoned.ts";
 import { isoWeekday } from "./schedule.ts";
 import type { LimitPeriod } from "./types.ts";
 
@@ -20,10 +20,9 @@ export function periodKey(per: LimitPeriod, at: Date, timeZone: string, parts?: 
       return `year:${p.year}`;
     case "week": {
       // ISO week: the week belongs to the year of its Thursday.
-      const wd = isoWeekday(p.year, p.month, p.day);
-      const thursday = new Date(Date.UTC(p.year, p.month - 1, p.day + 4 - wd));
-      const y = thursday.getUTCFullYear();
-      const week = Math.floor((thursday.getTime() - Date.UTC(y, 0, 1)) / 86_400_000 / 7) + 1;
+      const thursday = daysFromCivil(p.year, p.month, p.day) + 4 - isoWeekday(p.year, p.month, p.day);
+      const y = civilFromDays(thursday).year;
+      const week = Math.floor((thursday - daysFromCivil(y, 1, 1)) / 7) + 1;
       return `week:${y}-W${String(week).padStart(2, "0")}`;
     }
   }

@@ -1,5 +1,7 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { isoWeekday, outsideSchedule } from "./schedule.ts";
+import { zonedParts } from "../calendar/zoned.ts";
+import { insideSchedule, isoWeekday, outsideSchedule } from "./schedule.ts";
 
 const at = (iso: string) => new Date(iso);
 const HCM = "Asia/Ho_Chi_Minh"; // +07:00, no DST
@@ -135,5 +137,37 @@ describe("outsideSchedule", () => {
     expect(outsideSchedule(s, at("2026-11-30T09:30:00+07:00"), HCM)).toMatch(/^day 30/);
     expect(outsideSchedule(s, at("2027-03-23T09:30:00+07:00"), HCM)).toMatch(/^weekday 2/); // a Tuesday
     expect(outsideSchedule({ ...s, from: "2030-01-01T00:00:00Z" }, at("2026-11-23T09:30:00+07:00"), HCM)).toMatch(/^before/);
+  });
+});
+
+describe("insideSchedule (the compiled form ingest uses)", () => {
+  const hhmm = fc.tuple(fc.integer({ min: 0, max: 23 }), fc.constantFrom(0, 15, 30, 59)).map(([h, m]) => `${String(h).padStart(2, "0")}:${String(m).padStart(2, "0")}`);
+  const schedule = fc.record(
+    {
+      from: fc.date({ min: new Date("2026-01-01T00:00:00Z"), max: new Date("2027-12-31T00:00:00Z"), noInvalidDate: true }).map((d) => d.toISOString()),
+      to: fc.date({ min: new Date("2026-01-01T00:00:00Z"), max: new Date("2027-12-31T00:00:00Z"), noInvalidDate: true }).map((d) => d.toISOString()),
+      daysOfWeek: fc.uniqueArray(fc.integer({ min: 1, max: 7 }), { maxLength: 7 }),
+      daysOfMonth: fc.uniqueArray(fc.integer({ min: 1, max: 31 }), { maxLength: 31 }),
+      hours: fc.array(fc.record({ from: hhmm, to: hhmm }), { maxLength: 3 }),
+    },
+    { requiredKeys: [] },
+  );
+  const instant = fc.date({ min: new Date("2025-12-01T00:00:00Z"), max: new Date("2028-01-31T00:00:00Z"), noInvalidDate: true });
+  const zone = fc.constantFrom(HCM, "America/New_York", "Europe/Berlin", "Australia/Lord_Howe", "UTC");
+
+  it("agrees with outsideSchedule on random schedules, instants and zones", () => {
+    fc.assert(
+      fc.property(schedule, instant, zone, (s, when, tz) => {
+        expect(insideSchedule(s, when, zonedParts(when, tz))).toBe(outsideSchedule(s, when, tz) === null);
+      }),
+      { numRuns: 3_000 },
+    );
+  });
+
+  it("compiles each schedule object apart (the cache is per object)", () => {
+    const s = { daysOfMonth: [5, 20] };
+    const fifth = at("2026-11-05T05:00:00Z");
+    expect(insideSchedule(s, fifth, zonedParts(fifth, HCM))).toBe(true);
+    expect(insideSchedule({ daysOfMonth: [6] }, fifth, zonedParts(fifth, HCM))).toBe(false);
   });
 });

@@ -39,3 +39,53 @@ export function outsideSchedule(schedule: Schedule | null, at: Date, timeZone: s
 }
 
 export { isoWeekday };
+
+interface CompiledSchedule {
+  from: number;
+  to: number;
+  /** Bit d set: ISO weekday d is in; null = any. */
+  weekdays: number | null;
+  /** Bit d set: day d of the month is in; null = any. */
+  monthDays: number | null;
+  /** [from, to) in minutes of the day; empty = any. */
+  hours: [number, number][];
+}
+
+/** A set of small numbers as bits (a number outside 0-31 can never match, so it sets none); null for none given. */
+function bitsOf(days: number[] | undefined): number | null {
+  if (!days?.length) return null;
+  return days.reduce((bits, d) => (Number.isInteger(d) && d >= 0 && d < 32 ? bits | (1 << d) : bits), 0);
+}
+
+const compiled = new WeakMap<Schedule, CompiledSchedule>();
+
+function compileSchedule(s: Schedule): CompiledSchedule {
+  let c = compiled.get(s);
+  if (!c) {
+    c = {
+      from: s.from ? Date.parse(s.from) : -Infinity,
+      to: s.to ? Date.parse(s.to) : Infinity,
+      weekdays: bitsOf(s.daysOfWeek),
+      monthDays: bitsOf(s.daysOfMonth),
+      hours: (s.hours ?? []).map(({ from, to }) => [minutes(from), minutes(to)]),
+    };
+    compiled.set(s, c);
+  }
+  return c;
+}
+
+/**
+ * `outsideSchedule(…) === null` without the reason: what ingest asks for every rule with a schedule
+ * on every event. The schedule is parsed once (cached by object; rule definitions are not mutated).
+ */
+export function insideSchedule(schedule: Schedule, at: Date, parts: ZonedParts): boolean {
+  const c = compileSchedule(schedule);
+  const ms = at.getTime();
+  if (ms < c.from || ms >= c.to) return false;
+  if (c.weekdays !== null && (c.weekdays & (1 << isoWeekday(parts.year, parts.month, parts.day))) === 0) return false;
+  if (c.monthDays !== null && (c.monthDays & (1 << parts.day)) === 0) return false;
+  if (c.hours.length === 0) return true;
+  const m = parts.hour * 60 + parts.minute;
+  for (const [a, b] of c.hours) if (a <= b ? m >= a && m < b : m >= a || m < b) return true;
+  return false;
+}

@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import { compileCondition, type CampaignDefinition, type CartInput, type CompiledCampaign, type CompiledCondition, type PromotionEffect } from "@patron/core";
+import { compileCondition, failingCondition, type CampaignDefinition, type CartInput, type CompiledCampaign, type CompiledCondition, type PromotionEffect } from "@patron/core";
 import { rows, type Executor } from "../../db/connect.ts";
 import { campaigns } from "../../db/schema.ts";
 
@@ -84,7 +84,7 @@ function compileSaved(source: string | null): CompiledCondition | null {
   if (source === null) return null;
   const c = compileCondition(source);
   if (c.ok) return c.value;
-  return { source, readsCustomer: true, parts: [{ source, run: () => { throw new Error(c.error.message); } }] };
+  return failingCondition(source, c.error.message, true);
 }
 
 /**

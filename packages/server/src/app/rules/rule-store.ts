@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import { compileCondition, type CompiledRule, type RuleDefinition } from "@patron/core";
+import { compileCondition, failingCondition, type CompiledRule, type RuleDefinition } from "@patron/core";
 import type { Executor } from "../../db/connect.ts";
 import { rules } from "../../db/schema.ts";
 import type { Program } from "../programs/program.ts";
@@ -42,7 +42,7 @@ export function compileRule(id: string, version: number, def: RuleDefinition): C
   if (def.condition === null) return { id, version, def, condition: null };
   const c = compileCondition(def.condition);
   // A condition that no longer compiles never matches (and shows in the dry-run trace as an error).
-  return { id, version, def, condition: c.ok ? c.value : { source: def.condition, readsCustomer: true, parts: [{ source: def.condition, run: () => { throw new Error(c.error.message); } }] } };
+  return { id, version, def, condition: c.ok ? c.value : failingCondition(def.condition, c.error.message, true) };
 }
 
 /** The program's `earning` setting as a rule that runs before every other (priority 0, ties go to it). */

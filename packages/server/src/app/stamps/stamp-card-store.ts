@@ -1,5 +1,5 @@
 import { eq } from "drizzle-orm";
-import { compileCondition, type CompiledStampCard, type StampCardDefinition } from "@patron/core";
+import { compileCondition, failingCondition, type CompiledStampCard, type StampCardDefinition } from "@patron/core";
 import type { Executor } from "../../db/connect.ts";
 import { stampCards } from "../../db/schema.ts";
 import type { StampCardStatus } from "./stamp-card.ts";
@@ -51,6 +51,6 @@ export function compileStampCard(id: string, def: StampCardDefinition): Compiled
   return {
     id,
     def,
-    condition: c.ok ? c.value : { source: def.qualifying, readsCustomer: false, parts: [{ source: def.qualifying, run: () => { throw new Error(c.error.message); } }] },
+    condition: c.ok ? c.value : failingCondition(def.qualifying, c.error.message, false),
   };
 }
