@@ -7,8 +7,8 @@ import type { AppContext } from "../context.ts";
 import type { Tx } from "../../db/connect.ts";
 import { holdingKey, type HoldingKey, type LedgerWrites } from "../../db/ledger-repo.ts";
 import type { Program } from "../programs/program.ts";
-import { loadCustomerFacts } from "../rules/rule-facts.ts";
-import { counterCte, failureCte, lockCounters } from "../rules/rule-counters.ts";
+import { readRuleState } from "../rules/rule-state.ts";
+import { counterCte, failureCte } from "../rules/rule-counters.ts";
 import { creditAwards, creditReference, creditSource, type Credit } from "../rules/credit-awards.ts";
 import type { EventEffects, EventInput } from "./event-input.ts";
 import type { TierBatch } from "../tiers/tier-batch.ts";
@@ -66,8 +66,8 @@ export class EventRules {
   async lockState(tx: Tx, now: Date): Promise<void> {
     const all = [...this.matched.values()];
     const needsFacts = all.filter((r) => r.candidates.some((c) => c.condition?.readsCustomer)).map((r) => r.event.customerId);
-    this.facts = await loadCustomerFacts(tx, this.program.id, needsFacts, now, this.program.timeZone);
-    this.counters = await lockCounters(tx, this.program.id, all.flatMap((r) => r.candidates.flatMap((c) => counterKeysFor(c, r.event, this.program.timeZone))));
+    const keys = all.flatMap((r) => r.candidates.flatMap((c) => counterKeysFor(c, r.event, this.program.timeZone)));
+    ({ facts: this.facts, counters: this.counters } = await readRuleState(tx, this.program.id, { factsFor: needsFacts, counterKeys: keys, now, timeZone: this.program.timeZone }));
   }
 
   /** What conditions of later events in the batch see about this customer (metrics include the orders before them). */

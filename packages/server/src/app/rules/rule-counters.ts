@@ -8,17 +8,18 @@ const split = (key: string) => {
   return { ruleId, scope, period };
 };
 
-type CounterRow = { rule_id: string; scope: string; period: string; awards: number; points: number };
+export type CounterRow = { rule_id: string; scope: string; period: string; awards: number; points: number };
 
 /** The counter rows behind `parts` that exist, in key order, locked when asked. */
-function readRows(ex: Executor, programId: string, parts: ReturnType<typeof split>[], lock: boolean): Promise<CounterRow[]> {
-  return rows<CounterRow>(
-    ex,
-    sql`select c.rule_id, c.scope, c.period, c.awards, c.points::float8 as points
+function rowsSelect(programId: string, parts: ReturnType<typeof split>[], lock: boolean): SQL {
+  return sql`select c.rule_id, c.scope, c.period, c.awards, c.points::float8 as points
           from unnest(${textArray(parts.map((p) => p.ruleId))}, ${textArray(parts.map((p) => p.scope))}, ${textArray(parts.map((p) => p.period))}) as x(rule_id, scope, period)
           join rule_counters c on c.program_id = ${programId} and c.rule_id = x.rule_id and c.scope = x.scope and c.period = x.period
-         order by c.rule_id, c.scope, c.period ${lock ? sql`for update of c` : sql``}`,
-  );
+         order by c.rule_id, c.scope, c.period ${lock ? sql`for update of c` : sql``}`;
+}
+
+function readRows(ex: Executor, programId: string, parts: ReturnType<typeof split>[], lock: boolean): Promise<CounterRow[]> {
+  return rows<CounterRow>(ex, rowsSelect(programId, parts, lock));
 }
 
 function toBook(found: CounterRow[]): CounterBook {
@@ -34,34 +35,48 @@ export async function readCounters(ex: Executor, programId: string, keys: Iterab
 }
 
 /**
+ * The reads of `lockCounters` as selects, so that a caller can run them inside a statement of its own
+ * (ingest reads them with the customers' facts, in one round trip): `customer` reads the customers'
+ * counters, `budgets` reads and locks the budgets' rows. Hand what they returned to `counterBook`.
+ */
+export function counterSelects(programId: string, keys: Iterable<string>): { customer: SQL | null; budgets: SQL | null; globalKeys: number; finish: (ex: Executor, customer: CounterRow[], budgets: CounterRow[]) => Promise<CounterBook> } {
+  const sorted = [...new Set(keys)].sort();
+  const customer = sorted.map(split).filter((p) => p.scope !== "*");
+  const global = sorted.map(split).filter((p) => p.scope === "*");
+  return {
+    customer: customer.length > 0 ? rowsSelect(programId, customer, false) : null,
+    budgets: global.length > 0 ? rowsSelect(programId, global, true) : null,
+    globalKeys: global.length,
+    finish: async (ex, found, locked) => {
+      if (locked.length < global.length) {
+        // A budget's row exists after its first award, so lock first and create only what is missing.
+        await ex.execute(sql`insert into rule_counters (program_id, rule_id, scope, period, awards, points)
+          select ${programId}, x.rule_id, '*', 'lifetime', 0, 0 from unnest(${textArray(global.map((p) => p.ruleId))}) as x(rule_id) order by 2
+          on conflict do nothing`);
+        locked = await readRows(ex, programId, global, true);
+      }
+      return toBook([...found, ...locked]);
+    },
+  };
+}
+
+/**
  * Reads the limit and budget counters behind `keys` into a book.
  *
  * - A customer's counters (`rule|cus_…|period`) are read without a row lock: ingest has already locked
  *   that customer's balance row, and every award to the customer happens under that lock, so no other
  *   transaction can change them until this one commits. Missing rows count as zero and are created by
- *   the batch's write (`counterCte`).
+ *   the batch's write (`counterCte`). The read must be a statement that starts after that lock is
+ *   held: an earlier snapshot could miss an award committed just before.
  * - A rule's global budget (`rule|*|lifetime`) is shared by every customer, so its row is created if
  *   missing and locked (in key order, after the balances), so two transactions never both spend the
  *   last of a budget.
  */
 export async function lockCounters(ex: Executor, programId: string, keys: Iterable<string>): Promise<CounterBook> {
-  const sorted = [...new Set(keys)].sort();
-  if (sorted.length === 0) return new CounterBook();
-  const customer = sorted.map(split).filter((p) => p.scope !== "*");
-  const global = sorted.map(split).filter((p) => p.scope === "*");
-  const found = customer.length > 0 ? await readRows(ex, programId, customer, false) : [];
-  if (global.length > 0) {
-    // A budget's row exists after its first award, so lock first and create only what is missing.
-    let locked = await readRows(ex, programId, global, true);
-    if (locked.length < global.length) {
-      await ex.execute(sql`insert into rule_counters (program_id, rule_id, scope, period, awards, points)
-        select ${programId}, x.rule_id, '*', 'lifetime', 0, 0 from unnest(${textArray(global.map((p) => p.ruleId))}) as x(rule_id) order by 2
-        on conflict do nothing`);
-      locked = await readRows(ex, programId, global, true);
-    }
-    found.push(...locked);
-  }
-  return toBook(found);
+  const q = counterSelects(programId, keys);
+  const found = q.customer ? await rows<CounterRow>(ex, q.customer) : [];
+  const locked = q.budgets ? await rows<CounterRow>(ex, q.budgets) : [];
+  return q.finish(ex, found, locked);
 }
 
 /**

@@ -10,7 +10,7 @@ import { textArray } from "../../db/sql-arrays.ts";
  */
 export async function loadCustomerFacts(ex: Executor, programId: string, customerIds: readonly string[], now: Date, timeZone: string): Promise<Map<string, CelCustomer>> {
   if (customerIds.length === 0) return new Map();
-  return factsWhere(ex, programId, sql`c.id = any(${textArray([...new Set(customerIds)])})`, now, timeZone);
+  return factsWhere(ex, programId, customersWithIds(customerIds), now, timeZone);
 }
 
 /** One customer's facts by the store's id (a checkout), keyed by the internal id; erased customers are not found. */
@@ -19,14 +19,20 @@ export async function loadCustomerFactsByExternalId(ex: Executor, programId: str
 }
 
 async function factsWhere(ex: Executor, programId: string, which: SQL, now: Date, timeZone: string): Promise<Map<string, CelCustomer>> {
+  return toFacts(await rows<FactsRow>(ex, factsSelect(programId, which, now, timeZone)), now);
+}
+
+/** A row of `factsSelect` (also as JSON, when another statement aggregates it: timestamps are then strings). */
+export interface FactsRow {
+  id: string; external_id: string; email: string | null; phone: string | null; name: string | null; birthday: string | null; status: string;
+  tags: string[]; attributes: Record<string, unknown> | string; tier: string | null; n: number; spend: number; first_at: string | Date | null; last_at: string | Date | null; month_n: number; month_spend: number;
+}
+
+/** The customers' facts as one select (`which` filters `customers c`), for a statement of its own or a CTE of a larger one. */
+export function factsSelect(programId: string, which: SQL, now: Date, timeZone: string): SQL {
   const today = localDate(now, timeZone);
   const monthStart = startOfLocalDay({ year: today.year, month: today.month, day: 1 }, timeZone);
-  const rs = await rows<{
-    id: string; external_id: string; email: string | null; phone: string | null; name: string | null; birthday: string | null; status: string;
-    tags: string[]; attributes: Record<string, unknown>; tier: string | null; n: number; spend: number; first_at: string | Date | null; last_at: string | Date | null; month_n: number; month_spend: number;
-  }>(
-    ex,
-    sql`select c.id, c.external_id, c.email, c.phone, c.name, c.birthday::text as birthday, c.status, c.tags, c.attributes, ct.tier,
+  return sql`select c.id, c.external_id, c.email, c.phone, c.name, c.birthday::text as birthday, c.status, c.tags, c.attributes, ct.tier,
                m.n, m.spend, m.first_at, m.last_at, m.month_n, m.month_spend
           from customers c
           cross join lateral (
@@ -35,8 +41,13 @@ async function factsWhere(ex: Executor, programId: string, which: SQL, now: Date
                    coalesce(sum(o.total - o.refunded_amount) filter (where o.placed_at >= ${monthStart.toISOString()}::timestamptz), 0)::float8 as month_spend
               from orders o where o.program_id = c.program_id and o.customer_id = c.id) m
           left join customer_tiers ct on ct.program_id = c.program_id and ct.customer_id = c.id
-         where c.program_id = ${programId} and ${which}`,
-  );
+         where c.program_id = ${programId} and ${which}`;
+}
+
+/** `which` for the customers with these internal ids. */
+export const customersWithIds = (customerIds: readonly string[]): SQL => sql`c.id = any(${textArray([...new Set(customerIds)])})`;
+
+export function toFacts(rs: readonly FactsRow[], now: Date): Map<string, CelCustomer> {
   const days = (v: string | Date | null) => (v === null ? -1 : Math.floor((now.getTime() - new Date(v).getTime()) / DAY_MS));
   return new Map(
     rs.map((r) => [
