@@ -153,3 +153,19 @@ export async function testDatabaseUrl(): Promise<string> {
   }
   return withDatabase(cfg.adminUrl, name);
 }
+
+/** Round trips to PostgreSQL (calls of node-postgres's own query method) while `fn` runs, each as its first two words. */
+export async function countTrips<T>(fn: () => Promise<T>): Promise<{ value: T; trips: string[] }> {
+  const original = pg.Client.prototype.query;
+  const trips: string[] = [];
+  pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
+    const c = args[0] as string | { text: string };
+    trips.push((typeof c === "string" ? c : c.text).split(/\s+/).slice(0, 2).join(" "));
+    return (original as (...a: unknown[]) => unknown).apply(this, args);
+  } as typeof original;
+  try {
+    return { value: await fn(), trips };
+  } finally {
+    pg.Client.prototype.query = original;
+  }
+}

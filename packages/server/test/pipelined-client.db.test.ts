@@ -5,13 +5,12 @@
  * trips must really be fewer.
  */
 import fc from "fast-check";
-import pg from "pg";
 import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPostgres, rows, type Database } from "../src/db/connect.ts";
 import { inTransaction } from "../src/db/tx.ts";
 import { executeAtCommit } from "../src/db/pipelined-client.ts";
-import { dbKind, testDatabaseUrl } from "./harness.ts";
+import { countTrips, dbKind, testDatabaseUrl } from "./harness.ts";
 
 describe.skipIf(dbKind() !== "postgres")("pipelined PostgreSQL client", () => {
   let database: Database;
@@ -20,22 +19,6 @@ describe.skipIf(dbKind() !== "postgres")("pipelined PostgreSQL client", () => {
     await database.db.execute(sql`create table pipeline_probe (k text primary key, v text not null)`);
   });
   afterAll(() => database?.close());
-
-  /** Round trips to the server (calls of the driver's own query method) while `fn` runs. */
-  async function countTrips<T>(fn: () => Promise<T>): Promise<{ value: T; trips: string[] }> {
-    const original = pg.Client.prototype.query;
-    const trips: string[] = [];
-    pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
-      const c = args[0] as string | { text: string };
-      trips.push((typeof c === "string" ? c : c.text).split(/\s+/).slice(0, 2).join(" "));
-      return (original as (...a: unknown[]) => unknown).apply(this, args);
-    } as typeof original;
-    try {
-      return { value: await fn(), trips };
-    } finally {
-      pg.Client.prototype.query = original;
-    }
-  }
 
   it("reads back every string exactly as sent, through BEGIN with the first statement", async () => {
     await fc.assert(

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { rows } from "../src/db/connect.ts";
-import { dbKind, orderEvent, concurrentApi, type TestApi } from "./harness.ts";
+import { countTrips, dbKind, orderEvent, concurrentApi, type TestApi } from "./harness.ts";
 
 // Limits and budgets under real concurrency: PGlite runs one transaction at a time, so PostgreSQL only.
 describe.skipIf(dbKind() !== "postgres")("rule limits under concurrency on PostgreSQL", () => {
@@ -41,5 +41,46 @@ describe.skipIf(dbKind() !== "postgres")("rule limits under concurrency on Postg
     expect(spent!.points).toBe(5_000);
     const [counter] = await rows<{ points: number }>(api.ctx.db, sql`select points::int as points from rule_counters where rule_id = ${r.body.id} and scope = '*'`);
     expect(counter!.points).toBe(5_000);
+  });
+
+  it("reads the rules' state in the claim's round trip: two round trips for an order of a known customer, and limits, budgets and facts still hold under 40 concurrent orders", async () => {
+    const rules = [
+      { name: "Twice a day", trigger: { event: "order.completed" }, effect: { kind: "fixed", points: 7 }, limits: [{ per: "day", maxAwards: 2 }] },
+      { name: "Third order on", trigger: { event: "order.completed" }, condition: "customer.metrics.lifetimeOrders >= 2", effect: { kind: "fixed", points: 100 } },
+      { name: "Small budget", trigger: { event: "order.completed" }, effect: { kind: "fixed", points: 3 }, budget: { points: 30 } },
+    ];
+    const ids: string[] = [];
+    for (const body of rules) {
+      const r = await api.call("POST", "/v1/rules", body);
+      expect(r.status).toBe(201);
+      ids.push(r.body.id);
+    }
+    // A customer with a points balance already: the claim locks it, so the rule state comes with the claim.
+    const first = await api.call("POST", "/v1/events", orderEvent("known-0", "known", "ok-0", 500));
+    expect(first.status).toBe(200);
+    const one = await countTrips(() => api.call("POST", "/v1/events", orderEvent("known-1", "known", "ok-1", 500)));
+    expect(one.value.status).toBe(200);
+    // The API key's lookup aside (the test app does not cache keys): BEGIN with the claim and the rules' state, then the write with COMMIT.
+    const ingest = one.trips.filter((t) => !t.includes("api_keys"));
+    expect(ingest).toHaveLength(2);
+    expect(ingest[0]).toMatch(/^BEGIN;/);
+    // Its first order earned "Twice a day" and the budget; the second too, and no "Third order on" yet (one order before it).
+    expect(one.value.body.effects.awards.map((a: { name: string }) => a.name).sort()).toEqual(["Small budget", "Twice a day"]);
+
+    const rs = await Promise.all(Array.from({ length: 40 }, (_, i) => api.call("POST", "/v1/events", orderEvent(`known-c${i}`, "known", `ok-c${i}`, 500))));
+    expect(rs.filter((x) => x.status !== 200)).toHaveLength(0);
+    // What each rule gave, from the answers (several rules' awards share a ledger transaction).
+    const byRule = new Map<string, { n: number; points: number }>();
+    for (const res of [first, one.value, ...rs]) {
+      for (const a of res.body.effects.awards as { ruleId: string; points: number }[]) {
+        const g = byRule.get(a.ruleId) ?? { n: 0, points: 0 };
+        byRule.set(a.ruleId, { n: g.n + 1, points: g.points + a.points });
+      }
+    }
+    expect((await api.call("GET", "/v1/customers/known/balances")).body.available).toBe([...byRule.values()].reduce((n, g) => n + g.points, 0));
+    expect(byRule.get(ids[0]!)?.n).toBe(2); // the daily limit: two awards in all, both before the 40
+    expect(byRule.get(ids[2]!)?.points).toBe(30); // the budget: exactly spent (3 × 10), never overrun
+    // Every order from the third on meets "lifetimeOrders >= 2": the 40 concurrent ones each saw at least the two before them.
+    expect(byRule.get(ids[1]!)?.n).toBe(40);
   });
 });

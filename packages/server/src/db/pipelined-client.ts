@@ -64,6 +64,21 @@ export class PipelinedClient extends pg.Client {
     return (this.plain([{ text: `BEGIN;\n${inlined}`, rowMode, types }]) as Promise<Result | Result[]>).then((rs) => (Array.isArray(rs) ? rs[rs.length - 1]! : rs)) as never;
   }
 
+  /**
+   * Sends BEGIN and `statements` as one query, when nothing was sent for this transaction yet and
+   * every statement can be inlined; returns each statement's result. Null when it cannot (the
+   * caller runs them one by one). Each statement still runs on its own snapshot, after the one
+   * before it has finished: a statement can rely on the locks its predecessor took.
+   */
+  async beginWith(statements: { text: string; values: readonly unknown[] }[]): Promise<Result[] | null> {
+    if (!this.pendingBegin || !statements.every((q) => small(q.values))) return null;
+    const inlined = statements.map((q) => inlineParams(q.text, q.values));
+    if (inlined.some((t) => t === null)) return null;
+    this.pendingBegin = false;
+    const rs = (await this.plain([`BEGIN;\n${inlined.join(";\n")}`])) as Result[];
+    return rs.slice(1);
+  }
+
   /** Queues an inlined statement for COMMIT; false when this client cannot (the caller runs it now). */
   deferToCommit(text: string, values: readonly unknown[]): boolean {
     if (this.pendingBegin || !small(values)) return false; // nothing has begun, or a big statement: run it now
@@ -117,4 +132,24 @@ export async function executeAtCommit(tx: Executor, query: SQL): Promise<void> {
     if (client.deferToCommit(q.sql, q.params)) return;
   }
   await tx.execute(query);
+}
+
+/**
+ * Runs `queries` one after the other in `tx` and returns each one's rows: in the transaction's first
+ * round trip when its connection is a PipelinedClient that has not sent BEGIN yet (one round trip for
+ * all), one by one otherwise. The rows come with node-postgres's default type parsing, not drizzle's
+ * (timestamps would be Dates): use it for statements that return json columns.
+ */
+export async function rowsInFirstTrip(tx: Executor, queries: SQL[]): Promise<unknown[][]> {
+  const client = (tx as unknown as { session?: { client?: unknown } }).session?.client;
+  if (client instanceof PipelinedClient) {
+    const rs = await client.beginWith(queries.map((q) => {
+      const { sql: text, params } = dialect.sqlToQuery(q);
+      return { text, values: params };
+    }));
+    if (rs) return rs.map((r) => r.rows);
+  }
+  const out: unknown[][] = [];
+  for (const q of queries) out.push(((await tx.execute(q)) as unknown as { rows: unknown[] }).rows);
+  return out;
 }

@@ -3,6 +3,7 @@ import { rows, type Tx } from "../../db/connect.ts";
 import { customersQuery, ordersByExternalId, ordersQuery, type OrderState } from "../../db/orders-repo.ts";
 import { EVENT_SCOPE } from "./write-batch.ts";
 import { holdingKey, type LockedBalance } from "../../db/ledger-repo.ts";
+import { rowsInFirstTrip } from "../../db/pipelined-client.ts";
 import type { AppContext } from "../context.ts";
 import type { Program } from "../programs/program.ts";
 
@@ -15,6 +16,8 @@ export interface Claimed {
   customers: Map<string, { id: string; status: string }>;
   /** With `lockPoints`: those customers' points balances, locked, by holdingKey (see lockBalancesOf). */
   balances: Map<string, LockedBalance>;
+  /** The first row of `then`, when one was given. */
+  then: unknown;
 }
 
 /**
@@ -35,6 +38,12 @@ export async function claimEvents(
   programId: string,
   now: Date,
   input: { keys: { key: string; hash: string }[]; orderIds: string[]; forRefunds: boolean; customerIds: string[]; lockPoints: boolean },
+  /**
+   * A statement to run right after the claim, in the same round trip when the connection allows
+   * (rowsInFirstTrip): it sees the claim's locks (ingest reads its rules' state there). It must
+   * return one row of json columns.
+   */
+  then?: SQL,
 ): Promise<Claimed> {
   const lockPoints = input.lockPoints && input.customerIds.length > 0;
   const parts: SQL[] = [
@@ -51,19 +60,25 @@ export async function claimEvents(
                             where program_id = ${programId} and asset = 'points' and customer_id in (select id from cus)
                             order by customer_id for update)`);
   }
-  const [r] = await rows<{ keys: string[]; orders: Record<string, unknown>[]; customers: { id: string; external_id: string; status: string }[]; balances: { customer_id: string; available: number; pending: number }[] }>(
-    tx,
-    sql`with ${sql.join(parts, sql`, `)}
+  type ClaimRow = { keys: string[]; orders: Record<string, unknown>[]; customers: { id: string; external_id: string; status: string }[]; balances: { customer_id: string; available: number; pending: number }[] };
+  const claim = sql`with ${sql.join(parts, sql`, `)}
         select (select coalesce(json_agg(key), '[]'::json) from ik) as keys,
                ${input.orderIds.length > 0 ? sql`(select coalesce(json_agg(ord), '[]'::json) from ord)` : sql`'[]'::json`} as orders,
                ${input.customerIds.length > 0 ? sql`(select coalesce(json_agg(cus), '[]'::json) from cus)` : sql`'[]'::json`} as customers,
-               ${lockPoints ? sql`(select coalesce(json_agg(bal), '[]'::json) from bal)` : sql`'[]'::json`} as balances`,
-  );
+               ${lockPoints ? sql`(select coalesce(json_agg(bal), '[]'::json) from bal)` : sql`'[]'::json`} as balances`;
+  let r: ClaimRow | undefined;
+  let after: unknown = null;
+  if (then) {
+    const [claimRows, thenRows] = await rowsInFirstTrip(tx, [claim, then]);
+    r = claimRows![0] as ClaimRow;
+    after = thenRows![0] ?? null;
+  } else [r] = await rows<ClaimRow>(tx, claim);
   return {
     inserted: new Set(r!.keys),
     orders: ordersByExternalId(r!.orders),
     customers: new Map(r!.customers.map((c) => [c.external_id, { id: c.id, status: c.status }])),
     balances: new Map(r!.balances.map((b) => [holdingKey(b.customer_id, "points"), { customerId: b.customer_id, asset: "points", available: Number(b.available), pending: Number(b.pending) }])),
+    then: after,
   };
 }
 

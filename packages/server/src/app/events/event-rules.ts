@@ -7,8 +7,9 @@ import type { AppContext } from "../context.ts";
 import type { Tx } from "../../db/connect.ts";
 import { holdingKey, type HoldingKey, type LedgerWrites } from "../../db/ledger-repo.ts";
 import type { Program } from "../programs/program.ts";
-import { readRuleState } from "../rules/rule-state.ts";
-import { counterCte, failureCte } from "../rules/rule-counters.ts";
+import { prefetchStatement, readRuleState, type RuleStateRow } from "../rules/rule-state.ts";
+import { toFacts } from "../rules/rule-facts.ts";
+import { bookOf, counterCte, failureCte } from "../rules/rule-counters.ts";
 import { creditAwards, creditReference, creditSource, type Credit } from "../rules/credit-awards.ts";
 import type { EventEffects, EventInput } from "./event-input.ts";
 import type { TierBatch } from "../tiers/tier-batch.ts";
@@ -62,12 +63,49 @@ export class EventRules {
     return [...this.matched.values()].flatMap((r) => [...new Set(r.candidates.map((c) => c.def.effect.asset))].map((asset) => ({ customerId: r.event.customerId, asset })));
   }
 
-  /** Reads the customer facts the conditions need and the limit counters. Call once the balances are locked. */
-  async lockState(tx: Tx, now: Date): Promise<void> {
+  /**
+   * The rule-state statement for ingest to send with its first statement (claim-events.ts), before it
+   * knows its customers' internal ids: facts, counters and budgets of every event some rule listens
+   * to, by the store's customer ids. Null when no rule listens to the batch.
+   */
+  static async prefetch(ctx: AppContext, tx: Tx, program: Program, events: readonly EventInput[], now: Date): Promise<SQL | null> {
+    const ruleSet = await ctx.rules.active(tx, program);
+    if (ruleSet.length === 0) return null;
+    const factsFor: string[] = [];
+    const keys: string[] = [];
+    for (const e of events) {
+      if (e.type === "order.refunded") continue;
+      const event: RuleEvent = { type: e.type as TriggerEvent, name: ruleEventName(e), occurredAt: e.occurredAt ?? now, customerId: e.customerId };
+      const candidates = ruleSet.filter((r) => triggers(r, event));
+      if (candidates.some((c) => c.condition?.readsCustomer)) factsFor.push(e.customerId);
+      for (const c of candidates) keys.push(...counterKeysFor(c, event, program.timeZone));
+    }
+    if (factsFor.length === 0 && keys.length === 0) return null;
+    return prefetchStatement(program.id, { factsFor, counterKeys: keys, now, timeZone: program.timeZone });
+  }
+
+  /**
+   * Reads the customer facts the conditions need and the limit counters. Call once the balances are
+   * locked. `prefetched`: what `prefetch` read in the first round trip, and the customers for whom it
+   * holds (their balance was locked by that first statement, so its reads came after the lock, and no
+   * signup of this batch has changed their profile since); the others are read now.
+   */
+  async lockState(tx: Tx, now: Date, prefetched?: { row: RuleStateRow; covered: ReadonlySet<string> }): Promise<void> {
     const all = [...this.matched.values()];
-    const needsFacts = all.filter((r) => r.candidates.some((c) => c.condition?.readsCustomer)).map((r) => r.event.customerId);
+    const covered = (customerId: string) => prefetched?.covered.has(customerId) === true;
+    const needsFacts = all.filter((r) => !covered(r.event.customerId) && r.candidates.some((c) => c.condition?.readsCustomer)).map((r) => r.event.customerId);
     const keys = all.flatMap((r) => r.candidates.flatMap((c) => counterKeysFor(c, r.event, this.program.timeZone)));
-    ({ facts: this.facts, counters: this.counters } = await readRuleState(tx, this.program.id, { factsFor: needsFacts, counterKeys: keys, now, timeZone: this.program.timeZone }));
+    const tz = this.program.timeZone;
+    if (!prefetched) {
+      ({ facts: this.facts, counters: this.counters } = await readRuleState(tx, this.program.id, { factsFor: needsFacts, counterKeys: keys, now, timeZone: tz }));
+      return;
+    }
+    const budgetKeys = keys.filter((k) => k.includes("|*|"));
+    const rest = keys.filter((k) => !k.includes("|*|") && !covered(k.split("|")[1]!));
+    const late = needsFacts.length > 0 || rest.length > 0 ? await readRuleState(tx, this.program.id, { factsFor: needsFacts, counterKeys: rest, now, timeZone: tz }) : null;
+    this.facts = new Map([...toFacts(prefetched.row.f.filter((f) => covered(f.id)), now), ...(late?.facts ?? [])]);
+    this.counters = await bookOf(tx, this.program.id, budgetKeys, prefetched.row.c.filter((c) => covered(c.scope)), prefetched.row.b);
+    for (const [k, v] of late?.counters.values ?? []) this.counters.values.set(k, { ...v });
   }
 
   /** What conditions of later events in the batch see about this customer (metrics include the orders before them). */

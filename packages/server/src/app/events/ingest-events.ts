@@ -5,7 +5,7 @@ import { rows, type Tx } from "../../db/connect.ts";
 import { inTransaction } from "../../db/tx.ts";
 import { holdingKey, LedgerWrites, loadHoldingsOf } from "../../db/ledger-repo.ts";
 import { ensureCustomers, existingRefundIds, type OrderState } from "../../db/orders-repo.ts";
-import { claimEvents, onlyOwnPoints } from "./claim-events.ts";
+import { claimEvents, onlyOwnPoints, type Claimed } from "./claim-events.ts";
 import { textArray } from "../../db/sql-arrays.ts";
 import { requestHash } from "../json.ts";
 import type { Program } from "../programs/program.ts";
@@ -14,6 +14,7 @@ import { celOrder, checkOrderCompleted, decideOrderCompleted, decideOrderRefunde
 import { checkTopUp } from "../wallet/top-up.ts";
 import { countOrder } from "../rules/rule-facts.ts";
 import { EventRules } from "./event-rules.ts";
+import type { RuleStateRow } from "../rules/rule-state.ts";
 import { OrderRedemptions } from "../rewards/order-redemptions.ts";
 import { settleInto } from "../ledger/settle-holdings.ts";
 import { TierBatch } from "../tiers/tier-batch.ts";
@@ -74,13 +75,22 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
   const candidates = keys.map((k) => firstIndex.get(k)!).filter((i) => !invalid.has(i)).map((i) => events[i]!);
   const namedOrders = candidates.flatMap((e) => (e.type === "order.completed" || e.type === "order.refunded" ? [e] : []));
   const refunds = namedOrders.some((e) => e.type === "order.refunded");
-  const claimed = await claimEvents(tx, program.id, now, {
-    keys: keys.map((key) => ({ key, hash: hashes[firstIndex.get(key)!]! })),
-    orderIds: namedOrders.map((e) => e.data.orderId),
-    forRefunds: refunds,
-    customerIds: [...new Set(candidates.map((e) => e.customerId))],
-    lockPoints: await onlyOwnPoints(ctx, tx, program, { refunds }),
-  });
+  const lockPoints = await onlyOwnPoints(ctx, tx, program, { refunds });
+  // With the points balances locked by the claim, the rules' state is read in the same round trip.
+  const prefetch = lockPoints ? await EventRules.prefetch(ctx, tx, program, candidates, now) : null;
+  const claimed = await claimEvents(
+    tx,
+    program.id,
+    now,
+    {
+      keys: keys.map((key) => ({ key, hash: hashes[firstIndex.get(key)!]! })),
+      orderIds: namedOrders.map((e) => e.data.orderId),
+      forRefunds: refunds,
+      customerIds: [...new Set(candidates.map((e) => e.customerId))],
+      lockPoints,
+    },
+    prefetch ?? undefined,
+  );
   const seen = keys.filter((k) => !claimed.inserted.has(k));
   if (seen.length > 0) {
     const stored = await rows<{ key: string; request_hash: string; response: string | null }>(
@@ -161,7 +171,7 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
   // credited theirs through the rules, whose assets are locked already).
   const refundedWallets = hasRefunds ? orderEvents().flatMap(({ e }) => (e.type === "order.refunded" ? (orders.get(e.data.orderId)?.wallet ?? []).map((w) => ({ customerId: orders.get(e.data.orderId)!.customerId, asset: w.asset })) : [])) : [];
   const holdings = await loadHoldingsOf(tx, program.id, [...orderEvents().map(({ e }) => ({ customerId: customerIds.get(e.customerId)!.id, asset: "points" as const })), ...rules.holdingKeys, ...(stamps?.holdingKeys ?? []), ...(referrals?.holdingKeys ?? []), ...referrerPoints, ...refundedWallets], now, { lots: hasRefunds, locked: claimed.balances });
-  await rules.lockState(tx, now);
+  await rules.lockState(tx, now, claimed.then ? { row: claimed.then as RuleStateRow, covered: prefetchCovers(claimed, candidates) } : undefined);
   await referrals?.lockState(tx);
   const referralPostings = referrals && hasRefunds ? await referrals.pendingPostings(tx, orderEvents().flatMap(({ e }) => (e.type === "order.refunded" ? [e.data.orderId] : []))) : new Map();
   // Tiers: locked after the balances, measured once; upgrades are decided event by event below.
@@ -347,4 +357,13 @@ function rejected(id: string, error: DomainError): EventResult {
 
 function conflict(id: string): DomainError {
   return domainError("IDEMPOTENCY_CONFLICT", `Event "${id}" was already received with a different body. Give a new event a new id.`, { id });
+}
+
+/**
+ * The customers for whom the rule state read with the claim holds: their points balance was locked
+ * by the claim (so the read came after the lock), and no signup in the batch changes their profile.
+ */
+function prefetchCovers(claimed: Claimed, events: readonly EventInput[]): Set<string> {
+  const signedUp = new Set(events.flatMap((e) => (e.type === "customer.signed_up" ? [claimed.customers.get(e.customerId)?.id ?? ""] : [])));
+  return new Set([...claimed.balances.values()].map((b) => b.customerId).filter((id) => !signedUp.has(id)));
 }

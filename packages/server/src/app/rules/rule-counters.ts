@@ -48,7 +48,8 @@ export function counterSelects(programId: string, keys: Iterable<string>): { cus
     budgets: global.length > 0 ? rowsSelect(programId, global, true) : null,
     globalKeys: global.length,
     finish: async (ex, found, locked) => {
-      if (locked.length < global.length) {
+      const have = new Set(locked.map((r) => r.rule_id));
+      if (global.some((p) => !have.has(p.ruleId))) {
         // A budget's row exists after its first award, so lock first and create only what is missing.
         await ex.execute(sql`insert into rule_counters (program_id, rule_id, scope, period, awards, points)
           select ${programId}, x.rule_id, '*', 'lifetime', 0, 0 from unnest(${textArray(global.map((p) => p.ruleId))}) as x(rule_id) order by 2
@@ -58,6 +59,21 @@ export function counterSelects(programId: string, keys: Iterable<string>): { cus
       return toBook([...found, ...locked]);
     },
   };
+}
+
+/** The customers' counters behind `rule|<external id>|period` keys, read by the store's customer ids (scope is the internal id). */
+export function customerCountersByExternalId(programId: string, keys: readonly string[]): SQL | null {
+  if (keys.length === 0) return null;
+  const parts = keys.map(split);
+  return sql`select c.rule_id, c.scope, c.period, c.awards, c.points::float8 as points
+          from unnest(${textArray(parts.map((p) => p.ruleId))}, ${textArray(parts.map((p) => p.scope))}, ${textArray(parts.map((p) => p.period))}) as x(rule_id, external_id, period)
+          join customers cu on cu.program_id = ${programId} and cu.external_id = x.external_id
+          join rule_counters c on c.program_id = ${programId} and c.rule_id = x.rule_id and c.scope = cu.id and c.period = x.period`;
+}
+
+/** A book from rows read earlier (`customer`) and budget rows locked earlier, creating and locking missing budget rows (see counterSelects). */
+export function bookOf(ex: Executor, programId: string, budgetKeys: Iterable<string>, customer: CounterRow[], budgets: CounterRow[]): Promise<CounterBook> {
+  return counterSelects(programId, budgetKeys).finish(ex, customer, budgets);
 }
 
 /**
