@@ -65,10 +65,14 @@ export function counterSelects(programId: string, keys: Iterable<string>): { cus
 export function customerCountersByExternalId(programId: string, keys: readonly string[]): SQL | null {
   if (keys.length === 0) return null;
   const parts = keys.map(split);
+  // Each key's customer id is looked up first, in a fenced subquery (offset 0), so that the counters
+  // are found by their whole primary key. Joined to customers instead, the planner (which may think
+  // rule_counters nearly empty) binds only part of the key and scans a program's counters.
   return sql`select c.rule_id, c.scope, c.period, c.awards, c.points::float8 as points
-          from unnest(${textArray(parts.map((p) => p.ruleId))}, ${textArray(parts.map((p) => p.scope))}, ${textArray(parts.map((p) => p.period))}) as x(rule_id, external_id, period)
-          join customers cu on cu.program_id = ${programId} and cu.external_id = x.external_id
-          join rule_counters c on c.program_id = ${programId} and c.rule_id = x.rule_id and c.scope = cu.id and c.period = x.period`;
+          from (select x.rule_id, (select id from customers where program_id = ${programId} and external_id = x.external_id) as scope, x.period
+                  from unnest(${textArray(parts.map((p) => p.ruleId))}, ${textArray(parts.map((p) => p.scope))}, ${textArray(parts.map((p) => p.period))}) as x(rule_id, external_id, period)
+                offset 0) k
+          join rule_counters c on c.program_id = ${programId} and c.rule_id = k.rule_id and c.scope = k.scope and c.period = k.period`;
 }
 
 /** A book from rows read earlier (`customer`) and budget rows locked earlier, creating and locking missing budget rows (see counterSelects). */
