@@ -242,6 +242,7 @@ async function startServer(db: DbKind, env: Record<string, string>, opts: Option
       PATRON_DB_POOL: "16",
       // Group commit for single events; unset, the server's default applies.
       ...(process.env.PATRON_INGEST_CONCURRENCY ? { PATRON_INGEST_CONCURRENCY: process.env.PATRON_INGEST_CONCURRENCY } : {}),
+      ...(process.env.PATRON_MAX_HEAP_MB ? { PATRON_MAX_HEAP_MB: process.env.PATRON_MAX_HEAP_MB } : {}),
       // Round trips per transaction (db/pipelined-client.ts); unset, the server's default (on) applies.
       ...(process.env.PATRON_PG_PIPELINE ? { PATRON_PG_PIPELINE: process.env.PATRON_PG_PIPELINE } : {}),
       PATRON_ADMIN_TOKEN: ADMIN_TOKEN,
