@@ -32,4 +32,33 @@ describe("allocate (properties)", () => {
       }),
     );
   });
+
+  it("gives the same parts as sorting every remainder (the reference), ties to the earlier weight", () => {
+    // Few distinct small weights make ties common; long lists with many leftover units reach the
+    // sort (above SELECT_AT_MOST steps), short ones the one-by-one selection.
+    const ws = fc.oneof(
+      fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 1, maxLength: 12 }),
+      fc.array(fc.integer({ min: 0, max: 1_000_000 }), { minLength: 1, maxLength: 12 }),
+      fc.array(fc.integer({ min: 0, max: 4 }), { minLength: 30, maxLength: 80 }),
+    );
+    fc.assert(
+      fc.property(fc.integer({ min: -1_000_000, max: 1_000_000 }), ws, (t, w) => {
+        expect(allocate(t, w)).toEqual(sortedReference(t, w));
+      }),
+      { numRuns: 3000 },
+    );
+  });
 });
+
+/** Largest remainder by sorting every index (remainder descending, index ascending): the plain form of what allocate does. */
+function sortedReference(total: number, weights: readonly number[]): number[] {
+  const sum = weights.reduce((a, b) => a + b, 0);
+  if (sum === 0) return weights.map((_, i) => (i === 0 ? total : 0));
+  const t = Math.abs(total);
+  const parts = weights.map((w) => Math.floor((t * w) / sum));
+  const rems = weights.map((w, i) => t * w - parts[i]! * sum);
+  const left = t - parts.reduce((a, b) => a + b, 0);
+  const order = weights.map((_, i) => i).sort((a, b) => rems[b]! - rems[a]! || a - b);
+  for (let k = 0; k < left; k++) parts[order[k]!]! += 1;
+  return total < 0 ? parts.map((p) => -p) : parts;
+}

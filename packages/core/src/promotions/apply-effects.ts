@@ -1,6 +1,6 @@
 import { allocate } from "../money/allocate.ts";
 import { applyRate } from "../money/rate.ts";
-import { matches, unitsOf, type Unit, type WorkingCart } from "./working-cart.ts";
+import type { Unit, WorkingCart } from "./working-cart.ts";
 import type { PromotionEffect } from "./types.ts";
 
 /** A percentage with up to two decimals, as basis points (12.5 -> 1250). */
@@ -22,12 +22,20 @@ export interface EffectOutcome {
 /** Effects that price lines or units come first; effects on the whole order apply to what is left. */
 export const isLineEffect = (e: PromotionEffect): boolean => e.kind === "lines_percent" || e.kind === "lines_fixed" || e.kind === "bundle" || e.kind === "buy_x_get_y";
 
-/** Takes the discount of each unit, grouped by line. */
-function takeUnits(w: WorkingCart, units: readonly Unit[], each: (u: Unit) => number, campaignId: string): number {
-  const perLine = new Map<number, number>();
-  for (const u of units) perLine.set(u.line, (perLine.get(u.line) ?? 0) + each(u));
+/**
+ * Takes the discount of each unit, grouped by line: `rate` basis points off each unit's price, or
+ * with `rate` null, `fixed` off each unit (at most its price).
+ */
+function takeUnits(w: WorkingCart, units: readonly Unit[], rate: number | null, fixed: number, slot: number): number {
+  const perLine = new Array<number>(w.lines.n).fill(0);
+  for (const u of units) perLine[u.line]! += rate !== null ? applyRate(u.price, rate, 10_000, "floor") : Math.min(fixed, u.price);
+  return takePerLine(w, perLine, slot);
+}
+
+/** Takes each line's amount (a line's take does not depend on the others', so line order is enough). */
+function takePerLine(w: WorkingCart, perLine: readonly number[], slot: number): number {
   let took = 0;
-  for (const [line, amount] of perLine) took += w.take(line, amount, campaignId);
+  for (let i = 0; i < perLine.length; i++) if (perLine[i] !== 0) took += w.take(i, perLine[i]!, slot);
   return took;
 }
 
@@ -48,18 +56,41 @@ export function currentRate(effect: Extract<PromotionEffect, { kind: "progressiv
 const noGain = (kind: PromotionEffect["kind"], note: string): EffectOutcome => ({ kind, discount: 0, shippingDiscount: 0, note });
 
 /**
+ * A money outcome whose note is written only when read: most are never read (combinations that
+ * lose, campaigns that end up giving nothing, carts priced without a trace), and formatting the
+ * numbers cost more than applying the effect.
+ */
+class MoneyOutcome implements EffectOutcome {
+  private text: string | null = null;
+  constructor(
+    readonly kind: PromotionEffect["kind"],
+    readonly discount: number,
+    private readonly describe: () => string,
+  ) {}
+
+  get shippingDiscount(): number {
+    return 0;
+  }
+
+  get note(): string {
+    return (this.text ??= this.describe());
+  }
+}
+
+const gave = (kind: PromotionEffect["kind"], took: number, describe: () => string): EffectOutcome => new MoneyOutcome(kind, took, describe);
+
+/**
  * Applies one effect of a campaign to the working cart. Pure: the working cart is the only state,
  * and it belongs to this evaluation.
  */
-export function applyEffect(w: WorkingCart, effect: PromotionEffect, campaignId: string): EffectOutcome {
+export function applyEffect(w: WorkingCart, effect: PromotionEffect, slot: number): EffectOutcome {
   const lines = w.cart.lines;
   switch (effect.kind) {
     case "order_percent": {
-      const all = lines.map((_, i) => i);
       const off = applyRate(w.merchandiseNet(), bps(effect.percent), 10_000, "floor");
       const amount = effect.max !== undefined ? Math.min(off, effect.max) : off;
-      const took = w.spread(amount, all, campaignId);
-      return { kind: effect.kind, discount: took, shippingDiscount: 0, note: `${effect.percent}% off the order${effect.max !== undefined ? ` (at most ${effect.max})` : ""}: ${took}` };
+      const took = w.spread(amount, slot);
+      return gave(effect.kind, took, () => `${effect.percent}% off the order${effect.max !== undefined ? ` (at most ${effect.max})` : ""}: ${took}`);
     }
     case "progressive_percent":
     case "spend_ladder": {
@@ -67,40 +98,40 @@ export function applyEffect(w: WorkingCart, effect: PromotionEffect, campaignId:
       if (rate === 0) return noGain(effect.kind, `no step reached (${effect.progress ?? 0} so far)`);
       const off = applyRate(w.merchandiseNet(), rate, 10_000, "floor");
       const amount = effect.max !== undefined ? Math.min(off, effect.max) : off;
-      const took = w.spread(amount, lines.map((_, i) => i), campaignId);
-      return { kind: effect.kind, discount: took, shippingDiscount: 0, note: `${rate / 100}% off the order (${effect.progress ?? 0} so far${effect.kind === "progressive_percent" ? ` this ${effect.period}` : " spent"}): ${took}` };
+      const took = w.spread(amount, slot);
+      return gave(effect.kind, took, () => `${rate / 100}% off the order (${effect.progress ?? 0} so far${effect.kind === "progressive_percent" ? ` this ${effect.period}` : " spent"}): ${took}`);
     }
     case "order_fixed": {
-      const took = w.spread(effect.amount, lines.map((_, i) => i), campaignId);
-      return { kind: effect.kind, discount: took, shippingDiscount: 0, note: `${effect.amount} off the order: ${took}` };
+      const took = w.spread(effect.amount, slot);
+      return gave(effect.kind, took, () => `${effect.amount} off the order: ${took}`);
     }
     case "lines_percent": {
       const rate = bps(effect.percent);
       if (effect.cheapest !== undefined) {
-        const units = unitsOf(w.cart, effect.filter).slice(0, effect.cheapest);
-        const took = takeUnits(w, units, (u) => applyRate(u.price, rate, 10_000, "floor"), campaignId);
-        return units.length ? { kind: effect.kind, discount: took, shippingDiscount: 0, note: `${effect.percent}% off the ${units.length} cheapest matching units: ${took}` } : noGain(effect.kind, "no matching line");
+        const units = w.lines.unitsOf(effect.filter).slice(0, effect.cheapest);
+        const took = takeUnits(w, units, rate, 0, slot);
+        return units.length ? gave(effect.kind, took, () => `${effect.percent}% off the ${units.length} cheapest matching units: ${took}`) : noGain(effect.kind, "no matching line");
       }
       let took = 0;
       let reached = 0;
-      lines.forEach((l, i) => {
-        if (l.quantity > 0 && matches(effect.filter, l.sku, l.category)) {
+      for (let i = 0; i < lines.length; i++) {
+        if (lines[i]!.quantity > 0 && w.lines.reaches(effect.filter, i)) {
           reached++;
-          took += w.take(i, applyRate(w.net[i]!, rate, 10_000, "floor"), campaignId);
+          took += w.take(i, applyRate(w.net[i]!, rate, 10_000, "floor"), slot);
         }
-      });
-      return reached ? { kind: effect.kind, discount: took, shippingDiscount: 0, note: `${effect.percent}% off ${reached} matching line(s): ${took}` } : noGain(effect.kind, "no matching line");
+      }
+      return reached ? gave(effect.kind, took, () => `${effect.percent}% off ${reached} matching line(s): ${took}`) : noGain(effect.kind, "no matching line");
     }
     case "lines_fixed": {
-      const units = unitsOf(w.cart, effect.filter);
+      const units = w.lines.unitsOf(effect.filter);
       const chosen = effect.cheapest !== undefined ? units.slice(0, effect.cheapest) : units;
-      const took = takeUnits(w, chosen, (u) => Math.min(effect.amountPerUnit, u.price), campaignId);
-      return chosen.length ? { kind: effect.kind, discount: took, shippingDiscount: 0, note: `${effect.amountPerUnit} off each of ${chosen.length} matching unit(s): ${took}` } : noGain(effect.kind, "no matching line");
+      const took = takeUnits(w, chosen, null, effect.amountPerUnit, slot);
+      return chosen.length ? gave(effect.kind, took, () => `${effect.amountPerUnit} off each of ${chosen.length} matching unit(s): ${took}`) : noGain(effect.kind, "no matching line");
     }
     case "bundle":
-      return applyBundle(w, effect, campaignId);
+      return applyBundle(w, effect, slot);
     case "buy_x_get_y":
-      return applyBuyXGetY(w, effect, campaignId);
+      return applyBuyXGetY(w, effect, slot);
     case "gift":
       return { kind: effect.kind, discount: 0, shippingDiscount: 0, gift: { sku: effect.sku, name: effect.name ?? effect.sku, quantity: effect.quantity }, note: `gift: ${effect.quantity} × ${effect.sku}` };
     case "free_shipping": {
@@ -126,66 +157,73 @@ export function applyEffect(w: WorkingCart, effect: PromotionEffect, campaignId:
  * Each application takes `quantity` units of every item, the dearest first (best for the customer),
  * and sells them together for `price`. Units used by one item are not used by another.
  */
-function applyBundle(w: WorkingCart, effect: Extract<PromotionEffect, { kind: "bundle" }>, campaignId: string): EffectOutcome {
-  const key = (u: Unit) => u.line * 1_000_000 + u.k;
-  const used = new Set<number>();
-  const pools = effect.items.map((item) => unitsOf(w.cart, item.filter).reverse());
+function applyBundle(w: WorkingCart, effect: Extract<PromotionEffect, { kind: "bundle" }>, slot: number): EffectOutcome {
+  const cartLines = w.lines;
+  // Each unit's state by its id: 0 free, -1 used by an earlier application, a > 0 claimed by application a.
+  const state = new Array<number>(cartLines.unitCount).fill(0);
+  const pools = effect.items.map((item) => cartLines.unitsOf(item.filter).reverse());
+  const perLine = new Array<number>(cartLines.n);
   let applications = 0;
   let took = 0;
   const max = effect.maxApplications ?? Number.MAX_SAFE_INTEGER;
   while (applications < max) {
-    const picked: Unit[] = [];
-    const claim = new Set<number>();
-    let complete = true;
-    for (let k = 0; k < effect.items.length && complete; k++) {
-      const need = effect.items[k]!.quantity;
-      const got = pools[k]!.filter((u) => !used.has(key(u)) && !claim.has(key(u))).slice(0, need);
-      if (got.length < need) complete = false;
-      for (const u of got) claim.add(key(u));
-      picked.push(...got);
-    }
-    if (!complete) break;
-    for (const c of claim) used.add(c);
+    const picked = pickBundle(effect, pools, state, applications + 1, cartLines);
+    if (!picked) break;
+    for (const u of picked) state[cartLines.unitId(u)] = -1;
     applications++;
     const list = picked.reduce((n, u) => n + u.price, 0);
     const off = Math.max(0, list - effect.price);
     if (off === 0) continue;
     const parts = allocate(off, picked.map((u) => u.price));
-    const perLine = new Map<number, number>();
-    picked.forEach((u, k) => perLine.set(u.line, (perLine.get(u.line) ?? 0) + parts[k]!));
-    for (const [line, amount] of perLine) took += w.take(line, amount, campaignId);
+    perLine.fill(0);
+    for (let k = 0; k < picked.length; k++) perLine[picked[k]!.line]! += parts[k]!;
+    took += takePerLine(w, perLine, slot);
   }
-  return applications ? { kind: "bundle", discount: took, shippingDiscount: 0, note: `bundle at ${effect.price} × ${applications}: ${took}` } : noGain("bundle", "the cart does not hold the whole bundle");
+  return applications ? gave("bundle", took, () => `bundle at ${effect.price} × ${applications}: ${took}`) : noGain("bundle", "the cart does not hold the whole bundle");
+}
+
+/**
+ * One application's units: for every item in turn, the first `quantity` units of its pool that are
+ * neither used nor claimed by an earlier item of this application (marked with `stamp`); null when
+ * some item cannot be filled.
+ */
+function pickBundle(effect: Extract<PromotionEffect, { kind: "bundle" }>, pools: readonly Unit[][], state: number[], stamp: number, cartLines: WorkingCart["lines"]): Unit[] | null {
+  const picked: Unit[] = [];
+  for (let k = 0; k < effect.items.length; k++) {
+    const need = effect.items[k]!.quantity;
+    let got = 0;
+    for (const u of pools[k]!) {
+      if (got >= need) break;
+      const id = cartLines.unitId(u);
+      if (state[id] !== 0) continue;
+      state[id] = stamp;
+      picked.push(u);
+      got++;
+    }
+    if (got < need) return null;
+  }
+  return picked;
 }
 
 /**
  * Each application takes the `buy` units from the dearest matching units and gives the `get` units
  * from the cheapest matching units left, at `percent` off, so the cheapest items are the free ones.
  */
-function applyBuyXGetY(w: WorkingCart, effect: Extract<PromotionEffect, { kind: "buy_x_get_y" }>, campaignId: string): EffectOutcome {
-  const lines = w.cart.lines;
-  const all = unitsOf(w.cart, { skus: [], categories: [] }).filter((u) => {
-    const l = lines[u.line]!;
-    return matches(effect.buy.filter, l.sku, l.category) || matches(effect.get.filter, l.sku, l.category);
-  });
+function applyBuyXGetY(w: WorkingCart, effect: Extract<PromotionEffect, { kind: "buy_x_get_y" }>, slot: number): EffectOutcome {
+  const buyLine = w.lines.reached(effect.buy.filter);
+  const getLine = w.lines.reached(effect.get.filter);
+  const all = w.lines.unitsOn(buyLine.map((b, i) => b || getLine[i]!));
   const used = new Array<boolean>(all.length).fill(false);
-  const rate = bps(effect.percent);
   const given: Unit[] = [];
   let applications = 0;
   const max = effect.maxApplications ?? Number.MAX_SAFE_INTEGER;
   while (applications < max) {
     const buy: number[] = [];
-    for (let k = all.length - 1; k >= 0 && buy.length < effect.buy.quantity; k--) {
-      const l = lines[all[k]!.line]!;
-      if (!used[k] && matches(effect.buy.filter, l.sku, l.category)) buy.push(k);
-    }
+    for (let k = all.length - 1; k >= 0 && buy.length < effect.buy.quantity; k--) if (!used[k] && buyLine[all[k]!.line]) buy.push(k);
     if (buy.length < effect.buy.quantity) break;
     for (const k of buy) used[k] = true;
     const get: number[] = [];
-    for (let k = 0; k < all.length && get.length < effect.get.quantity; k++) {
-      const l = lines[all[k]!.line]!;
-      if (!used[k] && matches(effect.get.filter, l.sku, l.category)) get.push(k);
-    }
+    for (let k = 0; k < all.length && get.length < effect.get.quantity; k++) if (!used[k] && getLine[all[k]!.line]) get.push(k);
     if (get.length < effect.get.quantity) {
       for (const k of buy) used[k] = false;
       break;
@@ -197,6 +235,6 @@ function applyBuyXGetY(w: WorkingCart, effect: Extract<PromotionEffect, { kind: 
     applications++;
   }
   if (applications === 0) return noGain("buy_x_get_y", `fewer than ${effect.buy.quantity} + ${effect.get.quantity} matching units`);
-  const took = takeUnits(w, given, (u) => applyRate(u.price, rate, 10_000, "floor"), campaignId);
-  return { kind: "buy_x_get_y", discount: took, shippingDiscount: 0, note: `buy ${effect.buy.quantity} get ${effect.get.quantity} at ${effect.percent}% off × ${applications}: ${took}` };
+  const took = takeUnits(w, given, bps(effect.percent), 0, slot);
+  return gave("buy_x_get_y", took, () => `buy ${effect.buy.quantity} get ${effect.get.quantity} at ${effect.percent}% off × ${applications}: ${took}`);
 }

@@ -304,4 +304,20 @@ describe("evaluateCart (properties)", () => {
       { numRuns: RUNS },
     );
   });
+
+  it("the result does not depend on the order the automatic campaigns are listed in, nor on one listed twice", () => {
+    fc.assert(
+      fc.property(runArb, fc.nat(), ([s, codes], k) => {
+        const automatic = s.campaigns.filter((c) => c.def.kind === "automatic");
+        const evaluate = (list: readonly CompiledCampaign[]) =>
+          evaluateCart({ cart: s.cart, customer: s.customer, now: NOW, timeZone: "Asia/Ho_Chi_Minh", guard: s.guard, automatic: list, codes, usage: s.usage, earn: (o) => Math.floor(o.earningBase / 100), trace: true });
+        // In evaluation order (priority, then id: what the server's index hands over), reversed, and with an entry repeated.
+        const ordered = [...automatic].sort((a, b) => a.def.priority - b.def.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+        const a = evaluate(ordered);
+        expect(evaluate([...ordered].reverse())).toEqual(a);
+        if (ordered.length) expect(evaluate([...ordered.slice(0, k % ordered.length), ordered[k % ordered.length]!, ...ordered.slice(k % ordered.length)])).toEqual(a);
+      }),
+      { numRuns: RUNS },
+    );
+  });
 });

@@ -1,6 +1,6 @@
 import { celVariables, runCondition, type CelCustomer, type CelInput, type CelOrder, type CelVariables, type CompiledCondition } from "../rules/cel.ts";
 import { outsideSchedule } from "../rules/schedule.ts";
-import { better, byPriority, cartOrder, label, price, type Candidate, type Priced } from "./price-combination.ts";
+import { better, byPriority, cartContext, cartOrder, label, price, type Candidate, type Priced } from "./price-combination.ts";
 import type { CampaignDefinition, CartInput, CodeRefusalReason, MarginGuard } from "./types.ts";
 
 /** A saved campaign, ready to evaluate. */
@@ -40,7 +40,11 @@ export interface CartEvaluationInput {
   now: Date;
   timeZone: string;
   guard: MarginGuard | null;
-  /** Automatic campaigns that may apply to this cart (the caller's index has already dropped the rest). */
+  /**
+   * Automatic campaigns that may apply to this cart (the caller's index has already dropped the
+   * rest), best in priority order (priority, then id: no sort needed). A campaign listed twice counts
+   * once; two different campaigns must not share an id.
+   */
   automatic: readonly CompiledCampaign[];
   codes: readonly TypedCode[];
   usage: ReadonlyMap<string, CampaignUsage>;
@@ -122,30 +126,8 @@ export function evaluateCart(input: CartEvaluationInput): CartEvaluation {
   const cel: CelInput = { event: { id: "", type: "cart", name: "", occurredAt: input.now, data: {} }, order, customer: input.customer, now: input.now, timeZone: input.timeZone };
   const vars = celVariables(cel);
 
-  // One candidate per campaign; a campaign reached by several codes keeps the smallest code.
-  const candidates = new Map<string, Candidate>();
-  const seen = new Set<string>();
-  const codes = [...input.codes].sort((a, b) => ((a.code ?? a.typed) < (b.code ?? b.typed) ? -1 : (a.code ?? a.typed) > (b.code ?? b.typed) ? 1 : 0));
-  for (const t of codes) {
-    const shown = t.code ?? t.typed;
-    if (seen.has(shown)) continue; // the same code typed twice counts once
-    seen.add(shown);
-    if (t.refusal || !t.campaign) {
-      const r = t.refusal ?? { reason: "CODE_UNKNOWN" as const, message: "No campaign has this code." };
-      refused.push({ code: shown, reason: r.reason, message: r.message, ...(t.campaign ? { campaignId: t.campaign.id } : {}) });
-      continue;
-    }
-    if (candidates.has(t.campaign.id)) {
-      refused.push({ code: shown, reason: "NOT_COMBINABLE", message: `Code ${candidates.get(t.campaign.id)!.code} of the same campaign already applies.`, campaignId: t.campaign.id });
-      continue;
-    }
-    const campaign = t.value == null ? t.campaign : withValue(t.campaign, t.value);
-    candidates.set(t.campaign.id, { campaign, code: shown });
-  }
-  for (const c of input.automatic) if (!candidates.has(c.id)) candidates.set(c.id, { campaign: c, code: null });
-
   const eligible: Candidate[] = [];
-  for (const cand of [...candidates.values()].sort((a, b) => byPriority(a.campaign, b.campaign))) {
+  for (const cand of candidates(input, refused)) {
     const gate = admit(cand.campaign, input, cel, vars);
     if (gate.ok) {
       eligible.push(cand);
@@ -155,45 +137,131 @@ export function evaluateCart(input: CartEvaluationInput): CartEvaluation {
     if (cand.code) refused.push({ code: cand.code, reason: gate.reason, message: gate.message, campaignId: cand.campaign.id, ...(gate.condition ? { condition: gate.condition } : {}) });
   }
 
-  // The combinations stacking allows: each exclusive campaign alone, all stackable ones together,
-  // each group together. Adding a campaign never lowers what a combination is worth, so these are
-  // the only ones worth pricing.
-  const options: Candidate[][] = [];
-  const stackable = eligible.filter((c) => c.campaign.def.stacking === "stackable");
-  if (stackable.length) options.push(stackable);
-  const groups = new Map<string, Candidate[]>();
-  for (const c of eligible) {
-    if (c.campaign.def.stacking === "exclusive") options.push([c]);
-    else if (c.campaign.def.stacking === "group") {
-      const g = c.campaign.def.group ?? "";
-      groups.set(g, [...(groups.get(g) ?? []), c]);
-    }
-  }
-  options.push(...groups.values());
-
+  const options = combinations(eligible);
+  const ctx = cartContext(input, order);
   let best: Priced | null = null;
-  // Each eligible campaign is in exactly one option: how that option went says why it lost.
+  // Each eligible campaign is in exactly one option: how that option went says why a code lost.
   const pricedWith = new Map<string, Priced>();
   for (const option of options) {
-    const priced = price(option, input, order);
-    for (const c of option) pricedWith.set(c.campaign.id, priced);
+    const priced = price(option, ctx);
+    for (const c of option) if (c.code) pricedWith.set(c.campaign.id, priced);
     if (!best || better(priced, best)) best = priced;
   }
-  const chosen = best ?? price([], input, order);
+  const chosen = best ?? price([], ctx);
   if (input.trace && options.length > 1) trace.push(`${options.length} combinations priced; the best for the customer takes ${chosen.discount + chosen.shippingDiscount} off: ${chosen.applied.map((a) => a.campaignId).join(", ") || "none"}`);
   trace.push(...chosen.trace);
 
-  const appliedIds = new Set(chosen.applied.map((a) => a.campaignId));
+  if (pricedWith.size > 0) refuseLosers(eligible, chosen, pricedWith, refused);
+  refused.sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+  const out = chosen.result();
+  out.refused = refused;
+  out.trace = trace;
+  return out;
+}
+
+/**
+ * One candidate per campaign, in priority order (`byPriority`); a campaign reached by several codes
+ * keeps the smallest code, and a campaign reached by a code is not also automatic. Codes that reach
+ * no campaign go to `refused`.
+ */
+function candidates(input: CartEvaluationInput, refused: RefusedCode[]): Candidate[] {
+  const coded = codeCandidates(input.codes, refused);
+  const automatic = inEvaluationOrder(input.automatic);
+  if (coded.length === 0) return automatic.map((campaign) => ({ campaign, code: null }));
+  coded.sort((a, b) => byPriority(a.campaign, b.campaign));
+  const codedIds = new Set(coded.map((c) => c.campaign.id));
+  // Merge the two ordered lists.
+  const out: Candidate[] = [];
+  let i = 0;
+  for (const campaign of automatic) {
+    if (codedIds.has(campaign.id)) continue;
+    while (i < coded.length && byPriority(coded[i]!.campaign, campaign) < 0) out.push(coded[i++]!);
+    out.push({ campaign, code: null });
+  }
+  while (i < coded.length) out.push(coded[i++]!);
+  return out;
+}
+
+/** The campaigns behind the typed codes, one per campaign, in no particular order. */
+function codeCandidates(typed: readonly TypedCode[], refused: RefusedCode[]): Candidate[] {
+  const byId = new Map<string, Candidate>();
+  const seen = new Set<string>();
+  const codes = [...typed].sort((a, b) => ((a.code ?? a.typed) < (b.code ?? b.typed) ? -1 : (a.code ?? a.typed) > (b.code ?? b.typed) ? 1 : 0));
+  for (const t of codes) {
+    const shown = t.code ?? t.typed;
+    if (seen.has(shown)) continue; // the same code typed twice counts once
+    seen.add(shown);
+    if (t.refusal || !t.campaign) {
+      const r = t.refusal ?? { reason: "CODE_UNKNOWN" as const, message: "No campaign has this code." };
+      refused.push({ code: shown, reason: r.reason, message: r.message, ...(t.campaign ? { campaignId: t.campaign.id } : {}) });
+      continue;
+    }
+    if (byId.has(t.campaign.id)) {
+      refused.push({ code: shown, reason: "NOT_COMBINABLE", message: `Code ${byId.get(t.campaign.id)!.code} of the same campaign already applies.`, campaignId: t.campaign.id });
+      continue;
+    }
+    const campaign = t.value == null ? t.campaign : withValue(t.campaign, t.value);
+    byId.set(t.campaign.id, { campaign, code: shown });
+  }
+  return [...byId.values()];
+}
+
+/**
+ * The automatic campaigns in priority order, each once. The server's index already lists them so
+ * (ProgramCampaigns.automaticFor), which one pass checks: no sort and no set of ids per cart, which
+ * cost more than the rest of a small cart's evaluation. Otherwise sorted (stably, so of a campaign
+ * listed twice the first entry stays).
+ */
+function inEvaluationOrder(list: readonly CompiledCampaign[]): readonly CompiledCampaign[] {
+  let sorted = true;
+  let repeated = false;
+  for (let k = 1; k < list.length && sorted; k++) {
+    const order = byPriority(list[k - 1]!, list[k]!);
+    if (order > 0) sorted = false;
+    else if (order === 0) repeated = true;
+  }
+  if (sorted && !repeated) return list;
+  const ordered = sorted ? list : [...list].sort(byPriority);
+  // Entries of one campaign (same id, hence same priority) are next to each other now.
+  return ordered.filter((c, k) => k === 0 || ordered[k - 1]!.id !== c.id);
+}
+
+/**
+ * The combinations stacking allows: all stackable campaigns together, each exclusive campaign
+ * alone, each group together (each in priority order, as `eligible` is). Adding a campaign never
+ * lowers what a combination is worth, so these are the only ones worth pricing.
+ */
+function combinations(eligible: readonly Candidate[]): Candidate[][] {
+  const options: Candidate[][] = [];
+  const stackable = eligible.filter((c) => c.campaign.def.stacking === "stackable");
+  if (stackable.length) options.push(stackable);
+  let groups: Map<string, Candidate[]> | null = null;
+  for (const c of eligible) {
+    if (c.campaign.def.stacking === "exclusive") options.push([c]);
+    else if (c.campaign.def.stacking === "group") {
+      groups ??= new Map();
+      const g = c.campaign.def.group ?? "";
+      const members = groups.get(g);
+      if (members) members.push(c);
+      else groups.set(g, [c]);
+    }
+  }
+  if (groups) options.push(...groups.values());
+  return options;
+}
+
+/** Why each eligible code that is not in the chosen combination lost. */
+function refuseLosers(eligible: readonly Candidate[], chosen: Priced, pricedWith: ReadonlyMap<string, Priced>, refused: RefusedCode[]): void {
   for (const cand of eligible) {
-    if (appliedIds.has(cand.campaign.id) || !cand.code) continue;
+    if (!cand.code || chosen.applied.some((a) => a.campaignId === cand.campaign.id)) continue;
     // Over budget or giving nothing in its own combination: that, not the winner, is why it is out.
     const own = pricedWith.get(cand.campaign.id) ?? chosen;
     if (own.overBudget.has(cand.campaign.id)) {
       refused.push({ code: cand.code, reason: "BUDGET_EXHAUSTED", message: "What is left of the campaign's budget does not cover what it would give on this cart.", campaignId: cand.campaign.id });
       continue;
     }
-    if (own.empty.has(cand.campaign.id)) {
-      const part = own.empty.get(cand.campaign.id)!;
+    const part = own.whyEmpty(cand.campaign.id);
+    if (part !== null) {
       const message = part.startsWith("the program's margin guard") ? "The program's margin guard leaves no room for this campaign's discount on this cart." : "The cart holds nothing this campaign's effects apply to.";
       refused.push({ code: cand.code, reason: "CONDITION_NOT_MET", message, campaignId: cand.campaign.id, condition: { kind: "effects", part } });
       continue;
@@ -202,11 +270,6 @@ export function evaluateCart(input: CartEvaluationInput): CartEvaluation {
     const why = cand.campaign.def.stacking === "exclusive" ? "it is exclusive" : cand.campaign.def.stacking === "group" ? `it stacks only within group "${cand.campaign.def.group}"` : "it is stackable";
     refused.push({ code: cand.code, reason: "NOT_COMBINABLE", message: `Not combinable with ${winners}, which together are worth more to the customer (${why}).`, campaignId: cand.campaign.id });
   }
-  refused.sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
-  const out = chosen.result();
-  out.refused = refused;
-  out.trace = trace;
-  return out;
 }
 
 /** The campaign as a valued code sees it: its order_fixed effects give the code's value. */
@@ -219,20 +282,27 @@ function admit(c: CompiledCampaign, input: CartEvaluationInput, cel: CelInput, v
   const def = c.def;
   const off = outsideSchedule(def.schedule, input.now, input.timeZone);
   if (off) return { ok: false, reason: "CODE_EXPIRED", message: `The campaign is not active now (${off}).` };
-  const u = input.usage.get(c.id) ?? { redeemed: 0, customerUsed: 0, budgetMoneyUsed: 0, budgetPointsUsed: 0 };
+  const u = input.usage.get(c.id) ?? UNUSED;
   const lim = def.limits;
   if (lim.total !== undefined && u.redeemed >= lim.total) return { ok: false, reason: "CODE_EXHAUSTED", message: `The campaign has been used its ${lim.total} times.` };
   if (lim.perCustomer && u.customerUsed >= lim.perCustomer.max) {
     return { ok: false, reason: "CUSTOMER_LIMIT_REACHED", message: `This customer has used the campaign ${lim.perCustomer.max} time(s) ${lim.perCustomer.per === "lifetime" ? "already" : `this ${lim.perCustomer.per}`}.` };
   }
   if (lim.budget?.money !== undefined && u.budgetMoneyUsed >= lim.budget.money) return { ok: false, reason: "BUDGET_EXHAUSTED", message: "The campaign's money budget is spent." };
-  const bonus = def.effects.reduce((n, e) => n + (e.kind === "bonus_points" ? e.points : 0), 0);
-  if (lim.budget?.points !== undefined && u.budgetPointsUsed + bonus > lim.budget.points) return { ok: false, reason: "BUDGET_EXHAUSTED", message: "The campaign's points budget is spent." };
-  for (const [kind, cond] of [["audience", c.audience], ["cart", c.condition]] as const) {
-    if (!cond) continue;
-    const r = runCondition(cond, cel, vars);
-    if ("error" in r) return { ok: false, reason: "CONDITION_NOT_MET", message: `The ${kind} condition failed: ${r.error}`, condition: { kind, part: cond.source } };
-    if (!r.matched) return { ok: false, reason: "CONDITION_NOT_MET", message: `The ${kind} condition is not met: ${r.part}`, condition: { kind, part: r.part } };
+  if (lim.budget?.points !== undefined) {
+    const bonus = def.effects.reduce((n, e) => n + (e.kind === "bonus_points" ? e.points : 0), 0);
+    if (u.budgetPointsUsed + bonus > lim.budget.points) return { ok: false, reason: "BUDGET_EXHAUSTED", message: "The campaign's points budget is spent." };
   }
-  return { ok: true };
+  return (c.audience && conditionGate("audience", c.audience, cel, vars)) || (c.condition && conditionGate("cart", c.condition, cel, vars)) || ADMITTED;
+}
+
+const UNUSED: CampaignUsage = { redeemed: 0, customerUsed: 0, budgetMoneyUsed: 0, budgetPointsUsed: 0 };
+const ADMITTED: Gate = { ok: true };
+
+/** Null when the condition holds; the refusal otherwise. */
+function conditionGate(kind: "audience" | "cart", cond: CompiledCondition, cel: CelInput, vars: CelVariables): Gate | null {
+  const r = runCondition(cond, cel, vars);
+  if ("error" in r) return { ok: false, reason: "CONDITION_NOT_MET", message: `The ${kind} condition failed: ${r.error}`, condition: { kind, part: cond.source } };
+  if (!r.matched) return { ok: false, reason: "CONDITION_NOT_MET", message: `The ${kind} condition is not met: ${r.part}`, condition: { kind, part: r.part } };
+  return null;
 }

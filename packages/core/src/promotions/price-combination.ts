@@ -2,7 +2,7 @@ import type { CelOrder } from "../rules/cel.ts";
 import { allocate } from "../money/allocate.ts";
 import { applyRate } from "../money/rate.ts";
 import { applyEffect, bps, isLineEffect, type EffectOutcome } from "./apply-effects.ts";
-import { WorkingCart } from "./working-cart.ts";
+import { CartLines, WorkingCart } from "./working-cart.ts";
 import type { CartInput } from "./types.ts";
 import type { AppliedCampaign, CartEvaluation, CartEvaluationInput, CompiledCampaign } from "./evaluate-cart.ts";
 
@@ -40,6 +40,17 @@ export interface Candidate {
 
 export const label = (c: Candidate) => `${c.campaign.def.name} (${c.campaign.id}${c.code ? `, code ${c.code}` : ""})`;
 
+/** What every combination of one cart shares: the input, the cart before discounts, its lines. */
+export interface CartContext {
+  input: CartEvaluationInput;
+  before: CelOrder;
+  lines: CartLines;
+}
+
+export function cartContext(input: CartEvaluationInput, before: CelOrder): CartContext {
+  const floor = input.guard?.lineFloorPercent;
+  return { input, before, lines: new CartLines(input.cart, floor ? bps(floor) : 0) };
+}
 
 /** A combination of campaigns applied to the cart. */
 export interface Priced {
@@ -48,12 +59,17 @@ export interface Priced {
   /** What the order would earn with this combination, computed on first use. */
   points: () => number;
   applied: AppliedCampaign[];
-  /** Campaigns of the combination that gave nothing, with why. */
-  empty: Map<string, string>;
+  /** Why a campaign of the combination gave nothing; null when it gave something (or is not in it). */
+  whyEmpty: (campaignId: string) => string | null;
   /** Campaigns dropped because they would overrun their money budget. */
   overBudget: Set<string>;
   result: () => CartEvaluation;
   trace: string[];
+}
+
+/** A priced combination and which member each applied campaign is (by its slot in the members). */
+interface PricedOnce extends Priced {
+  appliedSlots: number[];
 }
 
 export function better(a: Priced, b: Priced): boolean {
@@ -70,20 +86,26 @@ export function better(a: Priced, b: Priced): boolean {
   return ka < kb;
 }
 
+const hasBudget = (c: Candidate) => c.campaign.def.limits.budget !== undefined;
+
 /**
- * Prices a combination. A campaign that would overrun its money budget is dropped and the rest priced
- * again without it (a budget is never overrun, and the others do not pay for its absence).
+ * Prices a combination, given in priority order (`byPriority`). A campaign that would overrun its
+ * money budget is dropped and the rest priced again without it (a budget is never overrun, and the
+ * others do not pay for its absence).
  */
-export function price(option: readonly Candidate[], input: CartEvaluationInput, before: CelOrder): Priced {
+export function price(option: readonly Candidate[], ctx: CartContext): Priced {
+  // Without a budget among the members nothing can be dropped: one pricing decides.
+  if (!option.some(hasBudget)) return priceOnce(option, ctx);
+  const input = ctx.input;
   const dropped = new Map<string, string>();
   let members = option;
   for (;;) {
-    const p = priceOnce(members, input, before);
+    const p = priceOnce(members, ctx);
     // A points budget must see the multiplier's extra, which needs the earning rules.
     if (members.some((m) => m.campaign.def.limits.budget?.points !== undefined)) p.points();
     let why: string | null = null;
-    const over = p.applied.find((a) => {
-      const budget = members.find((m) => m.campaign.id === a.campaignId)!.campaign.def.limits.budget;
+    const over = p.applied.find((a, j) => {
+      const budget = members[p.appliedSlots[j]!]!.campaign.def.limits.budget;
       const u = input.usage.get(a.campaignId);
       const moneyLeft = budget?.money !== undefined ? budget.money - (u?.budgetMoneyUsed ?? 0) : Infinity;
       const pointsLeft = budget?.points !== undefined ? budget.points - (u?.budgetPointsUsed ?? 0) : Infinity;
@@ -101,87 +123,80 @@ export function price(option: readonly Candidate[], input: CartEvaluationInput, 
   }
 }
 
-/** Applies a combination to a fresh copy of the cart and prices the result. */
-function priceOnce(option: readonly Candidate[], input: CartEvaluationInput, before: CelOrder): Priced {
-  const guard = input.guard;
-  const w = new WorkingCart(input.cart, guard?.lineFloorPercent ? bps(guard.lineFloorPercent) : 0);
+/**
+ * Applies every member's effects to a fresh working cart: line and unit effects first, in priority
+ * order, then order effects on what is left. Returns each member's outcomes (by slot).
+ */
+function applyAll(sorted: readonly Candidate[], w: WorkingCart): EffectOutcome[][] {
+  const outcomes = new Array<EffectOutcome[]>(sorted.length);
+  for (let s = 0; s < sorted.length; s++) outcomes[s] = [];
+  for (let pass = 0; pass < 2; pass++) {
+    const lineEffects = pass === 0;
+    for (let s = 0; s < sorted.length; s++) {
+      for (const e of sorted[s]!.campaign.def.effects) if (isLineEffect(e) === lineEffects) outcomes[s]!.push(applyEffect(w, e, s));
+    }
+  }
+  return outcomes;
+}
+
+/**
+ * The margin guard: the whole discount at most maxDiscountPercent of the subtotal; the campaigns
+ * applied last give back first. Returns the slots the guard took everything from (their codes must
+ * say so, not "nothing to apply to").
+ */
+function trimToGuard(w: WorkingCart, slots: number, ctx: CartContext, trace: string[]): boolean[] | null {
+  const guard = ctx.input.guard;
+  if (guard?.maxDiscountPercent === undefined || guard.maxDiscountPercent === null) return null;
+  const subtotal = ctx.before.subtotal;
+  const cap = applyRate(subtotal, bps(guard.maxDiscountPercent), 10_000, "floor");
+  let over = subtotal - w.merchandiseNet() - cap;
+  if (over <= 0) return null;
+  if (ctx.input.trace) trace.push(`margin guard: the discount is capped at ${guard.maxDiscountPercent}% of ${subtotal} = ${cap}; ${over} given back`);
+  const trimmedAway = new Array<boolean>(slots).fill(false);
+  for (let s = slots - 1; s >= 0 && over > 0; s--) {
+    const per = w.perLine(s);
+    let had = 0;
+    for (const p of per) had += p;
+    const back = Math.min(had, over);
+    if (back === 0) continue;
+    // Giving back everything returns each line's part as it is (what allocate would give too).
+    const parts = back === had ? per : allocate(back, per);
+    for (let i = 0; i < parts.length; i++) w.giveBack(i, parts[i]!, s);
+    if (back === had) trimmedAway[s] = true;
+    over -= back;
+  }
+  return trimmedAway;
+}
+
+/** Applies a combination (in priority order) to a fresh copy of the cart and prices the result. */
+function priceOnce(sorted: readonly Candidate[], ctx: CartContext): PricedOnce {
+  const { input, before } = ctx;
+  const w = new WorkingCart(ctx.lines, sorted.length);
   const trace: string[] = [];
-  const outcomes = new Map<string, EffectOutcome[]>();
-  const sorted = [...option].sort((a, b) => byPriority(a.campaign, b.campaign));
-  // Line and unit effects first, in priority order; then order effects on what is left.
-  for (const pass of [true, false]) {
-    for (const cand of sorted) {
-      for (const e of cand.campaign.def.effects) {
-        if (isLineEffect(e) !== pass) continue;
-        const o = applyEffect(w, e, cand.campaign.id);
-        const list = outcomes.get(cand.campaign.id);
-        if (list) list.push(o);
-        else outcomes.set(cand.campaign.id, [o]);
-      }
-    }
-  }
-
-  const trimmedAway = new Set<string>();
-  // The margin guard: the whole discount at most maxDiscountPercent of the subtotal; the campaigns
-  // applied last give back first.
-  if (guard?.maxDiscountPercent !== undefined && guard.maxDiscountPercent !== null) {
-    const cap = applyRate(before.subtotal, bps(guard.maxDiscountPercent), 10_000, "floor");
-    let over = before.subtotal - w.merchandiseNet() - cap;
-    // Campaigns the guard took everything from: their codes must say so, not "nothing to apply to".
-    if (over > 0 && input.trace) trace.push(`margin guard: the discount is capped at ${guard.maxDiscountPercent}% of ${before.subtotal} = ${cap}; ${over} given back`);
-    for (let k = sorted.length - 1; k >= 0 && over > 0; k--) {
-      const id = sorted[k]!.campaign.id;
-      const per = w.adjustments.map((a) => a.get(id) ?? 0);
-      const had = per.reduce((a, b) => a + b, 0);
-      const back = Math.min(had, over);
-      if (back === 0) continue;
-      const parts = allocate(back, per);
-      parts.forEach((p, i) => w.giveBack(i, p, id));
-      if (back === had) trimmedAway.add(id);
-      over -= back;
-    }
-  }
-
-  const applied: AppliedCampaign[] = [];
-  const empty = new Map<string, string>();
-  // Follow-up codes worth a share of the order are valued once the order's total is known.
-  const pendingFollowUps = new Map<string, NonNullable<EffectOutcome["followUp"]>[]>();
-  let bonus = 0;
-  for (const cand of sorted) {
-    const os = outcomes.get(cand.campaign.id) ?? [];
-    const discount = w.discountOf(cand.campaign.id);
-    // One pass over the outcomes (this runs for every campaign of every combination priced).
-    let shippingDiscount = 0;
-    let points = 0;
-    let multiplier = 0;
-    const gifts: AppliedCampaign["gifts"] = [];
-    const followUpEffects: NonNullable<EffectOutcome["followUp"]>[] = [];
-    const partnerCodes: AppliedCampaign["partnerCodes"] = [];
-    for (const o of os) {
-      shippingDiscount += o.shippingDiscount;
-      points += o.bonusPoints ?? 0;
-      if (o.multiplier) multiplier += o.multiplier - 1;
-      if (o.gift) gifts.push(o.gift);
-      if (o.followUp) followUpEffects.push(o.followUp);
-      if (o.partnerCode) partnerCodes.push(o.partnerCode);
-    }
-    if (discount === 0 && shippingDiscount === 0 && gifts.length === 0 && points === 0 && followUpEffects.length === 0 && partnerCodes.length === 0 && multiplier === 0) {
-      empty.set(cand.campaign.id, trimmedAway.has(cand.campaign.id) ? `the program's margin guard (at most ${guard!.maxDiscountPercent}% off) left no room for it` : os.map((o) => o.note).join("; "));
-      if (input.trace) trace.push(`${label(cand)}: gives nothing here (${os.map((o) => o.note).join("; ")})`);
-      continue;
-    }
-    bonus += points;
-    pendingFollowUps.set(cand.campaign.id, followUpEffects);
-    applied.push({
-      campaignId: cand.campaign.id, version: cand.campaign.version, name: cand.campaign.def.name, code: cand.code, discount, shippingDiscount, bonusPoints: points, multiplier: multiplier + 1,
-      effects: os.map((o) => ({ kind: o.kind, discount: o.kind === "free_shipping" ? 0 : o.discount, shippingDiscount: o.shippingDiscount, note: o.note })), gifts,
-      followUps: [], partnerCodes,
-    });
-    if (input.trace) trace.push(`${label(cand)}: ${os.map((o) => o.note).join("; ")}`);
-  }
+  const outcomes = applyAll(sorted, w);
+  const trimmedAway = trimToGuard(w, sorted.length, ctx, trace);
 
   const discount = before.subtotal - w.merchandiseNet();
-  const shippingDiscount = applied.reduce((n, a) => n + a.shippingDiscount, 0);
+  const applied: AppliedCampaign[] = [];
+  const appliedSlots: number[] = [];
+  const emptySlots: number[] = [];
+  let bonus = 0;
+  for (let s = 0; s < sorted.length; s++) {
+    const cand = sorted[s]!;
+    const a = appliedCampaign(cand, outcomes[s]!, w.discountOf(s), before.subtotal - discount);
+    if (!a) {
+      emptySlots.push(s);
+      if (input.trace) trace.push(`${label(cand)}: gives nothing here (${notes(outcomes[s]!)})`);
+      continue;
+    }
+    bonus += a.bonusPoints;
+    applied.push(a);
+    appliedSlots.push(s);
+    if (input.trace) trace.push(`${label(cand)}: ${notes(outcomes[s]!)}`);
+  }
+
+  let shippingDiscount = 0;
+  for (const a of applied) shippingDiscount += a.shippingDiscount;
   // The earning rules run only when the points are needed: a tie on money, a points budget, or the
   // combination that wins. Most combinations are decided on money alone.
   let earned: { rules: number; extra: number; total: number } | null = null;
@@ -200,29 +215,75 @@ function priceOnce(option: readonly Candidate[], input: CartEvaluationInput, bef
     earned = { rules, extra, total: rules + extra + bonus };
     return earned.total;
   };
-  const shipping = input.cart.shipping ?? 0;
-  for (const a of applied) {
-    a.followUps = (pendingFollowUps.get(a.campaignId) ?? []).map((f) => ({
-      campaignId: f.campaignId, validDays: f.validDays, value: f.percentOfOrder !== undefined ? applyRate(before.subtotal - discount, bps(f.percentOfOrder), 10_000, "floor") : null,
-    }));
-  }
+  const whyEmpty = (campaignId: string) => {
+    const s = emptySlots.find((k) => sorted[k]!.campaign.id === campaignId);
+    if (s === undefined) return null;
+    return trimmedAway?.[s] ? `the program's margin guard (at most ${input.guard!.maxDiscountPercent}% off) left no room for it` : notes(outcomes[s]!);
+  };
   return {
-    discount, shippingDiscount, points, applied, empty, overBudget: new Set(), trace,
+    discount, shippingDiscount, points, applied, appliedSlots, whyEmpty, overBudget: new Set(), trace,
     // Built only for the combination that wins.
     result: () => {
       const total = points();
+      const shipping = input.cart.shipping ?? 0;
+      const adjustments = w.adjustments();
+      appliedSlots.forEach((s, j) => (applied[j]!.effects = effectsOf(outcomes[s]!)));
       return {
-      currency: input.cart.currency, subtotal: before.subtotal, discount, shipping, shippingDiscount, total: before.subtotal - discount + shipping - shippingDiscount,
-      lines: input.cart.lines.map((l, i) => ({
-        index: i, sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice, subtotal: w.gross[i]!, discount: w.gross[i]! - w.net[i]!, total: w.net[i]!,
-        adjustments: [...w.adjustments[i]!].map(([campaignId, amount]) => ({ campaignId, amount })),
-      })),
-      applied,
-      gifts: applied.flatMap((a) => a.gifts.map((g) => ({ ...g, campaignId: a.campaignId }))),
-      points: { rules: earned!.rules, bonus: bonus + earned!.extra, total },
-      refused: [],
-      trace: [],
+        currency: input.cart.currency, subtotal: before.subtotal, discount, shipping, shippingDiscount, total: before.subtotal - discount + shipping - shippingDiscount,
+        lines: input.cart.lines.map((l, i) => ({
+          index: i, sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice, subtotal: w.gross[i]!, discount: w.gross[i]! - w.net[i]!, total: w.net[i]!,
+          adjustments: adjustments[i]!.map((x) => ({ campaignId: sorted[x.slot]!.campaign.id, amount: x.amount })),
+        })),
+        applied,
+        gifts: allGifts(applied),
+        points: { rules: earned!.rules, bonus: bonus + earned!.extra, total },
+        refused: [],
+        trace: [],
       };
     },
+  };
+}
+
+const notes = (os: readonly EffectOutcome[]) => os.map((o) => o.note).join("; ");
+
+function effectsOf(os: readonly EffectOutcome[]): AppliedCampaign["effects"] {
+  return os.map((o) => ({ kind: o.kind, discount: o.kind === "free_shipping" ? 0 : o.discount, shippingDiscount: o.shippingDiscount, note: o.note }));
+}
+
+function allGifts(applied: readonly AppliedCampaign[]): CartEvaluation["gifts"] {
+  const out: CartEvaluation["gifts"] = [];
+  for (const a of applied) for (const g of a.gifts) out.push({ ...g, campaignId: a.campaignId });
+  return out;
+}
+
+/**
+ * What one campaign gave in a combination, in one pass over its outcomes (this runs for every
+ * campaign of every combination priced); null when it gave nothing at all. `netAfter`: what the
+ * order's merchandise costs after every discount, which values follow-up codes worth a share of it.
+ */
+function appliedCampaign(cand: Candidate, os: readonly EffectOutcome[], discount: number, netAfter: number): AppliedCampaign | null {
+  let shippingDiscount = 0;
+  let points = 0;
+  let multiplier = 0;
+  let gifts: AppliedCampaign["gifts"] | null = null;
+  let followUps: AppliedCampaign["followUps"] | null = null;
+  let partnerCodes: AppliedCampaign["partnerCodes"] | null = null;
+  for (const o of os) {
+    shippingDiscount += o.shippingDiscount;
+    points += o.bonusPoints ?? 0;
+    if (o.multiplier) multiplier += o.multiplier - 1;
+    if (o.gift) (gifts ??= []).push(o.gift);
+    if (o.followUp) {
+      const f = o.followUp;
+      (followUps ??= []).push({ campaignId: f.campaignId, validDays: f.validDays, value: f.percentOfOrder !== undefined ? applyRate(netAfter, bps(f.percentOfOrder), 10_000, "floor") : null });
+    }
+    if (o.partnerCode) (partnerCodes ??= []).push(o.partnerCode);
+  }
+  if (discount === 0 && shippingDiscount === 0 && !gifts && points === 0 && !followUps && !partnerCodes && multiplier === 0) return null;
+  const c = cand.campaign;
+  return {
+    campaignId: c.id, version: c.version, name: c.def.name, code: cand.code, discount, shippingDiscount, bonusPoints: points, multiplier: multiplier + 1,
+    effects: [], // written by `effectsOf` for the combination that wins: notes are costly to format
+    gifts: gifts ?? [], followUps: followUps ?? [], partnerCodes: partnerCodes ?? [],
   };
 }

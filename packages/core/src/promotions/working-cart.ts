@@ -2,78 +2,169 @@ import { allocate } from "../money/allocate.ts";
 import type { CartInput, LineFilter } from "./types.ts";
 
 /**
- * A cart while campaigns are applied to it: each line's list amount, what is left of it, and how far it
- * may still go down (the program's line floor). Every discount goes through `take`, so no line ever
- * falls below its floor and the per-line adjustments always add up to the discount.
+ * A cart's lines before any campaign: list amounts, floors and units. Computed once per evaluation
+ * and shared by every combination priced (each gets its own WorkingCart on top).
  */
-export class WorkingCart {
+export class CartLines {
+  readonly n: number;
   readonly gross: number[];
-  readonly net: number[];
+  /** How far each line may go down (the program's line floor). */
   readonly floor: number[];
-  readonly adjustments: Map<string, number>[];
-  shippingLeft: number;
+  /** Where each line's units start in a flat numbering of the cart's units (line i, unit k: start[i] + k). */
+  readonly unitStart: number[];
+  readonly unitCount: number;
+  private sorted: Unit[] | null = null;
 
   constructor(
     readonly cart: CartInput,
     lineFloorBps: number,
   ) {
     const n = cart.lines.length;
+    this.n = n;
     this.gross = new Array<number>(n);
-    this.net = new Array<number>(n);
     this.floor = new Array<number>(n);
-    this.adjustments = new Array(n);
+    this.unitStart = new Array<number>(n);
+    let units = 0;
     for (let i = 0; i < n; i++) {
       const l = cart.lines[i]!;
       const g = l.quantity * l.unitPrice;
       this.gross[i] = g;
-      this.net[i] = g;
       // The floor is rounded up: a 30% floor on 999 keeps 300, never 299.
       this.floor[i] = lineFloorBps > 0 ? Math.ceil((g * lineFloorBps) / 10_000) : 0;
-      this.adjustments[i] = new Map();
+      this.unitStart[i] = units;
+      // As many units as unitsOf makes for the line.
+      if (l.quantity > 0) units += Math.ceil(l.quantity);
     }
-    this.shippingLeft = cart.shipping ?? 0;
+    this.unitCount = units;
+  }
+
+  /** Whether line `i` is reached by a filter. */
+  reaches(filter: LineFilter, i: number): boolean {
+    const l = this.cart.lines[i]!;
+    return matches(filter, l.sku, l.category);
+  }
+
+  /** For each line, whether a filter reaches it. */
+  reached(filter: LineFilter): boolean[] {
+    const hit = new Array<boolean>(this.n);
+    for (let i = 0; i < this.n; i++) hit[i] = this.reaches(filter, i);
+    return hit;
+  }
+
+  /** The units of the lines a filter reaches, cheapest first (ties: earlier line first); a fresh array. */
+  unitsOf(filter: LineFilter): Unit[] {
+    return reachesEveryLine(filter) ? this.allUnits().slice() : this.unitsOn(this.reached(filter));
+  }
+
+  /** The units of the lines marked in `hit`, cheapest first (ties: earlier line first); a fresh array. */
+  unitsOn(hit: readonly boolean[]): Unit[] {
+    const out: Unit[] = [];
+    // Filtering the cart's sorted units keeps their order: the same list as sorting the matching ones.
+    for (const u of this.allUnits()) if (hit[u.line]) out.push(u);
+    return out;
+  }
+
+  /** A unit's number in the flat numbering of the cart's units (0 … unitCount − 1). */
+  unitId(u: Unit): number {
+    return this.unitStart[u.line]! + u.k;
+  }
+
+  /**
+   * Every unit of the cart, cheapest first (ties: earlier line, then earlier unit), built once per
+   * cart; shared, so read only. A line's units share its price, so ordering the lines is enough.
+   */
+  private allUnits(): readonly Unit[] {
+    if (this.sorted) return this.sorted;
+    const lines = this.cart.lines;
+    const order: number[] = [];
+    for (let i = 0; i < this.n; i++) if (lines[i]!.quantity > 0) order.push(i);
+    // Stable by price: an insertion sort for the few lines of a usual cart, the built-in sort (also stable) beyond.
+    if (order.length > 32) order.sort((a, b) => lines[a]!.unitPrice - lines[b]!.unitPrice);
+    else for (let a = 1; a < order.length; a++) {
+      const i = order[a]!;
+      let b = a - 1;
+      for (; b >= 0 && lines[order[b]!]!.unitPrice > lines[i]!.unitPrice; b--) order[b + 1] = order[b]!;
+      order[b + 1] = i;
+    }
+    const out: Unit[] = [];
+    for (const i of order) for (let q = 0; q < lines[i]!.quantity; q++) out.push({ line: i, k: q, price: lines[i]!.unitPrice });
+    this.sorted = out;
+    return out;
+  }
+}
+
+/**
+ * A cart while campaigns are applied to it: what is left of each line and which campaign took what.
+ * Campaigns are named by their slot in the combination (0 … slots − 1). Every discount goes through
+ * `take`, so no line ever falls below its floor and the per-line adjustments always add up to the
+ * discount.
+ */
+export class WorkingCart {
+  readonly cart: CartInput;
+  readonly gross: readonly number[];
+  readonly net: number[];
+  /** What slot s took off line i, at s × n + i. */
+  private readonly adj: number[];
+  /** s × n + i for each (slot, line) in the order of the slot's first take from the line. */
+  private readonly firstTakes: number[] = [];
+  private readonly n: number;
+  shippingLeft: number;
+
+  constructor(
+    readonly lines: CartLines,
+    slots: number,
+  ) {
+    this.cart = lines.cart;
+    this.n = lines.n;
+    this.gross = lines.gross;
+    this.net = lines.gross.slice();
+    this.adj = new Array<number>(slots * lines.n).fill(0);
+    this.shippingLeft = lines.cart.shipping ?? 0;
   }
 
   room(i: number): number {
-    return this.net[i]! - this.floor[i]!;
+    return this.net[i]! - this.lines.floor[i]!;
   }
 
   /** Takes up to `amount` off line `i` for a campaign; returns what was taken. */
-  take(i: number, amount: number, campaignId: string): number {
+  take(i: number, amount: number, slot: number): number {
     const t = Math.min(amount, this.room(i));
     if (t <= 0) return 0;
     this.net[i]! -= t;
-    const adj = this.adjustments[i]!;
-    adj.set(campaignId, (adj.get(campaignId) ?? 0) + t);
+    const at = slot * this.n + i;
+    // Takes are positive and come before any give-back, so zero means "first take".
+    if (this.adj[at] === 0) this.firstTakes.push(at);
+    this.adj[at]! += t;
     return t;
   }
 
   /** Gives back `amount` of a campaign's discount on line `i` (the margin guard's trim). */
-  giveBack(i: number, amount: number, campaignId: string): void {
-    const adj = this.adjustments[i]!;
-    const had = adj.get(campaignId) ?? 0;
-    const g = Math.min(had, amount);
+  giveBack(i: number, amount: number, slot: number): void {
+    const at = slot * this.n + i;
+    const g = Math.min(this.adj[at]!, amount);
     if (g <= 0) return;
     this.net[i]! += g;
-    if (had === g) adj.delete(campaignId);
-    else adj.set(campaignId, had - g);
+    this.adj[at]! -= g;
   }
 
   /**
-   * Spreads an order-level amount over `lines` in proportion to what is left of them (largest
+   * Spreads an order-level amount over every line in proportion to what is left of them (largest
    * remainder), never past a line's floor: what a capped line cannot take goes to the others.
    * Returns what was taken in all, which is less than `amount` only when the lines have no more room.
    */
-  spread(amount: number, lines: readonly number[], campaignId: string): number {
+  spread(amount: number, slot: number): number {
     let left = amount;
-    let open = lines.filter((i) => this.room(i) > 0);
+    let open: number[] = [];
+    for (let i = 0; i < this.n; i++) if (this.room(i) > 0) open.push(i);
     while (left > 0 && open.length > 0) {
-      const parts = allocate(left, open.map((i) => this.net[i]!));
+      // Usually every line is open: their weights are then `net` itself (allocate only reads it).
+      const weights = open.length === this.n ? this.net : open.map((i) => this.net[i]!);
+      const parts = allocate(left, weights);
       let took = 0;
-      for (let k = 0; k < open.length; k++) took += this.take(open[k]!, parts[k]!, campaignId);
+      for (let k = 0; k < open.length; k++) took += this.take(open[k]!, parts[k]!, slot);
       left -= took;
-      // Each round either places everything or fills at least one line, so this ends within lines.length rounds.
-      if (took === 0) break;
+      // Each round either places everything or fills at least one line, so this ends within n rounds.
+      if (took === 0 || left === 0) break;
       open = open.filter((i) => this.room(i) > 0);
     }
     return amount - left;
@@ -85,12 +176,33 @@ export class WorkingCart {
     return s;
   }
 
-  discountOf(campaignId: string): number {
+  discountOf(slot: number): number {
     let s = 0;
-    for (const adj of this.adjustments) s += adj.get(campaignId) ?? 0;
+    const from = slot * this.n;
+    for (let i = 0; i < this.n; i++) s += this.adj[from + i]!;
     return s;
   }
+
+  /** What a slot took off each line. */
+  perLine(slot: number): number[] {
+    const from = slot * this.n;
+    return this.adj.slice(from, from + this.n);
+  }
+
+  /** For each line, the slots that took something off it and what they took, in the order they first took from it. */
+  adjustments(): { slot: number; amount: number }[][] {
+    const out: { slot: number; amount: number }[][] = [];
+    for (let i = 0; i < this.n; i++) out.push([]);
+    for (const at of this.firstTakes) {
+      if (this.adj[at] === 0) continue; // all given back
+      const i = at % this.n;
+      out[i]!.push({ slot: (at - i) / this.n, amount: this.adj[at]! });
+    }
+    return out;
+  }
 }
+
+const reachesEveryLine = (filter: LineFilter) => !filter.skus?.length && !filter.categories?.length;
 
 /** Whether a cart line is reached by a filter (no skus and no categories: every line). */
 export function matches(filter: LineFilter, sku: string, category: string | undefined): boolean {

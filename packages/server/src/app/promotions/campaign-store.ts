@@ -14,9 +14,19 @@ const CHECK_MS = 500;
 export class ProgramCampaigns {
   readonly byId = new Map<string, CompiledCampaign>();
   readonly byCode = new Map<string, CompiledCampaign>();
+  /** Automatic campaigns that can act on any cart, in evaluation order. */
   readonly always: CompiledCampaign[] = [];
-  readonly bySku = new Map<string, CompiledCampaign[]>();
-  readonly byCategory = new Map<string, CompiledCampaign[]>();
+  /**
+   * Every automatic campaign in the order evaluateCart considers them (priority, then id), so the
+   * lists handed to it need no sorting; the indexes below hold places in this list.
+   */
+  private readonly ordered: CompiledCampaign[];
+  private readonly alwaysAt: number[] = [];
+  private readonly bySku = new Map<string, number[]>();
+  private readonly byCategory = new Map<string, number[]>();
+  /** seen[k] === stamp: campaign k is already in the list being built (no Set per request). */
+  private readonly seen: Uint32Array;
+  private stamp = 0;
 
   constructor(
     readonly version: number,
@@ -25,28 +35,77 @@ export class ProgramCampaigns {
     for (const c of list) {
       this.byId.set(c.id, c);
       if (c.def.kind === "code" && c.def.code) this.byCode.set(c.def.code, c);
-      if (c.def.kind !== "automatic") continue;
+    }
+    this.ordered = list.filter((c) => c.def.kind === "automatic").sort(evaluationOrder);
+    this.seen = new Uint32Array(this.ordered.length);
+    this.ordered.forEach((c, k) => {
       const keys = lineKeys(c.def.effects);
       if (!keys) {
         this.always.push(c);
-        continue;
+        this.alwaysAt.push(k);
+        return;
       }
-      for (const s of keys.skus) this.bySku.set(s, [...(this.bySku.get(s) ?? []), c]);
-      for (const k of keys.categories) this.byCategory.set(k, [...(this.byCategory.get(k) ?? []), c]);
+      for (const s of keys.skus) this.bySku.set(s, [...(this.bySku.get(s) ?? []), k]);
+      for (const cat of keys.categories) this.byCategory.set(cat, [...(this.byCategory.get(cat) ?? []), k]);
+    });
+  }
+
+  /** The automatic campaigns that could act on this cart, each once, in evaluation order. Read only: it may be shared. */
+  automaticFor(cart: CartInput): readonly CompiledCampaign[] {
+    if (this.bySku.size === 0 && this.byCategory.size === 0) return this.always;
+    const stamp = this.nextStamp();
+    const hits: number[] = [];
+    for (const l of cart.lines) {
+      this.collect(this.bySku.get(l.sku), stamp, hits);
+      if (l.category) this.collect(this.byCategory.get(l.category), stamp, hits);
+    }
+    if (hits.length === 0) return this.always;
+    sortPlaces(hits);
+    // Merge the two ordered lists (a campaign is either in `always` or indexed, never both).
+    const out: CompiledCampaign[] = [];
+    let i = 0;
+    let j = 0;
+    while (i < this.alwaysAt.length || j < hits.length) {
+      const k = j >= hits.length || (i < this.alwaysAt.length && this.alwaysAt[i]! < hits[j]!) ? this.alwaysAt[i++]! : hits[j++]!;
+      out.push(this.ordered[k]!);
+    }
+    return out;
+  }
+
+  private collect(places: readonly number[] | undefined, stamp: number, hits: number[]): void {
+    if (!places) return;
+    for (const k of places) {
+      if (this.seen[k] === stamp) continue;
+      this.seen[k] = stamp;
+      hits.push(k);
     }
   }
 
-  /** The automatic campaigns that could act on this cart. */
-  automaticFor(cart: CartInput): CompiledCampaign[] {
-    if (this.bySku.size === 0 && this.byCategory.size === 0) return this.always;
-    const out = new Set(this.always);
-    for (const l of cart.lines) {
-      for (const c of this.bySku.get(l.sku) ?? []) out.add(c);
-      if (l.category) for (const c of this.byCategory.get(l.category) ?? []) out.add(c);
+  private nextStamp(): number {
+    if (this.stamp === 0xffff_ffff) {
+      this.seen.fill(0);
+      this.stamp = 0;
     }
-    return [...out];
+    return ++this.stamp;
   }
 }
+
+/** Ascending, in place: an insertion sort for the few hits of a usual cart (no comparator calls), the built-in sort beyond. */
+function sortPlaces(xs: number[]): void {
+  if (xs.length > 16) {
+    xs.sort((a, b) => a - b);
+    return;
+  }
+  for (let a = 1; a < xs.length; a++) {
+    const x = xs[a]!;
+    let b = a - 1;
+    for (; b >= 0 && xs[b]! > x; b--) xs[b + 1] = xs[b]!;
+    xs[b + 1] = x;
+  }
+}
+
+/** evaluateCart's order: lower priority first, ties by id. */
+const evaluationOrder = (a: CompiledCampaign, b: CompiledCampaign) => a.def.priority - b.def.priority || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 /**
  * The skus and categories a campaign's effects can reach, when every effect acts only on lines named

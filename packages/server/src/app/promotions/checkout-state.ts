@@ -41,7 +41,7 @@ export interface CheckoutState {
   customerRowId: string | null;
   /** `cus:…`, `email:…`, `phone:…`: what per-customer limits count. */
   customerKeys: string[];
-  automatic: CompiledCampaign[];
+  automatic: readonly CompiledCampaign[];
   codes: TypedCode[];
   usage: Map<string, CampaignUsage>;
   /** The campaigns with limits this cart reached (automatic or typed): the ones whose counters count. */
