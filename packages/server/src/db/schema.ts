@@ -179,6 +179,24 @@ export const orderEarnings = pgTable(
   (t) => [primaryKey({ columns: [t.orderId, t.asset] }), check("order_earnings_clawed_back_ck", sql`clawed_back >= 0 and clawed_back <= earned`)],
 );
 
+/**
+ * A customer's orders in aggregate, kept by ingest's write statement as orders are recorded and
+ * refunded (write-batch.ts), so that rule conditions read a customer's lifetime metrics from one row
+ * instead of summing every order they ever placed (rule-facts.ts). `spend` is totals minus refunds.
+ */
+export const customerOrderStats = pgTable(
+  "customer_order_stats",
+  {
+    programId: text("program_id").notNull(),
+    customerId: text("customer_id").notNull(),
+    orders: integer("orders").notNull(),
+    spend: money("spend").notNull(),
+    firstAt: ts("first_at"),
+    lastAt: ts("last_at"),
+  },
+  (t) => [primaryKey({ columns: [t.programId, t.customerId] })],
+);
+
 export const orderLines = pgTable(
   "order_lines",
   {

@@ -80,7 +80,8 @@ export async function writeBatch(
              x.channel, x.store, x.points_earned, x.earn_lot_id, x.refunded_amount, x.refunded_base, x.points_clawed_back, x.placed_at, ${at}::timestamptz
         from jsonb_to_recordset(${j(orderRows)}::jsonb) as x(id text, external_id text, customer_id text, currency text, subtotal bigint, discount bigint,
              shipping bigint, tax bigint, total bigint, earning_base bigint, weight bigint, channel text, store text, points_earned bigint, earn_lot_id text,
-             refunded_amount bigint, refunded_base bigint, points_clawed_back bigint, placed_at timestamptz))`);
+             refunded_amount bigint, refunded_base bigint, points_clawed_back bigint, placed_at timestamptz)
+      returning customer_id, total - refunded_amount as spend, placed_at)`);
     parts.push(sql`ol as (
       insert into order_lines (order_id, line_no, sku, name, category, quantity, unit_price, weight, discount, net, refunded_quantity)
       select x.order_id, x.line_no, x.sku, x.name, x.category, x.quantity, x.unit_price, x.weight, x.discount, x.net, x.refunded_quantity
@@ -102,8 +103,23 @@ export async function writeBatch(
   if (orderUpdates.length > 0) {
     parts.push(sql`ou as (
       update orders set refunded_amount = x.refunded_amount, refunded_base = x.refunded_base, points_clawed_back = x.points_clawed_back
-        from jsonb_to_recordset(${j(orderUpdates)}::jsonb) as x(id text, refunded_amount bigint, refunded_base bigint, points_clawed_back bigint)
-       where orders.id = x.id and orders.id = any(${textArray(orderUpdates.map((o) => o.id))}))`);
+        from jsonb_to_recordset(${j(orderUpdates)}::jsonb) as x(id text, refunded_amount bigint, refunded_base bigint, points_clawed_back bigint),
+             orders old
+       where orders.id = x.id and orders.id = any(${textArray(orderUpdates.map((o) => o.id))}) and old.id = orders.id
+      returning orders.customer_id, old.refunded_amount - x.refunded_amount as spend)`);
+  }
+  // The customers' order aggregates (customer_order_stats): one upsert for the new orders and the
+  // refunds together, as a statement may change a row only once. (`old` above is the row as the
+  // statement found it, before this update.)
+  const stats = [...(orderRows.length > 0 ? [sql`select customer_id, 1 as n, spend, placed_at from ord`] : []), ...(orderUpdates.length > 0 ? [sql`select customer_id, 0, spend, null::timestamptz from ou`] : [])];
+  if (stats.length > 0) {
+    parts.push(sql`cos as (
+      insert into customer_order_stats (program_id, customer_id, orders, spend, first_at, last_at)
+      select ${programId}, d.customer_id, sum(d.n)::int, sum(d.spend), min(d.placed_at), max(d.placed_at)
+        from (${sql.join(stats, sql` union all `)}) as d(customer_id, n, spend, placed_at)
+       group by d.customer_id
+      on conflict (program_id, customer_id) do update set orders = customer_order_stats.orders + excluded.orders, spend = customer_order_stats.spend + excluded.spend,
+        first_at = least(customer_order_stats.first_at, excluded.first_at), last_at = greatest(customer_order_stats.last_at, excluded.last_at))`);
   }
   if (lineUpdates.length > 0) {
     parts.push(sql`olu as (

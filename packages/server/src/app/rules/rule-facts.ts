@@ -32,14 +32,15 @@ export interface FactsRow {
 export function factsSelect(programId: string, which: SQL, now: Date, timeZone: string): SQL {
   const today = localDate(now, timeZone);
   const monthStart = startOfLocalDay({ year: today.year, month: today.month, day: 1 }, timeZone);
+  // Lifetime figures from the customer's aggregate row (kept by ingest, write-batch.ts); this month's
+  // from this month's orders only (an index range): the cost does not grow with the customer's history.
   return sql`select c.id, c.external_id, c.email, c.phone, c.name, c.birthday::text as birthday, c.status, c.tags, c.attributes, ct.tier,
-               m.n, m.spend, m.first_at, m.last_at, m.month_n, m.month_spend
+               coalesce(s.orders, 0) as n, coalesce(s.spend, 0)::float8 as spend, s.first_at, s.last_at, m.month_n, m.month_spend
           from customers c
+          left join customer_order_stats s on s.program_id = c.program_id and s.customer_id = c.id
           cross join lateral (
-            select count(*)::int as n, coalesce(sum(o.total - o.refunded_amount), 0)::float8 as spend, min(o.placed_at) as first_at, max(o.placed_at) as last_at,
-                   (count(*) filter (where o.placed_at >= ${monthStart.toISOString()}::timestamptz))::int as month_n,
-                   coalesce(sum(o.total - o.refunded_amount) filter (where o.placed_at >= ${monthStart.toISOString()}::timestamptz), 0)::float8 as month_spend
-              from orders o where o.program_id = c.program_id and o.customer_id = c.id) m
+            select count(*)::int as month_n, coalesce(sum(o.total - o.refunded_amount), 0)::float8 as month_spend
+              from orders o where o.program_id = c.program_id and o.customer_id = c.id and o.placed_at >= ${monthStart.toISOString()}::timestamptz) m
           left join customer_tiers ct on ct.program_id = c.program_id and ct.customer_id = c.id
          where c.program_id = ${programId} and ${which}`;
 }
