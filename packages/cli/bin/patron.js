@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // Runs the TypeScript CLI through tsx (no build step). `npx patron …` or `npm run patron -- …`.
-import { spawnSync } from "node:child_process";
+// The CLI runs in a child node (with the flags of node-flags.js); this process passes it the signals
+// it gets (a `docker stop` or a supervisor signals only this one) and exits as it exits.
+import { spawn } from "node:child_process";
+import { constants } from "node:os";
 import { fileURLToPath } from "node:url";
 import { nodeFlags } from "./node-flags.js";
 const main = fileURLToPath(new URL("../src/main.ts", import.meta.url));
@@ -11,5 +14,12 @@ try {
   console.error(e.message);
   process.exit(2);
 }
-const r = spawnSync(process.execPath, [...flags, "--import", "tsx", main, ...process.argv.slice(2)], { stdio: "inherit" });
-process.exit(r.status ?? 1);
+const child = spawn(process.execPath, [...flags, "--import", "tsx", main, ...process.argv.slice(2)], { stdio: "inherit" });
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  // Ctrl-C reaches both processes (same process group): the child stops on its own, and this one waits.
+  process.on(signal, () => {
+    if (child.exitCode === null) child.kill(signal);
+  });
+}
+// A child ended by a signal exits as shells report it: 128 + the signal's number.
+child.on("exit", (code, signal) => process.exit(code ?? 128 + (signal ? (constants.signals[signal] ?? 0) : 0)));

@@ -135,7 +135,11 @@ async function main(argv: string[]) {
       } else {
         out(json, { url: server.url }, `Patron is running at ${server.url} (API reference: ${server.url}/docs)`);
       }
+      // Once: Ctrl-C signals both bin/patron.js and this process, and the bin passes it on as well.
+      let stopping = false;
       const stop = async () => {
+        if (stopping) return;
+        stopping = true;
         await server.close();
         process.exit(0);
       };
