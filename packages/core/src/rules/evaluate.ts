@@ -151,7 +151,7 @@ export function evaluateRules(x: {
   let stopped: string | null = null;
   // The event's wall-clock parts and period keys, computed once for all rules.
   let parts: ZonedParts | null = null;
-  const periods: Partial<Record<LimitPeriod, string>> = {}; // per period: `|customer|period`
+  const periods: Partial<Record<LimitPeriod, string>> = {};
   for (const rule of x.rules) {
     if (!triggers(rule, x.event)) continue;
     if (stopped !== null) {
@@ -199,13 +199,12 @@ export function evaluateRules(x: {
     let limitedBy: (() => string) | null = null;
     let keys: string[] | null = null;
     for (const l of rule.def.limits) {
-      // `|customer|period`, once per period for all rules (the key is counterKey's).
-      let suffix = periods[l.per];
-      if (suffix === undefined) {
+      let period = periods[l.per];
+      if (period === undefined) {
         parts ??= zonedParts(at, x.timeZone);
-        periods[l.per] = suffix = `|${x.event.customerId}|${periodKey(l.per, at, x.timeZone, parts)}`;
+        periods[l.per] = period = periodKey(l.per, at, x.timeZone, parts);
       }
-      const key = rule.id + suffix;
+      const key = counterKey(rule.id, x.event.customerId, period);
       (keys ??= []).push(key);
       const { awards, points: given } = x.counters.get(key);
       if (l.maxAwards !== undefined && awards >= l.maxAwards) {
