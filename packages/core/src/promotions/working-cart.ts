@@ -206,11 +206,9 @@ const reachesEveryLine = (filter: LineFilter) => !filter.skus?.length && !filter
 
 /** Whether a cart line is reached by a filter (no skus and no categories: every line). */
 export function matches(filter: LineFilter, sku: string, category: string | undefined): boolean {
-  const skus = filter.skus;
-  const cats = filter.categories;
-  if ((!skus || skus.length === 0) && (!cats || cats.length === 0)) return true;
-  if (skus && skus.includes(sku)) return true;
-  return cats !== undefined && category !== undefined && cats.includes(category);
+  if (reachesEveryLine(filter)) return true;
+  if (filter.skus?.includes(sku)) return true;
+  return category !== undefined && filter.categories?.includes(category) === true;
 }
 
 /** One unit of a line, for effects that price units (cheapest N, buy X get Y, bundles). */
@@ -219,13 +217,4 @@ export interface Unit {
   /** Which unit of its line (0-based): line and k name a unit. */
   k: number;
   price: number;
-}
-
-/** The units of the lines a filter reaches, cheapest first (ties: earlier line first). */
-export function unitsOf(cart: CartInput, filter: LineFilter): Unit[] {
-  const out: Unit[] = [];
-  cart.lines.forEach((l, i) => {
-    if (l.quantity > 0 && matches(filter, l.sku, l.category)) for (let q = 0; q < l.quantity; q++) out.push({ line: i, k: q, price: l.unitPrice });
-  });
-  return out.sort((a, b) => a.price - b.price || a.line - b.line);
 }

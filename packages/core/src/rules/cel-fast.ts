@@ -127,15 +127,17 @@ export function compileFast(ast: unknown): FastCondition | null {
   }
   if (code === null || !isPrim(code.type, "bool")) return null;
   const run = code.run;
-  if (!usesLocals(ast as Node)) return (input, vars) => run({ input, vars, locals: NO_LOCALS }) as boolean;
+  if (!usesLocals(ast)) return (input, vars) => run({ input, vars, locals: NO_LOCALS }) as boolean;
   return (input, vars) => run({ input, vars, locals: [] }) as boolean;
 }
 
 const NO_LOCALS: unknown[] = [];
 
-/** Whether the tree may have a macro (so its closures need a slot array of their own); a string literal "rcall" only costs an array. */
-function usesLocals(node: Node): boolean {
-  return JSON.stringify(node, (_k, v: unknown) => (typeof v === "bigint" ? 0 : v)).includes('"rcall"');
+/** Whether the tree has a receiver call (the macros are such calls): its closures then need a slot array of their own. */
+function usesLocals(node: unknown): boolean {
+  if (Array.isArray(node)) return node.some(usesLocals);
+  if (node === null || typeof node !== "object" || !("op" in node)) return false;
+  return (node as Node).op === "rcall" || usesLocals((node as Node).args);
 }
 
 function compile(node: Node, scope: Scope): Code | null {

@@ -160,7 +160,7 @@ export function evaluateRules(x: {
     }
     if (rule.def.schedule) {
       parts ??= zonedParts(at, x.timeZone);
-      if (!insideSchedule(rule.def.schedule, at, parts)) {
+      if (!insideSchedule(rule.def.schedule, at, x.timeZone, parts)) {
         if (tracing) note(out, rule, "outside_schedule", 0, { reason: outsideSchedule(rule.def.schedule, at, x.timeZone, parts) ?? "outside the schedule" });
         continue;
       }

@@ -14,28 +14,31 @@ const minutes = (hhmm: string) => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.sl
 
 /**
  * Why `at` is outside the schedule (a short reason for the dry-run trace), or null when it is inside.
- * Days and hours are read on the wall clock of `timeZone`.
+ * Days and hours are read on the wall clock of `timeZone`; `parts`: those of `at`, when the caller
+ * already has them.
  */
-/** `parts`: the wall-clock parts of `at`, when the caller already has them. */
 export function outsideSchedule(schedule: Schedule | null, at: Date, timeZone: string, parts?: ZonedParts): string | null {
   if (!schedule) return null;
-  if (schedule.from && at.getTime() < Date.parse(schedule.from)) return `before ${schedule.from}`;
-  if (schedule.to && at.getTime() >= Date.parse(schedule.to)) return `from ${schedule.to} on`;
-  const p = parts ?? zonedParts(at, timeZone);
-  if (schedule.daysOfWeek?.length && !schedule.daysOfWeek.includes(isoWeekday(p.year, p.month, p.day))) {
-    return `weekday ${isoWeekday(p.year, p.month, p.day)} is not in [${schedule.daysOfWeek.join(", ")}]`;
+  const miss = scheduleMiss(schedule, at, timeZone, parts);
+  if (miss === null) return null;
+  const p = miss.parts;
+  switch (miss.check) {
+    case "from":
+      return `before ${schedule.from}`;
+    case "to":
+      return `from ${schedule.to} on`;
+    case "weekday":
+      return `weekday ${isoWeekday(p!.year, p!.month, p!.day)} is not in [${schedule.daysOfWeek!.join(", ")}]`;
+    case "day":
+      return `day ${p!.day} of the month is not in [${schedule.daysOfMonth!.join(", ")}]`;
+    case "hours":
+      return `${String(p!.hour).padStart(2, "0")}:${String(p!.minute).padStart(2, "0")} is outside ${schedule.hours!.map((h) => `${h.from}-${h.to}`).join(", ")}`;
   }
-  if (schedule.daysOfMonth?.length && !schedule.daysOfMonth.includes(p.day)) return `day ${p.day} of the month is not in [${schedule.daysOfMonth.join(", ")}]`;
-  if (schedule.hours?.length) {
-    const m = p.hour * 60 + p.minute;
-    const inside = schedule.hours.some(({ from, to }) => {
-      const a = minutes(from);
-      const b = minutes(to);
-      return a <= b ? m >= a && m < b : m >= a || m < b;
-    });
-    if (!inside) return `${String(p.hour).padStart(2, "0")}:${String(p.minute).padStart(2, "0")} is outside ${schedule.hours.map((h) => `${h.from}-${h.to}`).join(", ")}`;
-  }
-  return null;
+}
+
+/** `outsideSchedule(…) === null` without building the reason: what ingest asks for every rule with a schedule on every event. */
+export function insideSchedule(schedule: Schedule, at: Date, timeZone: string, parts?: ZonedParts): boolean {
+  return scheduleMiss(schedule, at, timeZone, parts) === null;
 }
 
 export { isoWeekday };
@@ -57,6 +60,7 @@ function bitsOf(days: number[] | undefined): number | null {
   return days.reduce((bits, d) => (Number.isInteger(d) && d >= 0 && d < 32 ? bits | (1 << d) : bits), 0);
 }
 
+// Each schedule is parsed once (cached by object; rule and campaign definitions are not mutated).
 const compiled = new WeakMap<Schedule, CompiledSchedule>();
 
 function compileSchedule(s: Schedule): CompiledSchedule {
@@ -74,18 +78,18 @@ function compileSchedule(s: Schedule): CompiledSchedule {
   return c;
 }
 
-/**
- * `outsideSchedule(…) === null` without the reason: what ingest asks for every rule with a schedule
- * on every event. The schedule is parsed once (cached by object; rule definitions are not mutated).
- */
-export function insideSchedule(schedule: Schedule, at: Date, parts: ZonedParts): boolean {
+/** The first check of the schedule that `at` fails, with the wall-clock parts it read; null when none. */
+function scheduleMiss(schedule: Schedule, at: Date, timeZone: string, parts?: ZonedParts): { check: "from" | "to" | "weekday" | "day" | "hours"; parts?: ZonedParts } | null {
   const c = compileSchedule(schedule);
   const ms = at.getTime();
-  if (ms < c.from || ms >= c.to) return false;
-  if (c.weekdays !== null && (c.weekdays & (1 << isoWeekday(parts.year, parts.month, parts.day))) === 0) return false;
-  if (c.monthDays !== null && (c.monthDays & (1 << parts.day)) === 0) return false;
-  if (c.hours.length === 0) return true;
-  const m = parts.hour * 60 + parts.minute;
-  for (const [a, b] of c.hours) if (a <= b ? m >= a && m < b : m >= a || m < b) return true;
-  return false;
+  if (ms < c.from) return { check: "from" };
+  if (ms >= c.to) return { check: "to" };
+  if (c.weekdays === null && c.monthDays === null && c.hours.length === 0) return null;
+  const p = parts ?? zonedParts(at, timeZone);
+  if (c.weekdays !== null && (c.weekdays & (1 << isoWeekday(p.year, p.month, p.day))) === 0) return { check: "weekday", parts: p };
+  if (c.monthDays !== null && (c.monthDays & (1 << p.day)) === 0) return { check: "day", parts: p };
+  if (c.hours.length === 0) return null;
+  const m = p.hour * 60 + p.minute;
+  for (const [a, b] of c.hours) if (a <= b ? m >= a && m < b : m >= a || m < b) return null;
+  return { check: "hours", parts: p };
 }

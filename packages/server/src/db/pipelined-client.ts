@@ -22,6 +22,11 @@ function small(values: readonly unknown[]): boolean {
   return true;
 }
 
+/** The statement with its parameters written in, or null when they are too big or cannot be inlined safely. */
+function inline(text: string, values: readonly unknown[]): string | null {
+  return small(values) ? inlineParams(text, values) : null;
+}
+
 /**
  * A node-postgres client that saves two round trips per transaction, for the pool behind drizzle
  * (`new pg.Pool({ Client: PipelinedClient })`).
@@ -56,8 +61,7 @@ export class PipelinedClient extends pg.Client {
     if (text === "commit" || text === "rollback") return this.finish(text, args) as never;
     if (!this.pendingBegin) return this.plain(args);
     this.pendingBegin = false;
-    const params = paramsOf(config, values);
-    const inlined = this.inlinable(config, values) && small(params) ? inlineParams(text, params) : null;
+    const inlined = this.inlinable(config, values) ? inline(text, paramsOf(config, values)) : null;
     if (inlined === null) return (this.plain(["begin"]) as Promise<Result>).then(() => this.plain(args)) as never;
     // drizzle's row mode and type parsers apply to every result of a simple query; BEGIN's is empty.
     const { rowMode, types } = typeof config === "string" ? {} : (config as { rowMode?: unknown; types?: unknown });
@@ -71,8 +75,8 @@ export class PipelinedClient extends pg.Client {
    * before it has finished: a statement can rely on the locks its predecessor took.
    */
   async beginWith(statements: { text: string; values: readonly unknown[] }[]): Promise<Result[] | null> {
-    if (!this.pendingBegin || !statements.every((q) => small(q.values))) return null;
-    const inlined = statements.map((q) => inlineParams(q.text, q.values));
+    if (!this.pendingBegin) return null;
+    const inlined = statements.map((q) => inline(q.text, q.values));
     if (inlined.some((t) => t === null)) return null;
     this.pendingBegin = false;
     const rs = (await this.plain([`BEGIN;\n${inlined.join(";\n")}`])) as Result[];
@@ -81,8 +85,8 @@ export class PipelinedClient extends pg.Client {
 
   /** Queues an inlined statement for COMMIT; false when this client cannot (the caller runs it now). */
   deferToCommit(text: string, values: readonly unknown[]): boolean {
-    if (this.pendingBegin || !small(values)) return false; // nothing has begun, or a big statement: run it now
-    const inlined = inlineParams(text, values);
+    if (this.pendingBegin) return false; // nothing has begun: run it now
+    const inlined = inline(text, values); // null for a big statement: run it now
     if (inlined === null) return false;
     this.atCommit.push(inlined);
     return true;

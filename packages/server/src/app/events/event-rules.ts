@@ -9,7 +9,7 @@ import { holdingKey, type HoldingKey, type LedgerWrites } from "../../db/ledger-
 import type { Program } from "../programs/program.ts";
 import { prefetchStatement, readRuleState, type RuleStateRow } from "../rules/rule-state.ts";
 import { toFacts } from "../rules/rule-facts.ts";
-import { bookOf, counterCte, failureCte } from "../rules/rule-counters.ts";
+import { bookOf, counterCte, failureCte, isBudgetKey, keyCustomer } from "../rules/rule-counters.ts";
 import { creditAwards, creditReference, creditSource, type Credit } from "../rules/credit-awards.ts";
 import type { EventEffects, EventInput } from "./event-input.ts";
 import type { TierBatch } from "../tiers/tier-batch.ts";
@@ -51,7 +51,7 @@ export class EventRules {
     const matched = new Map<number, { event: RuleEvent; candidates: CompiledRule[] }>();
     for (const { e, i, customer } of events) {
       if (customer.status !== "active" || e.type === "order.refunded") continue;
-      const event: RuleEvent = { type: e.type as TriggerEvent, name: ruleEventName(e), occurredAt: e.occurredAt ?? now, customerId: customer.id };
+      const event = ruleEvent(e, customer.id, now);
       const candidates = ruleSet.filter((r) => triggers(r, event));
       if (candidates.length > 0) matched.set(i, { event, candidates });
     }
@@ -75,7 +75,7 @@ export class EventRules {
     const keys: string[] = [];
     for (const e of events) {
       if (e.type === "order.refunded") continue;
-      const event: RuleEvent = { type: e.type as TriggerEvent, name: ruleEventName(e), occurredAt: e.occurredAt ?? now, customerId: e.customerId };
+      const event = ruleEvent(e, e.customerId, now);
       const candidates = ruleSet.filter((r) => triggers(r, event));
       if (candidates.some((c) => c.condition?.readsCustomer)) factsFor.push(e.customerId);
       for (const c of candidates) keys.push(...counterKeysFor(c, event, program.timeZone));
@@ -100,8 +100,8 @@ export class EventRules {
       ({ facts: this.facts, counters: this.counters } = await readRuleState(tx, this.program.id, { factsFor: needsFacts, counterKeys: keys, now, timeZone: tz }));
       return;
     }
-    const budgetKeys = keys.filter((k) => k.includes("|*|"));
-    const rest = keys.filter((k) => !k.includes("|*|") && !covered(k.split("|")[1]!));
+    const budgetKeys = keys.filter(isBudgetKey);
+    const rest = keys.filter((k) => !isBudgetKey(k) && !covered(keyCustomer(k)));
     const late = needsFacts.length > 0 || rest.length > 0 ? await readRuleState(tx, this.program.id, { factsFor: needsFacts, counterKeys: rest, now, timeZone: tz }) : null;
     this.facts = new Map([...toFacts(prefetched.row.f.filter((f) => covered(f.id)), now), ...(late?.facts ?? [])]);
     this.counters = await bookOf(tx, this.program.id, budgetKeys, prefetched.row.c.filter((c) => covered(c.scope)), prefetched.row.b);
@@ -215,6 +215,11 @@ function tierBonus(tiers: TierBatch, customerId: string, awards: readonly Award[
 /** A custom action confirmed in the shop (POST /v1/staff/confirmations): the staff member goes into the ledger metadata. */
 function confirmedBy(e: EventInput): { confirmedBy?: string } {
   return e.type === "custom" && typeof e.data.confirmedBy === "string" ? { confirmedBy: e.data.confirmedBy } : {};
+}
+
+/** The event as rules see it, for `customerId` (the internal id, or the store's before the claim: see prefetch). */
+function ruleEvent(e: EventInput, customerId: string, now: Date): RuleEvent {
+  return { type: e.type as TriggerEvent, name: ruleEventName(e), occurredAt: e.occurredAt ?? now, customerId };
 }
 
 /** The name a rule trigger matches on: the custom event's name, or when a birthday event fires. */

@@ -8,6 +8,12 @@ const split = (key: string) => {
   return { ruleId, scope, period };
 };
 
+/** Whether a counter key is a rule's global budget (`rule|*|lifetime`) rather than a customer's counter. */
+export const isBudgetKey = (key: string): boolean => split(key).scope === "*";
+
+/** The customer a customer counter's key names (its scope). */
+export const keyCustomer = (key: string): string => split(key).scope;
+
 export type CounterRow = { rule_id: string; scope: string; period: string; awards: number; points: number };
 
 /** The counter rows behind `parts` that exist, in key order, locked when asked. */

@@ -3,7 +3,7 @@ import { CounterBook, type CelCustomer } from "@patron/core";
 import { rows, type Executor } from "../../db/connect.ts";
 import { textArray } from "../../db/sql-arrays.ts";
 import { customersWithIds, factsSelect, toFacts, type FactsRow } from "./rule-facts.ts";
-import { counterSelects, customerCountersByExternalId, type CounterRow } from "./rule-counters.ts";
+import { counterSelects, customerCountersByExternalId, isBudgetKey, type CounterRow } from "./rule-counters.ts";
 
 /**
  * What an ingest batch's rules need once its balances are locked, in one statement: the facts of the
@@ -53,7 +53,7 @@ export function prefetchStatement(programId: string, x: { factsFor: readonly str
   const keys = [...new Set(x.counterKeys)];
   return stateStatement({
     f: x.factsFor.length > 0 ? factsSelect(programId, sql`c.external_id = any(${textArray([...new Set(x.factsFor)])})`, x.now, x.timeZone) : null,
-    c: customerCountersByExternalId(programId, keys.filter((k) => !k.includes("|*|"))),
-    b: counterSelects(programId, keys.filter((k) => k.includes("|*|"))).budgets,
+    c: customerCountersByExternalId(programId, keys.filter((k) => !isBudgetKey(k))),
+    b: counterSelects(programId, keys.filter(isBudgetKey)).budgets,
   });
 }
