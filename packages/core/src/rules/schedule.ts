@@ -21,18 +21,18 @@ export function outsideSchedule(schedule: Schedule | null, at: Date, timeZone: s
   if (!schedule) return null;
   const miss = scheduleMiss(schedule, at, timeZone, parts);
   if (miss === null) return null;
-  const p = miss.parts;
-  switch (miss.check) {
+  const p = parts ?? zonedParts(at, timeZone);
+  switch (miss) {
     case "from":
       return `before ${schedule.from}`;
     case "to":
       return `from ${schedule.to} on`;
     case "weekday":
-      return `weekday ${isoWeekday(p!.year, p!.month, p!.day)} is not in [${schedule.daysOfWeek!.join(", ")}]`;
+      return `weekday ${isoWeekday(p.year, p.month, p.day)} is not in [${schedule.daysOfWeek!.join(", ")}]`;
     case "day":
-      return `day ${p!.day} of the month is not in [${schedule.daysOfMonth!.join(", ")}]`;
+      return `day ${p.day} of the month is not in [${schedule.daysOfMonth!.join(", ")}]`;
     case "hours":
-      return `${String(p!.hour).padStart(2, "0")}:${String(p!.minute).padStart(2, "0")} is outside ${schedule.hours!.map((h) => `${h.from}-${h.to}`).join(", ")}`;
+      return `${String(p.hour).padStart(2, "0")}:${String(p.minute).padStart(2, "0")} is outside ${schedule.hours!.map((h) => `${h.from}-${h.to}`).join(", ")}`;
   }
 }
 
@@ -78,18 +78,18 @@ function compileSchedule(s: Schedule): CompiledSchedule {
   return c;
 }
 
-/** The first check of the schedule that `at` fails, with the wall-clock parts it read; null when none. */
-function scheduleMiss(schedule: Schedule, at: Date, timeZone: string, parts?: ZonedParts): { check: "from" | "to" | "weekday" | "day" | "hours"; parts?: ZonedParts } | null {
+/** The first check of the schedule that `at` fails; null when none. */
+function scheduleMiss(schedule: Schedule, at: Date, timeZone: string, parts?: ZonedParts): "from" | "to" | "weekday" | "day" | "hours" | null {
   const c = compileSchedule(schedule);
   const ms = at.getTime();
-  if (ms < c.from) return { check: "from" };
-  if (ms >= c.to) return { check: "to" };
+  if (ms < c.from) return "from";
+  if (ms >= c.to) return "to";
   if (c.weekdays === null && c.monthDays === null && c.hours.length === 0) return null;
   const p = parts ?? zonedParts(at, timeZone);
-  if (c.weekdays !== null && (c.weekdays & (1 << isoWeekday(p.year, p.month, p.day))) === 0) return { check: "weekday", parts: p };
-  if (c.monthDays !== null && (c.monthDays & (1 << p.day)) === 0) return { check: "day", parts: p };
+  if (c.weekdays !== null && (c.weekdays & (1 << isoWeekday(p.year, p.month, p.day))) === 0) return "weekday";
+  if (c.monthDays !== null && (c.monthDays & (1 << p.day)) === 0) return "day";
   if (c.hours.length === 0) return null;
   const m = p.hour * 60 + p.minute;
   for (const [a, b] of c.hours) if (a <= b ? m >= a && m < b : m >= a || m < b) return null;
-  return { check: "hours", parts: p };
+  return "hours";
 }
