@@ -45,6 +45,7 @@ interface Options {
   pgUrl: string;
   scenarios: ScenarioKey[];
   cpuProf: boolean;
+  keepDb: boolean;
   maxMinutes: number;
   seed: boolean;
   analyze: boolean;
@@ -76,6 +77,7 @@ const USAGE = `npm run bench -- [options]   (each option also reads an environme
   --rules N             then create N earning rules (at most 20, bench/rule-set.ts) and run the scenarios again (BENCH_RULES, default 0)
   --tiers               then set a three-level tier scheme by spend and run the scenarios again (BENCH_TIERS=1)
   --cpu-prof            run the server children with --cpu-prof; profiles go to bench/results/
+  --keep-db             keep the PostgreSQL bench database at the end, for EXPLAIN (BENCH_KEEP_DB=1)
   --max-minutes N       hard stop for the whole run (BENCH_MAX_MINUTES, default 15)`;
 
 function parseOptions(argv: string[]): Options {
@@ -92,6 +94,7 @@ function parseOptions(argv: string[]): Options {
       "batch-size": { type: "string" },
       "pg-url": { type: "string" },
       "cpu-prof": { type: "boolean", default: false },
+      "keep-db": { type: "boolean", default: false },
       "no-seed": { type: "boolean", default: false },
       "no-analyze": { type: "boolean", default: false },
       "max-minutes": { type: "string" },
@@ -125,6 +128,7 @@ function parseOptions(argv: string[]): Options {
     pgUrl: (values["pg-url"] ?? env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432").replace(/\/+$/, ""),
     scenarios,
     cpuProf: values["cpu-prof"]!,
+    keepDb: values["keep-db"]! || env.BENCH_KEEP_DB === "1",
     seed: !values["no-seed"] && env.BENCH_SEED !== "0",
     analyze: !values["no-analyze"] && env.BENCH_ANALYZE !== "0",
     rules: Math.min(20, Math.round(num("rules", values.rules ?? env.BENCH_RULES, 0, 0))),
@@ -389,6 +393,7 @@ async function main() {
     dbName = name;
     await admin.end();
     onCleanup(`drop database ${name}`, async () => {
+      if (opts.keepDb) return console.log(`  kept the database ${name} (--keep-db); drop it with: dropdb -U postgres ${name}`);
       const c = await connect(`${opts.pgUrl}/postgres`);
       try {
         await c.query(`drop database if exists ${name} with (force)`);

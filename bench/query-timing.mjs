@@ -4,14 +4,18 @@
 // Every 2 s and at exit it writes bench/results/query-timing-<pid>.txt: calls, total ms and ms per call
 // for the 25 costliest statement texts (first 90 characters). Times include waiting for locks and for
 // the event loop, so read them as "where a transaction's time goes", not as PostgreSQL CPU.
+// It also writes query-timing-<pid>-samples.sql: the last full text (and values) of the 5 costliest.
 import pg from "pg";
 import { mkdirSync, writeFileSync } from "node:fs";
 
 const stats = new Map();
+// One full text per statement key (the last seen), for EXPLAIN: query-timing-<pid>-samples.sql.
+const samples = new Map();
 const original = pg.Client.prototype.query;
 pg.Client.prototype.query = function (config, values, callback) {
   const text = typeof config === "string" ? config : (config?.text ?? "?");
   const key = text.replace(/\s+/g, " ").trim().slice(0, 90);
+  samples.set(key, { text, values: Array.isArray(values) ? values : config?.values });
   const started = process.hrtime.bigint();
   const result = original.call(this, config, values, callback);
   if (result && typeof result.then === "function") {
@@ -37,6 +41,12 @@ const dump = () => {
     .slice(0, 25)
     .map(([text, s]) => `${String(s.n).padStart(7)}  ${s.ms.toFixed(0).padStart(8)} ms  ${(s.ms / s.n).toFixed(2).padStart(8)} ms/call  ${text}`);
   writeFileSync(new URL(`query-timing-${process.pid}.txt`, dir), `${lines.join("\n")}\n`);
+  const top = [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 5);
+  const full = top.map(([key]) => {
+    const s = samples.get(key);
+    return `-- ${key}\n-- values: ${JSON.stringify(s?.values ?? [])}\n${s?.text};\n`;
+  });
+  writeFileSync(new URL(`query-timing-${process.pid}-samples.sql`, dir), full.join("\n"));
 };
 setInterval(dump, 2000).unref();
 process.on("exit", dump);

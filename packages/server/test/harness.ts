@@ -154,17 +154,28 @@ export async function testDatabaseUrl(): Promise<string> {
   return withDatabase(cfg.adminUrl, name);
 }
 
-/** Round trips to PostgreSQL (calls of node-postgres's own query method) while `fn` runs, each as its first two words. */
+/**
+ * Round trips to PostgreSQL while `fn` runs. A trip is the queries handed to node-postgres in one
+ * synchronous run (the pipelined client puts them on the wire in one write and then waits); each
+ * shows as its queries' first two words joined by " + ", e.g. "BEGIN + with ik".
+ */
 export async function countTrips<T>(fn: () => Promise<T>): Promise<{ value: T; trips: string[] }> {
   const original = pg.Client.prototype.query;
-  const trips: string[] = [];
+  const trips: string[][] = [];
+  let open: string[] | null = null;
   pg.Client.prototype.query = function (this: pg.Client, ...args: unknown[]) {
     const c = args[0] as string | { text: string };
-    trips.push((typeof c === "string" ? c : c.text).split(/\s+/).slice(0, 2).join(" "));
+    if (open === null) {
+      const trip: string[] = [];
+      open = trip;
+      trips.push(trip);
+      queueMicrotask(() => (open = null));
+    }
+    open.push((typeof c === "string" ? c : c.text).trim().split(/\s+/).slice(0, 2).join(" "));
     return (original as (...a: unknown[]) => unknown).apply(this, args);
   } as typeof original;
   try {
-    return { value: await fn(), trips };
+    return { value: await fn(), trips: trips.map((t) => t.join(" + ")) };
   } finally {
     pg.Client.prototype.query = original;
   }

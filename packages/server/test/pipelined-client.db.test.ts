@@ -37,7 +37,7 @@ describe.skipIf(dbKind() !== "postgres")("pipelined PostgreSQL client", () => {
         await executeAtCommit(tx, sql`insert into pipeline_probe (k, v) values (${"two-trips"}, ${"it's"})`);
       }),
     );
-    expect(trips).toEqual(["BEGIN; select", "insert into"]);
+    expect(trips).toEqual(["BEGIN + select 1", "insert into + COMMIT"]);
     expect(await rows(database.db, sql`select v from pipeline_probe where k = 'two-trips'`)).toEqual([{ v: "it's" }]);
   });
 
@@ -54,6 +54,16 @@ describe.skipIf(dbKind() !== "postgres")("pipelined PostgreSQL client", () => {
     for (let i = 0; i < 4; i++) {
       expect(await inTransaction(database.db, (tx) => rows<{ t: boolean }>(tx, sql`select pg_current_xact_id_if_assigned() is null as t`))).toEqual([{ t: true }]);
     }
+  });
+
+  it("prepares a statement with parameters once per connection and reuses it", async () => {
+    const seen = await inTransaction(database.db, async (tx) => {
+      for (const k of ["p-1", "p-2", "p-3"]) await tx.execute(sql`select v from pipeline_probe where k = ${k}`);
+      return rows<{ name: string; calls: number }>(tx, sql`select name, generic_plans + custom_plans as calls from pg_prepared_statements where statement like '%from pipeline_probe where k = $1%'`);
+    });
+    expect(seen).toHaveLength(1);
+    expect(seen[0]!.name).toMatch(/^patron_\d+$/);
+    expect(seen[0]!.calls).toBe(3);
   });
 
   it("a first statement that fails rolls back and the next transaction starts clean", async () => {

@@ -63,7 +63,8 @@ describe.skipIf(dbKind() !== "postgres")("rule limits under concurrency on Postg
     // The API key's lookup aside (the test app does not cache keys): BEGIN with the claim and the rules' state, then the write with COMMIT.
     const ingest = one.trips.filter((t) => !t.includes("api_keys"));
     expect(ingest).toHaveLength(2);
-    expect(ingest[0]).toMatch(/^BEGIN;/);
+    expect(ingest[0]).toMatch(/^BEGIN \+ with ik \+ with /);
+    expect(ingest[1]).toBe("with lt + COMMIT");
     // Its first order earned "Twice a day" and the budget; the second too, and no "Third order on" yet (one order before it).
     expect(one.value.body.effects.awards.map((a: { name: string }) => a.name).sort()).toEqual(["Small budget", "Twice a day"]);
 

@@ -2,51 +2,57 @@ import pg from "pg";
 import type { SQL } from "drizzle-orm";
 import { PgDialect } from "drizzle-orm/pg-core";
 import type { Executor } from "./connect.ts";
-import { inlineParams } from "./inline-params.ts";
 
 type QueryArgs = [config: unknown, values?: unknown, callback?: unknown];
 type Result = pg.QueryResult;
+type Statement = { text: string; values: readonly unknown[] };
 
 const EMPTY = (command: string): Result => ({ command, rowCount: null, oid: 0, fields: [], rows: [] });
 
 /**
- * Statements with more parameter text than this go the plain way: for a batch of 1,000 events the
- * round trip saved is nothing next to the statement, and copying, escaping and measuring a megabyte
- * of literals cost more (a tenth of the server's CPU on batch ingest) than sending the parameters.
+ * Names of prepared statements, shared by every connection: a text gets one name for the life of the
+ * process and each connection prepares it the first time it runs it (node-postgres remembers which
+ * it has). Bounded, because a query builder can produce texts without end (an IN list per length):
+ * past the bound, new texts run unnamed, planned each time, as they did before.
  */
-const MAX_INLINE_CHARS = 64 * 1024;
+const MAX_NAMED = 200;
+const names = new Map<string, string>();
 
-function small(values: readonly unknown[]): boolean {
-  let n = 0;
-  for (const v of values) if (typeof v === "string" && (n += v.length) > MAX_INLINE_CHARS) return false;
-  return true;
-}
-
-/** The statement with its parameters written in, or null when they are too big or cannot be inlined safely. */
-function inline(text: string, values: readonly unknown[]): string | null {
-  return small(values) ? inlineParams(text, values) : null;
+function nameOf(text: string): string | undefined {
+  let name = names.get(text);
+  if (name === undefined && names.size < MAX_NAMED) names.set(text, (name = `patron_${names.size + 1}`));
+  return name;
 }
 
 /**
- * A node-postgres client that saves two round trips per transaction, for the pool behind drizzle
- * (`new pg.Pool({ Client: PipelinedClient })`).
+ * A node-postgres client that saves two round trips per transaction and the planning of its hot
+ * statements, for the pool behind drizzle (`new pg.Pool({ Client: PipelinedClient })`). It runs the
+ * connection in node-postgres' pipeline mode (several queries on the wire before the first answer).
  *
- * - drizzle's `begin` is not sent alone: it goes in front of the transaction's first statement, as
- *   one simple-protocol query (`BEGIN; <statement with its parameters inlined>`).
- * - A statement given to `executeAtCommit` is not sent at once: it goes in front of drizzle's
- *   `commit`, as one query (`<statement>; COMMIT`). If it fails, COMMIT is skipped, the error reaches
- *   the transaction's caller, and drizzle's ROLLBACK ends the transaction.
+ * - drizzle's `begin` is not sent alone: it goes out with the transaction's first statement, in one
+ *   write (`BEGIN`, then the statement).
+ * - A statement given to `executeAtCommit` is not sent at once: it goes out with drizzle's `commit`,
+ *   in one write. If it fails, the transaction is aborted and PostgreSQL turns the COMMIT behind it
+ *   into a rollback; the statement's error reaches the transaction's caller.
+ * - A statement with parameters is a named prepared statement (up to MAX_NAMED texts): PostgreSQL
+ *   parses it once per connection and, once it has seen its plans, reuses a generic one.
+ *
+ * Each pipelined query has its own Sync, so each runs after the one before it has finished and on its
+ * own snapshot (a statement can rely on the locks its predecessor took), and an error stops
+ * everything behind it in the transaction.
  *
  * On a loaded machine each round trip is a wake-up of the backend and of this process, and single-event
- * ingest is a chain of them: this is where its time went (bench/README.md). A statement whose
- * parameters cannot be inlined safely (inline-params.ts), or a named (prepared) one, falls back to the
- * plain path: BEGIN alone, then the statement.
+ * ingest is a chain of them: this is where its time went (bench/README.md, ADR 5 and ADR 7).
  */
 export class PipelinedClient extends pg.Client {
   /** drizzle asked for BEGIN and nothing was sent yet. */
   private pendingBegin = false;
-  /** Inlined statements to send with COMMIT. */
-  private atCommit: string[] = [];
+  /** Statements to send with COMMIT. */
+  private atCommit: Statement[] = [];
+
+  constructor(config?: pg.ClientConfig) {
+    super({ ...config, pipeline: true } as pg.ClientConfig);
+  }
 
   override query(...args: QueryArgs): never {
     const [config, values, callback] = args;
@@ -58,41 +64,32 @@ export class PipelinedClient extends pg.Client {
       this.atCommit = [];
       return Promise.resolve(EMPTY("BEGIN")) as never;
     }
-    if (text === "commit" || text === "rollback") return this.finish(text, args) as never;
-    if (!this.pendingBegin) return this.plain(args);
+    if (text === "commit" || text === "rollback") return this.finish(text) as never;
+    const statement = prepared(config, values);
+    if (!this.pendingBegin) return this.plain([statement]);
     this.pendingBegin = false;
-    const inlined = this.inlinable(config, values) ? inline(text, paramsOf(config, values)) : null;
-    if (inlined === null) return (this.plain(["begin"]) as Promise<Result>).then(() => this.plain(args)) as never;
-    // drizzle's row mode and type parsers apply to every result of a simple query; BEGIN's is empty.
-    const { rowMode, types } = typeof config === "string" ? {} : (config as { rowMode?: unknown; types?: unknown });
-    return (this.plain([{ text: `BEGIN;\n${inlined}`, rowMode, types }]) as Promise<Result | Result[]>).then((rs) => (Array.isArray(rs) ? rs[rs.length - 1]! : rs)) as never;
+    return this.together([{ text: "BEGIN" }, statement]).then((rs) => rs[1]!) as never;
   }
 
   /**
-   * Sends BEGIN and `statements` as one query, when nothing was sent for this transaction yet and
-   * every statement can be inlined; returns each statement's result. Null when it cannot (the
-   * caller runs them one by one). Each statement still runs on its own snapshot, after the one
-   * before it has finished: a statement can rely on the locks its predecessor took.
+   * Sends BEGIN and `statements` together, when nothing was sent for this transaction yet; returns
+   * each statement's result. Null when BEGIN has gone already (the caller runs them one by one).
    */
-  async beginWith(statements: { text: string; values: readonly unknown[] }[]): Promise<Result[] | null> {
+  async beginWith(statements: Statement[]): Promise<Result[] | null> {
     if (!this.pendingBegin) return null;
-    const inlined = statements.map((q) => inline(q.text, q.values));
-    if (inlined.some((t) => t === null)) return null;
     this.pendingBegin = false;
-    const rs = (await this.plain([`BEGIN;\n${inlined.join(";\n")}`])) as Result[];
+    const rs = await this.together([{ text: "BEGIN" }, ...statements.map((s) => prepared(s.text, s.values))]);
     return rs.slice(1);
   }
 
-  /** Queues an inlined statement for COMMIT; false when this client cannot (the caller runs it now). */
+  /** Queues a statement for COMMIT; false when this client cannot (the caller runs it now). */
   deferToCommit(text: string, values: readonly unknown[]): boolean {
     if (this.pendingBegin) return false; // nothing has begun: run it now
-    const inlined = inline(text, values); // null for a big statement: run it now
-    if (inlined === null) return false;
-    this.atCommit.push(inlined);
+    this.atCommit.push({ text, values });
     return true;
   }
 
-  private async finish(text: "commit" | "rollback", args: QueryArgs): Promise<Result> {
+  private async finish(text: "commit" | "rollback"): Promise<Result> {
     const queued = this.atCommit;
     this.atCommit = [];
     if (this.pendingBegin) {
@@ -100,15 +97,29 @@ export class PipelinedClient extends pg.Client {
       this.pendingBegin = false;
       return EMPTY(text.toUpperCase());
     }
-    if (text === "rollback" || queued.length === 0) return this.plain(args);
-    const rs = (await this.plain([`${queued.join(";\n")};\nCOMMIT`])) as Result | Result[];
-    return Array.isArray(rs) ? rs[rs.length - 1]! : rs;
+    if (text === "rollback" || queued.length === 0) return this.plain([text]);
+    const rs = await this.together([...queued.map((s) => prepared(s.text, s.values)), { text: "COMMIT" }]);
+    return rs[rs.length - 1]!;
   }
 
-  private inlinable(config: unknown, values: unknown): boolean {
-    if (typeof config === "string") return values === undefined || Array.isArray(values);
-    // A named (prepared) statement is not inlined: it is prepared once and reused.
-    return (config as { name?: unknown }).name === undefined;
+  /**
+   * Puts every query on the wire in one write and waits for all of them. The first failure (in
+   * order) is thrown: the ones after it failed only because the transaction was aborted, and a
+   * COMMIT behind a failure rolled back.
+   */
+  private async together(queries: object[]): Promise<Result[]> {
+    const stream = (this as unknown as { connection: { stream: { cork(): void; uncork(): void } } }).connection.stream;
+    stream.cork();
+    let pending: Promise<Result>[];
+    try {
+      pending = queries.map((q) => this.plain([q]) as Promise<Result>);
+    } finally {
+      stream.uncork();
+    }
+    const settled = await Promise.allSettled(pending);
+    const failed = settled.find((s) => s.status === "rejected");
+    if (failed) throw failed.reason;
+    return settled.map((s) => (s as PromiseFulfilledResult<Result>).value);
   }
 
   private plain(args: readonly unknown[]): never {
@@ -116,18 +127,20 @@ export class PipelinedClient extends pg.Client {
   }
 }
 
-function paramsOf(config: unknown, values: unknown): unknown[] {
-  if (Array.isArray(values)) return values;
-  const v = (config as { values?: unknown } | null)?.values;
-  return Array.isArray(v) ? v : [];
+/** The query config node-postgres runs: named when it has parameters (a statement without any may hold several, which only the simple protocol takes). */
+function prepared(config: unknown, values: unknown): object {
+  const base = typeof config === "string" ? { text: config } : (config as { text: string; values?: unknown; name?: string });
+  const params = Array.isArray(values) ? values : Array.isArray(base.values) ? base.values : undefined;
+  if (params === undefined || params.length === 0) return { ...base, values: params };
+  return { ...base, values: params, name: base.name ?? nameOf(base.text) };
 }
 
 const dialect = new PgDialect();
 
 /**
  * Runs `query` as part of `tx`'s COMMIT when the connection is a PipelinedClient (one round trip
- * fewer), or now otherwise (PGlite, or parameters that cannot be inlined). Only for a statement
- * whose result nobody reads: its errors surface when the transaction commits.
+ * fewer), or now otherwise (PGlite, or the pipeline turned off). Only for a statement whose result
+ * nobody reads: its errors surface when the transaction commits.
  */
 export async function executeAtCommit(tx: Executor, query: SQL): Promise<void> {
   const client = (tx as unknown as { session?: { client?: unknown } }).session?.client;
