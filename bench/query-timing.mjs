@@ -38,7 +38,7 @@ const dump = () => {
   mkdirSync(dir, { recursive: true });
   const lines = [...stats.entries()]
     .sort((a, b) => b[1].ms - a[1].ms)
-    .slice(0, 25)
+    .slice(0, Number(process.env.QUERY_TIMING_TOP ?? 25))
     .map(([text, s]) => `${String(s.n).padStart(7)}  ${s.ms.toFixed(0).padStart(8)} ms  ${(s.ms / s.n).toFixed(2).padStart(8)} ms/call  ${text}`);
   writeFileSync(new URL(`query-timing-${process.pid}.txt`, dir), `${lines.join("\n")}\n`);
   const top = [...stats.entries()].sort((a, b) => b[1].ms - a[1].ms).slice(0, 5);

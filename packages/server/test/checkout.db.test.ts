@@ -54,6 +54,23 @@ describe("story 1: a reusable code, 10% off orders from 1,000 RUB, up to 3 times
     expect(again.body.applied).toHaveLength(1);
   });
 
+  it("a bulk code's campaign limits a customer per month: evaluation counts this month's use and not last month's", async () => {
+    const clock = new FakeClock(new Date("2026-03-10T09:00:00Z"));
+    const shop = await testApi({ database, clock, program: { currency: "RUB", timeZone: "Europe/Moscow" } });
+    const pool = await campaign(shop, { name: "Monthly pool", kind: "bulk_codes", effects: [{ kind: "order_fixed", amount: 5000 }], limits: { perCustomer: { max: 1, per: "month" } } });
+    expect((await shop.call("POST", `/v1/campaigns/${pool.id}/codes`, { codes: ["MAR-1", "MAR-2", "APR-1"] })).body.added).toBe(3);
+    await shop.call("PUT", "/v1/customers/vera", { email: "vera@example.com" });
+    const used = await shop.call("POST", "/v1/carts/complete", { orderId: "m-1", customerId: "vera", lines: [line("dress", 150000)], codes: ["MAR-1"] });
+    expect(used.body.redemptions).toHaveLength(1);
+    const again = await shop.call("POST", "/v1/carts/evaluate", { customerId: "vera", lines: [line("dress", 150000)], codes: ["MAR-2"] });
+    expect(again.body.refused[0]).toMatchObject({ code: "MAR2", reason: "CUSTOMER_LIMIT_REACHED" });
+    // Another member is not limited by Vera's use; next month Vera is not either.
+    expect((await shop.call("POST", "/v1/carts/evaluate", { customerId: "olga", lines: [line("dress", 150000)], codes: ["MAR-2"] })).body.applied).toHaveLength(1);
+    clock.set(new Date("2026-04-02T09:00:00Z"));
+    const april = await shop.call("POST", "/v1/carts/evaluate", { customerId: "vera", lines: [line("dress", 150000)], codes: ["APR-1"] });
+    expect(april.body).toMatchObject({ discount: 5000, refused: [] });
+  });
+
   it("completing the same order again returns the first result; another cart for it is ORDER_CONFLICT", async () => {
     const body = { orderId: "s1-r", customerId: "bob", lines: [line("dress", 200000)], codes: ["SHOP10"] };
     const first = await api.call("POST", "/v1/carts/complete", body);

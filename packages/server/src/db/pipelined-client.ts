@@ -57,8 +57,10 @@ export class PipelinedClient extends pg.Client {
   override query(...args: QueryArgs): never {
     const [config, values, callback] = args;
     const text = typeof config === "string" ? config : (config as { text?: unknown } | null)?.text;
-    // Anything unusual (callbacks, submittables, cursors) goes straight through.
-    if (typeof text !== "string" || typeof callback === "function") return this.plain(args);
+    // Anything unusual (submittables, cursors) goes straight through.
+    if (typeof text !== "string") return this.plain(args);
+    // pg.Pool's own query (drizzle's reads outside a transaction) passes a callback.
+    if (typeof callback === "function") return this.plain([prepared(config, values), callback]);
     if (text === "begin") {
       this.pendingBegin = true;
       this.atCommit = [];

@@ -6,6 +6,7 @@ import type { Program } from "../programs/program.ts";
 import { toProgram } from "../programs/program-repo.ts";
 import type { Clock } from "../ports.ts";
 import type { KeyKind } from "./create-key.ts";
+import { SingleFlight } from "../single-flight.ts";
 
 export interface Principal {
   keyId: string;
@@ -20,6 +21,7 @@ export interface Principal {
  */
 export class KeyAuthenticator {
   private cache = new Map<string, { at: number; principal: Principal | null }>();
+  private lookups = new SingleFlight<Principal | null>();
   constructor(
     private db: Db,
     private clock: Clock,
@@ -32,6 +34,10 @@ export class KeyAuthenticator {
     const now = this.clock.now().getTime();
     const hit = this.cache.get(hash);
     if (hit && now - hit.at < this.ttlMs) return hit.principal;
+    return this.lookups.run(this.db, hash, () => this.lookup(hash, now));
+  }
+
+  private async lookup(hash: string, now: number): Promise<Principal | null> {
     const [row] = await this.db
       .select({ key: apiKeys, program: programs })
       .from(apiKeys)
@@ -46,5 +52,6 @@ export class KeyAuthenticator {
   /** Drop cached entries (after a key is revoked or a program's settings change). */
   forget(): void {
     this.cache.clear();
+    this.lookups.forget();
   }
 }

@@ -2,6 +2,7 @@ import { and, eq, sql } from "drizzle-orm";
 import { compileCondition, failingCondition, type CampaignDefinition, type CartInput, type CompiledCampaign, type CompiledCondition, type PromotionEffect } from "@patron/core";
 import { rows, type Executor } from "../../db/connect.ts";
 import { campaigns } from "../../db/schema.ts";
+import { SingleFlight } from "../single-flight.ts";
 
 /** How stale a process's view of the campaigns may be: the issue asks for fresh within 1 second. */
 const CHECK_MS = 500;
@@ -154,15 +155,23 @@ function compileSaved(source: string | null): CompiledCondition | null {
  */
 export class CampaignStore {
   private cache = new Map<string, { checkedAt: number; loaded: ProgramCampaigns }>();
+  private checks = new SingleFlight<ProgramCampaigns>();
 
   invalidate(programId: string): void {
     this.cache.delete(programId);
+    this.checks.forget();
   }
 
   async active(ex: Executor, programId: string): Promise<ProgramCampaigns> {
+    const hit = this.cache.get(programId);
+    if (hit && performance.now() - hit.checkedAt < CHECK_MS) return hit.loaded;
+    return this.checks.run(ex, programId, () => this.check(ex, programId));
+  }
+
+  /** Reads the program's campaigns version and reloads what changed. */
+  private async check(ex: Executor, programId: string): Promise<ProgramCampaigns> {
     const now = performance.now();
     const hit = this.cache.get(programId);
-    if (hit && now - hit.checkedAt < CHECK_MS) return hit.loaded;
     const [v] = await rows<{ v: number }>(ex, sql`select campaigns_version::float8 as v from programs where id = ${programId}`);
     const version = Number(v?.v ?? 0);
     if (hit && hit.loaded.version === version) {

@@ -1,13 +1,13 @@
-import { sql } from "drizzle-orm";
+import { sql, type SQL } from "drizzle-orm";
 import {
-  counterKeysFor, CounterBook, evaluateRules, normalizeEmail, normalizePhone, normalizePromoCode, periodKey, type CampaignUsage, type CartInput, type CelCustomer,
+  counterKeysFor, CounterBook, evaluateRules, LIMIT_PERIODS, normalizeEmail, normalizePhone, normalizePromoCode, periodKey, type CampaignUsage, type CartInput, type CelCustomer,
   type CelOrder, type CompiledCampaign, type PaymentRequest, type TierLevel, type TypedCode,
 } from "@patron/core";
 import type { AppContext } from "../context.ts";
 import { rows, type Executor } from "../../db/connect.ts";
 import { textArray } from "../../db/sql-arrays.ts";
 import type { Program } from "../programs/program.ts";
-import { loadCustomerFactsByExternalId } from "../rules/rule-facts.ts";
+import { factsSelect, toFacts, type FactsRow } from "../rules/rule-facts.ts";
 import { readCounters } from "../rules/rule-counters.ts";
 import { hasProgress, measureProgress, withProgress } from "./progress.ts";
 
@@ -75,26 +75,29 @@ export async function loadCheckoutState(ctx: AppContext, ex: Executor, program: 
   const typed = [...new Set((input.codes ?? []).map((c) => c.trim()).filter((c) => c.length > 0))];
   const normal = new Map(typed.map((t) => [t, normalizePromoCode(t)]));
   const bulkWanted = [...new Set([...normal.values()].filter((c): c is string => c !== null && !store.byCode.has(c)))].sort();
-  const readBulk = () =>
-    bulkWanted.length
-      ? rows<{ code: string; campaign_id: string; customer_id: string | null; max_uses: number; used: number; expires_at: string | Date | null; value: number | null; held: number }>(
-          ex,
-          sql`select k.code, k.campaign_id, k.customer_id, k.max_uses, k.used, k.expires_at, k.value::float8 as value,
-                     (select count(*)::int from campaign_reservations r where r.program_id = k.program_id and r.code = k.code and r.ended_at is null
-                        and r.expires_at > ${now.toISOString()}::timestamptz and r.session_id <> ${input.sessionId ?? ""}) as held
-                from campaign_codes k where k.program_id = ${program.id} and k.code = any(${textArray(bulkWanted)})
-               order by k.code ${opts.lock ? sql`for update of k` : sql``}`,
-        )
-      : Promise.resolve([]);
-  const readCustomer = () => (input.customerId !== undefined ? loadCustomerFactsByExternalId(ex, program.id, input.customerId, now, program.timeZone) : Promise.resolve(new Map<string, CelCustomer>()));
-  // A read-only evaluation runs on the pool, so its two reads go in parallel; a locking one runs in
-  // a transaction (one connection) and locks the codes first, as completions and rollbacks do.
-  const [bulkRows, customerFacts] = opts.lock ? [await readBulk(), await readCustomer()] : await Promise.all([readBulk(), readCustomer()]);
-  const [found] = customerFacts;
+  // The contact details given with the cart; without them, the member's own count (customerKeys).
+  const given = { email: input.email ? normalizeEmail(input.email) : null, phone: input.phone ? normalizePhone(input.phone, program.defaultCountry ?? undefined) : null };
+  const automatic = store.automaticFor(cart);
+
+  // A read-only evaluation reads everything in one statement (one round trip on one connection). A
+  // locking one runs in a transaction and takes its locks in a fixed order, as completions and
+  // rollbacks do: the typed codes, then (loadUsage) the limited campaigns in id order.
+  let bulkRows: BulkRow[];
+  let factsRows: FactsRow[];
+  let usageRows: UsageRows | null = null;
+  if (opts.lock) {
+    bulkRows = bulkWanted.length ? await rows<BulkRow>(ex, sql`${bulkSelect(program.id, bulkWanted, input.sessionId ?? "", now)} for update of k`) : [];
+    factsRows = input.customerId !== undefined ? await rows<FactsRow>(ex, factsSelect(program.id, sql`c.external_id = ${input.customerId} and c.status <> 'erased'`, now, program.timeZone)) : [];
+  } else {
+    const candidates = [...automatic, ...typed.map((t) => store.byCode.get(normal.get(t) ?? ""))].filter((c): c is CompiledCampaign => !!c && isLimited(c));
+    ({ bulkRows, factsRows, usageRows } = await readAtOnce(ex, program, input, given, bulkWanted, [...new Set(candidates.map((c) => c.id))], now));
+  }
+  const [found] = toFacts(factsRows, now);
   const customerRowId: string | null = found ? found[0] : null;
   let customer: CelCustomer | null = found ? found[1] : null;
-  const email = input.email ? normalizeEmail(input.email) : customer?.email || "";
-  const phone = (input.phone ? normalizePhone(input.phone, program.defaultCountry ?? undefined) : null) ?? customer?.phone ?? "";
+  // readAtOnce computes the same keys in SQL (keysSql): change both together.
+  const email = given.email ?? customer?.email ?? "";
+  const phone = given.phone ?? customer?.phone ?? "";
   customer ??= { id: "", email, phone, name: "", birthday: "", status: "guest", tier: "", tags: [], attributes: {}, metrics: { ...GUEST_METRICS } };
   const customerKeys = [...(customerRowId ? [`cus:${customerRowId}`] : []), ...(email ? [`email:${email}`] : []), ...(phone ? [`phone:${phone}`] : [])];
 
@@ -116,7 +119,6 @@ export async function loadCheckoutState(ctx: AppContext, ex: Executor, program: 
     return { typed: t, code, campaign, value: row.value === null ? null : Number(row.value) };
   });
 
-  const automatic = store.automaticFor(cart);
   const tierLevel = program.tiers && customerRowId && customer.tier ? program.tiers.levels.find((l) => l.key === customer.tier) : undefined;
   const tierCampaign = tierLevel ? tierDiscount(tierLevel) : null;
   let automaticAll = tierCampaign ? [...automatic, tierCampaign] : automatic;
@@ -130,7 +132,9 @@ export async function loadCheckoutState(ctx: AppContext, ex: Executor, program: 
   }
   const limited = new Map<string, CompiledCampaign>();
   for (const c of [...automatic, ...codes.map((t) => t.campaign)]) if (c && isLimited(c)) limited.set(c.id, c);
-  const usage = await loadUsage(ex, program, [...limited.values()], customerKeys, input.sessionId ?? "", now, opts.lock);
+  const usage = usageRows
+    ? usageFrom(usageRows, [...limited.values()], program, now)
+    : await loadUsage(ex, program, [...limited.values()], customerKeys, input.sessionId ?? "", now);
 
   const rules = await ctx.rules.active(ex, program);
   const event = { type: "order.completed" as const, name: "", occurredAt: now, customerId: customerRowId ?? "" };
@@ -152,41 +156,105 @@ export async function loadCheckoutState(ctx: AppContext, ex: Executor, program: 
   return { cart, customer, customerRowId, customerKeys, automatic: automaticAll, codes, usage, limited, bulkCodes, earn, trace: input.trace ?? true };
 }
 
+interface BulkRow { code: string; campaign_id: string; customer_id: string | null; max_uses: number; used: number; expires_at: string | Date | null; value: number | null; held: number }
+
+/** Typed bulk codes with the live reservations of other checkout sessions. */
+function bulkSelect(programId: string, codes: readonly string[], sessionId: string, now: Date): SQL {
+  return sql`select k.code, k.campaign_id, k.customer_id, k.max_uses, k.used, k.expires_at, k.value::float8 as value,
+                    (select count(*)::int from campaign_reservations r where r.program_id = k.program_id and r.code = k.code and r.ended_at is null
+                       and r.expires_at > ${now.toISOString()}::timestamptz and r.session_id <> ${sessionId}) as held
+               from campaign_codes k where k.program_id = ${programId} and k.code = any(${textArray(codes)})
+              order by k.code`;
+}
+
+/** A limited campaign's counters, its live reservations, and this customer's uses per period. */
+interface UsageRows {
+  counted: { id: string; redeemed: number; money: number; points: number }[];
+  held: { campaign_id: string; all_n: number; mine_n: number }[];
+  mine: { campaign_id: string; period: string; used: number }[];
+}
+
 /**
- * The counters of limited campaigns: redemptions, budgets, this customer's uses in the current
- * period (the most over their keys), each with the live reservations of other checkout sessions.
+ * The read of a read-only evaluation, in one statement: the member's facts, the typed bulk codes, and
+ * the usage of the limited campaigns the cart reaches (`candidates`, plus those of the bulk codes
+ * found). Per-customer uses are read for every current period, so a bulk code's campaign needs no
+ * second trip; usageFrom picks each campaign's own.
  */
-async function loadUsage(ex: Executor, program: Program, limited: CompiledCampaign[], keys: string[], sessionId: string, now: Date, lock: boolean): Promise<Map<string, CampaignUsage>> {
-  const usage = new Map<string, CampaignUsage>();
-  if (limited.length === 0) return usage;
-  const ids = limited.map((c) => c.id).sort();
-  const counted = await rows<{ id: string; redeemed: number; money: number; points: number }>(
+async function readAtOnce(
+  ex: Executor, program: Program, input: CheckoutInput, given: { email: string | null; phone: string | null }, bulkWanted: string[], candidates: string[], now: Date,
+): Promise<{ factsRows: FactsRow[]; bulkRows: BulkRow[]; usageRows: UsageRows }> {
+  const sessionId = input.sessionId ?? "";
+  const periods = LIMIT_PERIODS.map((p) => periodKey(p, now, program.timeZone));
+  // The customer's keys as loadCheckoutState builds customerKeys: change both together.
+  const [r] = await rows<{ facts: FactsRow[]; bulk: BulkRow[]; counted: UsageRows["counted"]; held: UsageRows["held"]; mine: UsageRows["mine"] }>(
     ex,
-    sql`select id, redeemed, budget_money_used::float8 as money, budget_points_used::float8 as points from campaigns where id = any(${textArray(ids)}) order by id ${lock ? sql`for update` : sql``}`,
+    sql`with f as (${factsSelect(program.id, sql`c.external_id = ${input.customerId ?? null} and c.status <> 'erased'`, now, program.timeZone)}),
+         k as (${bulkSelect(program.id, bulkWanted, sessionId, now)}),
+         who as (select (select id from f) as id, coalesce(${given.email}, (select email from f), '') as email, coalesce(${given.phone}, (select phone from f), '') as phone),
+         keys as (select array_remove(array[case when id is not null then 'cus:' || id end, case when email <> '' then 'email:' || email end,
+                                            case when phone <> '' then 'phone:' || phone end], null) as keys from who),
+         ids as (select unnest(${textArray(candidates)}) as id union select campaign_id from k),
+         counted as (select id, redeemed, budget_money_used::float8 as money, budget_points_used::float8 as points from campaigns
+                      where program_id = ${program.id} and id in (select id from ids)),
+         held as (select campaign_id, count(*)::int as all_n, (count(*) filter (where customer_keys && (select keys from keys)))::int as mine_n
+                    from campaign_reservations where campaign_id in (select id from ids) and ended_at is null
+                     and expires_at > ${now.toISOString()}::timestamptz and session_id <> ${sessionId}
+                   group by campaign_id),
+         mine as (select cc.campaign_id, cc.period, max(cc.used)::int as used from campaign_counters cc cross join keys
+                   where cc.campaign_id in (select id from ids) and cc.customer_key = any(keys.keys) and cc.period = any(${textArray(periods)})
+                   group by cc.campaign_id, cc.period)
+       select (select coalesce(json_agg(f), '[]'::json) from f) as facts, (select coalesce(json_agg(k), '[]'::json) from k) as bulk,
+              (select coalesce(json_agg(counted), '[]'::json) from counted) as counted, (select coalesce(json_agg(held), '[]'::json) from held) as held,
+              (select coalesce(json_agg(mine), '[]'::json) from mine) as mine`,
   );
-  const held = await rows<{ campaign_id: string; all_n: number; mine_n: number }>(
+  return { factsRows: r!.facts, bulkRows: r!.bulk, usageRows: { counted: r!.counted, held: r!.held, mine: r!.mine } };
+}
+
+/** Each limited campaign's usage: redemptions and budgets with other sessions' reservations, and this customer's uses in its current period. */
+function usageFrom(rs: UsageRows, limited: readonly CompiledCampaign[], program: Program, now: Date): Map<string, CampaignUsage> {
+  const usage = new Map<string, CampaignUsage>();
+  const heldBy = new Map(rs.held.map((h) => [h.campaign_id, h]));
+  for (const c of limited) {
+    const r = rs.counted.find((x) => x.id === c.id);
+    if (!r) continue;
+    const per = c.def.limits.perCustomer?.per;
+    const period = per ? periodKey(per, now, program.timeZone) : null;
+    const h = heldBy.get(c.id);
+    const mine = period === null ? undefined : rs.mine.find((x) => x.campaign_id === c.id && x.period === period);
+    usage.set(c.id, { redeemed: r.redeemed + (h?.all_n ?? 0), customerUsed: (mine?.used ?? 0) + (h?.mine_n ?? 0), budgetMoneyUsed: Number(r.money), budgetPointsUsed: Number(r.points) });
+  }
+  return usage;
+}
+
+/**
+ * The usage of the limited campaigns for a completion or reservation: their rows locked in id order
+ * first (concurrent checkouts of one campaign take turns), then the reservations and this customer's
+ * counters.
+ */
+async function loadUsage(ex: Executor, program: Program, limited: CompiledCampaign[], keys: string[], sessionId: string, now: Date): Promise<Map<string, CampaignUsage>> {
+  if (limited.length === 0) return new Map();
+  const ids = limited.map((c) => c.id).sort();
+  const counted = await rows<UsageRows["counted"][number]>(
+    ex,
+    sql`select id, redeemed, budget_money_used::float8 as money, budget_points_used::float8 as points from campaigns where id = any(${textArray(ids)}) order by id for update`,
+  );
+  const held = await rows<UsageRows["held"][number]>(
     ex,
     sql`select campaign_id, count(*)::int as all_n, (count(*) filter (where customer_keys && ${textArray(keys)}))::int as mine_n
           from campaign_reservations where campaign_id = any(${textArray(ids)}) and ended_at is null and expires_at > ${now.toISOString()}::timestamptz and session_id <> ${sessionId}
          group by campaign_id`,
   );
-  const periods = new Map(limited.filter((c) => c.def.limits.perCustomer).map((c) => [c.id, periodKey(c.def.limits.perCustomer!.per, now, program.timeZone)]));
-  const customerRows =
-    periods.size && keys.length
-      ? await rows<{ campaign_id: string; period: string; used: number }>(
+  const periods = [...new Set(limited.filter((c) => c.def.limits.perCustomer).map((c) => periodKey(c.def.limits.perCustomer!.per, now, program.timeZone)))];
+  const mine =
+    periods.length && keys.length
+      ? await rows<UsageRows["mine"][number]>(
           ex,
           sql`select campaign_id, period, max(used)::int as used from campaign_counters
-               where campaign_id = any(${textArray([...periods.keys()])}) and customer_key = any(${textArray(keys)}) and period = any(${textArray([...new Set(periods.values())])})
+               where campaign_id = any(${textArray(ids)}) and customer_key = any(${textArray(keys)}) and period = any(${textArray(periods)})
                group by campaign_id, period`,
         )
       : [];
-  const heldBy = new Map(held.map((h) => [h.campaign_id, h]));
-  for (const r of counted) {
-    const h = heldBy.get(r.id);
-    const mine = customerRows.find((x) => x.campaign_id === r.id && x.period === periods.get(r.id));
-    usage.set(r.id, { redeemed: r.redeemed + (h?.all_n ?? 0), customerUsed: (mine?.used ?? 0) + (h?.mine_n ?? 0), budgetMoneyUsed: Number(r.money), budgetPointsUsed: Number(r.points) });
-  }
-  return usage;
+  return usageFrom({ counted, held, mine }, limited, program, now);
 }
 
 /**

@@ -3,6 +3,7 @@ import { compileCondition, failingCondition, type CompiledRule, type RuleDefinit
 import type { Executor } from "../../db/connect.ts";
 import { rules } from "../../db/schema.ts";
 import type { Program } from "../programs/program.ts";
+import { SingleFlight } from "../single-flight.ts";
 
 /** Rules are re-read at least this often, so a change made through another server process applies within it. */
 const TTL_MS = 5_000;
@@ -17,18 +18,23 @@ export const BASE_RULE_ID = "base";
  */
 export class RuleStore {
   private cache = new Map<string, { at: number; rules: CompiledRule[] }>();
+  private loads = new SingleFlight<CompiledRule[]>();
 
   invalidate(programId: string): void {
     this.cache.delete(programId);
+    this.loads.forget();
   }
 
   async active(ex: Executor, program: Program): Promise<CompiledRule[]> {
     const hit = this.cache.get(program.id);
     const now = performance.now();
     if (hit && now - hit.at < TTL_MS) return withBase(program, hit.rules);
-    const rows = await ex.select({ id: rules.id, version: rules.version, definition: rules.definition }).from(rules).where(and(eq(rules.programId, program.id), eq(rules.status, "enabled")));
-    const compiled = rows.map((r) => compileRule(r.id, r.version, r.definition as RuleDefinition)).sort(byPriority);
-    this.cache.set(program.id, { at: now, rules: compiled });
+    const compiled = await this.loads.run(ex, program.id, async () => {
+      const rows = await ex.select({ id: rules.id, version: rules.version, definition: rules.definition }).from(rules).where(and(eq(rules.programId, program.id), eq(rules.status, "enabled")));
+      const list = rows.map((r) => compileRule(r.id, r.version, r.definition as RuleDefinition)).sort(byPriority);
+      this.cache.set(program.id, { at: now, rules: list });
+      return list;
+    });
     return withBase(program, compiled);
   }
 }
