@@ -12,16 +12,23 @@ export class Client {
   }
 
   post(path: string, body: unknown, token: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
-    const payload = Buffer.from(JSON.stringify(body));
+    return this.request("POST", path, Buffer.from(JSON.stringify(body)), token);
+  }
+
+  get(path: string, token: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+    return this.request("GET", path, null, token);
+  }
+
+  private request(method: string, path: string, payload: Buffer | null, token: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
     return new Promise((resolve, reject) => {
       const req = http.request(
         {
           agent: this.agent,
           host: this.base.hostname,
           port: this.base.port,
-          method: "POST",
+          method,
           path,
-          headers: { authorization: `Bearer ${token}`, "content-type": "application/json", "content-length": payload.length },
+          headers: payload ? { authorization: `Bearer ${token}`, "content-type": "application/json", "content-length": payload.length } : { authorization: `Bearer ${token}` },
         },
         (res) => {
           const chunks: Buffer[] = [];
@@ -30,9 +37,10 @@ export class Client {
           res.on("error", reject);
         },
       );
-      req.setTimeout(60_000, () => req.destroy(new Error(`POST ${path}: no response within 60 s`)));
+      req.setTimeout(60_000, () => req.destroy(new Error(`${method} ${path}: no response within 60 s`)));
       req.on("error", reject);
-      req.end(payload);
+      if (payload) req.end(payload);
+      else req.end();
     });
   }
 
