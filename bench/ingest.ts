@@ -247,6 +247,7 @@ async function startServer(db: DbKind, env: Record<string, string>, opts: Option
       // Group commit for single events; unset, the server's default applies.
       ...(process.env.PATRON_INGEST_CONCURRENCY ? { PATRON_INGEST_CONCURRENCY: process.env.PATRON_INGEST_CONCURRENCY } : {}),
       ...(process.env.PATRON_MAX_HEAP_MB ? { PATRON_MAX_HEAP_MB: process.env.PATRON_MAX_HEAP_MB } : {}),
+      ...(process.env.PATRON_INGEST_LINGER_MS ? { PATRON_INGEST_LINGER_MS: process.env.PATRON_INGEST_LINGER_MS } : {}),
       // Round trips per transaction (db/pipelined-client.ts); unset, the server's default (on) applies.
       ...(process.env.PATRON_PG_PIPELINE ? { PATRON_PG_PIPELINE: process.env.PATRON_PG_PIPELINE } : {}),
       PATRON_ADMIN_TOKEN: ADMIN_TOKEN,

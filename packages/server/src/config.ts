@@ -18,6 +18,8 @@ const schema = z.object({
   PATRON_VALIDATE_RATE_LIMIT: z.coerce.number().int().min(0).default(20),
   /** Transactions in flight per program for single events (group commit). 1 measured best (bench/README.md); PGlite is always 1. */
   PATRON_INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
+  /** Group commit's linger: after a group, wait up to this long for its senders' next events (ingest-queue.ts). 0 turns it off. */
+  PATRON_INGEST_LINGER_MS: z.coerce.number().int().min(0).max(50).default(2),
   /** Seconds between runs of the minute loop (pending releases). 0 turns it off. */
   PATRON_SETTLE_INTERVAL: z.coerce.number().int().min(0).default(60),
   /** The job queue (pg-boss): each program's daily job (expiry, tier reviews, birthdays). 0 turns it off. */
@@ -37,6 +39,7 @@ export type Config = {
   /** POST /v1/codes/validate, per key per second (a guesser's endpoint). */
   validateRateLimit: number;
   ingestConcurrency: number;
+  ingestLingerMs: number;
   settleIntervalSeconds: number;
   publicUrl: string | undefined;
   /** Run the job queue and its workers in this process. */
@@ -59,6 +62,7 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     rateLimit: e.PATRON_RATE_LIMIT,
     validateRateLimit: e.PATRON_VALIDATE_RATE_LIMIT,
     ingestConcurrency: e.DATABASE_URL ? e.PATRON_INGEST_CONCURRENCY : 1,
+    ingestLingerMs: e.PATRON_INGEST_LINGER_MS,
     settleIntervalSeconds: e.PATRON_SETTLE_INTERVAL,
     jobs: e.PATRON_JOBS === "1",
     publicUrl: e.PATRON_PUBLIC_URL?.replace(/\/+$/, ""),

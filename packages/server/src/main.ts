@@ -46,7 +46,7 @@ export async function startServer(config: Config, opts: { database?: Database } 
   const database = opts.database ?? (await openDatabase(config));
   await database.migrate();
   const ctx = createContext(database, log);
-  const ingest = new IngestQueue((program, events) => ingestEvents(ctx, program, events), config.ingestConcurrency);
+  const ingest = new IngestQueue((program, events) => ingestEvents(ctx, program, events), config.ingestConcurrency, { lingerMs: config.ingestLingerMs });
   const analyze = new AutoAnalyze(ctx);
   const app = createApp({ ctx, auth: new KeyAuthenticator(ctx.db, ctx.clock), adminToken: config.adminToken, publicUrl: config.publicUrl, rateLimit: config.rateLimit, validateRateLimit: config.validateRateLimit, ingest, afterIngest: (n) => analyze.record(n) });
   const settlement = startSettlement(ctx, config.settleIntervalSeconds);
