@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPostgres, rows, type Database } from "../src/db/connect.ts";
 import { inTransaction } from "../src/db/tx.ts";
 import { executeAtCommit } from "../src/db/pipelined-client.ts";
+import { textArray } from "../src/db/sql-arrays.ts";
 import { countTrips, dbKind, testDatabaseUrl } from "./harness.ts";
 
 describe.skipIf(dbKind() !== "postgres")("pipelined PostgreSQL client", () => {
@@ -58,12 +59,22 @@ describe.skipIf(dbKind() !== "postgres")("pipelined PostgreSQL client", () => {
 
   it("prepares a statement with parameters once per connection and reuses it", async () => {
     const seen = await inTransaction(database.db, async (tx) => {
-      for (const k of ["p-1", "p-2", "p-3"]) await tx.execute(sql`select v from pipeline_probe where k = ${k}`);
+      for (let i = 0; i < 8; i++) await tx.execute(sql`select v from pipeline_probe where k = ${`p-${i}`}`);
       return rows<{ name: string; calls: number }>(tx, sql`select name, generic_plans + custom_plans as calls from pg_prepared_statements where statement like '%from pipeline_probe where k = $1%'`);
     });
     expect(seen).toHaveLength(1);
     expect(seen[0]!.name).toMatch(/^patron_\d+$/);
-    expect(seen[0]!.calls).toBe(3);
+    expect(seen[0]!.calls).toBe(8);
+  });
+
+  it("does not prepare a call with big parameters (a batch): it is planned for its own values", async () => {
+    const keys = Array.from({ length: 3000 }, (_, i) => `big-key-${i}`);
+    const seen = await inTransaction(database.db, async (tx) => {
+      await tx.execute(sql`select count(*) from pipeline_probe where k = any(${textArray(keys)}) and v <> 'big'`);
+      await tx.execute(sql`select count(*) from pipeline_probe where k = any(${textArray(keys.slice(0, 2))}) and v <> 'small'`);
+      return rows<{ statement: string }>(tx, sql`select statement from pg_prepared_statements where statement like '%from pipeline_probe where k = any%'`);
+    });
+    expect(seen.map((r) => r.statement.includes("'small'"))).toEqual([true]);
   });
 
   it("a first statement that fails rolls back and the next transaction starts clean", async () => {

@@ -35,7 +35,11 @@ function nameOf(text: string): string | undefined {
  *   in one write. If it fails, the transaction is aborted and PostgreSQL turns the COMMIT behind it
  *   into a rollback; the statement's error reaches the transaction's caller.
  * - A statement with parameters is a named prepared statement (up to MAX_NAMED texts): PostgreSQL
- *   parses it once per connection and, once it has seen its plans, reuses a generic one.
+ *   parses it once per connection and, after five calls, may keep a generic plan. Only calls with
+ *   small parameters are named (MAX_PREPARED_PARAM_CHARS): a statement that serves one event and a
+ *   batch of 1,000 alike (the claim, the rules' state) would otherwise get its generic plan from
+ *   the batches' costs, hash joins over whole tables, and use it for single events. A call with big
+ *   parameters is planned for its own values; next to its execution that planning costs nothing.
  *
  * Each pipelined query has its own Sync, so each runs after the one before it has finished and on its
  * own snapshot (a statement can rely on the locks its predecessor took), and an error stops
@@ -129,11 +133,23 @@ export class PipelinedClient extends pg.Client {
   }
 }
 
-/** The query config node-postgres runs: named when it has parameters (a statement without any may hold several, which only the simple protocol takes). */
+/** Parameters longer than this in all (a batch's JSON) keep a call unnamed: see the class comment. */
+const MAX_PREPARED_PARAM_CHARS = 16 * 1024;
+
+function small(params: readonly unknown[]): boolean {
+  let n = 0;
+  for (const v of params) if (typeof v === "string" && (n += v.length) > MAX_PREPARED_PARAM_CHARS) return false;
+  return true;
+}
+
+/**
+ * The query config node-postgres runs: named when it has parameters and they are small (a statement
+ * without any may hold several, which only the simple protocol takes).
+ */
 function prepared(config: unknown, values: unknown): object {
   const base = typeof config === "string" ? { text: config } : (config as { text: string; values?: unknown; name?: string });
   const params = Array.isArray(values) ? values : Array.isArray(base.values) ? base.values : undefined;
-  if (params === undefined || params.length === 0) return { ...base, values: params };
+  if (params === undefined || params.length === 0 || !small(params)) return { ...base, values: params };
   return { ...base, values: params, name: base.name ?? nameOf(base.text) };
 }
 
