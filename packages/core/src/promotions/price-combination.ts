@@ -62,7 +62,7 @@ export interface Priced {
   /** Why a campaign of the combination gave nothing; null when it gave something (or is not in it). */
   whyEmpty: (campaignId: string) => string | null;
   /** Campaigns dropped because they would overrun their money budget. */
-  overBudget: Set<string>;
+  overBudget: ReadonlySet<string>;
   result: () => CartEvaluation;
   trace: string[];
 }
@@ -114,7 +114,7 @@ export function price(option: readonly Candidate[], ctx: CartContext): Priced {
       return why !== null;
     });
     if (!over) {
-      for (const id of dropped.keys()) p.overBudget.add(id);
+      if (dropped.size > 0) p.overBudget = new Set(dropped.keys());
       if (input.trace) p.trace.push(...dropped.values());
       return p;
     }
@@ -170,78 +170,106 @@ function trimToGuard(w: WorkingCart, slots: number, ctx: CartContext, trace: str
 
 /** Applies a combination (in priority order) to a fresh copy of the cart and prices the result. */
 function priceOnce(sorted: readonly Candidate[], ctx: CartContext): PricedOnce {
-  const { input, before } = ctx;
-  const w = new WorkingCart(ctx.lines, sorted.length);
-  const trace: string[] = [];
-  const outcomes = applyAll(sorted, w);
-  const trimmedAway = trimToGuard(w, sorted.length, ctx, trace);
+  return new PricedCombination(sorted, ctx);
+}
 
-  const discount = before.subtotal - w.merchandiseNet();
-  const applied: AppliedCampaign[] = [];
-  const appliedSlots: number[] = [];
-  const emptySlots: number[] = [];
-  let bonus = 0;
-  for (let s = 0; s < sorted.length; s++) {
-    const cand = sorted[s]!;
-    const a = appliedCampaign(cand, outcomes[s]!, w.discountOf(s), before.subtotal - discount);
-    if (!a) {
-      emptySlots.push(s);
-      if (input.trace) trace.push(`${label(cand)}: gives nothing here (${notes(outcomes[s]!)})`);
-      continue;
+const NOTHING_OVER_BUDGET: ReadonlySet<string> = new Set();
+
+/**
+ * One combination, priced. A class rather than an object of closures: a cart prices many
+ * combinations, and most are decided on money alone, so the points, the explanations and the full
+ * result are computed only when asked for, without a closure allocated (and, under tsx, named) for
+ * each.
+ */
+class PricedCombination implements PricedOnce {
+  readonly discount: number;
+  readonly shippingDiscount: number;
+  readonly applied: AppliedCampaign[] = [];
+  readonly appliedSlots: number[] = [];
+  overBudget: ReadonlySet<string> = NOTHING_OVER_BUDGET;
+  readonly trace: string[] = [];
+  private readonly w: WorkingCart;
+  private readonly outcomes: EffectOutcome[][];
+  private readonly trimmedAway: boolean[] | null;
+  private readonly emptySlots: number[] = [];
+  private readonly bonus: number;
+  /** The earning rules run only when the points are needed: a tie on money, a points budget, or the combination that wins. */
+  private earned: { rules: number; extra: number; total: number } | null = null;
+
+  constructor(
+    private readonly sorted: readonly Candidate[],
+    private readonly ctx: CartContext,
+  ) {
+    const { input, before } = ctx;
+    const w = (this.w = new WorkingCart(ctx.lines, sorted.length));
+    this.outcomes = applyAll(sorted, w);
+    this.trimmedAway = trimToGuard(w, sorted.length, ctx, this.trace);
+    const discount = (this.discount = before.subtotal - w.merchandiseNet());
+    let bonus = 0;
+    for (let s = 0; s < sorted.length; s++) {
+      const cand = sorted[s]!;
+      const a = appliedCampaign(cand, this.outcomes[s]!, w.discountOf(s), before.subtotal - discount);
+      if (!a) {
+        this.emptySlots.push(s);
+        if (input.trace) this.trace.push(`${label(cand)}: gives nothing here (${notes(this.outcomes[s]!)})`);
+        continue;
+      }
+      bonus += a.bonusPoints;
+      this.applied.push(a);
+      this.appliedSlots.push(s);
+      if (input.trace) this.trace.push(`${label(cand)}: ${notes(this.outcomes[s]!)}`);
     }
-    bonus += a.bonusPoints;
-    applied.push(a);
-    appliedSlots.push(s);
-    if (input.trace) trace.push(`${label(cand)}: ${notes(outcomes[s]!)}`);
+    this.bonus = bonus;
+    let shippingDiscount = 0;
+    for (const a of this.applied) shippingDiscount += a.shippingDiscount;
+    this.shippingDiscount = shippingDiscount;
   }
 
-  let shippingDiscount = 0;
-  for (const a of applied) shippingDiscount += a.shippingDiscount;
-  // The earning rules run only when the points are needed: a tie on money, a points budget, or the
-  // combination that wins. Most combinations are decided on money alone.
-  let earned: { rules: number; extra: number; total: number } | null = null;
-  const points = () => {
-    if (earned) return earned.total;
-    const rules = input.earn ? input.earn(cartOrder(input.cart, w.net, discount, shippingDiscount)) : 0;
+  points(): number {
+    if (this.earned) return this.earned.total;
+    const input = this.ctx.input;
+    const rules = input.earn ? input.earn(cartOrder(input.cart, this.w.net, this.discount, this.shippingDiscount)) : 0;
     // Multipliers add up (2 and 3 give 1 + 1 + 2 times); each campaign's extra is rounded down and
     // counted in its own bonusPoints, so a rollback takes back exactly what that campaign gave.
     let extra = 0;
-    for (const a of applied) {
+    for (const a of this.applied) {
       if (a.multiplier === 1) continue;
       const e = Math.floor((rules * Math.round((a.multiplier - 1) * 100)) / 100);
       a.bonusPoints += e;
       extra += e;
     }
-    earned = { rules, extra, total: rules + extra + bonus };
-    return earned.total;
-  };
-  const whyEmpty = (campaignId: string) => {
-    const s = emptySlots.find((k) => sorted[k]!.campaign.id === campaignId);
+    this.earned = { rules, extra, total: rules + extra + this.bonus };
+    return this.earned.total;
+  }
+
+  whyEmpty(campaignId: string): string | null {
+    const s = this.emptySlots.find((k) => this.sorted[k]!.campaign.id === campaignId);
     if (s === undefined) return null;
-    return trimmedAway?.[s] ? `the program's margin guard (at most ${input.guard!.maxDiscountPercent}% off) left no room for it` : notes(outcomes[s]!);
-  };
-  return {
-    discount, shippingDiscount, points, applied, appliedSlots, whyEmpty, overBudget: new Set(), trace,
-    // Built only for the combination that wins.
-    result: () => {
-      const total = points();
-      const shipping = input.cart.shipping ?? 0;
-      const adjustments = w.adjustments();
-      appliedSlots.forEach((s, j) => (applied[j]!.effects = effectsOf(outcomes[s]!)));
-      return {
-        currency: input.cart.currency, subtotal: before.subtotal, discount, shipping, shippingDiscount, total: before.subtotal - discount + shipping - shippingDiscount,
-        lines: input.cart.lines.map((l, i) => ({
-          index: i, sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice, subtotal: w.gross[i]!, discount: w.gross[i]! - w.net[i]!, total: w.net[i]!,
-          adjustments: adjustments[i]!.map((x) => ({ campaignId: sorted[x.slot]!.campaign.id, amount: x.amount })),
-        })),
-        applied,
-        gifts: allGifts(applied),
-        points: { rules: earned!.rules, bonus: bonus + earned!.extra, total },
-        refused: [],
-        trace: [],
-      };
-    },
-  };
+    return this.trimmedAway?.[s] ? `the program's margin guard (at most ${this.ctx.input.guard!.maxDiscountPercent}% off) left no room for it` : notes(this.outcomes[s]!);
+  }
+
+  /** Built only for the combination that wins. */
+  result(): CartEvaluation {
+    const { input, before } = this.ctx;
+    const w = this.w;
+    const total = this.points();
+    const shipping = input.cart.shipping ?? 0;
+    const adjustments = w.adjustments();
+    this.appliedSlots.forEach((s, j) => (this.applied[j]!.effects = effectsOf(this.outcomes[s]!)));
+    return {
+      currency: input.cart.currency, subtotal: before.subtotal, discount: this.discount, shipping, shippingDiscount: this.shippingDiscount,
+      total: before.subtotal - this.discount + shipping - this.shippingDiscount,
+      lines: input.cart.lines.map((l, i) => ({
+        index: i, sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice, subtotal: w.gross[i]!, discount: w.gross[i]! - w.net[i]!, total: w.net[i]!,
+        adjustments: adjustments[i]!.map((x) => ({ campaignId: this.sorted[x.slot]!.campaign.id, amount: x.amount })),
+      })),
+      applied: this.applied,
+      gifts: allGifts(this.applied),
+      points: { rules: this.earned!.rules, bonus: this.bonus + this.earned!.extra, total },
+      refused: [],
+      trace: [],
+    };
+  }
 }
 
 const notes = (os: readonly EffectOutcome[]) => os.map((o) => o.note).join("; ");
