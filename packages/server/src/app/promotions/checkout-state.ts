@@ -167,6 +167,23 @@ function bulkSelect(programId: string, codes: readonly string[], sessionId: stri
               order by k.code`;
 }
 
+/*
+ * The three reads of limited campaigns' usage, shared by readAtOnce (one statement, ids and keys from
+ * its CTEs) and loadUsage (locked, ids and keys given). `ids` and `keys` are text[] expressions.
+ */
+const countedSelect = (programId: string, ids: SQL): SQL =>
+  sql`select id, redeemed, budget_money_used::float8 as money, budget_points_used::float8 as points from campaigns where program_id = ${programId} and id = any(${ids})`;
+
+const heldSelect = (ids: SQL, keys: SQL, sessionId: string, now: Date): SQL =>
+  sql`select campaign_id, count(*)::int as all_n, (count(*) filter (where customer_keys && ${keys}))::int as mine_n
+        from campaign_reservations where campaign_id = any(${ids}) and ended_at is null and expires_at > ${now.toISOString()}::timestamptz and session_id <> ${sessionId}
+       group by campaign_id`;
+
+const mineSelect = (ids: SQL, keys: SQL, periods: readonly string[]): SQL =>
+  sql`select campaign_id, period, max(used)::int as used from campaign_counters
+       where campaign_id = any(${ids}) and customer_key = any(${keys}) and period = any(${textArray(periods)})
+       group by campaign_id, period`;
+
 /** A limited campaign's counters, its live reservations, and this customer's uses per period. */
 interface UsageRows {
   counted: { id: string; redeemed: number; money: number; points: number }[];
@@ -185,6 +202,8 @@ async function readAtOnce(
 ): Promise<{ factsRows: FactsRow[]; bulkRows: BulkRow[]; usageRows: UsageRows }> {
   const sessionId = input.sessionId ?? "";
   const periods = LIMIT_PERIODS.map((p) => periodKey(p, now, program.timeZone));
+  const idsIn = sql`array(select id from ids)`;
+  const keysIn = sql`array(select unnest(keys) from keys)`;
   // The customer's keys as loadCheckoutState builds customerKeys: change both together.
   const [r] = await rows<{ facts: FactsRow[]; bulk: BulkRow[]; counted: UsageRows["counted"]; held: UsageRows["held"]; mine: UsageRows["mine"] }>(
     ex,
@@ -194,15 +213,9 @@ async function readAtOnce(
          keys as (select array_remove(array[case when id is not null then 'cus:' || id end, case when email <> '' then 'email:' || email end,
                                             case when phone <> '' then 'phone:' || phone end], null) as keys from who),
          ids as (select unnest(${textArray(candidates)}) as id union select campaign_id from k),
-         counted as (select id, redeemed, budget_money_used::float8 as money, budget_points_used::float8 as points from campaigns
-                      where program_id = ${program.id} and id in (select id from ids)),
-         held as (select campaign_id, count(*)::int as all_n, (count(*) filter (where customer_keys && (select keys from keys)))::int as mine_n
-                    from campaign_reservations where campaign_id in (select id from ids) and ended_at is null
-                     and expires_at > ${now.toISOString()}::timestamptz and session_id <> ${sessionId}
-                   group by campaign_id),
-         mine as (select cc.campaign_id, cc.period, max(cc.used)::int as used from campaign_counters cc cross join keys
-                   where cc.campaign_id in (select id from ids) and cc.customer_key = any(keys.keys) and cc.period = any(${textArray(periods)})
-                   group by cc.campaign_id, cc.period)
+         counted as (${countedSelect(program.id, idsIn)}),
+         held as (${heldSelect(idsIn, keysIn, sessionId, now)}),
+         mine as (${mineSelect(idsIn, keysIn, periods)})
        select (select coalesce(json_agg(f), '[]'::json) from f) as facts, (select coalesce(json_agg(k), '[]'::json) from k) as bulk,
               (select coalesce(json_agg(counted), '[]'::json) from counted) as counted, (select coalesce(json_agg(held), '[]'::json) from held) as held,
               (select coalesce(json_agg(mine), '[]'::json) from mine) as mine`,
@@ -234,26 +247,10 @@ function usageFrom(rs: UsageRows, limited: readonly CompiledCampaign[], program:
 async function loadUsage(ex: Executor, program: Program, limited: CompiledCampaign[], keys: string[], sessionId: string, now: Date): Promise<Map<string, CampaignUsage>> {
   if (limited.length === 0) return new Map();
   const ids = limited.map((c) => c.id).sort();
-  const counted = await rows<UsageRows["counted"][number]>(
-    ex,
-    sql`select id, redeemed, budget_money_used::float8 as money, budget_points_used::float8 as points from campaigns where id = any(${textArray(ids)}) order by id for update`,
-  );
-  const held = await rows<UsageRows["held"][number]>(
-    ex,
-    sql`select campaign_id, count(*)::int as all_n, (count(*) filter (where customer_keys && ${textArray(keys)}))::int as mine_n
-          from campaign_reservations where campaign_id = any(${textArray(ids)}) and ended_at is null and expires_at > ${now.toISOString()}::timestamptz and session_id <> ${sessionId}
-         group by campaign_id`,
-  );
+  const counted = await rows<UsageRows["counted"][number]>(ex, sql`${countedSelect(program.id, textArray(ids))} order by id for update`);
+  const held = await rows<UsageRows["held"][number]>(ex, heldSelect(textArray(ids), textArray(keys), sessionId, now));
   const periods = [...new Set(limited.filter((c) => c.def.limits.perCustomer).map((c) => periodKey(c.def.limits.perCustomer!.per, now, program.timeZone)))];
-  const mine =
-    periods.length && keys.length
-      ? await rows<UsageRows["mine"][number]>(
-          ex,
-          sql`select campaign_id, period, max(used)::int as used from campaign_counters
-               where campaign_id = any(${textArray(ids)}) and customer_key = any(${textArray(keys)}) and period = any(${textArray(periods)})
-               group by campaign_id, period`,
-        )
-      : [];
+  const mine = periods.length && keys.length ? await rows<UsageRows["mine"][number]>(ex, mineSelect(textArray(ids), textArray(keys), periods)) : [];
   return usageFrom({ counted, held, mine }, limited, program, now);
 }
 
