@@ -134,12 +134,15 @@ export async function writeBatch(
         from jsonb_to_recordset(${j(w.newRefunds)}::jsonb) as x(id text, external_id text, order_id text, amount bigint, points_clawed_back bigint, shortfall bigint, wallet_clawed_back jsonb))`);
   }
   if (idem.length > 0) {
-    // unnest of typed arrays, not jsonb_to_recordset: the planner knows how many rows come and looks each
-    // key up by the whole primary key (with a jsonb join it hash-joined every key of the program).
+    // unnest of typed arrays, not jsonb_to_recordset: the planner knows how many rows come. The `= any`
+    // makes the rows found by the primary key: with the join alone, a batch of 1,000 on a table of 50,000
+    // keys was a hash join over every key of the program (48 ms against 13 ms, EXPLAIN ANALYZE).
+    const keys = textArray(idem.map((i) => i.key));
     parts.push(sql`ik as (
       update idempotency_keys set status = 200, response = x.response
-        from unnest(${textArray(idem.map((i) => i.key))}, ${textArray(idem.map((i) => i.response))}) as x(key, response)
-       where idempotency_keys.program_id = ${programId} and idempotency_keys.scope = ${EVENT_SCOPE} and idempotency_keys.key = x.key)`);
+        from unnest(${keys}, ${textArray(idem.map((i) => i.response))}) as x(key, response)
+       where idempotency_keys.program_id = ${programId} and idempotency_keys.scope = ${EVENT_SCOPE} and idempotency_keys.key = x.key
+         and idempotency_keys.key = any(${keys}))`);
   }
   if (w.rejectedKeys.length > 0) {
     parts.push(sql`ikd as (delete from idempotency_keys where program_id = ${programId} and scope = ${EVENT_SCOPE} and key = any(${textArray(w.rejectedKeys)}))`);
