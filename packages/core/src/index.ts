@@ -1,4 +1,5 @@
 export * from "./result.ts";
+export * from "./multimap.ts";
 export * from "./errors.ts";
 export * from "./money/currency.ts";
 export * from "./money/rate.ts";

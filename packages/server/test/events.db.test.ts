@@ -91,6 +91,18 @@ describe("order.completed", () => {
     expect(b.body.pending).toBe(25);
   });
 
+  it("refuses the same event id at another time (occurredAt is part of the body), and replays the same instant written in another offset", async () => {
+    const e = orderEvent("evt-when", "ben", "W-1", 1000);
+    const first = await api.call("POST", "/v1/events", { ...e, occurredAt: "2026-03-09T10:00:00Z" });
+    expect(first.status).toBe(200);
+    const other = await api.call("POST", "/v1/events", { ...e, occurredAt: "2026-03-08T10:00:00Z" });
+    expect(other.status).toBe(409);
+    expect(other.body.code).toBe("IDEMPOTENCY_CONFLICT");
+    const same = await api.call("POST", "/v1/events", { ...e, occurredAt: "2026-03-09T05:00:00-05:00" });
+    expect(same.status).toBe(200);
+    expect(same.headers.get("idempotent-replayed")).toBe("true");
+  });
+
   it("does not remember a refused event: fixed, the same id is accepted", async () => {
     const e = orderEvent("evt-fixme", "cara", "F-1", 700);
     expect((await api.call("POST", "/v1/events", { ...e, data: { ...e.data, currency: "GBP" } })).status).toBe(422);

@@ -1,12 +1,35 @@
 import { createHash } from "node:crypto";
 
-/** JSON with object keys sorted, so the same body always hashes the same. */
+/**
+ * JSON with object keys sorted, so the same body always hashes the same. The hashes are stored (an
+ * event's or request's idempotency), so the output must not change: json.test.ts holds it to the
+ * first, plainer version, but for dates. A Date is its ISO string (JSON's own form); the first version
+ * wrote every Date as `{}`, so an event sent again with another `occurredAt` was answered as a replay
+ * instead of IDEMPOTENCY_CONFLICT. This one is written with loops, and sorts only the objects whose
+ * keys are not in order already: it runs on every event of a batch.
+ */
 export function canonicalJson(value: unknown): string {
-  if (value === null || typeof value !== "object") return JSON.stringify(value) ?? "null";
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value === null || typeof value !== "object" || value instanceof Date) return JSON.stringify(value) ?? "null";
+  if (Array.isArray(value)) {
+    let out = "[";
+    for (let i = 0; i < value.length; i++) out += (i > 0 ? "," : "") + canonicalJson(value[i]);
+    return `${out}]`;
+  }
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj).filter((k) => obj[k] !== undefined).sort();
-  return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(",")}}`;
+  const keys = Object.keys(obj);
+  for (let i = 1; i < keys.length; i++) {
+    if (keys[i - 1]! > keys[i]!) {
+      keys.sort();
+      break;
+    }
+  }
+  let out = "{";
+  for (const k of keys) {
+    const v = obj[k];
+    if (v === undefined) continue;
+    out += `${out.length > 1 ? "," : ""}${JSON.stringify(k)}:${canonicalJson(v)}`;
+  }
+  return `${out}}`;
 }
 
 export const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");

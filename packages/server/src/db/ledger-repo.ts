@@ -1,5 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
-import type { Holdings, Lot, Plan, Asset } from "@patron/core";
+import { pushTo, type Holdings, type Lot, type Plan, type Asset } from "@patron/core";
 import { rows, type Executor } from "./connect.ts";
 import { textArray } from "./sql-arrays.ts";
 
@@ -114,13 +114,12 @@ export async function loadHoldingsOf(ex: Executor, programId: string, keys: read
   const balances = await lockBalancesOf(ex, programId, keys, now, opts.locked);
   const out = new Map<string, Holdings>();
   const byAsset = new Map<Asset, string[]>();
-  for (const b of balances.values()) byAsset.set(b.asset, [...(byAsset.get(b.asset) ?? []), b.customerId]);
+  for (const b of balances.values()) pushTo(byAsset, b.asset, b.customerId);
   const lots = new Map<string, Lot[]>();
   if (opts.lots) {
     for (const [asset, ids] of byAsset) {
       for (const l of await loadLots(ex, programId, ids, asset, opts.alsoLotIds)) {
-        const k = holdingKey(l.customerId, asset);
-        lots.set(k, [...(lots.get(k) ?? []), l]);
+        pushTo(lots, holdingKey(l.customerId, asset), l);
       }
     }
   }

@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import { compileCondition, failingCondition, type CampaignDefinition, type CartInput, type CompiledCampaign, type CompiledCondition, type PromotionEffect } from "@patron/core";
+import { compileCondition, failingCondition, pushTo, type CampaignDefinition, type CartInput, type CompiledCampaign, type CompiledCondition, type PromotionEffect } from "@patron/core";
 import { rows, type Executor } from "../../db/connect.ts";
 import { campaigns } from "../../db/schema.ts";
 import { SingleFlight } from "../single-flight.ts";
@@ -46,8 +46,8 @@ export class ProgramCampaigns {
         this.alwaysAt.push(k);
         return;
       }
-      for (const s of keys.skus) this.bySku.set(s, [...(this.bySku.get(s) ?? []), k]);
-      for (const cat of keys.categories) this.byCategory.set(cat, [...(this.byCategory.get(cat) ?? []), k]);
+      for (const s of keys.skus) pushTo(this.bySku, s, k);
+      for (const cat of keys.categories) pushTo(this.byCategory, cat, k);
     });
   }
 

@@ -1,6 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import {
-  addLocalMonths, applyPlan, commissionFor, planDebit, WORLD, DAY_MS, expiresAt, periodKey, planCredit, planReversal, referrerReward, type Asset, type Holdings, type Posting, type ReferralSettings,
+  addLocalMonths, applyPlan, commissionFor, planDebit, WORLD, DAY_MS, expiresAt, periodKey, planCredit, planReversal, referrerReward, type Asset, type Holdings, type Posting, type ReferralSettings, pushTo,
 } from "@patron/core";
 import type { AppContext } from "../context.ts";
 import { rows, type Tx } from "../../db/connect.ts";
@@ -281,7 +281,7 @@ export class ReferralBatch {
       tx,
       sql`select transaction_id, source, destination, asset, amount::float8 as amount, lot_id from ledger_postings where transaction_id = any(${textArray(txns)}) order by id`,
     );
-    for (const p of rs) out.set(p.transaction_id, [...(out.get(p.transaction_id) ?? []), { source: p.source, destination: p.destination, asset: p.asset, amount: Number(p.amount), lotId: p.lot_id }]);
+    for (const p of rs) pushTo(out, p.transaction_id, { source: p.source, destination: p.destination, asset: p.asset, amount: Number(p.amount), lotId: p.lot_id });
     return out;
   }
 

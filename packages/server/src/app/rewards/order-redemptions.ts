@@ -1,5 +1,5 @@
 import { sql, type SQL } from "drizzle-orm";
-import { normalizeCode } from "@patron/core";
+import { normalizeCode, pushTo } from "@patron/core";
 import { rows, type Executor } from "../../db/connect.ts";
 import { textArray } from "../../db/sql-arrays.ts";
 
@@ -48,7 +48,7 @@ export class OrderRedemptions {
     for (const r of rs) {
       const row: Row = { ...r, points: Number(r.points), expires_at: r.expires_at === null ? null : new Date(r.expires_at), created_at: new Date(r.created_at), returned: r.return_transaction_id !== null };
       if (row.code) out.byCode.set(row.code, row);
-      if (row.used_order_id) out.byOrder.set(row.used_order_id, [...(out.byOrder.get(row.used_order_id) ?? []), row]);
+      if (row.used_order_id) pushTo(out.byOrder, row.used_order_id, row);
     }
     return out;
   }
@@ -61,7 +61,7 @@ export class OrderRedemptions {
       if (!r || r.customer_id !== customerId || r.status !== "issued" || !validAt) return { code: typed, status: "not_valid" };
       r.status = "used";
       r.used_order_id = orderId;
-      this.byOrder.set(orderId, [...(this.byOrder.get(orderId) ?? []), r]);
+      pushTo(this.byOrder, orderId, r);
       this.used.push({ id: r.id, order_id: orderId, used_at: at.toISOString() });
       return { code: typed, status: "used", redemptionId: r.id };
     });

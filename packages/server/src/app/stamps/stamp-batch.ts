@@ -1,6 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import {
-  applyPlan, expiresAt, giveStamps, planCredit, planDebit, qualifyingLines, stampCounterKeys, stampsAsset, stampsToTakeBack, CounterBook, REDEEMED, WORLD,
+  applyPlan, expiresAt, giveStamps, planCredit, planDebit, qualifyingLines, stampCounterKeys, stampsAsset, stampsToTakeBack, CounterBook, REDEEMED, WORLD, pushTo,
   type CelCustomer, type CelOrder, type CompiledStampCard, type Holdings, type StampOutcome, type StampPer,
 } from "@patron/core";
 import type { AppContext } from "../context.ts";
@@ -197,7 +197,7 @@ export class StampBatch {
     for (const r of rs) {
       const m = (typeof r.metadata === "string" ? JSON.parse(r.metadata) : r.metadata) as { cardId: string; orderId: string; per: StampPer; maxPerOrder: number | null; lines: number[] };
       const credit: OrderCredit = { cardId: m.cardId, customerId: r.customer_id, lotId: r.lot_id, given: Number(r.amount), per: m.per, maxPerOrder: m.maxPerOrder, lines: m.lines };
-      this.dbCredits.set(m.orderId, [...(this.dbCredits.get(m.orderId) ?? []), credit]);
+      pushTo(this.dbCredits, m.orderId, credit);
       this.refundKeys.push({ customerId: r.customer_id, asset: stampsAsset(m.cardId) });
     }
   }
@@ -225,12 +225,12 @@ export class StampBatch {
     if (stampKeys.size === 0) return;
     // Lots of the stamp balances: expiry, completions (soonest-expiring first) and refunds need them.
     const byAsset = new Map<string, string[]>();
-    for (const k of stampKeys.values()) byAsset.set(k.asset, [...(byAsset.get(k.asset) ?? []), k.customerId]);
+    for (const k of stampKeys.values()) pushTo(byAsset, k.asset, k.customerId);
     const lots = new Map<string, Holdings["lots"]>();
     for (const [asset, ids] of byAsset) {
       for (const l of await loadLots(tx, this.program.id, ids, asset as Holdings["asset"])) {
         const k = holdingKey(l.customerId, l.asset);
-        lots.set(k, [...(lots.get(k) ?? []), l]);
+        pushTo(lots, k, l);
       }
     }
     for (const k of stampKeys.keys()) holdings.set(k, { ...holdings.get(k)!, lots: lots.get(k) ?? [] });
@@ -275,7 +275,7 @@ export class StampBatch {
       points += r.points;
       if (r.lotId) {
         const credit: OrderCredit = { cardId: intent.card.id, customerId: intent.customerId, lotId: r.lotId, given: r.effect.added, per: intent.card.def.per, maxPerOrder: intent.card.def.maxPerOrder ?? null, lines: intent.lines };
-        this.batchCredits.set(orderId, [...(this.batchCredits.get(orderId) ?? []), credit]);
+        pushTo(this.batchCredits, orderId, credit);
       }
     }
     return { effects, points };

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { applyPlan, planSettle, type Asset, type Holdings } from "@patron/core";
+import { applyPlan, planSettle, pushTo, type Asset, type Holdings } from "@patron/core";
 import { rows, type Executor } from "../../db/connect.ts";
 import { holdingKey, loadLots, type HoldingKey } from "../../db/ledger-repo.ts";
 import { textArray } from "../../db/sql-arrays.ts";
@@ -20,10 +20,10 @@ export async function readHoldings(ex: Executor, programId: string, keys: readon
   );
   const byKey = new Map(balances.map((b) => [holdingKey(b.customer_id, b.asset as Asset), b]));
   const byAsset = new Map<Asset, string[]>();
-  for (const k of keys) byAsset.set(k.asset, [...(byAsset.get(k.asset) ?? []), k.customerId]);
+  for (const k of keys) pushTo(byAsset, k.asset, k.customerId);
   const lots = new Map<string, Holdings["lots"]>();
   for (const [asset, ids] of byAsset) {
-    for (const l of await loadLots(ex, programId, ids, asset)) lots.set(holdingKey(l.customerId, asset), [...(lots.get(holdingKey(l.customerId, asset)) ?? []), l]);
+    for (const l of await loadLots(ex, programId, ids, asset)) pushTo(lots, holdingKey(l.customerId, asset), l);
   }
   for (const k of keys) {
     const key = holdingKey(k.customerId, k.asset);
