@@ -169,6 +169,24 @@ describe("story 11: stars per purchase, double stars on set days of the month", 
   });
 });
 
+describe("this month's metrics", () => {
+  it("count the month's orders before each event, in single events and within a batch, also once a rule reading them is added", async () => {
+    const api = await cafe(); // the clock says 2026-03-10
+    await api.call("PATCH", "/v1/program", { earning: { enabled: false, points: 1, per: 10_000, rounding: "floor" } });
+    // A rule that reads the customer but not this month: ingest then leaves the month uncounted.
+    await rule(api, { name: "Returning", trigger: { event: "order.completed" }, condition: "customer.metrics.lifetimeOrders >= 1", effect: { kind: "fixed", points: 1 } });
+    const earned = async (body: unknown) => (await api.call("POST", "/v1/events", body)).body.effects.pointsEarned;
+    expect(await earned(order("m1", "thu", 40_000, "2026-02-20T03:00:00Z"))).toBe(0);
+    expect(await earned(order("m2", "thu", 40_000, "2026-03-02T03:00:00Z"))).toBe(1);
+    await rule(api, { name: "Third this month", trigger: { event: "order.completed" }, condition: "customer.metrics.ordersThisMonth >= 2", effect: { kind: "fixed", points: 50 } });
+    // February's order is not this month's: before m3 the month holds m2 only; before m4, m2 and m3.
+    const batch = await api.call("POST", "/v1/events/batch", { events: [order("m3", "thu", 40_000, "2026-03-03T03:00:00Z"), order("m4", "thu", 40_000, "2026-03-04T03:00:00Z")] });
+    expect(batch.body.results.map((r: { effects: { pointsEarned: number } }) => r.effects.pointsEarned)).toEqual([1, 51]);
+    expect(await earned(order("m5", "thu", 40_000, "2026-03-05T03:00:00Z"))).toBe(51);
+    expect(await balance(api, "thu")).toBe(104);
+  });
+});
+
 describe("story 13: signup, purchases, birthday, social, referral, by rules alone", () => {
   it("gives a signup bonus worth 20,000 VND once, social bonuses once, referral points, and a birthday bonus once a year", async () => {
     const api = await cafe();

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import {
   celVariables,
+  readsMonthMetrics,
   compileCondition,
   EMPTY_ORDER,
   isBirthdayOn,
@@ -344,5 +345,16 @@ describe("isBirthdayOn", () => {
     expect(holds("isBirthday()", input({ now: "2027-03-01T05:00:00Z", customer: customerLeap }))).toBe(false);
     expect(holds("isBirthday()", input({ now: "2028-02-29T05:00:00Z", customer: customerLeap }))).toBe(true);
     expect(holds("isBirthday()", input({ now: "2028-02-28T05:00:00Z", customer: customerLeap }))).toBe(false);
+  });
+});
+
+describe("readsMonthMetrics", () => {
+  it("is true when a condition may read this month's metrics, false when it reads only other fields", () => {
+    expect(readsMonthMetrics("customer.metrics.ordersThisMonth >= 2")).toBe(true);
+    expect(readsMonthMetrics('customer.metrics["spendThisMonth"] > 0')).toBe(true);
+    expect(readsMonthMetrics("customer.metrics == other")).toBe(true);
+    expect(readsMonthMetrics("customer == x")).toBe(true);
+    expect(readsMonthMetrics("customer.metrics.lifetimeOrders >= 5 && customer . metrics . daysSinceLastOrder > 30")).toBe(false);
+    expect(readsMonthMetrics('hasTag("vip") && order.total > 100')).toBe(false);
   });
 });

@@ -246,6 +246,8 @@ export interface CompiledCondition {
   source: string;
   /** Whether it may read the customer (profile or metrics): ingest loads customers' facts only for such rules. */
   readsCustomer: boolean;
+  /** Whether it may read this month's metrics (`ordersThisMonth`, `spendThisMonth`): ingest counts this month's orders only for such rules. */
+  readsMonth: boolean;
   parts: ConditionPart[];
 }
 
@@ -307,7 +309,19 @@ export function compileCondition(source: string): { ok: true; value: CompiledCon
     const fn = celEnvironment.parse(p);
     return { source: p, run: (vars: CelVariables) => fn(vars as unknown as Record<string, unknown>), fast: compileFast(fn.ast) };
   });
-  return { ok: true, value: { source, parts, readsCustomer: /\bcustomer\b|\bisBirthday|\bhasTag\b|\bisMember\b/.test(source) } };
+  return { ok: true, value: { source, parts, readsCustomer: /\bcustomer\b|\bisBirthday|\bhasTag\b|\bisMember\b/.test(source), readsMonth: readsMonthMetrics(source) } };
+}
+
+/**
+ * Whether a condition may read this month's metrics. Conservative, on the text: it names one of them,
+ * or it uses `metrics` other than as `metrics.<field>` (the whole message, an index), or it names a
+ * variable that holds the whole customer without reading a field of it.
+ */
+export function readsMonthMetrics(source: string): boolean {
+  if (/ThisMonth/.test(source)) return true;
+  for (const m of source.matchAll(/\bmetrics\b/g)) if (!/^\s*\.\s*[A-Za-z_]/.test(source.slice(m.index + "metrics".length))) return true;
+  for (const m of source.matchAll(/\bcustomer\b/g)) if (!/^\s*\.\s*[A-Za-z_]/.test(source.slice(m.index + "customer".length))) return true;
+  return false;
 }
 
 /**
@@ -318,7 +332,8 @@ export function failingCondition(source: string, message: string, readsCustomer:
   const fail = () => {
     throw new Error(message);
   };
-  return { source, readsCustomer, parts: [{ source, run: fail, fast: null }] };
+  // It never matches, whatever it would read: no month to count for it.
+  return { source, readsCustomer, readsMonth: false, parts: [{ source, run: fail, fast: null }] };
 }
 
 function describe(e: unknown): ConditionError {

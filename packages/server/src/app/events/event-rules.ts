@@ -73,15 +73,17 @@ export class EventRules {
     if (ruleSet.length === 0) return null;
     const factsFor: string[] = [];
     const keys: string[] = [];
+    let month = false;
     for (const e of events) {
       if (e.type === "order.refunded") continue;
       const event = ruleEvent(e, e.customerId, now);
       const candidates = ruleSet.filter((r) => triggers(r, event));
       if (candidates.some((c) => c.condition?.readsCustomer)) factsFor.push(e.customerId);
+      month ||= readsMonth(candidates);
       for (const c of candidates) keys.push(...counterKeysFor(c, event, program.timeZone));
     }
     if (factsFor.length === 0 && keys.length === 0) return null;
-    return prefetchStatement(program.id, { factsFor, counterKeys: keys, now, timeZone: program.timeZone });
+    return prefetchStatement(program.id, { factsFor, month, counterKeys: keys, now, timeZone: program.timeZone });
   }
 
   /**
@@ -93,17 +95,22 @@ export class EventRules {
   async lockState(tx: Tx, now: Date, prefetched?: { row: RuleStateRow; covered: ReadonlySet<string> }): Promise<void> {
     const all = [...this.matched.values()];
     const covered = (customerId: string) => prefetched?.covered.has(customerId) === true;
-    const needsFacts = all.filter((r) => !covered(r.event.customerId) && r.candidates.some((c) => c.condition?.readsCustomer)).map((r) => r.event.customerId);
+    const month = all.some((r) => readsMonth(r.candidates));
+    // Facts hold only where the prefetch read them, and with this month's metrics if a rule now reads
+    // them (the rules may have been reloaded between the prefetch and now).
+    const prefetchedFacts = new Set(prefetched && (prefetched.row.m || !month) ? prefetched.row.f.map((f) => f.id) : []);
+    const factsCovered = (customerId: string) => covered(customerId) && prefetchedFacts.has(customerId);
+    const needsFacts = all.filter((r) => !factsCovered(r.event.customerId) && r.candidates.some((c) => c.condition?.readsCustomer)).map((r) => r.event.customerId);
     const keys = all.flatMap((r) => r.candidates.flatMap((c) => counterKeysFor(c, r.event, this.program.timeZone)));
     const tz = this.program.timeZone;
     if (!prefetched) {
-      ({ facts: this.facts, counters: this.counters } = await readRuleState(tx, this.program.id, { factsFor: needsFacts, counterKeys: keys, now, timeZone: tz }));
+      ({ facts: this.facts, counters: this.counters } = await readRuleState(tx, this.program.id, { factsFor: needsFacts, month, counterKeys: keys, now, timeZone: tz }));
       return;
     }
     const budgetKeys = keys.filter(isBudgetKey);
     const rest = keys.filter((k) => !isBudgetKey(k) && !covered(keyCustomer(k)));
-    const late = needsFacts.length > 0 || rest.length > 0 ? await readRuleState(tx, this.program.id, { factsFor: needsFacts, counterKeys: rest, now, timeZone: tz }) : null;
-    this.facts = new Map([...toFacts(prefetched.row.f.filter((f) => covered(f.id)), now), ...(late?.facts ?? [])]);
+    const late = needsFacts.length > 0 || rest.length > 0 ? await readRuleState(tx, this.program.id, { factsFor: needsFacts, month, counterKeys: rest, now, timeZone: tz }) : null;
+    this.facts = new Map([...toFacts(prefetched.row.f.filter((f) => factsCovered(f.id)), now), ...(late?.facts ?? [])]);
     this.counters = await bookOf(tx, this.program.id, budgetKeys, prefetched.row.c.filter((c) => covered(c.scope)), prefetched.row.b);
     for (const [k, v] of late?.counters.values ?? []) this.counters.values.set(k, { ...v });
   }
@@ -236,3 +243,6 @@ function placeholderCustomer(externalId: string): CelCustomer {
     metrics: { lifetimeOrders: 0, lifetimeSpend: 0, daysSinceFirstOrder: -1, daysSinceLastOrder: -1, ordersThisMonth: 0, spendThisMonth: 0 },
   };
 }
+
+/** Whether a condition of these rules may read this month's metrics (then the facts count this month's orders). */
+const readsMonth = (rules: readonly CompiledRule[]): boolean => rules.some((r) => r.condition?.readsMonth === true);
