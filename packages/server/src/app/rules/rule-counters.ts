@@ -17,28 +17,27 @@ export const keyCustomer = (key: string): string => split(key).scope;
 export type CounterRow = { rule_id: string; scope: string; period: string; awards: number; points: number };
 
 /**
- * The counter rows behind `parts` that exist, in key order, locked when asked (the budgets: a few rows).
- * Unlocked (a batch's customer counters, thousands of keys), each key is looked up by the primary key
- * (byKey): joined, a planner whose statistics were gathered while rule_counters was small hash-joined a
- * scan of every counter of the program (18,846 rows, 33 of the rules statement's 99 ms for a batch of
- * 1,000 under EXPLAIN ANALYZE, bench/README.md).
+ * The counter rows behind `parts` that exist, locked when asked (the budgets), each looked up by its
+ * primary key (byKey). Joined instead, the planner chose from statistics gathered while rule_counters
+ * was small: for a batch's customer counters a hash join over every counter of the program (18,846
+ * rows, 33 of the rules statement's 99 ms for a batch of 1,000), and for a single event's budget row a
+ * generic plan with a bitmap scan of them all (1.4 of the statement's 2 ms, growing with the table),
+ * both under EXPLAIN ANALYZE (bench/README.md). Locks are taken in key order: `parts` is sorted, and
+ * the keys are visited in their order.
  */
 function rowsSelect(programId: string, parts: ReturnType<typeof split>[], lock: boolean): SQL {
-  const keys = sql`unnest(${textArray(parts.map((p) => p.ruleId))}, ${textArray(parts.map((p) => p.scope))}, ${textArray(parts.map((p) => p.period))}) as x(rule_id, scope, period)`;
-  if (!lock) return sql`select c.rule_id, c.scope, c.period, c.awards, c.points::float8 as points from ${keys} cross join ${byKey(programId, sql`x.scope`)} c`;
   return sql`select c.rule_id, c.scope, c.period, c.awards, c.points::float8 as points
-          from ${keys}
-          join rule_counters c on c.program_id = ${programId} and c.rule_id = x.rule_id and c.scope = x.scope and c.period = x.period
-         order by c.rule_id, c.scope, c.period for update of c`;
+          from unnest(${textArray(parts.map((p) => p.ruleId))}, ${textArray(parts.map((p) => p.scope))}, ${textArray(parts.map((p) => p.period))}) as x(rule_id, scope, period)
+          cross join ${byKey(programId, sql`x.scope`, lock)} c`;
 }
 
 /**
  * The counter row of key `x` (rule_id, period) and `scope`, by its primary key whatever the statistics
  * say: a lateral subquery with a LIMIT is never flattened into a join, so it runs once per key.
  */
-function byKey(programId: string, scope: SQL): SQL {
+function byKey(programId: string, scope: SQL, lock = false): SQL {
   return sql`lateral (select r.rule_id, r.scope, r.period, r.awards, r.points from rule_counters r
-                       where r.program_id = ${programId} and r.rule_id = x.rule_id and r.scope = ${scope} and r.period = x.period limit 1)`;
+                       where r.program_id = ${programId} and r.rule_id = x.rule_id and r.scope = ${scope} and r.period = x.period limit 1 ${lock ? sql`for update` : sql``})`;
 }
 
 function readRows(ex: Executor, programId: string, parts: ReturnType<typeof split>[], lock: boolean): Promise<CounterRow[]> {
