@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { batchSender, BadResponse, Client, drive, OrderEvents, singleEventSender, type Send } from "./load.ts";
-import { runPgbench, setupPgbenchTables, type PgbenchResult } from "./pgbench.ts";
+import { formatWal, runPgbench, setupPgbenchTables, walCounters, walPer, type PgbenchResult } from "./pgbench.ts";
 import { benchRules } from "./rule-set.ts";
 import { formatReport, judgeGoals, median, type DbKind, type RunFigures, type ScenarioKey, type ScenarioRow } from "./report.ts";
 import { cpuSeconds, killAllChildren, postgresCpuByPid, postgresCpuDelta, RssSampler, startServerProcess, type ServerProcess } from "./server-process.ts";
@@ -295,6 +295,8 @@ async function runScenarios(db: DbKind, server: ServerProcess, token: string, op
     const send: Send = def.kind === "single" ? singleEventSender(client, token, events) : batchSender(client, token, events, opts.batchSize);
     const rss = new RssSampler(server.pid, 200);
     const runs: RunFigures[] = [];
+    // pg_stat_wal is the whole cluster's: the bench database is the only busy one on a quiet machine.
+    const walClient = db === "postgres" ? await adminConnection(opts.pgUrl) : null;
     try {
       for (let run = 1; run <= opts.runs; run++) {
         let cpu0 = { server: 0, postgres: new Map<number, number>(), bench: 0, at: 0 };
@@ -308,7 +310,21 @@ async function runScenarios(db: DbKind, server: ServerProcess, token: string, op
           })(),
           at: performance.now() / 1000,
         });
-        const m = await drive(send, def.producers, opts.warmup * 1000, opts.seconds * 1000, { onMeasureStart: () => (cpu0 = read()), onMeasureEnd: () => (cpu1 = read()) });
+        // WAL at the window's edges (read asynchronously: a few milliseconds of skew, over seconds).
+        type WalReading = Promise<Awaited<ReturnType<typeof walCounters>>> | null;
+        let wal0: WalReading = null;
+        let wal1: WalReading = null;
+        const m = await drive(send, def.producers, opts.warmup * 1000, opts.seconds * 1000, {
+          onMeasureStart: () => {
+            cpu0 = read();
+            if (walClient) wal0 = walCounters(walClient);
+          },
+          onMeasureEnd: () => {
+            cpu1 = read();
+            if (walClient) wal1 = walCounters(walClient);
+          },
+        });
+        const wal = wal0 && wal1 ? walPer(await wal0, await wal1, m.events) : null;
         accepted += m.totalAccepted;
         const span = cpu1.at - cpu0.at;
         const pct = (a: number, b: number) => (100 * (b - a)) / span;
@@ -320,16 +336,19 @@ async function runScenarios(db: DbKind, server: ServerProcess, token: string, op
           p50Ms: m.p50Ms,
           p99Ms: m.p99Ms,
           cpu: { server: pct(cpu0.server, cpu1.server), postgres: db === "postgres" ? pct(0, postgresCpuDelta(cpu0.postgres, cpu1.postgres)) : null, bench: pct(cpu0.bench, cpu1.bench) },
+          wal,
         };
         runs.push(figures);
         console.log(
           `  ${db.padEnd(8)} ${label.padEnd(26)} run ${run}/${opts.runs}: ${Math.round(m.eventsPerSec).toLocaleString("en-US").padStart(7)} events/s` +
             `  (${m.requests} requests, p50 ${m.p50Ms.toFixed(1)} ms, p99 ${m.p99Ms.toFixed(1)} ms; CPU server ${figures.cpu.server.toFixed(0)}%` +
-            `${figures.cpu.postgres === null ? "" : `, postgres ${figures.cpu.postgres.toFixed(0)}%`}, bench ${figures.cpu.bench.toFixed(0)}%; RSS max so far ${rss.max.toFixed(0)} MB)`,
+            `${figures.cpu.postgres === null ? "" : `, postgres ${figures.cpu.postgres.toFixed(0)}%`}, bench ${figures.cpu.bench.toFixed(0)}%; RSS max so far ${rss.max.toFixed(0)} MB` +
+            `${wal ? `; WAL per event ${formatWal(wal)}` : ""})`,
         );
       }
     } finally {
       client.close();
+      await walClient?.end();
     }
     const maxRssMb = rss.stop();
     const eps = median(runs.map((r) => r.eventsPerSec));
@@ -416,10 +435,17 @@ async function main() {
       }
       const u = new URL(opts.pgUrl);
       const at = { host: u.hostname, port: Number(u.port || 5432), user: decodeURIComponent(u.username || "postgres"), database: name, seconds: opts.pgbenchSeconds };
-      for (const [key, clients, threads] of [["pgbench-1", 1, 1], ["pgbench-8", 8, 2]] as const) {
-        const r = await runPgbench({ ...at, clients, threads });
-        pgbench.set(key, r);
-        console.log(`  pgbench ${clients} client(s), ${threads} thread(s), ${r.seconds} s: ${Math.round(r.tps).toLocaleString("en-US")} tps (${r.transactions} transactions, ${r.latencyMs} ms average)`);
+      const walClient = await adminConnection(opts.pgUrl);
+      try {
+        for (const [key, clients, threads] of [["pgbench-1", 1, 1], ["pgbench-8", 8, 2]] as const) {
+          const w0 = await walCounters(walClient);
+          const r = await runPgbench({ ...at, clients, threads });
+          r.wal = walPer(w0, await walCounters(walClient), r.transactions);
+          pgbench.set(key, r);
+          console.log(`  pgbench ${clients} client(s), ${threads} thread(s), ${r.seconds} s: ${Math.round(r.tps).toLocaleString("en-US")} tps (${r.transactions} transactions, ${r.latencyMs} ms average; WAL per transaction ${r.wal ? formatWal(r.wal) : "?"})`);
+        }
+      } finally {
+        await walClient.end();
       }
     }
   }

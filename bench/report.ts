@@ -8,6 +8,15 @@ export type ScenarioKey = "single-1" | "single-8" | "batch-1" | "batch-2";
 export interface RunFigures extends Pick<Measurement, "eventsPerSec" | "events" | "requests" | "seconds" | "p50Ms" | "p99Ms"> {
   /** CPU used in the measured window, in % of one core. */
   cpu: { server: number; postgres: number | null; bench: number };
+  /** PostgreSQL's WAL per accepted event in the window (pg_stat_wal, the whole cluster); null on PGlite. */
+  wal: WalPerUnit | null;
+}
+
+/** WAL written per event (or per pgbench transaction): records, full-page images, bytes. */
+export interface WalPerUnit {
+  records: number;
+  fpi: number;
+  bytes: number;
 }
 
 export interface ScenarioRow {
