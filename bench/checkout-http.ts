@@ -7,6 +7,7 @@
  *
  *   npx tsx bench/checkout-http.ts                      # 3 runs of 8 s, pgbench 10 s
  *   npx tsx bench/checkout-http.ts --runs 5 --seconds 5 --campaigns 20 --trace
+ *   npx tsx bench/checkout-http.ts --keep-db             # keep the database for EXPLAIN
  *
  * It also drives GET /v1/program (no work: the program comes with the cached key) the same way: the
  * floor no endpoint can beat on this machine, since with 32 closed-loop connections p99 is at least
@@ -38,6 +39,8 @@ const { values: args } = parseArgs({
     connections: { type: "string", default: "32" },
     "pgbench-seconds": { type: "string", default: "10" },
     trace: { type: "boolean", default: false },
+    /** Keep the database at the end, for EXPLAIN (with BENCH_SERVER_NODE_FLAGS="--import ./bench/query-timing.mjs"). */
+    "keep-db": { type: "boolean", default: false },
     "pg-url": { type: "string", default: process.env.BENCH_PG_URL ?? "postgres://postgres@127.0.0.1:5432" },
   },
 });
@@ -141,7 +144,8 @@ async function main() {
     }
   } finally {
     await server.stop();
-    await admin.query(`drop database if exists ${name} with (force)`);
+    if (args["keep-db"]) console.log(`kept the database ${name} (--keep-db); drop it with: dropdb -U postgres ${name}`);
+    else await admin.query(`drop database if exists ${name} with (force)`);
     await admin.end();
   }
 }
