@@ -17,19 +17,22 @@ pg.Client.prototype.query = function (config, values, callback) {
   const key = text.replace(/\s+/g, " ").trim().slice(0, 90);
   samples.set(key, { text, values: Array.isArray(values) ? values : config?.values });
   const started = process.hrtime.bigint();
+  const record = () => {
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    const s = stats.get(key) ?? { n: 0, ms: 0 };
+    s.n += 1;
+    s.ms += ms;
+    stats.set(key, s);
+  };
+  // pg.Pool's own query passes a callback (as `values` when there are none): time that path too.
+  const wrap = (cb) => (err, res) => {
+    if (!err) record();
+    cb(err, res);
+  };
+  if (typeof callback === "function") callback = wrap(callback);
+  else if (typeof values === "function") values = wrap(values);
   const result = original.call(this, config, values, callback);
-  if (result && typeof result.then === "function") {
-    result.then(
-      () => {
-        const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        const s = stats.get(key) ?? { n: 0, ms: 0 };
-        s.n += 1;
-        s.ms += ms;
-        stats.set(key, s);
-      },
-      () => {},
-    );
-  }
+  if (result && typeof result.then === "function") result.then(record, () => {});
   return result;
 };
 
