@@ -359,7 +359,7 @@ describe("export and erase", () => {
     expect(JSON.stringify(evs)).not.toContain("hoa@example.com");
 
     // Stored event results (kept for replays) name the customer by the opaque id now, not the store's id.
-    const stored = await rows<{ response: string }>(api.ctx.db, sql`select response from idempotency_keys where scope = 'event' and key in ('sig-1', 'ev-o1', 'ev-o2', 'ev-r1')`);
+    const stored = await rows<{ response: string }>(api.ctx.db, sql`select response from events where external_id in ('sig-1', 'ev-o1', 'ev-o2', 'ev-r1')`);
     expect(stored).toHaveLength(4);
     for (const r of stored) expect(JSON.parse(r.response).customerId).toBe(customerId);
   });

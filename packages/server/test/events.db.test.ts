@@ -83,6 +83,21 @@ describe("order.completed", () => {
     expect(first.headers.get("idempotent-replayed")).toBeNull();
   });
 
+  it("keeps each event's answer on its row, and replays an event recorded before that from its idempotency row", async () => {
+    const first = await api.call("POST", "/v1/events", orderEvent("evt-legacy", "olga", "LEG-1", 1200));
+    const [row] = await rows<{ response: string }>(api.ctx.db, sql`select response from events where program_id = ${api.programId} and external_id = 'evt-legacy'`);
+    expect(JSON.parse(row!.response)).toEqual(JSON.parse(first.text));
+    // As a database from before 2026-11-24 holds it: the answer on the idempotency row only.
+    await api.ctx.db.execute(sql`update idempotency_keys set status = 200, response = ${row!.response} where program_id = ${api.programId} and scope = 'event' and key = 'evt-legacy'`);
+    await api.ctx.db.execute(sql`update events set response = null where program_id = ${api.programId} and external_id = 'evt-legacy'`);
+    const again = await api.call("POST", "/v1/events", orderEvent("evt-legacy", "olga", "LEG-1", 1200));
+    expect(again.headers.get("idempotent-replayed")).toBe("true");
+    expect(again.text).toBe(first.text);
+    const batch = await api.call("POST", "/v1/events/batch", { events: [orderEvent("evt-legacy", "olga", "LEG-1", 1200), orderEvent("evt-r1", "ben", "R-1", 2500)] });
+    expect(batch.body.results.map((r: { replayed: boolean; effects: unknown }) => r.replayed)).toEqual([true, true]);
+    expect(batch.body.results[0].effects).toEqual(first.body.effects);
+  });
+
   it("refuses the same event id with another body: IDEMPOTENCY_CONFLICT, no effect", async () => {
     const r = await api.call("POST", "/v1/events", orderEvent("evt-r1", "ben", "R-1", 9999));
     expect(r.status).toBe(409);

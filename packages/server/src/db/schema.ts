@@ -124,6 +124,12 @@ export const events = pgTable(
     data: jsonb("data").notNull(),
     occurredAt: ts("occurred_at").notNull(),
     recordedAt: ts("recorded_at").notNull(),
+    /**
+     * What the event was answered (JSON), for replays of its id. Kept here, written once with the
+     * event, rather than by a second write of its idempotency row; null for events recorded before
+     * 2026-11-24, whose answer is that row's `response`.
+     */
+    response: text("response"),
   },
   (t) => [uniqueIndex("events_external_uq").on(t.programId, t.externalId), index("events_customer_idx").on(t.programId, t.customerId)],
 );

@@ -28,9 +28,14 @@ export async function eraseCustomer(ctx: AppContext, tx: Tx, program: Program, e
   if (!row) return err(domainError("CUSTOMER_NOT_FOUND", `No customer with external id "${externalId}".`));
   await tx.execute(sql`update events set data = '{"erased":true}'::jsonb where program_id = ${program.id} and customer_id = ${id} and type in ('customer.signed_up', 'custom')`);
   await tx.execute(sql`delete from idempotency_keys where program_id = ${program.id} and scope <> 'event' and response like ${`%${id}%`}`);
-  // Stored event results (kept forever, for replays) name the customer by the store's id: swap in the opaque one.
+  // Stored event results (kept forever, for replays) name the customer by the store's id: swap in the
+  // opaque one. They are on the events' rows (found by customer), and on the idempotency rows of events
+  // recorded before 2026-11-24.
   const storeId = `"customerId":${JSON.stringify(externalId)}`;
-  await tx.execute(sql`update idempotency_keys set response = replace(response, ${storeId}, ${`"customerId":${JSON.stringify(id)}`})
+  const opaque = `"customerId":${JSON.stringify(id)}`;
+  await tx.execute(sql`update events set response = replace(response, ${storeId}, ${opaque})
+                        where program_id = ${program.id} and customer_id = ${id} and strpos(response, ${storeId}) > 0`);
+  await tx.execute(sql`update idempotency_keys set response = replace(response, ${storeId}, ${opaque})
                         where program_id = ${program.id} and scope = 'event' and strpos(response, ${storeId}) > 0`);
   // The audit line names the opaque id only: the log itself must not keep the personal data.
   await recordAudit(ctx, tx, { programId: program.id, actor: input.actor, action: "customer.erased", target: id, reason: input.reason, data: {} });

@@ -93,10 +93,13 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
   );
   const seen = keys.filter((k) => !claimed.inserted.has(k));
   if (seen.length > 0) {
+    // The answer is on the event's row (write-batch.ts); events recorded before it was kept there have
+    // it on their idempotency row.
     const stored = await rows<{ key: string; request_hash: string; response: string | null }>(
       tx,
-      sql`select key, request_hash, response from idempotency_keys
-           where program_id = ${program.id} and scope = ${EVENT_SCOPE} and key = any(${textArray(seen)})`,
+      sql`select k.key, k.request_hash, coalesce(e.response, k.response) as response
+            from idempotency_keys k left join events e on e.program_id = k.program_id and e.external_id = k.key
+           where k.program_id = ${program.id} and k.scope = ${EVENT_SCOPE} and k.key = any(${textArray(seen)})`,
     );
     for (const s of stored) {
       const i = firstIndex.get(s.key)!;
@@ -193,8 +196,7 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
   const settled = new Set<string>();
   const newRefunds: NewRefund[] = [];
   const touchedOrders = new Map<string, OrderState>();
-  const eventRows: { id: string; external_id: string; type: string; name: string | null; customer_id: string; data: unknown; occurred_at: string }[] = [];
-  const accepted: { i: number; result: EventAccepted }[] = [];
+  const eventRows: { id: string; external_id: string; type: string; name: string | null; customer_id: string; data: unknown; occurred_at: string; response: string }[] = [];
 
   for (const { e, i } of fresh) {
     if (results[i] !== null) continue;
@@ -203,9 +205,8 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
     const eventId = ctx.ids.next("evt");
     const accept = (effects: EventAccepted["effects"]) => {
       const result: EventAccepted = { id: e.id, status: "accepted", eventId, type: e.type, customerId: e.customerId, effects };
-      accepted.push({ i, result });
       results[i] = { ...result, replayed: false };
-      eventRows.push({ id: eventId, external_id: e.id, type: e.type, name: e.type === "custom" ? e.name : null, customer_id: customer.id, data: e.data, occurred_at: occurredAt.toISOString() });
+      eventRows.push({ id: eventId, external_id: e.id, type: e.type, name: e.type === "custom" ? e.name : null, customer_id: customer.id, data: e.data, occurred_at: occurredAt.toISOString(), response: JSON.stringify(result) });
     };
     if (e.type !== "order.completed" && e.type !== "order.refunded") {
       const r = rules.run(e, i, null, holdings, ledger, now);
@@ -339,7 +340,7 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
   // 5. Write everything in one statement.
   await writeBatch(tx, program.id, now, ledger, {
     extra: [...rules.ctes(now), ...orderRedemptions.ctes(now), tiers?.ctes(now) ?? null, ...(stamps?.ctes() ?? []), ...freeRewards.ctes(now), ...(referrals?.ctes(now) ?? [])],
-    eventRows, touchedOrders, newRefunds, accepted, rejectedKeys: fresh.filter(({ i }) => results[i]!.status === "rejected").map(({ e }) => e.id), atCommit: opts.writeAtCommit ?? false });
+    eventRows, touchedOrders, newRefunds, rejectedKeys: fresh.filter(({ i }) => results[i]!.status === "rejected").map(({ e }) => e.id), atCommit: opts.writeAtCommit ?? false });
 
   // Later duplicates inside the batch answer like the first occurrence.
   return events.map((e, i) => {
