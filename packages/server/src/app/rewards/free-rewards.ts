@@ -126,7 +126,8 @@ export class FreeRewards {
       out.push(sql`free_pool as (
         update reward_pool_codes set redemption_id = x.redemption_id
           from jsonb_to_recordset(${j(this.poolUsed)}::jsonb) as x(reward_id text, code text, redemption_id text)
-         where reward_pool_codes.reward_id = x.reward_id and reward_pool_codes.code = x.code)`);
+         where reward_pool_codes.reward_id = x.reward_id and reward_pool_codes.code = x.code
+           and reward_pool_codes.reward_id = any(${textArray([...new Set(this.poolUsed.map((u) => u.reward_id))])}) and reward_pool_codes.code = any(${textArray(this.poolUsed.map((u) => u.code))}))`);
     }
     return out;
   }
