@@ -20,6 +20,7 @@ describe("fuzz: malformed requests to every mutating endpoint", () => {
   let ids: { earn: string; adjustment: string; reversed: string; reversal: string; refund: string; key: string };
   let rewardId: string;
   let campaignIds: { code: string; bulk: string };
+  let ruleIds: { live: string; archived: string };
   let before: Awaited<ReturnType<typeof snapshot>>;
   let fz: Fuzzer;
   let results: FuzzResult[] = [];
@@ -59,11 +60,35 @@ describe("fuzz: malformed requests to every mutating endpoint", () => {
     const pool = await ok(api.call("POST", "/v1/campaigns", { name: "Pool", kind: "bulk_codes", effects: [{ kind: "order_fixed", amount: 100 }] }));
     await ok(api.call("POST", `/v1/campaigns/${pool.id}/codes`, { codes: ["FUZZPOOL1"] }));
     campaignIds = { code: seeded.id, bulk: pool.id };
+    // Rules on an event the fuzz never sends valid: one to change, one archived (final).
+    const liveRule = await ok(api.call("POST", "/v1/rules", { name: "Seeded rule", trigger: { event: "review.submitted" }, effect: { kind: "fixed", points: 5 } }));
+    const archivedRule = await ok(api.call("POST", "/v1/rules", { name: "Archived rule", trigger: { event: "review.submitted" }, effect: { kind: "fixed", points: 1 } }));
+    await ok(api.call("POST", `/v1/rules/${archivedRule.id}/archive`));
+    ruleIds = { live: liveRule.id, archived: archivedRule.id };
     ids = { earn: earned.effects.transactionId, adjustment: adjustment.id, reversed: reversed.id, reversal: reversal.id, refund: refund.effects.transactionId, key: key.id };
     before = await snapshot();
     expect(before.balances.available).toBeGreaterThan(100);
   });
   afterAll(() => api?.close());
+
+  /** Wrong values for a rule's fields (POST and PATCH /v1/rules). */
+  function ruleBad(): Record<string, unknown[]> {
+    return {
+      name: [...NOT_STRING, null, "", "x".repeat(201), HUGE],
+      trigger: [null, {}, { event: "nope" }, { event: "custom" }, { event: "order.completed", name: "x" }, { event: "review.submitted", birthdayOn: "day" }, "order.completed"],
+      condition: ["order.total >", "nope == 1", 'order.total == "x"', "order.total", "isVip()", "", 1, true, "x".repeat(4001), HUGE],
+      effect: [
+        null, {}, { kind: "fixed" }, { kind: "fixed", points: -1 }, { kind: "fixed", points: 1.5 }, { kind: "fixed", points: 1, worth: 1 }, { kind: "fixed", worth: 100 },
+        { kind: "multiplier", factor: 1 }, { kind: "multiplier", factor: 1.234 }, { kind: "per_amount", points: 1, per: 0 }, { kind: "bonus" }, { kind: "fixed", points: 1, asset: "gold" },
+      ],
+      schedule: [1, "daily", { daysOfWeek: [0] }, { daysOfMonth: [32] }, { hours: [{ from: "9", to: "10" }] }, { hours: [{ from: "10:00", to: "10:00" }] }, { from: "2026-02-01T00:00:00Z", to: "2026-01-01T00:00:00Z" }],
+      limits: [null, [{}], [{ per: "hour", maxAwards: 1 }], [{ per: "day" }], [{ per: "day", maxAwards: 0 }], Array.from({ length: 11 }, () => ({ per: "day", maxAwards: 1 }))],
+      budget: [0, {}, { points: 0 }, { points: -5 }],
+      priority: [1.5, "1", 5000],
+      stopFurther: NOT_BOOL,
+      status: ["archived", "on", 1],
+    };
+  }
 
   /** Wrong values for a campaign's fields; none is made valid by another field's wrong value. */
   function campaignBad(): Record<string, unknown[]> {
@@ -252,21 +277,18 @@ describe("fuzz: malformed requests to every mutating endpoint", () => {
         badPaths: [],
         base: () => ({ name: "Fuzz rule", trigger: { event: "order.completed" }, condition: "order.total >= 100", effect: { kind: "fixed", points: 5 }, limits: [{ per: "day", maxAwards: 1 }] }),
         required: ["name", "trigger", "effect"],
-        bad: {
-          name: [...NOT_STRING, null, "", "x".repeat(201), HUGE],
-          trigger: [null, {}, { event: "nope" }, { event: "custom" }, { event: "order.completed", name: "x" }, { event: "review.submitted", birthdayOn: "day" }, "order.completed"],
-          condition: ["order.total >", "nope == 1", 'order.total == "x"', "order.total", "isVip()", "", 1, true, "x".repeat(4001), HUGE],
-          effect: [
-            null, {}, { kind: "fixed" }, { kind: "fixed", points: -1 }, { kind: "fixed", points: 1.5 }, { kind: "fixed", points: 1, worth: 1 }, { kind: "fixed", worth: 100 },
-            { kind: "multiplier", factor: 1 }, { kind: "multiplier", factor: 1.234 }, { kind: "per_amount", points: 1, per: 0 }, { kind: "bonus" }, { kind: "fixed", points: 1, asset: "gold" },
-          ],
-          schedule: [1, "daily", { daysOfWeek: [0] }, { daysOfMonth: [32] }, { hours: [{ from: "9", to: "10" }] }, { hours: [{ from: "10:00", to: "10:00" }] }, { from: "2026-02-01T00:00:00Z", to: "2026-01-01T00:00:00Z" }],
-          limits: [null, [{}], [{ per: "hour", maxAwards: 1 }], [{ per: "day" }], [{ per: "day", maxAwards: 0 }], Array.from({ length: 11 }, () => ({ per: "day", maxAwards: 1 }))],
-          budget: [0, {}, { points: 0 }, { points: -5 }],
-          priority: [1.5, "1", 5000],
-          stopFurther: NOT_BOOL,
-          status: ["archived", "on", 1],
-        },
+        bad: ruleBad(),
+        idempotent: true,
+      },
+      {
+        name: "PATCH /v1/rules/{ruleId}",
+        method: "PATCH",
+        path: () => `/v1/rules/${ruleIds.live}`,
+        // Unknown, malformed, and archived (a final state: 409 whatever the body).
+        badPaths: ["/v1/rules/rul_nope", `/v1/rules/${"x".repeat(65)}`, `/v1/rules/${ruleIds.archived}`],
+        base: () => ({ effect: { kind: "fixed", points: 7 }, condition: "customer.metrics.lifetimeOrders >= 1" }),
+        required: [],
+        bad: ruleBad(),
         idempotent: true,
       },
       {
@@ -482,6 +504,10 @@ describe("fuzz: malformed requests to every mutating endpoint", () => {
       add({ name: `${method} /v1/customers/{externalId}`, method }, label, "/v1/customers/fuzz-c1", serialise(body), json, code);
     }
     add({ name: "PATCH /v1/customers/{externalId}", method: "PATCH" }, "unknown customer", "/v1/customers/nobody", serialise({ name: "X" }), json, "CUSTOMER_NOT_FOUND");
+    // A valid change to an archived rule, and bringing it back: refused, it is final.
+    add({ name: "PATCH /v1/rules/{ruleId}", method: "PATCH" }, "an archived rule", `/v1/rules/${ruleIds.archived}`, serialise({ effect: { kind: "fixed", points: 2 } }), json, "RULE_ARCHIVED");
+    for (const action of ["enable", "disable"]) add({ name: `POST /v1/rules/{ruleId}/${action}`, method: "POST" }, "an archived rule", `/v1/rules/${ruleIds.archived}/${action}`, "", json, "RULE_ARCHIVED");
+    add({ name: "POST /v1/rules/{ruleId}/enable", method: "POST" }, "an unknown rule", "/v1/rules/rul_nope/enable", "", json, "RULE_NOT_FOUND");
     const adj = { name: "POST /v1/customers/{externalId}/adjustments", method: "POST" };
     add(adj, "debit above the balance", "/v1/customers/fuzz-c1/adjustments", serialise({ amount: -1_000_000, reason: "x" }), json, "INSUFFICIENT_POINTS");
     add(adj, "unknown customer", "/v1/customers/nobody/adjustments", serialise({ amount: 5, reason: "x" }), json, "CUSTOMER_NOT_FOUND");
@@ -512,6 +538,7 @@ describe("fuzz: malformed requests to every mutating endpoint", () => {
         "POST /v1/events", "POST /v1/events/batch", "POST /v1/keys", "POST /v1/rules", "POST /v1/rewards", "POST /v1/customers/{externalId}/redemptions",
         "POST /v1/customers/{externalId}/pay-with-points", "POST /v1/codes/validate", "POST /v1/transactions/{transactionId}/reverse", "PUT /v1/customers/{externalId}",
         "POST /v1/campaigns", "PATCH /v1/campaigns/{campaignId}", "POST /v1/campaigns/{campaignId}/codes/generate", "POST /v1/campaigns/{campaignId}/codes",
+        "PATCH /v1/rules/{ruleId}", "POST /v1/rules/{ruleId}/enable", "POST /v1/rules/{ruleId}/disable",
       ].sort(),
     );
   });
