@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { orderEvent, testApi, type TestApi } from "./harness.ts";
 import {
   BAD_AMOUNT, BAD_CURRENCY, BAD_DATE, BAD_DATETIME, BAD_ID, BAD_LOCALE, HUGE, NOT_BOOL, NOT_INT, NOT_STRING, RAW, SEED, countByEndpoint, deepArray, problemsOf, runCases, serialise,
-  short, snapshotTables, Fuzzer, type Case, type FuzzResult, type Spec,
+  badText, short, snapshotTables, Fuzzer, type Case, type FuzzResult, type Spec,
 } from "./fuzz-kit.ts";
 
 describe("fuzz: malformed requests to every mutating endpoint", () => {
@@ -87,6 +87,22 @@ describe("fuzz: malformed requests to every mutating endpoint", () => {
       priority: [1.5, "1", 5000],
       stopFurther: NOT_BOOL,
       status: ["archived", "on", 1],
+    };
+  }
+
+  /** Wrong values for a cart's fields (the checkout endpoints); none is made valid by another field's wrong value. */
+  function cartBad(): Record<string, unknown[]> {
+    return {
+      customerId: BAD_ID,
+      email: [1, true, {}, "x".repeat(321)],
+      currency: BAD_CURRENCY,
+      lines: [null, "x", {}, [], [{ sku: "A" }], [{ sku: "A", quantity: 0, unitPrice: 100 }], [{ sku: "A", quantity: 1, unitPrice: -1 }], [{ sku: "A", quantity: 1.5, unitPrice: 100 }],
+        [{ sku: "A", quantity: 1, unitPrice: 100, discount: 10 }], Array.from({ length: 201 }, () => ({ sku: "A", quantity: 1, unitPrice: 100 }))],
+      "lines.0.quantity": [...NOT_INT, 0, -1, 10_001],
+      "lines.0.unitPrice": BAD_AMOUNT,
+      shipping: BAD_AMOUNT,
+      codes: ["FUZZSEED", [""], ["x".repeat(65)], [1], Array.from({ length: 21 }, (_, i) => `CODE${i}`)],
+      trace: NOT_BOOL,
     };
   }
 
@@ -344,6 +360,51 @@ describe("fuzz: malformed requests to every mutating endpoint", () => {
         idempotent: false,
       },
       {
+        name: "POST /v1/carts/reserve",
+        method: "POST",
+        path: () => "/v1/carts/reserve",
+        badPaths: [],
+        base: () => ({ customerId: "fuzz-c1", lines: [{ sku: "A", quantity: 1, unitPrice: 1_000 }], codes: ["FUZZSEED"], sessionId: "fuzz-session", ttlSeconds: 60 }),
+        required: ["lines", "sessionId"],
+        bad: { ...cartBad(), sessionId: BAD_ID, ttlSeconds: [...NOT_INT, 9, 86_401] },
+        idempotent: true,
+      },
+      {
+        name: "POST /v1/carts/release",
+        method: "POST",
+        path: () => "/v1/carts/release",
+        badPaths: [],
+        base: () => ({ sessionId: "fuzz-session" }),
+        required: ["sessionId"],
+        bad: { sessionId: BAD_ID },
+        idempotent: true,
+      },
+      {
+        name: "POST /v1/carts/complete",
+        method: "POST",
+        path: () => "/v1/carts/complete",
+        badPaths: [],
+        base: () => ({ customerId: "fuzz-c1", lines: [{ sku: "A", quantity: 1, unitPrice: 1_000 }], codes: ["FUZZSEED"], orderId: "fuzz-order-never", expectedTotal: 900 }),
+        required: ["lines", "orderId"],
+        bad: {
+          ...cartBad(),
+          orderId: BAD_ID,
+          expectedTotal: BAD_AMOUNT,
+          payments: [null, 1, { bonus: 0 }, { cash: "all" }, { bonus: -5 }, { giftCards: [] }, { giftCards: [""] }, { giftCards: Array.from({ length: 11 }, (_, i) => `GC${i}`) }, { points: 5 }],
+        },
+        idempotent: true,
+      },
+      {
+        name: "POST /v1/carts/rollback",
+        method: "POST",
+        path: () => "/v1/carts/rollback",
+        badPaths: [],
+        base: () => ({ orderId: "fuzz-order-never", reason: "cancelled" }),
+        required: ["orderId"],
+        bad: { orderId: BAD_ID, reason: badText(500) },
+        idempotent: true,
+      },
+      {
         name: "POST /v1/campaigns",
         method: "POST",
         path: () => "/v1/campaigns",
@@ -539,6 +600,7 @@ describe("fuzz: malformed requests to every mutating endpoint", () => {
         "POST /v1/customers/{externalId}/pay-with-points", "POST /v1/codes/validate", "POST /v1/transactions/{transactionId}/reverse", "PUT /v1/customers/{externalId}",
         "POST /v1/campaigns", "PATCH /v1/campaigns/{campaignId}", "POST /v1/campaigns/{campaignId}/codes/generate", "POST /v1/campaigns/{campaignId}/codes",
         "PATCH /v1/rules/{ruleId}", "POST /v1/rules/{ruleId}/enable", "POST /v1/rules/{ruleId}/disable",
+        "POST /v1/carts/reserve", "POST /v1/carts/release", "POST /v1/carts/complete", "POST /v1/carts/rollback",
       ].sort(),
     );
   });
