@@ -19,7 +19,7 @@ describe("fuzz: malformed requests to every mutating endpoint", () => {
   let api: TestApi;
   let ids: { earn: string; adjustment: string; reversed: string; reversal: string; refund: string; key: string };
   let rewardId: string;
-  let campaignIds: { code: string; bulk: string };
+  let campaignIds: { code: string; bulk: string; archived: string };
   let ruleIds: { live: string; archived: string };
   let before: Awaited<ReturnType<typeof snapshot>>;
   let fz: Fuzzer;
@@ -59,7 +59,9 @@ describe("fuzz: malformed requests to every mutating endpoint", () => {
     const seeded = await ok(api.call("POST", "/v1/campaigns", { name: "Seeded", kind: "code", code: "FUZZSEED", effects: [{ kind: "order_fixed", amount: 100 }] }));
     const pool = await ok(api.call("POST", "/v1/campaigns", { name: "Pool", kind: "bulk_codes", effects: [{ kind: "order_fixed", amount: 100 }] }));
     await ok(api.call("POST", `/v1/campaigns/${pool.id}/codes`, { codes: ["FUZZPOOL1"] }));
-    campaignIds = { code: seeded.id, bulk: pool.id };
+    const gone = await ok(api.call("POST", "/v1/campaigns", { name: "Gone", kind: "automatic", effects: [{ kind: "order_fixed", amount: 50 }] }));
+    await ok(api.call("POST", `/v1/campaigns/${gone.id}/archive`));
+    campaignIds = { code: seeded.id, bulk: pool.id, archived: gone.id };
     // Rules on an event the fuzz never sends valid: one to change, one archived (final).
     const liveRule = await ok(api.call("POST", "/v1/rules", { name: "Seeded rule", trigger: { event: "review.submitted" }, effect: { kind: "fixed", points: 5 } }));
     const archivedRule = await ok(api.call("POST", "/v1/rules", { name: "Archived rule", trigger: { event: "review.submitted" }, effect: { kind: "fixed", points: 1 } }));
@@ -569,6 +571,12 @@ describe("fuzz: malformed requests to every mutating endpoint", () => {
     add({ name: "PATCH /v1/rules/{ruleId}", method: "PATCH" }, "an archived rule", `/v1/rules/${ruleIds.archived}`, serialise({ effect: { kind: "fixed", points: 2 } }), json, "RULE_ARCHIVED");
     for (const action of ["enable", "disable"]) add({ name: `POST /v1/rules/{ruleId}/${action}`, method: "POST" }, "an archived rule", `/v1/rules/${ruleIds.archived}/${action}`, "", json, "RULE_ARCHIVED");
     add({ name: "POST /v1/rules/{ruleId}/enable", method: "POST" }, "an unknown rule", "/v1/rules/rul_nope/enable", "", json, "RULE_NOT_FOUND");
+    // Campaign actions: an archived campaign is final; unknown and malformed ids are not found.
+    for (const action of ["enable", "disable"]) add({ name: `POST /v1/campaigns/{campaignId}/${action}`, method: "POST" }, "an archived campaign", `/v1/campaigns/${campaignIds.archived}/${action}`, "", json, "CAMPAIGN_ARCHIVED");
+    for (const action of ["enable", "disable", "archive"]) {
+      add({ name: `POST /v1/campaigns/{campaignId}/${action}`, method: "POST" }, "an unknown campaign", `/v1/campaigns/cmp_nope/${action}`, "", json, "CAMPAIGN_NOT_FOUND");
+      add({ name: `POST /v1/campaigns/{campaignId}/${action}`, method: "POST" }, "a malformed id", `/v1/campaigns/${"x".repeat(65)}/${action}`, "", json);
+    }
     const adj = { name: "POST /v1/customers/{externalId}/adjustments", method: "POST" };
     add(adj, "debit above the balance", "/v1/customers/fuzz-c1/adjustments", serialise({ amount: -1_000_000, reason: "x" }), json, "INSUFFICIENT_POINTS");
     add(adj, "unknown customer", "/v1/customers/nobody/adjustments", serialise({ amount: 5, reason: "x" }), json, "CUSTOMER_NOT_FOUND");
@@ -601,6 +609,7 @@ describe("fuzz: malformed requests to every mutating endpoint", () => {
         "POST /v1/campaigns", "PATCH /v1/campaigns/{campaignId}", "POST /v1/campaigns/{campaignId}/codes/generate", "POST /v1/campaigns/{campaignId}/codes",
         "PATCH /v1/rules/{ruleId}", "POST /v1/rules/{ruleId}/enable", "POST /v1/rules/{ruleId}/disable",
         "POST /v1/carts/reserve", "POST /v1/carts/release", "POST /v1/carts/complete", "POST /v1/carts/rollback",
+        "POST /v1/campaigns/{campaignId}/enable", "POST /v1/campaigns/{campaignId}/disable", "POST /v1/campaigns/{campaignId}/archive",
       ].sort(),
     );
   });
