@@ -17,7 +17,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import pg from "pg";
 import { batchSender, BadResponse, Client, drive, OrderEvents, singleEventSender, type Send } from "./load.ts";
-import { formatWal, runPgbench, setupPgbenchTables, walCounters, walPer, type PgbenchResult } from "./pgbench.ts";
+import { formatWal, runPgbench, setupPgbenchTables, walCounters, walPer, type PgbenchResult, type WalCounters } from "./pgbench.ts";
 import { benchRules } from "./rule-set.ts";
 import { formatReport, judgeGoals, median, type DbKind, type RunFigures, type ScenarioKey, type ScenarioRow } from "./report.ts";
 import { cpuSeconds, killAllChildren, postgresCpuByPid, postgresCpuDelta, RssSampler, startServerProcess, type ServerProcess } from "./server-process.ts";
@@ -311,9 +311,8 @@ async function runScenarios(db: DbKind, server: ServerProcess, token: string, op
           at: performance.now() / 1000,
         });
         // WAL at the window's edges (read asynchronously: a few milliseconds of skew, over seconds).
-        type WalReading = Promise<Awaited<ReturnType<typeof walCounters>>> | null;
-        let wal0: WalReading = null;
-        let wal1: WalReading = null;
+        let wal0: Promise<WalCounters> | null = null;
+        let wal1: Promise<WalCounters> | null = null;
         const m = await drive(send, def.producers, opts.warmup * 1000, opts.seconds * 1000, {
           onMeasureStart: () => {
             cpu0 = read();

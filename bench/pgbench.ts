@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type pg from "pg";
 import { track } from "./server-process.ts";
+import type { WalPerUnit } from "./report.ts";
 
 /**
  * The yardstick: what this PostgreSQL does with a transaction of the same shape as ingesting one
@@ -51,23 +52,25 @@ export interface PgbenchResult {
   transactions: number;
   latencyMs: number | null;
   /** WAL per transaction (pg_stat_wal around the run), when measured. */
-  wal?: import("./report.ts").WalPerUnit | null;
+  wal?: WalPerUnit | null;
 }
 
-/** The cluster's WAL counters so far (pg_stat_wal, PostgreSQL 14+). */
-export async function walCounters(client: pg.Client): Promise<{ records: number; fpi: number; bytes: number }> {
-  const r = (await client.query("select wal_records::float8 as records, wal_fpi::float8 as fpi, wal_bytes::float8 as bytes from pg_stat_wal")).rows[0] as { records: number; fpi: number; bytes: number };
+/** The cluster's WAL counters so far (pg_stat_wal, PostgreSQL 14+): totals, in the shape of a per-unit figure. */
+export type WalCounters = WalPerUnit;
+
+export async function walCounters(client: pg.Client): Promise<WalCounters> {
+  const r = (await client.query("select wal_records::float8 as records, wal_fpi::float8 as fpi, wal_bytes::float8 as bytes from pg_stat_wal")).rows[0] as WalCounters;
   return { records: Number(r.records), fpi: Number(r.fpi), bytes: Number(r.bytes) };
 }
 
 /** What was written between two readings, per unit (event or transaction). */
-export function walPer(before: { records: number; fpi: number; bytes: number }, after: { records: number; fpi: number; bytes: number }, units: number): import("./report.ts").WalPerUnit | null {
+export function walPer(before: WalCounters, after: WalCounters, units: number): WalPerUnit | null {
   if (units <= 0) return null;
   return { records: (after.records - before.records) / units, fpi: (after.fpi - before.fpi) / units, bytes: (after.bytes - before.bytes) / units };
 }
 
 /** `5.9 KB, 36 records (0.3 full pages)`. */
-export function formatWal(w: import("./report.ts").WalPerUnit): string {
+export function formatWal(w: WalPerUnit): string {
   return `${(w.bytes / 1024).toFixed(1)} KB, ${w.records.toFixed(0)} records (${w.fpi.toFixed(2)} full pages)`;
 }
 
