@@ -1,5 +1,6 @@
 export * from "./result.ts";
 export * from "./multimap.ts";
+export * from "./sort.ts";
 export * from "./errors.ts";
 export * from "./money/currency.ts";
 export * from "./money/rate.ts";

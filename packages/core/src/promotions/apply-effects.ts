@@ -55,29 +55,58 @@ export function currentRate(effect: Extract<PromotionEffect, { kind: "progressiv
 
 const noGain = (kind: PromotionEffect["kind"], note: string): EffectOutcome => ({ kind, discount: 0, shippingDiscount: 0, note });
 
+/** The effects that take money off the merchandise. */
+type MoneyEffect = Extract<PromotionEffect, { kind: "order_percent" | "progressive_percent" | "spend_ladder" | "order_fixed" | "lines_percent" | "lines_fixed" | "bundle" | "buy_x_get_y" }>;
+
 /**
  * A money outcome whose note is written only when read: most are never read (combinations that
  * lose, campaigns that end up giving nothing, carts priced without a trace), and formatting the
- * numbers cost more than applying the effect.
+ * numbers cost more than applying the effect. It keeps the effect and one count (units, lines,
+ * applications or a rate, by kind) rather than a closure, which would cost an allocation per effect.
  */
 class MoneyOutcome implements EffectOutcome {
   private text: string | null = null;
   constructor(
-    readonly kind: PromotionEffect["kind"],
+    private readonly effect: MoneyEffect,
     readonly discount: number,
-    private readonly describe: () => string,
+    private readonly count: number,
   ) {}
+
+  get kind(): PromotionEffect["kind"] {
+    return this.effect.kind;
+  }
 
   get shippingDiscount(): number {
     return 0;
   }
 
   get note(): string {
-    return (this.text ??= this.describe());
+    return (this.text ??= describeMoney(this.effect, this.discount, this.count));
   }
 }
 
-const gave = (kind: PromotionEffect["kind"], took: number, describe: () => string): EffectOutcome => new MoneyOutcome(kind, took, describe);
+function describeMoney(effect: MoneyEffect, took: number, n: number): string {
+  switch (effect.kind) {
+    case "order_percent":
+      return `${effect.percent}% off the order${effect.max !== undefined ? ` (at most ${effect.max})` : ""}: ${took}`;
+    case "progressive_percent":
+    case "spend_ladder":
+      return `${n / 100}% off the order (${effect.progress ?? 0} so far${effect.kind === "progressive_percent" ? ` this ${effect.period}` : " spent"}): ${took}`;
+    case "order_fixed":
+      return `${effect.amount} off the order: ${took}`;
+    case "lines_percent":
+      return effect.cheapest !== undefined ? `${effect.percent}% off the ${n} cheapest matching units: ${took}` : `${effect.percent}% off ${n} matching line(s): ${took}`;
+    case "lines_fixed":
+      return `${effect.amountPerUnit} off each of ${n} matching unit(s): ${took}`;
+    case "bundle":
+      return `bundle at ${effect.price} × ${n}: ${took}`;
+    case "buy_x_get_y":
+      return `buy ${effect.buy.quantity} get ${effect.get.quantity} at ${effect.percent}% off × ${n}: ${took}`;
+  }
+}
+
+/** `n`: what the note counts (see describeMoney). */
+const gave = (effect: MoneyEffect, took: number, n: number): EffectOutcome => new MoneyOutcome(effect, took, n);
 
 /**
  * Applies one effect of a campaign to the working cart. Pure: the working cart is the only state,
@@ -90,7 +119,7 @@ export function applyEffect(w: WorkingCart, effect: PromotionEffect, slot: numbe
       const off = applyRate(w.merchandiseNet(), bps(effect.percent), 10_000, "floor");
       const amount = effect.max !== undefined ? Math.min(off, effect.max) : off;
       const took = w.spread(amount, slot);
-      return gave(effect.kind, took, () => `${effect.percent}% off the order${effect.max !== undefined ? ` (at most ${effect.max})` : ""}: ${took}`);
+      return gave(effect, took, 0);
     }
     case "progressive_percent":
     case "spend_ladder": {
@@ -99,18 +128,18 @@ export function applyEffect(w: WorkingCart, effect: PromotionEffect, slot: numbe
       const off = applyRate(w.merchandiseNet(), rate, 10_000, "floor");
       const amount = effect.max !== undefined ? Math.min(off, effect.max) : off;
       const took = w.spread(amount, slot);
-      return gave(effect.kind, took, () => `${rate / 100}% off the order (${effect.progress ?? 0} so far${effect.kind === "progressive_percent" ? ` this ${effect.period}` : " spent"}): ${took}`);
+      return gave(effect, took, rate);
     }
     case "order_fixed": {
       const took = w.spread(effect.amount, slot);
-      return gave(effect.kind, took, () => `${effect.amount} off the order: ${took}`);
+      return gave(effect, took, 0);
     }
     case "lines_percent": {
       const rate = bps(effect.percent);
       if (effect.cheapest !== undefined) {
         const units = w.lines.unitsOf(effect.filter).slice(0, effect.cheapest);
         const took = takeUnits(w, units, rate, 0, slot);
-        return units.length ? gave(effect.kind, took, () => `${effect.percent}% off the ${units.length} cheapest matching units: ${took}`) : noGain(effect.kind, "no matching line");
+        return units.length ? gave(effect, took, units.length) : noGain(effect.kind, "no matching line");
       }
       let took = 0;
       let reached = 0;
@@ -120,13 +149,13 @@ export function applyEffect(w: WorkingCart, effect: PromotionEffect, slot: numbe
           took += w.take(i, applyRate(w.net[i]!, rate, 10_000, "floor"), slot);
         }
       }
-      return reached ? gave(effect.kind, took, () => `${effect.percent}% off ${reached} matching line(s): ${took}`) : noGain(effect.kind, "no matching line");
+      return reached ? gave(effect, took, reached) : noGain(effect.kind, "no matching line");
     }
     case "lines_fixed": {
       const units = w.lines.unitsOf(effect.filter);
       const chosen = effect.cheapest !== undefined ? units.slice(0, effect.cheapest) : units;
       const took = takeUnits(w, chosen, null, effect.amountPerUnit, slot);
-      return chosen.length ? gave(effect.kind, took, () => `${effect.amountPerUnit} off each of ${chosen.length} matching unit(s): ${took}`) : noGain(effect.kind, "no matching line");
+      return chosen.length ? gave(effect, took, chosen.length) : noGain(effect.kind, "no matching line");
     }
     case "bundle":
       return applyBundle(w, effect, slot);
@@ -179,7 +208,7 @@ function applyBundle(w: WorkingCart, effect: Extract<PromotionEffect, { kind: "b
     for (let k = 0; k < picked.length; k++) perLine[picked[k]!.line]! += parts[k]!;
     took += takePerLine(w, perLine, slot);
   }
-  return applications ? gave("bundle", took, () => `bundle at ${effect.price} × ${applications}: ${took}`) : noGain("bundle", "the cart does not hold the whole bundle");
+  return applications ? gave(effect, took, applications) : noGain("bundle", "the cart does not hold the whole bundle");
 }
 
 /**
@@ -236,5 +265,5 @@ function applyBuyXGetY(w: WorkingCart, effect: Extract<PromotionEffect, { kind: 
   }
   if (applications === 0) return noGain("buy_x_get_y", `fewer than ${effect.buy.quantity} + ${effect.get.quantity} matching units`);
   const took = takeUnits(w, given, bps(effect.percent), 0, slot);
-  return gave("buy_x_get_y", took, () => `buy ${effect.buy.quantity} get ${effect.get.quantity} at ${effect.percent}% off × ${applications}: ${took}`);
+  return gave(effect, took, applications);
 }

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { compileCondition, type CelCustomer, type CompiledCondition } from "../rules/cel.ts";
 import { evaluateCart, type CampaignUsage, type CartEvaluation, type CompiledCampaign, type TypedCode } from "./evaluate-cart.ts";
+import { byPriority, cartContext, cartOrder, mostOff, price } from "./price-combination.ts";
 import type { CampaignDefinition, CartInput, LineFilter, MarginGuard, PromotionEffect, Stacking } from "./types.ts";
 
 const SKUS = ["A", "B", "C", "D"];
@@ -318,6 +319,21 @@ describe("evaluateCart (properties)", () => {
         if (ordered.length) expect(evaluate([...ordered.slice(0, k % ordered.length), ordered[k % ordered.length]!, ...ordered.slice(k % ordered.length)])).toEqual(a);
       }),
       { numRuns: RUNS },
+    );
+  });
+
+  it("an option is never worth more than its bound (mostOff), so an option bounded below the best may go unpriced", () => {
+    fc.assert(
+      fc.property(scenarioArb, ({ cart, customer, guard, campaigns, usage }) => {
+        const input = { cart, customer, now: NOW, timeZone: "Asia/Ho_Chi_Minh", guard, automatic: [], codes: [], usage, earn: (o: { earningBase: number }) => Math.floor(o.earningBase / 100) };
+        const ctx = cartContext(input, cartOrder(cart));
+        const all = [...campaigns].sort(byPriority).map((campaign) => ({ campaign, code: null }));
+        for (const option of [all, ...all.map((c) => [c])]) {
+          const p = price(option, ctx);
+          expect(mostOff(option, ctx)).toBeGreaterThanOrEqual(p.discount + p.shippingDiscount);
+        }
+      }),
+      { numRuns: RUNS * 3 },
     );
   });
 });

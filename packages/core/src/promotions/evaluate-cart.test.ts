@@ -416,6 +416,19 @@ describe("evaluateCart: stacking", () => {
     expect(ev.refused).toEqual([]);
     expect(ev.trace.join("\n")).toContain("2 combinations priced");
   });
+
+  it("an automatic option that cannot beat the best so far is bounded, not priced, and the answer is the same", () => {
+    const stack = [campaign("s1", { effects: [{ kind: "order_percent", percent: 10 }] }), campaign("s2", { effects: [{ kind: "order_percent", percent: 10 }] })];
+    const small = campaign("small", { stacking: "exclusive", effects: [{ kind: "order_percent", percent: 15 }] });
+    const big = campaign("big", { stacking: "exclusive", effects: [{ kind: "order_percent", percent: 25 }] });
+    const withSmall = consistent(evaluate({ automatic: [...stack, small], trace: true }));
+    expect(appliedIds(withSmall)).toEqual(["s1", "s2"]);
+    expect(withSmall.trace.join("\n")).toContain("2 combinations priced (1 of them only bounded");
+    // 25% beats 10% + 10% (19% of the cart): bounded above the stack, so priced, and it wins.
+    const withBig = consistent(evaluate({ automatic: [...stack, big], trace: true }));
+    expect(appliedIds(withBig)).toEqual(["big"]);
+    expect(withBig.trace.join("\n")).not.toContain("only bounded");
+  });
 });
 
 describe("evaluateCart: the margin guard", () => {

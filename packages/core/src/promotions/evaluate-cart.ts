@@ -1,7 +1,8 @@
 import { celVariables, runCondition, type CelCustomer, type CelInput, type CelOrder, type CelVariables, type CompiledCondition } from "../rules/cel.ts";
 import { outsideSchedule } from "../rules/schedule.ts";
-import { better, byPriority, cartContext, cartOrder, label, price, type Candidate, type Priced } from "./price-combination.ts";
+import { better, byPriority, cartContext, cartOrder, label, mostOff, price, type Candidate, type Priced } from "./price-combination.ts";
 import type { CampaignDefinition, CartInput, CodeRefusalReason, MarginGuard } from "./types.ts";
+import { sortSmall } from "../sort.ts";
 
 /** A saved campaign, ready to evaluate. */
 export interface CompiledCampaign {
@@ -142,17 +143,23 @@ export function evaluateCart(input: CartEvaluationInput): CartEvaluation {
   let best: Priced | null = null;
   // Each eligible campaign is in exactly one option: how that option went says why a code lost.
   const pricedWith = new Map<string, Priced>();
+  let ruledOut = 0;
   for (const option of options) {
+    // An option that cannot beat the best so far is not priced, unless a code in it needs its outcome to say why it lost.
+    if (best && mostOff(option, ctx) < best.discount + best.shippingDiscount && !option.some(hasCode)) {
+      ruledOut++;
+      continue;
+    }
     const priced = price(option, ctx);
     for (const c of option) if (c.code) pricedWith.set(c.campaign.id, priced);
     if (!best || better(priced, best)) best = priced;
   }
   const chosen = best ?? price([], ctx);
-  if (input.trace && options.length > 1) trace.push(`${options.length} combinations priced; the best for the customer takes ${chosen.discount + chosen.shippingDiscount} off: ${chosen.applied.map((a) => a.campaignId).join(", ") || "none"}`);
+  if (input.trace && options.length > 1) trace.push(`${options.length} combinations priced${ruledOut ? ` (${ruledOut} of them only bounded: they could not take as much off)` : ""}; the best for the customer takes ${chosen.discount + chosen.shippingDiscount} off: ${chosen.applied.map((a) => a.campaignId).join(", ") || "none"}`);
   trace.push(...chosen.trace);
 
   if (pricedWith.size > 0) refuseLosers(eligible, chosen, pricedWith, refused);
-  refused.sort((a, b) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0));
+  sortSmall(refused, byCode);
   const out = chosen.result();
   out.refused = refused;
   out.trace = trace;
@@ -168,7 +175,7 @@ function candidates(input: CartEvaluationInput, refused: RefusedCode[]): Candida
   const coded = codeCandidates(input.codes, refused);
   const automatic = inEvaluationOrder(input.automatic);
   if (coded.length === 0) return automatic.map((campaign) => ({ campaign, code: null }));
-  coded.sort((a, b) => byPriority(a.campaign, b.campaign));
+  sortSmall(coded, (a, b) => byPriority(a.campaign, b.campaign));
   const codedIds = new Set(coded.map((c) => c.campaign.id));
   // Merge the two ordered lists.
   const out: Candidate[] = [];
@@ -182,11 +189,15 @@ function candidates(input: CartEvaluationInput, refused: RefusedCode[]): Candida
   return out;
 }
 
+const hasCode = (c: Candidate) => c.code !== null;
+const byCode = (a: RefusedCode, b: RefusedCode) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0);
+const byShown = (a: TypedCode, b: TypedCode) => ((a.code ?? a.typed) < (b.code ?? b.typed) ? -1 : (a.code ?? a.typed) > (b.code ?? b.typed) ? 1 : 0);
+
 /** The campaigns behind the typed codes, one per campaign, in no particular order. */
 function codeCandidates(typed: readonly TypedCode[], refused: RefusedCode[]): Candidate[] {
   const byId = new Map<string, Candidate>();
   const seen = new Set<string>();
-  const codes = [...typed].sort((a, b) => ((a.code ?? a.typed) < (b.code ?? b.typed) ? -1 : (a.code ?? a.typed) > (b.code ?? b.typed) ? 1 : 0));
+  const codes = typed.length < 2 ? typed : sortSmall(typed.slice(), byShown);
   for (const t of codes) {
     const shown = t.code ?? t.typed;
     if (seen.has(shown)) continue; // the same code typed twice counts once

@@ -1,7 +1,7 @@
 import type { CelOrder } from "../rules/cel.ts";
 import { allocate } from "../money/allocate.ts";
 import { applyRate } from "../money/rate.ts";
-import { applyEffect, bps, isLineEffect, type EffectOutcome } from "./apply-effects.ts";
+import { applyEffect, bps, currentRate, isLineEffect, type EffectOutcome } from "./apply-effects.ts";
 import { CartLines, WorkingCart } from "./working-cart.ts";
 import type { CartInput } from "./types.ts";
 import type { AppliedCampaign, CartEvaluation, CartEvaluationInput, CompiledCampaign } from "./evaluate-cart.ts";
@@ -84,6 +84,65 @@ export function better(a: Priced, b: Priced): boolean {
   const ka = a.applied.map((x) => x.campaignId).join(",");
   const kb = b.applied.map((x) => x.campaignId).join(",");
   return ka < kb;
+}
+
+/**
+ * At most what a combination could take off (merchandise and shipping), without pricing it: each
+ * effect at its most on the whole cart or on every line it reaches, capped by the cart and the
+ * margin guard. An option whose bound is below what another already gives cannot win, so it need not
+ * be priced (an exclusive campaign beside a big stack, usually). Never less than the priced value:
+ * pricing only lowers these amounts (rates on what is left, floors, the guard, budgets).
+ */
+export function mostOff(option: readonly Candidate[], ctx: CartContext): number {
+  const { before, lines } = ctx;
+  let merchandise = 0;
+  let shipping = 0;
+  for (const c of option) {
+    for (const e of c.campaign.def.effects) {
+      switch (e.kind) {
+        case "order_percent":
+          merchandise += upTo(applyRate(before.subtotal, bps(e.percent), 10_000, "floor"), e.max);
+          break;
+        case "progressive_percent":
+        case "spend_ladder":
+          merchandise += upTo(applyRate(before.subtotal, currentRate(e), 10_000, "floor"), e.max);
+          break;
+        case "order_fixed":
+          merchandise += e.amount;
+          break;
+        case "lines_percent":
+          merchandise += applyRate(grossReached(lines, e.filter), bps(e.percent), 10_000, "floor");
+          break;
+        case "lines_fixed":
+          merchandise += grossReached(lines, e.filter);
+          break;
+        case "bundle":
+          for (const item of e.items) merchandise += grossReached(lines, item.filter);
+          break;
+        case "buy_x_get_y":
+          merchandise += applyRate(grossReached(lines, e.get.filter), bps(e.percent), 10_000, "floor");
+          break;
+        case "free_shipping":
+          shipping += e.max ?? before.shipping;
+          break;
+        default:
+          break; // gifts, points and codes take no money off
+      }
+    }
+  }
+  let room = before.subtotal;
+  for (const f of lines.floor) room -= f;
+  const guard = ctx.input.guard?.maxDiscountPercent;
+  if (guard !== undefined && guard !== null) room = Math.min(room, applyRate(before.subtotal, bps(guard), 10_000, "floor"));
+  return Math.min(merchandise, room) + Math.min(shipping, before.shipping);
+}
+
+const upTo = (amount: number, max: number | undefined) => (max !== undefined ? Math.min(amount, max) : amount);
+
+function grossReached(lines: CartLines, filter: Parameters<CartLines["reaches"]>[0]): number {
+  let gross = 0;
+  for (let i = 0; i < lines.n; i++) if (lines.gross[i]! > 0 && lines.reaches(filter, i)) gross += lines.gross[i]!;
+  return gross;
 }
 
 const hasBudget = (c: Candidate) => c.campaign.def.limits.budget !== undefined;

@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { celVariables, compileCondition, runCondition, type CelInput, type CompiledCondition } from "./cel.ts";
-import { FAST_BAIL } from "./cel-fast.ts";
+import { FAST_BAIL, SCHEMA_INTS, SPELLED_INTS } from "./cel-fast.ts";
 
 /**
  * The fast compiler against cel-js, the reference: random well-typed conditions over the whole
@@ -131,6 +131,12 @@ const input: fc.Arbitrary<CelInput> = fc
   }));
 
 const withoutFast = (c: CompiledCondition): CompiledCondition => ({ ...c, parts: c.parts.map((p) => ({ ...p, fast: null })) });
+
+describe("cel-fast's integer checks", () => {
+  it("read exactly the int fields of the schema (Order, Line, Metrics)", () => {
+    for (const type of ["Order", "Line", "Metrics"] as const) expect([...SPELLED_INTS[type]].sort()).toEqual([...SCHEMA_INTS[type]].sort());
+  });
+});
 
 describe("cel-fast against cel-js", () => {
   it("gives the same outcome as cel-js on random conditions and inputs (bailing to cel-js where it cannot)", () => {
