@@ -453,9 +453,9 @@ describe("limits", () => {
     expect(outcomes(evaluate({ rules: [r], counters: new CounterBook() }))[0]![1]).toBe("awarded");
     // A book loaded with the stored totals (as the caller does) is honoured.
     const loaded = new CounterBook();
-    loaded.values.set(counterKey("r", "cus_1", "day:2026-11-23"), { awards: 1, points: 10 });
+    loaded.load(counterKey("r", "cus_1", "day:2026-11-23"), { awards: 1, points: 10 });
     expect(outcomes(evaluate({ rules: [r], counters: loaded }))[0]![1]).toBe("over_limit");
-    expect(loaded.touched.size).toBe(0);
+    expect(loaded.touchedKeys()).toEqual([]);
   });
 
   it("touches exactly the keys counterKeysFor announces, and nothing when over the limit", () => {
@@ -465,17 +465,44 @@ describe("limits", () => {
     expect(keys).toEqual(["r|cus_1|day:2026-11-23", "r|cus_1|month:2026-11", "r|*|lifetime"]);
     const book = new CounterBook();
     evaluate({ rules: [r], counters: book });
-    expect([...book.touched].sort()).toEqual([...keys].sort());
+    expect([...book.touchedKeys()].sort()).toEqual([...keys].sort());
     for (const k of keys) expect(book.get(k)).toEqual({ awards: 1, points: 10 });
-    const before = JSON.stringify([...book.values]);
+    const before = JSON.stringify([...book.entries()]);
     expect(outcomes(evaluate({ rules: [r], counters: book }))[0]![1]).toBe("over_limit");
-    expect(JSON.stringify([...book.values])).toBe(before);
+    expect(JSON.stringify([...book.entries()])).toBe(before);
   });
 
   it("a rule not reaching its effect leaves the counters alone", () => {
     const book = new CounterBook();
     evaluate({ rules: [rule("r", { condition: "order.total > 1000000", limits: [{ per: "day", maxAwards: 1 }], budget: { points: 10 } })], counters: book });
-    expect(book.values.size).toBe(0);
-    expect(book.touched.size).toBe(0);
+    expect([...book.entries()]).toEqual([]);
+    expect(book.touchedKeys()).toEqual([]);
+  });
+
+  it("a book copies, loads and reads by key; a load is not a change to write back", () => {
+    const book = new CounterBook();
+    book.load("r|cus_1|day:2026-11-23", { awards: 2, points: 20 });
+    book.add("r|cus_1|day:2026-11-23", 5);
+    book.addTo("r", "*", "lifetime", 5);
+    expect(book.get("r|cus_1|day:2026-11-23")).toEqual({ awards: 3, points: 25 });
+    expect(book.totals("r", "*", "lifetime")).toMatchObject({ awards: 1, points: 5 });
+    expect(book.touchedKeys()).toEqual(["r|cus_1|day:2026-11-23", "r|*|lifetime"]);
+    const copy = book.copy();
+    expect([...copy.entries()]).toEqual([...book.entries()]);
+    expect(copy.touchedKeys()).toEqual([]);
+    copy.add("r|*|lifetime", 1);
+    expect(book.get("r|*|lifetime")).toEqual({ awards: 1, points: 5 });
+    expect(() => book.get("no-bars")).toThrow(/not a counter key/);
+  });
+
+  it("a book past its list size (a batch's) is indexed and answers the same", () => {
+    const book = new CounterBook();
+    const keys = Array.from({ length: 50 }, (_, i) => counterKey(`r${i % 5}`, `cus_${i}`, i % 2 ? "day:2026-11-23" : "lifetime"));
+    keys.forEach((k, i) => (i % 3 === 0 ? book.load(k, { awards: i, points: 10 * i }) : book.add(k, i)));
+    for (const k of keys) book.add(k, 1);
+    keys.forEach((k, i) => expect(book.get(k)).toEqual(i % 3 === 0 ? { awards: i + 1, points: 10 * i + 1 } : { awards: 2, points: i + 1 }));
+    expect(book.touchedKeys()).toHaveLength(50);
+    expect(new Set(book.touchedKeys())).toEqual(new Set(keys));
+    expect([...book.entries()].map(([k]) => k)).toEqual(keys);
   });
 });

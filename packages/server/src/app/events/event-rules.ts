@@ -112,7 +112,7 @@ export class EventRules {
     const late = needsFacts.length > 0 || rest.length > 0 ? await readRuleState(tx, this.program.id, { factsFor: needsFacts, month, counterKeys: rest, now, timeZone: tz }) : null;
     this.facts = new Map([...toFacts(prefetched.row.f.filter((f) => factsCovered(f.id)), now), ...(late?.facts ?? [])]);
     this.counters = await bookOf(tx, this.program.id, budgetKeys, prefetched.row.c.filter((c) => covered(c.scope)), prefetched.row.b);
-    for (const [k, v] of late?.counters.values ?? []) this.counters.values.set(k, { ...v });
+    for (const [k, v] of late?.counters.entries() ?? []) this.counters.load(k, v);
   }
 
   /** What conditions of later events in the batch see about this customer (metrics include the orders before them). */

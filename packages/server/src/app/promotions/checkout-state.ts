@@ -143,8 +143,7 @@ export async function loadCheckoutState(ctx: AppContext, ex: Executor, program: 
   // Guests earn nothing: points need a member account.
   const earn = (order: CelOrder) => {
     if (!customerRowId) return 0;
-    const book = new CounterBook();
-    for (const [k, v] of counters.values) book.values.set(k, { ...v });
+    const book = counters.copy();
     const out = evaluateRules({
       rules, event, timeZone: program.timeZone, pointValue: program.pointValue, counters: book,
       context: () => ({ event: { id: "", type: "order.completed", name: "", occurredAt: now, data: {} }, order, customer: facts, now, timeZone: program.timeZone }),

@@ -46,7 +46,7 @@ function readRows(ex: Executor, programId: string, parts: ReturnType<typeof spli
 
 function toBook(found: CounterRow[]): CounterBook {
   const book = new CounterBook();
-  for (const r of found) book.values.set(`${r.rule_id}|${r.scope}|${r.period}`, { awards: Number(r.awards), points: Number(r.points) });
+  for (const r of found) book.load(`${r.rule_id}|${r.scope}|${r.period}`, { awards: Number(r.awards), points: Number(r.points) });
   return book;
 }
 
@@ -122,8 +122,9 @@ export async function lockCounters(ex: Executor, programId: string, keys: Iterab
  * `name`: another CTE name, for a second book in the same statement (stamp card limits use `stamp_rc`).
  */
 export function counterCte(programId: string, book: CounterBook | null, name: "rc" | "stamp_rc" = "rc"): SQL | null {
-  if (!book || book.touched.size === 0) return null;
-  const rowsOut = [...book.touched].map((k) => {
+  const touched = book?.touchedKeys() ?? [];
+  if (!book || touched.length === 0) return null;
+  const rowsOut = touched.map((k) => {
     const { ruleId, scope, period } = split(k);
     return { rule_id: ruleId, scope, period, ...book.get(k) };
   });
