@@ -313,14 +313,14 @@ class PricedCombination implements PricedOnce {
     const w = this.w;
     const total = this.points();
     const shipping = input.cart.shipping ?? 0;
-    const adjustments = w.adjustments();
+    const adjustments = w.adjustments((slot, amount) => ({ campaignId: this.sorted[slot]!.campaign.id, amount }));
     this.appliedSlots.forEach((s, j) => (this.applied[j]!.effects = effectsOf(this.outcomes[s]!)));
     return {
       currency: input.cart.currency, subtotal: before.subtotal, discount: this.discount, shipping, shippingDiscount: this.shippingDiscount,
       total: before.subtotal - this.discount + shipping - this.shippingDiscount,
       lines: input.cart.lines.map((l, i) => ({
         index: i, sku: l.sku, quantity: l.quantity, unitPrice: l.unitPrice, subtotal: w.gross[i]!, discount: w.gross[i]! - w.net[i]!, total: w.net[i]!,
-        adjustments: adjustments[i]!.map((x) => ({ campaignId: this.sorted[x.slot]!.campaign.id, amount: x.amount })),
+        adjustments: adjustments[i]!,
       })),
       applied: this.applied,
       gifts: allGifts(this.applied),

@@ -189,14 +189,14 @@ export class WorkingCart {
     return this.adj.slice(from, from + this.n);
   }
 
-  /** For each line, the slots that took something off it and what they took, in the order they first took from it. */
-  adjustments(): { slot: number; amount: number }[][] {
-    const out: { slot: number; amount: number }[][] = [];
+  /** For each line, what the slots that took something off it took (`make(slot, amount)`), in the order they first took from it. */
+  adjustments<T>(make: (slot: number, amount: number) => T): T[][] {
+    const out: T[][] = [];
     for (let i = 0; i < this.n; i++) out.push([]);
     for (const at of this.firstTakes) {
       if (this.adj[at] === 0) continue; // all given back
       const i = at % this.n;
-      out[i]!.push({ slot: (at - i) / this.n, amount: this.adj[at]! });
+      out[i]!.push(make((at - i) / this.n, this.adj[at]!));
     }
     return out;
   }
