@@ -5,8 +5,8 @@
  * exclusive or grouped) plus two typed codes. The campaigns go through the same per-cart index as the
  * server (`ProgramCampaigns.automaticFor`), so the figure is what a request pays for the evaluation.
  *
- *   npx tsx bench/carts.ts                    # 20 and 200 campaigns, warm-up 2 s, 5 rounds of 1 s
- *   npx tsx bench/carts.ts --campaigns 50     # one size
+ *   npm run bench:carts                    # 20 and 200 campaigns, warm-up 2 s, 5 rounds of 1 s
+ *   npm run bench:carts -- --campaigns 50 # one size
  *
  * Goals (issue 5): ≥ 200,000 carts/s with 20 campaigns; with 200, at most 3× the cost of 20.
  */

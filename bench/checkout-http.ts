@@ -5,9 +5,9 @@
  * the same 32 clients, what a cart evaluation has to read at the least: a customer's balance and the
  * program's active campaigns.
  *
- *   npx tsx bench/checkout-http.ts                      # 3 runs of 8 s, pgbench 10 s
- *   npx tsx bench/checkout-http.ts --runs 5 --seconds 5 --campaigns 20 --trace
- *   npx tsx bench/checkout-http.ts --keep-db             # keep the database for EXPLAIN
+ *   npm run bench:checkout                      # 3 runs of 8 s, pgbench 10 s
+ *   npm run bench:checkout -- --runs 5 --seconds 5 --campaigns 20 --trace
+ *   npm run bench:checkout -- --keep-db             # keep the database for EXPLAIN
  *
  * It also drives GET /v1/program (no work: the program comes with the cached key) the same way: the
  * floor no endpoint can beat on this machine, since with 32 closed-loop connections p99 is at least

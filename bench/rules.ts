@@ -4,8 +4,8 @@
  * run on an order event with 3 lines. Each event gets a fresh CounterBook and its own CEL context, as
  * ingest does, so `celVariables` runs inside every evaluation.
  *
- *   npx tsx bench/rules.ts                           # warm-up 2 s, then 5 rounds of 1 s
- *   npx tsx bench/rules.ts --rounds 7 --seconds 2    # longer
+ *   npm run bench:rules                           # warm-up 2 s, then 5 rounds of 1 s
+ *   npm run bench:rules -- --rounds 7 --seconds 2 # longer
  *
  * The goal is ≥ 200,000 events/s (the median of the rounds) on one core.
  */
@@ -24,7 +24,7 @@ const { values: args } = parseArgs({
     help: { type: "boolean", default: false },
   },
 });
-console.log("usage: npx tsx bench/rules.ts [--rounds N (≥ 5, default 5)] [--seconds S per round (≥ 1, default 1)] [--warmup S (default 2)]");
+console.log("usage: npm run bench:rules -- [--rounds N (≥ 5, default 5)] [--seconds S per round (≥ 1, default 1)] [--warmup S (default 2)]");
 if (args.help) process.exit(0);
 const rounds = Math.max(5, Number(args.rounds));
 const seconds = Math.max(1, Number(args.seconds));

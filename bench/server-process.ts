@@ -45,8 +45,8 @@ const MAX_ECHOED_LINES = 20;
 
 export async function startServerProcess(opts: ServerOptions): Promise<ServerProcess> {
   const child = track(
-    // The flags bin/patron.js starts the server with (the heap limit), then the bench's own.
-    spawn(process.execPath, [...nodeFlags(opts.env), ...(opts.nodeFlags ?? []), ...extraNodeFlags(), "--import", "tsx", "packages/cli/src/main.ts", "serve"], {
+    // As bin/patron.js starts the server (the heap limit, the TypeScript hooks), then the bench's own flags.
+    spawn(process.execPath, [...nodeFlags(opts.env), ...(opts.nodeFlags ?? []), ...extraNodeFlags(), "--import", "./packages/cli/bin/register.js", "packages/cli/src/main.ts", "serve"], {
       cwd: opts.cwd,
       // Only what we pass: no DATABASE_URL or PATRON_* leaking in from the caller's shell.
       env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/tmp", HOST: "127.0.0.1", ...opts.env },

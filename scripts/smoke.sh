@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 port=${SMOKE_PORT:-4799}
 dir=$(mktemp -d)
 log="$dir/server.log"
-# Its own process group, so stopping it stops npm, tsx and node together.
+# Its own process group, so stopping it stops npm and both node processes together.
 PATRON_DATA_DIR="$dir/data" PORT=$port LOG_LEVEL=warn setsid npm start >"$log" 2>&1 &
 pid=$!
 cleanup() { kill -TERM -- "-$pid" 2>/dev/null || true; sleep 1; kill -KILL -- "-$pid" 2>/dev/null || true; rm -rf "$dir"; }

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx (no build step). `npx patron …` or `npm run patron -- …`.
+// Runs the TypeScript CLI through the hooks of ts-hooks.js (no build step). `npx patron …` or `npm run patron -- …`.
 // The CLI runs in a child node (with the flags of node-flags.js); this process passes it the signals
 // it gets (a `docker stop` or a supervisor signals only this one) and exits as it exits.
 import { spawn } from "node:child_process";
@@ -14,7 +14,7 @@ try {
   console.error(e.message);
   process.exit(2);
 }
-const child = spawn(process.execPath, [...flags, "--import", "tsx", main, ...process.argv.slice(2)], { stdio: "inherit" });
+const child = spawn(process.execPath, [...flags, "--import", fileURLToPath(new URL("./register.js", import.meta.url)), main, ...process.argv.slice(2)], { stdio: "inherit" });
 for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
   // Ctrl-C reaches both processes (same process group): the child stops on its own, and this one waits.
   process.on(signal, () => {

@@ -3,7 +3,7 @@ import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 
 /**
  * The `patron` CLI as an operator runs it: a real process on embedded PGlite in a fresh data
@@ -13,6 +13,8 @@ import { fileURLToPath } from "node:url";
 
 const ROOT = resolve(fileURLToPath(new URL("../../..", import.meta.url)));
 const MAIN = join(ROOT, "packages/cli/src/main.ts");
+// As bin/patron.js runs it: through the TypeScript hooks of bin/ts-hooks.js.
+const REGISTER = pathToFileURL(join(ROOT, "packages/cli/bin/register.js")).href;
 const SLOW = 60_000;
 
 interface Run {
@@ -25,7 +27,7 @@ function patron(dataDir: string, args: string[]): Promise<Run> {
   const env: NodeJS.ProcessEnv = { ...process.env, PATRON_DATA_DIR: dataDir, LOG_LEVEL: "warn" };
   delete env.DATABASE_URL;
   return new Promise((done) => {
-    execFile(process.execPath, ["--import", "tsx", MAIN, ...args], { cwd: ROOT, env, timeout: SLOW }, (error, stdout, stderr) => {
+    execFile(process.execPath, ["--import", REGISTER, MAIN, ...args], { cwd: ROOT, env, timeout: SLOW }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
       done({ code, stdout: String(stdout), stderr: String(stderr) });
     });

@@ -54,7 +54,7 @@ describe.skipIf(dbKind() !== "postgres")("crash: kill -9 while a client sends 10
   let stopped = false;
 
   async function start(databaseUrl: string, port: number): Promise<void> {
-    const proc = spawn(process.execPath, ["--import", "tsx", "packages/cli/src/main.ts", "serve"], {
+    const proc = spawn(process.execPath, ["--import", "./packages/cli/bin/register.js", "packages/cli/src/main.ts", "serve"], {
       cwd: ROOT,
       env: {
         ...process.env,
