@@ -331,6 +331,13 @@ class PricedCombination implements PricedOnce {
   }
 }
 
+/**
+ * The empty list every campaign without gifts, follow-ups or partner codes shares: most campaigns have
+ * none, and this ran four times for every campaign of every combination priced. Frozen, so a push into
+ * it fails loudly instead of giving every campaign the item.
+ */
+const NONE: never[] = Object.freeze([]) as unknown as never[];
+
 const notes = (os: readonly EffectOutcome[]) => os.map((o) => o.note).join("; ");
 
 function effectsOf(os: readonly EffectOutcome[]): AppliedCampaign["effects"] {
@@ -370,7 +377,7 @@ function appliedCampaign(cand: Candidate, os: readonly EffectOutcome[], discount
   const c = cand.campaign;
   return {
     campaignId: c.id, version: c.version, name: c.def.name, code: cand.code, discount, shippingDiscount, bonusPoints: points, multiplier: multiplier + 1,
-    effects: [], // written by `effectsOf` for the combination that wins: notes are costly to format
-    gifts: gifts ?? [], followUps: followUps ?? [], partnerCodes: partnerCodes ?? [],
+    effects: NONE, // written by `effectsOf` for the combination that wins: notes are costly to format
+    gifts: gifts ?? NONE, followUps: followUps ?? NONE, partnerCodes: partnerCodes ?? NONE,
   };
 }
