@@ -61,6 +61,8 @@ export interface Spec {
   idempotent: boolean;
   /** Dotted paths of nested strict objects, where an unknown field is refused (default: those of the foundation's bodies). */
   nested?: string[];
+  /** Who may call it: a program's secret key (default) or the deployment's admin token (`Fuzzer.asAdmin`). */
+  auth?: "key" | "admin";
 }
 
 export interface Case {
@@ -117,9 +119,11 @@ export class Fuzzer {
   constructor(
     private readonly api: TestApi,
     readonly seed = SEED,
+    /** The admin token, for a fuzzer of the admin endpoints (its requests carry it instead of the secret key). */
+    private readonly adminToken: string | null = null,
   ) {
     this.rand = seededRandom(seed);
-    this.auth = { authorization: `Bearer ${api.secretKey}` };
+    this.auth = { authorization: `Bearer ${adminToken ?? api.secretKey}` };
     this.json = { ...this.auth, "content-type": "application/json" };
     this.randomJunk = fc.sample(fc.jsonValue({ maxDepth: 3 }), { numRuns: 40, seed });
     this.unknownKeys = ["points", "balance", "externalId", "__proto__", "constructor", "Email", "amount_cents", ...fc.sample(fc.string({ minLength: 1, maxLength: 12 }), { numRuns: 20, seed: seed + 1 })];
@@ -192,7 +196,8 @@ export class Fuzzer {
       this.add(s, "2 MB body", s.path(), serialise({ ...s.base(), padding: "x".repeat(2_000_000) }), this.json, "PAYLOAD_TOO_LARGE");
       this.add(s, "deeply nested array body (100k)", s.path(), deepArray(100_000));
       this.add(s, "deeply nested object in an unknown field (50k)", s.path(), good.replace(/}$/, `,"deep":${deepObject(50_000)}}`));
-      this.authCases(s, s.path(), good);
+      if (s.auth === "admin") this.adminAuthCases(s, s.path(), good);
+      else this.authCases(s, s.path(), good);
       // Malformed path parameters, with an otherwise valid body.
       for (const p of s.badPaths) this.add(s, `bad path ${short(p)}`, p, good);
       if (s.idempotent) this.idempotencyCases(s, s.path(), good);
@@ -205,6 +210,16 @@ export class Fuzzer {
       const h: Record<string, string> = body === undefined ? {} : { "content-type": "application/json" };
       if (value) h.authorization = value;
       this.add(s, label, path, body, h, label === "publishable key" ? "FORBIDDEN" : "UNAUTHENTICATED");
+    }
+  }
+
+  /** The admin token or nothing: no header, a wrong token, a program's secret key, another scheme. */
+  adminAuthCases(s: { name: string; method: string }, path: string, body?: string): void {
+    const wrong = [undefined, "Bearer wrong-token", `Bearer ${this.adminToken ?? ""}x`, `Bearer ${this.api.secretKey}`, "Basic dXNlcjpwYXNz", "Bearer "];
+    for (const value of wrong) {
+      const h: Record<string, string> = body === undefined ? {} : { "content-type": "application/json" };
+      if (value) h.authorization = value;
+      this.add(s, value ? `Authorization ${short(value)}` : "no Authorization", path, body, h, "UNAUTHENTICATED");
     }
   }
 

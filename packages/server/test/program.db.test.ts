@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { rows, type Database } from "../src/db/connect.ts";
 import { testApi, testDatabase, orderEvent, type TestApi } from "./harness.ts";
+import { BAD_CURRENCY, BAD_LOCALE, HUGE, NOT_BOOL, NOT_INT, NOT_STRING, badText, Fuzzer, problemsOf, runCases, snapshotTables, type Spec } from "./fuzz-kit.ts";
 
 /** The program's settings over HTTP: read, change (with effect on earning), create with the admin token. */
 
@@ -276,6 +277,48 @@ describe("POST /v1/programs: token first, safe to retry", () => {
     expect(again.body.secretKey.secret).toBeNull();
     const [n] = await rows<{ n: number }>(api.ctx.db, sql`select count(*)::int as n from programs where name = 'Retry Café'`);
     expect(n!.n).toBe(1);
+    await api.close();
+  });
+});
+
+describe("fuzz: POST /v1/programs (the admin token)", () => {
+  it("answers every malformed program with a 4xx and a known code, and creates nothing", { timeout: 120_000 }, async () => {
+    const api = await testApi({ database });
+    const fz = new Fuzzer(api, undefined, ADMIN);
+    const spec: Spec = {
+      name: "POST /v1/programs",
+      method: "POST",
+      path: () => "/v1/programs",
+      badPaths: [],
+      base: () => ({ name: "Fuzz Café", currency: "VND", timeZone: "Asia/Ho_Chi_Minh", pointsSingular: "Bean", pointsPlural: "Beans", defaultLocale: "vi", supportedLocales: ["vi", "en"] }),
+      required: ["name", "currency", "timeZone"],
+      bad: {
+        name: badText(200),
+        currency: [...BAD_CURRENCY, "ABC", "XXX "],
+        timeZone: [...NOT_STRING, null, "", "Mars/Olympus", "Asia/Saigon City", "UTC+7", "x".repeat(65), HUGE],
+        pointsSingular: badText(50),
+        pointsPlural: badText(50),
+        defaultLocale: [...BAD_LOCALE, null, "fr"],
+        supportedLocales: [[], "vi", [null], [""], ["en_US"], Array.from({ length: 51 }, () => "en"), null, {}],
+        defaultCountry: ["vn", "VNM", "", 84, true, {}, HUGE],
+        earning: ["x", 1, [], true, { pointsPer: "x" }, { surprise: 1 }],
+        ledgerPolicy: ["x", 1, [], true, { surprise: 1 }],
+        pointValue: ["x", 1, [], true, { money: -1, points: 1 }, { money: 1, points: 0 }, { money: 1.5, points: 1 }, ...NOT_INT.slice(0, 4).map((v) => ({ money: v, points: 1 }))],
+        payWithPoints: ["x", 1, [], true, { surprise: 1 }],
+        marginGuard: ["x", 1, [], true, { maxDiscountPercent: 101 }, { maxDiscountPercent: -1 }, { lineFloorPercent: "x" }],
+        wallet: ["x", 1, [], true, { payouts: { enabled: "yes" } }, { payouts: { minAmount: 0 } }, { checkout: { bonusMaxPercent: 101 } }, ...NOT_BOOL.slice(0, 3).map((v) => ({ payouts: { enabled: v } }))],
+      },
+      idempotent: true,
+      nested: [],
+      auth: "admin",
+    };
+    fz.specCases([spec]);
+    fz.randomCases([spec], 300);
+    const before = await snapshotTables(api, ["programs", "api_keys", "idempotency_keys"]);
+    const results = await runCases(api, fz.cases);
+    expect(problemsOf(results)).toEqual([]);
+    expect(results.length).toBeGreaterThan(400);
+    expect(await snapshotTables(api, ["programs", "api_keys", "idempotency_keys"])).toEqual(before);
     await api.close();
   });
 });

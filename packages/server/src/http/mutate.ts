@@ -20,14 +20,20 @@ export async function mutate(
   fn: (tx: Tx) => Promise<{ status: number; body: unknown }>,
   redact?: (body: unknown) => unknown,
 ): Promise<Response> {
+  const bad = refuseBadIdempotencyKey(c);
+  if (bad) return bad;
   const header = c.req.header("idempotency-key");
-  if (header !== undefined && !KEY.test(header)) {
-    return problem(c, { code: "VALIDATION_FAILED", message: "Idempotency-Key must be 1 to 255 printable ASCII characters.", details: { header: "Idempotency-Key" } });
-  }
   const program = c.get("principal").program;
   const req = header ? { programId: program.id, scope: `${c.req.method} ${c.req.routePath}`, key: header, hash: requestHash({ path: c.req.path, input }) } : null;
   const res = await runIdempotent(deps.ctx.db, req, fn, redact);
   const headers: Record<string, string> = { "content-type": "application/json" };
   if (res.replayed) headers["idempotent-replayed"] = "true";
   return c.body(res.body, res.status as ContentfulStatusCode, headers);
+}
+
+/** The answer to a malformed `Idempotency-Key` (empty, too long, not printable ASCII), or null when it is absent or well formed. */
+export function refuseBadIdempotencyKey(c: Context<Env>): Response | null {
+  const header = c.req.header("idempotency-key");
+  if (header === undefined || KEY.test(header)) return null;
+  return problem(c, { code: "VALIDATION_FAILED", message: "Idempotency-Key must be 1 to 255 printable ASCII characters.", details: { header: "Idempotency-Key" } });
 }

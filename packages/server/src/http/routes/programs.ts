@@ -6,7 +6,7 @@ import { errorResponses, idempotencyHeader, ok, programView, security } from "./
 import { errorBody, problem } from "../problem.ts";
 import { createProgram } from "../../app/programs/create-program.ts";
 import { updateProgram } from "../../app/programs/update-program.ts";
-import { mutate } from "../mutate.ts";
+import { mutate, refuseBadIdempotencyKey } from "../mutate.ts";
 import { runIdempotent } from "../../app/idempotency.ts";
 import { requestHash } from "../../app/json.ts";
 
@@ -83,10 +83,14 @@ export function registerPrograms(app: App, deps: HttpDeps) {
 
   app.openapi(createProgramRoute, async (c) => {
     const body = c.req.valid("json");
+    // The same rule for the key as every other endpoint (mutate.ts): an empty or non-ASCII key was
+    // taken as none, or as a key, and the program created.
+    const bad = refuseBadIdempotencyKey(c);
+    if (bad) return bad as never;
     const header = c.req.header("idempotency-key");
     // Deployment-level, so the key is scoped to no program; the keys' secrets are never stored, so a
     // replay answers with `secret: null`.
-    const req = header ? { programId: "_deployment", scope: "POST /v1/programs", key: header.slice(0, 255), hash: requestHash(body) } : null;
+    const req = header ? { programId: "_deployment", scope: "POST /v1/programs", key: header, hash: requestHash(body) } : null;
     const res = await runIdempotent(
       deps.ctx.db,
       req,
