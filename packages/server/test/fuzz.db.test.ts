@@ -586,6 +586,10 @@ describe("fuzz: malformed requests to every mutating endpoint", () => {
     add(rev, "already reversed", `/v1/transactions/${ids.reversed}/reverse`, serialise({ reason: "x" }), json, "ALREADY_REVERSED");
     add(rev, "a reversal", `/v1/transactions/${ids.reversal}/reverse`, serialise({ reason: "x" }), json, "REVERSAL_NOT_ALLOWED");
     add(rev, "a refund", `/v1/transactions/${ids.refund}/reverse`, serialise({ reason: "x" }), json, "REVERSAL_NOT_ALLOWED");
+    // The birthday run takes no body: only its authentication and its Idempotency-Key can be wrong.
+    const birthdays = { name: "POST /v1/rules/birthdays/run", method: "POST" };
+    fz.authCases(birthdays, "/v1/rules/birthdays/run");
+    fz.idempotencyCases(birthdays, "/v1/rules/birthdays/run");
     const prog = { name: "PATCH /v1/program", method: "PATCH" };
     add(prog, "no time zone", "/v1/program", serialise({ timeZone: "Mars/Olympus" }), json, "INVALID_TIME_ZONE");
     add(prog, "default locale not supported", "/v1/program", serialise({ defaultLocale: "vi" }), json, "INVALID_LOCALE");
@@ -607,7 +611,7 @@ describe("fuzz: malformed requests to every mutating endpoint", () => {
         "POST /v1/events", "POST /v1/events/batch", "POST /v1/keys", "POST /v1/rules", "POST /v1/rewards", "POST /v1/customers/{externalId}/redemptions",
         "POST /v1/customers/{externalId}/pay-with-points", "POST /v1/codes/validate", "POST /v1/transactions/{transactionId}/reverse", "PUT /v1/customers/{externalId}",
         "POST /v1/campaigns", "PATCH /v1/campaigns/{campaignId}", "POST /v1/campaigns/{campaignId}/codes/generate", "POST /v1/campaigns/{campaignId}/codes",
-        "PATCH /v1/rules/{ruleId}", "POST /v1/rules/{ruleId}/enable", "POST /v1/rules/{ruleId}/disable",
+        "PATCH /v1/rules/{ruleId}", "POST /v1/rules/{ruleId}/enable", "POST /v1/rules/{ruleId}/disable", "POST /v1/rules/birthdays/run",
         "POST /v1/carts/reserve", "POST /v1/carts/release", "POST /v1/carts/complete", "POST /v1/carts/rollback",
         "POST /v1/campaigns/{campaignId}/enable", "POST /v1/campaigns/{campaignId}/disable", "POST /v1/campaigns/{campaignId}/archive",
       ].sort(),

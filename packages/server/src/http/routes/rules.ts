@@ -3,7 +3,7 @@ import type { RuleDefinition } from "@patron/core";
 import type { App, HttpDeps } from "../env.ts";
 import { Rule, RuleCreate, RulePatch } from "../schemas.ts";
 import { errorResponses, idempotencyHeader, ok, security } from "./common.ts";
-import { mutate } from "../mutate.ts";
+import { mutate, refuseBadIdempotencyKey } from "../mutate.ts";
 import { problem, resultBody } from "../problem.ts";
 import { runBirthdays } from "../../jobs/birthdays.ts";
 import { backtestRule } from "../../app/rules/backtest.ts";
@@ -75,10 +75,10 @@ const birthdays = createRoute({
   tags,
   summary: "Send today's birthday events now",
   description:
-    "The scheduler does this once per local day of the program. Sending them again is harmless: event ids are `birthday:{customer}:{year}:{on}`, so each customer gets one event per year and kind.",
+    "The scheduler does this once per local day of the program. Sending them again is harmless: event ids are `birthday:{customer}:{year}:{on}`, so each customer gets one event per year and kind. The run is idempotent by itself, so an `Idempotency-Key` is checked for form (400 VALIDATION_FAILED when malformed) but not stored: a second run answers with what it newly sent, 0 for a day already run.",
   security,
   request: { headers: idempotencyHeader },
-  responses: { 200: ok(z.object({ date: z.string(), day: z.number().int(), monthStart: z.number().int() }).openapi("BirthdayRun"), "What was sent: events accepted now (replays of an earlier run are not counted)"), ...errorResponses(401, 403) },
+  responses: { 200: ok(z.object({ date: z.string(), day: z.number().int(), monthStart: z.number().int() }).openapi("BirthdayRun"), "What was sent: events accepted now (replays of an earlier run are not counted)"), ...errorResponses(400, 401, 403) },
 });
 
 const backtest = createRoute({
@@ -140,7 +140,13 @@ export function registerRules(app: App, deps: HttpDeps) {
     return r.ok ? c.json(r.value, 200) : problem(c, r.error);
   });
 
-  app.openapi(birthdays, async (c) => c.json(await runBirthdays(ctx, c.get("principal").program, ctx.clock.now()), 200));
+  app.openapi(birthdays, async (c) => {
+    // Not through `mutate`: the run ingests its events in transactions of its own (on PGlite's one
+    // connection it could not run inside mutate's), and it is idempotent by itself (event ids).
+    const bad = refuseBadIdempotencyKey(c);
+    if (bad) return bad as never;
+    return c.json(await runBirthdays(ctx, c.get("principal").program, ctx.clock.now()), 200);
+  });
 
   for (const action of ["enable", "disable", "archive"] as const) {
     app.openapi(statusRoute(action), async (c) => {
