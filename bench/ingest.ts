@@ -486,6 +486,11 @@ async function main() {
       if (!before || result.tps > before.tps) pgbench.set(key, result);
     }
     console.log(`  baselines: the faster run of each: ${[...pgbench].map(([k, r]) => `${k} ${Math.round(r.tps).toLocaleString("en-US")} tps`).join(", ")}`);
+    // The rows were compared with the first runs as they finished: compare them again.
+    for (const r of rows) {
+      const base = pgbench.get(r.baseline);
+      r.ratio = base ? r.eventsPerSec / base.tps : null;
+    }
   }
 
   const goals = judgeGoals(rows, pgbench);
