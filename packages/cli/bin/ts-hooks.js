@@ -2,8 +2,8 @@
 // imported, as tsx does, with one difference. tsx has esbuild keep function names (`keepNames`),
 // which wraps every function expression in a call that sets its `name` with `Object.defineProperty`,
 // each time the expression runs. Hot paths make closures (callbacks of `map`, `some`, `sort`) for
-// every event and every cart, so that cost the server 7-16% of its CPU in the rules and cart
-// benchmarks (bench/README.md). Names here come from the source as JavaScript gives them, which
+// every event and every cart: that was 7-16% of the time of rule and cart evaluation in the
+// in-process benchmarks (bench/README.md, docs/promotions.md). Names here come from the source as JavaScript gives them, which
 // is what stack traces and logs need; nothing in Patron reads a function's `name` otherwise.
 import { readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
