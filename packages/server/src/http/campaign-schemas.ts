@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { CAMPAIGN_KINDS, LIMIT_PERIODS, MAX_EFFECTS, STACKING_MODES } from "@patron/core";
-import { amount, id, isoDateTime, RuleSchedule } from "./schemas.ts";
+import { amount, id, isoDateTime } from "./schemas.ts";
+import { RuleSchedule } from "./rule-schemas.ts";
 import { CAMPAIGN_STATUSES } from "../app/promotions/campaign.ts";
 
 /**

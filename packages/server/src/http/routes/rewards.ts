@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { App, HttpDeps } from "../env.ts";
-import { CodeValidation, Redemption, Reward, RewardCreate, RewardPatch } from "../schemas.ts";
+import { CodeValidation, Redemption, Reward, RewardCreate, RewardPatch } from "../reward-schemas.ts";
 import { errorResponses, idempotencyHeader, ok, security } from "./common.ts";
 import { externalIdParam } from "./customers.ts";
 import { mutate } from "../mutate.ts";

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { RuleDefinition } from "@patron/core";
 import type { App, HttpDeps } from "../env.ts";
-import { Rule, RuleCreate, RulePatch } from "../schemas.ts";
+import { Rule, RuleCreate, RulePatch } from "../rule-schemas.ts";
 import { errorResponses, idempotencyHeader, ok, security } from "./common.ts";
 import { mutate, refuseBadIdempotencyKey } from "../mutate.ts";
 import { problem, resultBody } from "../problem.ts";
