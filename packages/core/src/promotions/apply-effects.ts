@@ -1,7 +1,7 @@
 import { allocate } from "../money/allocate.ts";
 import { applyRate } from "../money/rate.ts";
 import type { Unit, WorkingCart } from "./working-cart.ts";
-import type { LineFilter, PromotionEffect } from "./types.ts";
+import type { PromotionEffect } from "./types.ts";
 
 /** A percentage with up to two decimals, as basis points (12.5 -> 1250). */
 export const bps = (percent: number): number => Math.round(percent * 100);
@@ -189,7 +189,7 @@ export function applyEffect(w: WorkingCart, effect: PromotionEffect, slot: numbe
 function applyBundle(w: WorkingCart, effect: Extract<PromotionEffect, { kind: "bundle" }>, slot: number): EffectOutcome {
   const cartLines = w.lines;
   // Most carts miss some item altogether: say so before building unit pools.
-  for (const item of effect.items) if (unitsReached(cartLines, item.filter, null) < item.quantity) return noGain("bundle", "the cart does not hold the whole bundle");
+  for (const item of effect.items) if (cartLines.unitsReached(item.filter) < item.quantity) return noGain("bundle", "the cart does not hold the whole bundle");
   // Each unit's state by its id: 0 free, -1 used by an earlier application, a > 0 claimed by application a.
   const state = new Array<number>(cartLines.unitCount).fill(0);
   const pools = effect.items.map((item) => cartLines.unitsOf(item.filter).reverse());
@@ -242,7 +242,7 @@ function pickBundle(effect: Extract<PromotionEffect, { kind: "bundle" }>, pools:
  */
 function applyBuyXGetY(w: WorkingCart, effect: Extract<PromotionEffect, { kind: "buy_x_get_y" }>, slot: number): EffectOutcome {
   // Too few units for one application (the usual miss): say so before building unit lists.
-  if (unitsReached(w.lines, effect.buy.filter, effect.get.filter) < effect.buy.quantity + effect.get.quantity) {
+  if (w.lines.unitsReached(effect.buy.filter, effect.get.filter) < effect.buy.quantity + effect.get.quantity) {
     return noGain("buy_x_get_y", `fewer than ${effect.buy.quantity} + ${effect.get.quantity} matching units`);
   }
   const buyLine = w.lines.reached(effect.buy.filter);
@@ -272,14 +272,4 @@ function applyBuyXGetY(w: WorkingCart, effect: Extract<PromotionEffect, { kind: 
   if (applications === 0) return noGain("buy_x_get_y", `fewer than ${effect.buy.quantity} + ${effect.get.quantity} matching units`);
   const took = takeUnits(w, given, bps(effect.percent), 0, slot);
   return gave(effect, took, applications);
-}
-
-/** How many units of the cart a filter (or either of two) reaches: an upper bound on what unit effects can use. */
-function unitsReached(lines: WorkingCart["lines"], filter: LineFilter, or: LineFilter | null): number {
-  let n = 0;
-  for (let i = 0; i < lines.n; i++) {
-    const q = lines.cart.lines[i]!.quantity;
-    if (q > 0 && (lines.reaches(filter, i) || (or !== null && lines.reaches(or, i)))) n += Math.ceil(q);
-  }
-  return n;
 }

@@ -176,14 +176,12 @@ function candidates(input: CartEvaluationInput, refused: RefusedCode[]): Candida
   const automatic = inEvaluationOrder(input.automatic);
   if (coded.length === 0) return automatic.map((campaign) => ({ campaign, code: null }));
   sortSmall(coded, (a, b) => byPriority(a.campaign, b.campaign));
-  // A customer types a code or two: a set of their ids would cost more than looking through them.
-  const codedIds = coded.length > 8 ? new Set(coded.map((c) => c.campaign.id)) : null;
-  const isCoded = (id: string) => (codedIds ? codedIds.has(id) : coded.some((c) => c.campaign.id === id));
+  // At most 20 codes (the API's limit), usually one or two: looking through them beats a set of their ids.
   // Merge the two ordered lists.
   const out: Candidate[] = [];
   let i = 0;
   for (const campaign of automatic) {
-    if (isCoded(campaign.id)) continue;
+    if (coded.some((c) => c.campaign.id === campaign.id)) continue;
     while (i < coded.length && byPriority(coded[i]!.campaign, campaign) < 0) out.push(coded[i++]!);
     out.push({ campaign, code: null });
   }

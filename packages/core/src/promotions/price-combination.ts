@@ -111,16 +111,16 @@ export function mostOff(option: readonly Candidate[], ctx: CartContext): number 
           merchandise += e.amount;
           break;
         case "lines_percent":
-          merchandise += applyRate(grossReached(lines, e.filter), bps(e.percent), 10_000, "floor");
+          merchandise += applyRate(lines.grossOf(e.filter), bps(e.percent), 10_000, "floor");
           break;
         case "lines_fixed":
-          merchandise += grossReached(lines, e.filter);
+          merchandise += lines.grossOf(e.filter);
           break;
         case "bundle":
-          for (const item of e.items) merchandise += grossReached(lines, item.filter);
+          for (const item of e.items) merchandise += lines.grossOf(item.filter);
           break;
         case "buy_x_get_y":
-          merchandise += applyRate(grossReached(lines, e.get.filter), bps(e.percent), 10_000, "floor");
+          merchandise += applyRate(lines.grossOf(e.get.filter), bps(e.percent), 10_000, "floor");
           break;
         case "free_shipping":
           shipping += e.max ?? before.shipping;
@@ -138,12 +138,6 @@ export function mostOff(option: readonly Candidate[], ctx: CartContext): number 
 }
 
 const upTo = (amount: number, max: number | undefined) => (max !== undefined ? Math.min(amount, max) : amount);
-
-function grossReached(lines: CartLines, filter: Parameters<CartLines["reaches"]>[0]): number {
-  let gross = 0;
-  for (let i = 0; i < lines.n; i++) if (lines.gross[i]! > 0 && lines.reaches(filter, i)) gross += lines.gross[i]!;
-  return gross;
-}
 
 const hasBudget = (c: Candidate) => c.campaign.def.limits.budget !== undefined;
 

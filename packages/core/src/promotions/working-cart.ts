@@ -1,4 +1,5 @@
 import { allocate } from "../money/allocate.ts";
+import { sortSmall } from "../sort.ts";
 import type { CartInput, LineFilter } from "./types.ts";
 
 /**
@@ -51,6 +52,23 @@ export class CartLines {
     return hit;
   }
 
+  /** How many units the lines reached by `filter` (or by `or`) hold: an upper bound on what unit effects can use. */
+  unitsReached(filter: LineFilter, or: LineFilter | null = null): number {
+    let n = 0;
+    for (let i = 0; i < this.n; i++) {
+      const q = this.cart.lines[i]!.quantity;
+      if (q > 0 && (this.reaches(filter, i) || (or !== null && this.reaches(or, i)))) n += Math.ceil(q);
+    }
+    return n;
+  }
+
+  /** What the lines a filter reaches cost before any discount. */
+  grossOf(filter: LineFilter): number {
+    let gross = 0;
+    for (let i = 0; i < this.n; i++) if (this.gross[i]! > 0 && this.reaches(filter, i)) gross += this.gross[i]!;
+    return gross;
+  }
+
   /** The units of the lines a filter reaches, cheapest first (ties: earlier line first); a fresh array. */
   unitsOf(filter: LineFilter): Unit[] {
     return reachesEveryLine(filter) ? this.allUnits().slice() : this.unitsOn(this.reached(filter));
@@ -78,14 +96,7 @@ export class CartLines {
     const lines = this.cart.lines;
     const order: number[] = [];
     for (let i = 0; i < this.n; i++) if (lines[i]!.quantity > 0) order.push(i);
-    // Stable by price: an insertion sort for the few lines of a usual cart, the built-in sort (also stable) beyond.
-    if (order.length > 32) order.sort((a, b) => lines[a]!.unitPrice - lines[b]!.unitPrice);
-    else for (let a = 1; a < order.length; a++) {
-      const i = order[a]!;
-      let b = a - 1;
-      for (; b >= 0 && lines[order[b]!]!.unitPrice > lines[i]!.unitPrice; b--) order[b + 1] = order[b]!;
-      order[b + 1] = i;
-    }
+    sortSmall(order, (a, b) => lines[a]!.unitPrice - lines[b]!.unitPrice); // stable: ties keep line order
     const out: Unit[] = [];
     for (const i of order) for (let q = 0; q < lines[i]!.quantity; q++) out.push({ line: i, k: q, price: lines[i]!.unitPrice });
     this.sorted = out;

@@ -115,14 +115,13 @@ const orderOk = (o: CelOrder) => {
   for (let i = 0; i < o.lines.length; i++) if (!lineInts(o.lines[i]!)) return false;
   return true;
 };
-const lineOk = (l: CelLine) => lineInts(l);
 const customerOk = (cu: CelCustomer) => metricsInts(cu.metrics);
 
 const ROOTS: Record<keyof typeof CEL_VARIABLES, (c: Ctx) => unknown> = {
   event: (c) => c.input.event,
   order: (c) => checked(c, ORDER, c.input.order, orderOk),
   cart: (c) => checked(c, ORDER, c.input.order, orderOk),
-  line: (c) => checked(c, LINE, c.input.line ?? EMPTY_LINE, lineOk),
+  line: (c) => checked(c, LINE, c.input.line ?? EMPTY_LINE, lineInts),
   customer: (c) => checked(c, CUSTOMER, c.input.customer, customerOk),
   now: (c) => c.input.now,
   local: (c) => c.vars.localParts(),

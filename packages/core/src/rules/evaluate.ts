@@ -317,9 +317,8 @@ export function evaluateRules(x: {
       continue;
     }
     for (let k = 0; k < limits.length; k++) {
-      const per = limits[k]!.per;
-      // Two limits on the same period share one counter: count the award once.
-      if (limits.findIndex((l) => l.per === per) === k) x.counters.addTo(rule.id, x.event.customerId, periods[per]!, points);
+      // Two limits on the same period share one counter: count the award once, at the first.
+      if (firstOfItsPeriod(limits, k)) x.counters.addTo(rule.id, x.event.customerId, periods[limits[k]!.per]!, points);
     }
     if (budget) x.counters.addTo(rule.id, "*", "lifetime", points);
     const asset = rule.def.effect.asset;
@@ -329,6 +328,11 @@ export function evaluateRules(x: {
     if (rule.def.stopFurther) stopped = rule.def.name;
   }
   return out;
+}
+
+function firstOfItsPeriod(limits: RuleDefinition["limits"], k: number): boolean {
+  for (let j = 0; j < k; j++) if (limits[j]!.per === limits[k]!.per) return false;
+  return true;
 }
 
 function note(out: Evaluation, rule: CompiledRule, outcome: TraceOutcome, points: number, extra?: Pick<TraceEntry, "reason" | "condition">): void {

@@ -1,8 +1,10 @@
 import { and, eq, sql } from "drizzle-orm";
-import { compileCondition, failingCondition, pushTo, type CampaignDefinition, type CartInput, type CompiledCampaign, type CompiledCondition, type PromotionEffect } from "@patron/core";
+import { compileCondition, failingCondition, pushTo, sortSmall, type CampaignDefinition, type CartInput, type CompiledCampaign, type CompiledCondition, type PromotionEffect } from "@patron/core";
 import { rows, type Executor } from "../../db/connect.ts";
 import { campaigns } from "../../db/schema.ts";
 import { SingleFlight } from "../single-flight.ts";
+
+const ascending = (a: number, b: number) => a - b;
 
 /** How stale a process's view of the campaigns may be: the issue asks for fresh within 1 second. */
 const CHECK_MS = 500;
@@ -61,7 +63,7 @@ export class ProgramCampaigns {
       if (l.category) this.collect(this.byCategory.get(l.category), stamp, hits);
     }
     if (hits.length === 0) return this.always;
-    sortPlaces(hits);
+    sortSmall(hits, ascending);
     // Merge the two ordered lists (a campaign is either in `always` or indexed, never both).
     const out: CompiledCampaign[] = [];
     let i = 0;
@@ -88,20 +90,6 @@ export class ProgramCampaigns {
       this.stamp = 0;
     }
     return ++this.stamp;
-  }
-}
-
-/** Ascending, in place: an insertion sort for the few hits of a usual cart (no comparator calls), the built-in sort beyond. */
-function sortPlaces(xs: number[]): void {
-  if (xs.length > 16) {
-    xs.sort((a, b) => a - b);
-    return;
-  }
-  for (let a = 1; a < xs.length; a++) {
-    const x = xs[a]!;
-    let b = a - 1;
-    for (; b >= 0 && xs[b]! > x; b--) xs[b + 1] = xs[b]!;
-    xs[b + 1] = x;
   }
 }
 

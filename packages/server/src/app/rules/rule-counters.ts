@@ -1,10 +1,10 @@
 import { sql, type SQL } from "drizzle-orm";
-import { CounterBook } from "@patron/core";
+import { CounterBook, counterKey, splitCounterKey } from "@patron/core";
 import { rows, type Executor } from "../../db/connect.ts";
 import { textArray } from "../../db/sql-arrays.ts";
 
 const split = (key: string) => {
-  const [ruleId, scope, period] = key.split("|") as [string, string, string];
+  const [ruleId, scope, period] = splitCounterKey(key);
   return { ruleId, scope, period };
 };
 
@@ -46,7 +46,7 @@ function readRows(ex: Executor, programId: string, parts: ReturnType<typeof spli
 
 function toBook(found: CounterRow[]): CounterBook {
   const book = new CounterBook();
-  for (const r of found) book.load(`${r.rule_id}|${r.scope}|${r.period}`, { awards: Number(r.awards), points: Number(r.points) });
+  for (const r of found) book.load(counterKey(r.rule_id, r.scope, r.period), { awards: Number(r.awards), points: Number(r.points) });
   return book;
 }
 
