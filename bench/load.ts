@@ -200,3 +200,71 @@ export async function drive(send: Send, producers: number, warmupMs: number, mea
   const pct = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]! : NaN);
   return { eventsPerSec: events / seconds, events: Math.round(events), requests, seconds, p50Ms: pct(0.5), p99Ms: pct(0.99), totalAccepted: accepted };
 }
+
+/** A paced run: what `drivePaced` measured at one offered rate. */
+export interface PacedMeasurement {
+  /** Requests per second offered (the schedule), and answered inside the window (lower when the server cannot keep up). */
+  offeredPerSec: number;
+  answeredPerSec: number;
+  /** Latency from each request's scheduled time to its answer (so waiting for a free connection counts), ms. */
+  p50Ms: number;
+  p99Ms: number;
+  /** The same from the moment the request was actually written, ms (what the server and the network took). */
+  serviceP99Ms: number;
+  /** Requests scheduled in the window that were sent more than 1 ms late (every connection was busy). */
+  late: number;
+  requests: number;
+}
+
+/**
+ * An open-loop run, as a store's checkout sees it: requests are due at a fixed rate (`perSec`), spread
+ * over at most `connections` keep-alive connections, whatever the server does. Latency counts from the
+ * time a request was due, not from when a free connection sent it, so a slow answer that holds up the
+ * requests behind it is charged to them too (the "coordinated omission" a closed loop hides). Requests due
+ * in the first `warmupMs` are sent but not measured; the run stops scheduling at the end of the window and
+ * waits for what is in flight. The first failure stops it and is thrown.
+ */
+export async function drivePaced(send: Send, connections: number, perSec: number, warmupMs: number, measureMs: number): Promise<PacedMeasurement> {
+  const interval = 1000 / perSec;
+  const start = performance.now() + 5;
+  const windowStart = start + warmupMs;
+  const windowEnd = windowStart + measureMs;
+  let next = 0;
+  let stop = false;
+  let failure: unknown = null;
+  let late = 0;
+  let answeredInWindow = 0;
+  const latencies: number[] = [];
+  const service: number[] = [];
+
+  const connection = async () => {
+    while (!stop) {
+      const due = start + next++ * interval;
+      if (due >= windowEnd) return;
+      const wait = due - performance.now();
+      if (wait > 0) await sleep(wait);
+      const sent = performance.now();
+      try {
+        await send();
+      } catch (e) {
+        failure ??= e;
+        stop = true;
+        return;
+      }
+      const answered = performance.now();
+      if (answered >= windowStart && answered < windowEnd) answeredInWindow++;
+      if (due < windowStart) continue;
+      if (sent - due > 1) late++;
+      latencies.push(answered - due);
+      service.push(answered - sent);
+    }
+  };
+  await Promise.all(Array.from({ length: connections }, () => connection()));
+  if (failure) throw failure;
+  const pct = (xs: number[], p: number) => {
+    xs.sort((a, b) => a - b);
+    return xs.length ? xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]! : NaN;
+  };
+  const seconds = measureMs / 1000;
+  return { offeredPerSec: perSec, answeredPerSec: answeredInWindow / seconds, p50Ms: pct(latencies, 0.5), p99Ms: pct(latencies, 0.99), serviceP99Ms: pct(service, 0.99), late, requests: latencies.length };
+}

@@ -41,7 +41,8 @@ export interface ServerOptions {
 }
 
 const URL_LINE = /Patron is running at (http:\/\/\S+)/;
-const MAX_ECHOED_LINES = 20;
+/** How many lines of server output to echo (`BENCH_ECHO_LINES`, e.g. to see a `--trace-gc` log whole). */
+const MAX_ECHOED_LINES = Number(process.env.BENCH_ECHO_LINES ?? "20");
 
 export async function startServerProcess(opts: ServerOptions): Promise<ServerProcess> {
   const child = track(
