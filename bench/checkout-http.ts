@@ -120,13 +120,13 @@ async function main() {
     const client = new Client(server.url, connections);
     const send = async () => {
       const body = { customerId: `member-${Math.floor(Math.random() * CUSTOMERS)}`, lines: benchCart.lines, shipping: benchCart.shipping, codes: ["CODE9", "NOPE1234"], trace };
-      const res = await client.post("/v1/carts/evaluate", body, token);
+      const res = await client.post("/v1/carts/evaluate", body, token, false);
       if (res.status !== 200) throw new BadResponse("POST /v1/carts/evaluate", res.status, res.text);
       return 1;
     };
     console.log(`POST /v1/carts/evaluate${trace ? " (with trace)" : ""}, ${campaigns} campaigns, ${connections} connections, PostgreSQL ${(await admin.query("show server_version")).rows[0].server_version}`);
     const getProgram = async () => {
-      const res = await client.get("/v1/program", token);
+      const res = await client.get("/v1/program", token, false);
       if (res.status !== 200) throw new BadResponse("GET /v1/program", res.status, res.text);
       return 1;
     };

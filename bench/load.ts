@@ -11,15 +11,19 @@ export class Client {
     this.agent = new http.Agent({ keepAlive: true, maxSockets: connections, maxFreeSockets: connections });
   }
 
-  post(path: string, body: unknown, token: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
-    return this.request("POST", path, Buffer.from(JSON.stringify(body)), token);
+  /**
+   * `keepBody: false` reads a 2xx answer without keeping it (`text` is ""): a latency benchmark's own
+   * garbage collector should not pause on 30 KB answers nobody reads. Any other status keeps its body.
+   */
+  post(path: string, body: unknown, token: string, keepBody = true): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+    return this.request("POST", path, Buffer.from(JSON.stringify(body)), token, keepBody);
   }
 
-  get(path: string, token: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
-    return this.request("GET", path, null, token);
+  get(path: string, token: string, keepBody = true): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+    return this.request("GET", path, null, token, keepBody);
   }
 
-  private request(method: string, path: string, payload: Buffer | null, token: string): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
+  private request(method: string, path: string, payload: Buffer | null, token: string, keepBody: boolean): Promise<{ status: number; headers: http.IncomingHttpHeaders; text: string }> {
     return new Promise((resolve, reject) => {
       const req = http.request(
         {
@@ -32,7 +36,8 @@ export class Client {
         },
         (res) => {
           const chunks: Buffer[] = [];
-          res.on("data", (c: Buffer) => chunks.push(c));
+          const keep = keepBody || (res.statusCode ?? 0) < 200 || (res.statusCode ?? 0) >= 300;
+          res.on("data", (c: Buffer) => keep && chunks.push(c));
           res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, text: Buffer.concat(chunks).toString("utf8") }));
           res.on("error", reject);
         },
