@@ -17,7 +17,7 @@ export default defineConfig({
           name: "unit",
           // Projects with different worker limits run as separate groups, one after another.
           sequence: { groupOrder: 0 },
-          include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts"],
+          include: ["packages/*/src/**/*.test.ts", "packages/*/test/**/*.test.ts", "bench/**/*.test.ts"],
           exclude: ["**/node_modules/**", ...dbTests],
         },
       },

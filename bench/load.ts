@@ -216,7 +216,7 @@ export interface PacedMeasurement {
   p99Ms: number;
   /** The same from the moment the request was actually written, ms (what the server and the network took). */
   serviceP99Ms: number;
-  /** Requests scheduled in the window that were sent more than 1 ms late (every connection was busy). */
+  /** Requests scheduled in the window that were sent more than 1 ms late (every connection was busy, or the load generator itself paused). */
   late: number;
   requests: number;
 }
