@@ -201,9 +201,15 @@ export async function drive(send: Send, producers: number, warmupMs: number, mea
     if (r.t1 <= windowEnd) latencies.push(r.t1 - r.t0);
   }
   const seconds = (windowEnd - windowStart) / 1000;
-  latencies.sort((a, b) => a - b);
-  const pct = (p: number) => (latencies.length ? latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]! : NaN);
-  return { eventsPerSec: events / seconds, events: Math.round(events), requests, seconds, p50Ms: pct(0.5), p99Ms: pct(0.99), totalAccepted: accepted };
+  latencies.sort(ascending);
+  return { eventsPerSec: events / seconds, events: Math.round(events), requests, seconds, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99), totalAccepted: accepted };
+}
+
+const ascending = (a: number, b: number) => a - b;
+
+/** The p-th quantile (0..1) of values sorted ascending; NaN when there are none. */
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]! : NaN;
 }
 
 /** A paced run: what `drivePaced` measured at one offered rate. */
@@ -266,10 +272,11 @@ export async function drivePaced(send: Send, connections: number, perSec: number
   };
   await Promise.all(Array.from({ length: connections }, () => connection()));
   if (failure) throw failure;
-  const pct = (xs: number[], p: number) => {
-    xs.sort((a, b) => a - b);
-    return xs.length ? xs[Math.min(xs.length - 1, Math.floor(p * xs.length))]! : NaN;
-  };
+  latencies.sort(ascending);
+  service.sort(ascending);
   const seconds = measureMs / 1000;
-  return { offeredPerSec: perSec, answeredPerSec: answeredInWindow / seconds, p50Ms: pct(latencies, 0.5), p99Ms: pct(latencies, 0.99), serviceP99Ms: pct(service, 0.99), late, requests: latencies.length };
+  return {
+    offeredPerSec: perSec, answeredPerSec: answeredInWindow / seconds, p50Ms: percentile(latencies, 0.5), p99Ms: percentile(latencies, 0.99), serviceP99Ms: percentile(service, 0.99),
+    late, requests: latencies.length,
+  };
 }
