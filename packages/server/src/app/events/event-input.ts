@@ -3,7 +3,7 @@ import type { CustomerInput } from "../customers/customer.ts";
 import type { Attribution, SignupReferral } from "../referrals/attribute-referral.ts";
 import type { TierEffect } from "../tiers/tier-batch.ts";
 import type { ReferralEffect } from "../referrals/referral-batch.ts";
-import type { StampEffect, StampTakeBack } from "../stamps/stamp-batch.ts";
+import type { StampEffect, StampTakeBack } from "../stamps/stamp-effects.ts";
 import type { WalletClawedBack } from "./refund-clawbacks.ts";
 
 interface Envelope {

@@ -10,7 +10,8 @@ import { getCustomer } from "../customers/find-customer.ts";
 import { recordAudit } from "../audit.ts";
 import { ingestInTransaction } from "../events/ingest-events.ts";
 import { FreeRewards } from "../rewards/free-rewards.ts";
-import { StampBatch, type StampEffect } from "../stamps/stamp-batch.ts";
+import { StampBatch } from "../stamps/stamp-batch.ts";
+import type { StampEffect } from "../stamps/stamp-effects.ts";
 import { stampCardNotFound } from "../stamps/manage-stamp-cards.ts";
 import { findStaffByKey, findStaffByPin } from "./manage-staff.ts";
 
