@@ -193,28 +193,32 @@ const hasCode = (c: Candidate) => c.code !== null;
 const byCode = (a: RefusedCode, b: RefusedCode) => (a.code < b.code ? -1 : a.code > b.code ? 1 : 0);
 const byShown = (a: TypedCode, b: TypedCode) => ((a.code ?? a.typed) < (b.code ?? b.typed) ? -1 : (a.code ?? a.typed) > (b.code ?? b.typed) ? 1 : 0);
 
-/** The campaigns behind the typed codes, one per campaign, in no particular order. */
+/**
+ * The campaigns behind the typed codes, one per campaign, in no particular order. At most 20 codes
+ * (the API's limit), usually one or two: arrays looked through beat a map and a set built per cart.
+ */
 function codeCandidates(typed: readonly TypedCode[], refused: RefusedCode[]): Candidate[] {
-  const byId = new Map<string, Candidate>();
-  const seen = new Set<string>();
+  const out: Candidate[] = [];
   const codes = typed.length < 2 ? typed : sortSmall(typed.slice(), byShown);
+  let previous: string | null = null;
   for (const t of codes) {
     const shown = t.code ?? t.typed;
-    if (seen.has(shown)) continue; // the same code typed twice counts once
-    seen.add(shown);
+    if (shown === previous) continue; // the same code typed twice counts once (they are sorted)
+    previous = shown;
     if (t.refusal || !t.campaign) {
       const r = t.refusal ?? { reason: "CODE_UNKNOWN" as const, message: "No campaign has this code." };
       refused.push({ code: shown, reason: r.reason, message: r.message, ...(t.campaign ? { campaignId: t.campaign.id } : {}) });
       continue;
     }
-    if (byId.has(t.campaign.id)) {
-      refused.push({ code: shown, reason: "NOT_COMBINABLE", message: `Code ${byId.get(t.campaign.id)!.code} of the same campaign already applies.`, campaignId: t.campaign.id });
+    const id = t.campaign.id;
+    const same = out.find((c) => c.campaign.id === id);
+    if (same) {
+      refused.push({ code: shown, reason: "NOT_COMBINABLE", message: `Code ${same.code} of the same campaign already applies.`, campaignId: id });
       continue;
     }
-    const campaign = t.value == null ? t.campaign : withValue(t.campaign, t.value);
-    byId.set(t.campaign.id, { campaign, code: shown });
+    out.push({ campaign: t.value == null ? t.campaign : withValue(t.campaign, t.value), code: shown });
   }
-  return [...byId.values()];
+  return out;
 }
 
 /**

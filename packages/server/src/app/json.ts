@@ -5,8 +5,9 @@ import { createHash } from "node:crypto";
  * event's or request's idempotency), so the output must not change: json.test.ts holds it to the
  * first, plainer version, but for dates. A Date is its ISO string (JSON's own form); the first version
  * wrote every Date as `{}`, so an event sent again with another `occurredAt` was answered as a replay
- * instead of IDEMPOTENCY_CONFLICT. This one is written with loops, and sorts only the objects whose
- * keys are not in order already: it runs on every event of a batch.
+ * instead of IDEMPOTENCY_CONFLICT. This one is written with loops, and sorts, in place, only the
+ * objects whose keys are not in order already: it runs on every event of a batch, where the built-in
+ * sort's working copies were 7% of all the bytes a batch allocated (bench/alloc-profile.mjs).
  */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== "object" || value instanceof Date) return JSON.stringify(value) ?? "null";
@@ -16,13 +17,7 @@ export function canonicalJson(value: unknown): string {
     return `${out}]`;
   }
   const obj = value as Record<string, unknown>;
-  const keys = Object.keys(obj);
-  for (let i = 1; i < keys.length; i++) {
-    if (keys[i - 1]! > keys[i]!) {
-      keys.sort();
-      break;
-    }
-  }
+  const keys = sortKeys(Object.keys(obj));
   let out = "{";
   for (const k of keys) {
     const v = obj[k];
@@ -30,6 +25,18 @@ export function canonicalJson(value: unknown): string {
     out += `${out.length > 1 ? "," : ""}${JSON.stringify(k)}:${canonicalJson(v)}`;
   }
   return `${out}}`;
+}
+
+/** The keys in the built-in sort's order (UTF-16 code units); an object's few keys by insertion, in place. */
+function sortKeys(keys: string[]): string[] {
+  if (keys.length > 32) return keys.sort();
+  for (let a = 1; a < keys.length; a++) {
+    const k = keys[a]!;
+    let b = a - 1;
+    for (; b >= 0 && keys[b]! > k; b--) keys[b + 1] = keys[b]!;
+    keys[b + 1] = k;
+  }
+  return keys;
 }
 
 export const sha256 = (s: string) => createHash("sha256").update(s).digest("hex");
