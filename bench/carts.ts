@@ -3,7 +3,8 @@
  * is priced against N active campaigns (a realistic mix: automatic campaigns with line, bundle,
  * buy-X-get-Y, order and points effects, about half with CEL audience or cart conditions, a few
  * exclusive or grouped) plus two typed codes. The campaigns go through the same per-cart index as the
- * server (`ProgramCampaigns.automaticFor`), so the figure is what a request pays for the evaluation.
+ * server (`ProgramCampaigns.automaticFor`: by sku, category and audience), so the figure is what a
+ * request pays for the evaluation.
  * Past 20 campaigns the program grows two ways (bench/campaign-set.ts): `dense` repeats the first
  * 20's mix, a third of it site-wide; `targeted` adds campaigns on skus, categories, segments and codes.
  *
@@ -17,7 +18,7 @@ import { parseArgs } from "node:util";
 import { cpus } from "node:os";
 import { evaluateCart, normalizePromoCode, type CelCustomer, type TypedCode } from "../packages/core/src/index.ts";
 import { benchCart as cart, campaignDefinition as definition, type CampaignMix } from "./campaign-set.ts";
-import { compileCampaign, ProgramCampaigns } from "../packages/server/src/app/promotions/campaign-store.ts";
+import { compileCampaign, ProgramCampaigns } from "../packages/server/src/app/promotions/campaign-index.ts";
 
 const { values: args } = parseArgs({
   options: {
@@ -46,11 +47,11 @@ function run(n: number, mix: CampaignMix): number[] {
   const codes: TypedCode[] = ["CODE9", "NOPE1234"].map((t) => ({ typed: t, code: normalizePromoCode(t), campaign: program.byCode.get(normalizePromoCode(t) ?? "") ?? null }));
   const now = new Date("2026-11-23T10:00:00Z");
   const usage = new Map();
-  const sample = evaluateCart({ cart, customer, now, timeZone: "Asia/Ho_Chi_Minh", guard: { maxDiscountPercent: 40 }, automatic: program.automaticFor(cart), codes, usage, earn: (o) => Math.floor(o.earningBase / 1000) });
-  console.log(`${name(n, mix)}: ${program.automaticFor(cart).length} automatic candidates for the cart, ${sample.applied.length} applied, ${sample.refused.length} codes refused, discount ${sample.discount} of ${sample.subtotal}`);
+  const sample = evaluateCart({ cart, customer, now, timeZone: "Asia/Ho_Chi_Minh", guard: { maxDiscountPercent: 40 }, automatic: program.automaticFor(cart, customer), codes, usage, earn: (o) => Math.floor(o.earningBase / 1000) });
+  console.log(`${name(n, mix)}: ${program.automaticFor(cart, customer).length} automatic candidates for the cart, ${sample.applied.length} applied, ${sample.refused.length} codes refused, discount ${sample.discount} of ${sample.subtotal}`);
   let sink = 0;
   const once = () => {
-    const r = evaluateCart({ cart, customer, now, timeZone: "Asia/Ho_Chi_Minh", guard: { maxDiscountPercent: 40 }, automatic: program.automaticFor(cart), codes, usage, earn: (o) => Math.floor(o.earningBase / 1000) });
+    const r = evaluateCart({ cart, customer, now, timeZone: "Asia/Ho_Chi_Minh", guard: { maxDiscountPercent: 40 }, automatic: program.automaticFor(cart, customer), codes, usage, earn: (o) => Math.floor(o.earningBase / 1000) });
     sink += r.discount;
   };
   const until = (ms: number) => {

@@ -172,6 +172,33 @@ describe("story 6: a perfume retailer's Black Friday, for loyalty members only",
   });
 });
 
+describe("segment offers: automatic campaigns for a tag or for members (the audience index)", () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await testApi({ database, program: { currency: "EUR", timeZone: "Europe/Paris" } });
+    await campaign(api, { name: "Students", kind: "automatic", audience: 'hasTag("student")', effects: [{ kind: "order_percent", percent: 10 }] });
+    await campaign(api, { name: "Members", kind: "automatic", audience: "isMember()", effects: [{ kind: "order_fixed", amount: 100 }] });
+    await campaign(api, { name: "Regulars", kind: "automatic", audience: "customer.metrics.lifetimeOrders >= 3", effects: [{ kind: "order_fixed", amount: 50 }] });
+    await api.call("PUT", "/v1/customers/sam", { tags: ["student"] });
+    await api.call("PUT", "/v1/customers/kim", {});
+  });
+
+  it("each customer gets the offers for them; the others are left out unevaluated and the trace counts them", async () => {
+    const guest = await api.call("POST", "/v1/carts/evaluate", { email: "g@example.com", lines: [line("book", 10000)] });
+    expect(guest.body.discount).toBe(0);
+    expect(guest.body.trace.join("\n")).toContain("2 automatic campaign(s) for other customers");
+    // The audience that is not a tag, tier or membership is still evaluated, and explained.
+    expect(guest.body.trace.join("\n")).toContain("Regulars");
+    const kim = await api.call("POST", "/v1/carts/evaluate", { customerId: "kim", lines: [line("book", 10000)] });
+    expect(kim.body.applied.map((a: { name: string }) => a.name)).toEqual(["Members"]);
+    expect(kim.body.trace.join("\n")).toContain("1 automatic campaign(s) for other customers");
+    const sam = await api.call("POST", "/v1/carts/evaluate", { customerId: "sam", lines: [line("book", 10000)] });
+    expect(sam.body.applied.map((a: { name: string }) => a.name).sort()).toEqual(["Members", "Students"]);
+    expect(sam.body.discount).toBe(1100); // 10% of 10,000, then 100 off
+    expect(sam.body.trace.join("\n")).not.toContain("for other customers");
+  });
+});
+
 describe("story 7: a coffee chain's discount for bringing your own cup (the till adds the staff-confirmed own-cup line)", () => {
   let api: TestApi;
   beforeAll(async () => {

@@ -47,6 +47,8 @@ export interface CartEvaluationInput {
    * once; two different campaigns must not share an id.
    */
   automatic: readonly CompiledCampaign[];
+  /** How many automatic campaigns the caller's index left out as meant for other customers (a tag, tier or membership): said in the trace. */
+  otherAudiences?: number | undefined;
   codes: readonly TypedCode[];
   usage: ReadonlyMap<string, CampaignUsage>;
   /** What the order earns through the earning rules, from the order after discounts. */
@@ -127,6 +129,9 @@ export function evaluateCart(input: CartEvaluationInput): CartEvaluation {
   const cel: CelInput = { event: { id: "", type: "cart", name: "", occurredAt: input.now, data: {} }, order, customer: input.customer, now: input.now, timeZone: input.timeZone };
   const vars = celVariables(cel);
 
+  if (input.trace && input.otherAudiences) {
+    trace.push(`${input.otherAudiences} automatic campaign(s) for other customers (a tag, tier or membership this customer does not have): not considered`);
+  }
   const eligible: Candidate[] = [];
   for (const cand of candidates(input, refused)) {
     const gate = admit(cand.campaign, input, cel, vars);

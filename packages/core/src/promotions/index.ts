@@ -4,3 +4,4 @@ export * from "./apply-effects.ts";
 export * from "./evaluate-cart.ts";
 export * from "./codes.ts";
 export * from "./check-campaign.ts";
+export * from "./audience-key.ts";

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import type { CampaignDefinition, CartInput, CompiledCampaign, LineFilter, PromotionEffect } from "@patron/core";
-import { compileCampaign, ProgramCampaigns } from "./campaign-store.ts";
+import { celVariables, runCondition, type CampaignDefinition, type CartInput, type CelCustomer, type CompiledCampaign, type LineFilter, type PromotionEffect } from "@patron/core";
+import { compileCampaign, ProgramCampaigns } from "./campaign-index.ts";
 
 const SKUS = ["A", "B", "C", "D", "E"];
 const CATEGORIES = ["x", "y", "z"];
@@ -51,6 +51,48 @@ describe("ProgramCampaigns.automaticFor (properties)", () => {
         const program = new ProgramCampaigns(1, list);
         // Several carts in a row: each request starts from a clean slate.
         for (const cart of carts) expect(program.automaticFor(cart).map((c) => c.id)).toEqual(reference(list, cart).map((c) => c.id));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});
+
+/** Audiences: the forms the index files campaigns under, and forms it must leave to evaluateCart. */
+const KEYED = ['hasTag("vip")', 'hasTag("student")', 'customer.tier == "gold"', "isMember()", 'isMember() && hasTag("vip")', '"silver" == customer.tier && hasTag("student")'];
+const UNKEYED = ["customer.metrics.lifetimeOrders >= 2", 'hasTag("vip") || customer.tier == "gold"', '!hasTag("vip")'];
+const NOW = new Date("2026-11-24T10:00:00Z");
+
+function audienceHolds(c: CompiledCampaign, who: CelCustomer): boolean {
+  if (!c.audience) return true;
+  const input = { event: { id: "", type: "cart", name: "", occurredAt: NOW, data: {} }, order: null, customer: who, now: NOW, timeZone: "UTC" };
+  const r = runCondition(c.audience, input as never, celVariables(input as never));
+  return "matched" in r && r.matched;
+}
+
+describe("ProgramCampaigns.automaticFor with a customer (the audience index)", () => {
+  it("keeps every campaign whose audience holds, drops only those it cannot hold for, in evaluation order", () => {
+    const audienceArb = fc.oneof(fc.constant(null), fc.constantFrom(...KEYED), fc.constantFrom(...UNKEYED));
+    const customerArb = fc.record({ id: fc.constantFrom("", "cus_1"), tier: fc.constantFrom("", "gold", "silver"), tags: fc.subarray(["vip", "student"]), lifetimeOrders: fc.integer({ min: 0, max: 3 }) });
+    fc.assert(
+      fc.property(fc.uniqueArray(fc.tuple(campaignArb, audienceArb), { selector: ([c]) => c.id, maxLength: 30 }), cartArb, customerArb, (generated, cart, who) => {
+        const list = generated.map(([g, audience]) => {
+          const def: CampaignDefinition = { name: `c${g.id}`, kind: g.kind, code: g.kind === "code" ? `C${g.id}` : null, schedule: null, audience, condition: null, effects: g.effects, stacking: "stackable", priority: g.priority, limits: {} };
+          return compileCampaign(`c${g.id}`, 1, def);
+        });
+        const customer: CelCustomer = {
+          id: who.id, email: "", phone: "", name: "", birthday: "", status: "active", tier: who.tier, tags: who.tags, attributes: {},
+          metrics: { lifetimeOrders: who.lifetimeOrders, lifetimeSpend: 0, daysSinceFirstOrder: -1, daysSinceLastOrder: -1, ordersThisMonth: 0, spendThisMonth: 0 },
+        };
+        const program = new ProgramCampaigns(1, list);
+        const all = reference(list, cart);
+        const got = program.automaticFor(cart, customer).map((c) => c.id);
+        // In the order of the plain scan, and none left out whose audience holds.
+        expect(got).toEqual(all.filter((c) => got.includes(c.id)).map((c) => c.id));
+        for (const c of all) if (audienceHolds(c, customer)) expect(got).toContain(c.id);
+        // Where the audience is only keyed forms, the index decides exactly.
+        for (const c of all) if (c.def.audience !== null && KEYED.includes(c.def.audience)) expect(got.includes(c.id)).toBe(audienceHolds(c, customer));
+        // Without a customer nothing is left out for its audience.
+        expect(program.automaticFor(cart).map((c) => c.id)).toEqual(all.map((c) => c.id));
       }),
       { numRuns: 500 },
     );

@@ -42,6 +42,8 @@ export interface CheckoutState {
   /** `cus:…`, `email:…`, `phone:…`: what per-customer limits count. */
   customerKeys: string[];
   automatic: readonly CompiledCampaign[];
+  /** How many automatic campaigns the cart reached that are for other audiences (left out unevaluated, said in the trace). */
+  otherAudiences: number;
   codes: TypedCode[];
   usage: Map<string, CampaignUsage>;
   /** The campaigns with limits this cart reached (automatic or typed): the ones whose counters count. */
@@ -99,6 +101,8 @@ export async function loadCheckoutState(ctx: AppContext, ex: Executor, program: 
   const email = given.email ?? customer?.email ?? "";
   const phone = given.phone ?? customer?.phone ?? "";
   customer ??= { id: "", email, phone, name: "", birthday: "", status: "guest", tier: "", tags: [], attributes: {}, metrics: { ...GUEST_METRICS } };
+  // The audience index leaves out the campaigns for other tags, tiers or members: never evaluated.
+  const forCustomer = store.automaticFor(cart, customer);
   const customerKeys = [...(customerRowId ? [`cus:${customerRowId}`] : []), ...(email ? [`email:${email}`] : []), ...(phone ? [`phone:${phone}`] : [])];
 
   const byBulk = new Map(bulkRows.map((r) => [r.code, r]));
@@ -121,7 +125,7 @@ export async function loadCheckoutState(ctx: AppContext, ex: Executor, program: 
 
   const tierLevel = program.tiers && customerRowId && customer.tier ? program.tiers.levels.find((l) => l.key === customer.tier) : undefined;
   const tierCampaign = tierLevel ? tierDiscount(tierLevel) : null;
-  let automaticAll = tierCampaign ? [...automatic, tierCampaign] : automatic;
+  let automaticAll = tierCampaign ? [...forCustomer, tierCampaign] : forCustomer;
   // Progressive and ladder effects need what this customer has reached: measured, then filled in.
   const progressive = [...automaticAll, ...codes.map((t) => t.campaign)].filter(hasProgress);
   if (progressive.length > 0) {
@@ -131,7 +135,7 @@ export async function loadCheckoutState(ctx: AppContext, ex: Executor, program: 
     codes = codes.map((t) => (t.campaign ? { ...t, campaign: fill(t.campaign) } : t));
   }
   const limited = new Map<string, CompiledCampaign>();
-  for (const c of [...automatic, ...codes.map((t) => t.campaign)]) if (c && isLimited(c)) limited.set(c.id, c);
+  for (const c of [...forCustomer, ...codes.map((t) => t.campaign)]) if (c && isLimited(c)) limited.set(c.id, c);
   const usage = usageRows
     ? usageFrom(usageRows, [...limited.values()], program, now)
     : await loadUsage(ex, program, [...limited.values()], customerKeys, input.sessionId ?? "", now);
@@ -152,7 +156,7 @@ export async function loadCheckoutState(ctx: AppContext, ex: Executor, program: 
     // The tier's earning bonus, as ingest will give it (event-rules.ts).
     return points + Math.floor((points * (tierLevel?.benefits.earnBonusPercent ?? 0)) / 100);
   };
-  return { cart, customer, customerRowId, customerKeys, automatic: automaticAll, codes, usage, limited, bulkCodes, earn, trace: input.trace ?? true };
+  return { cart, customer, customerRowId, customerKeys, automatic: automaticAll, otherAudiences: automatic.length - forCustomer.length, codes, usage, limited, bulkCodes, earn, trace: input.trace ?? true };
 }
 
 interface BulkRow { code: string; campaign_id: string; customer_id: string | null; max_uses: number; used: number; expires_at: string | Date | null; value: number | null; held: number }
