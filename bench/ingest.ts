@@ -275,100 +275,188 @@ async function runScenarios(db: DbKind, server: ServerProcess, token: string, op
     }
     console.log(`  ${db.padEnd(8)} seeded ${opts.customers} customers with one order each in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
   }
-  const phases: { ruleCount: number; tiers: boolean }[] = [{ ruleCount: 0, tiers: false }, ...(opts.rules > 0 ? [{ ruleCount: opts.rules, tiers: false }] : []), ...(opts.tiers ? [{ ruleCount: opts.rules, tiers: true }] : [])];
-  for (const { ruleCount, tiers } of phases) {
-  if (tiers) {
+  // With --rules, the runs without and with the rules alternate within each scenario (the rules are
+  // disabled and enabled between runs): the machine's speed drifts by a third within an hour, and
+  // issue 3's goal is a ratio of the two, which measured one phase after the other carried that drift.
+  const ruleIds = opts.rules > 0 ? await createRules(server.url, token, opts.rules) : [];
+  if (ruleIds.length > 0) console.log(`  ${db.padEnd(8)} created ${ruleIds.length} earning rules; each scenario alternates runs without and with them`);
+  const phases: Phase[] = [{ ruleCount: 0, tiers: false }, ...(ruleIds.length > 0 ? [{ ruleCount: ruleIds.length, tiers: false }] : [])];
+  const ctx: MeasureContext = { db, server, token, opts, events, pgDatabase };
+  let rulesOn: boolean | null = null;
+  for (const def of SCENARIOS.filter((s) => opts.scenarios.includes(s.key))) {
+    await beforeScenario();
+    const measured = phases.map((phase) => ({ phase, m: new ScenarioMeasurement(ctx, def, phase) }));
+    try {
+      for (let run = 1; run <= opts.runs; run++) {
+        for (const { phase, m } of measured) {
+          const want = phase.ruleCount > 0;
+          if (ruleIds.length > 0 && rulesOn !== want) {
+            await setRules(server.url, token, ruleIds, want);
+            rulesOn = want;
+          }
+          accepted += await m.run(run);
+        }
+      }
+    } finally {
+      for (const { m } of measured) await m.close();
+    }
+    for (const { m } of measured) rows.push(m.row(pgbench));
+  }
+  if (opts.tiers) {
+    if (ruleIds.length > 0 && rulesOn !== true) await setRules(server.url, token, ruleIds, true);
     const res = await fetch(`${server.url}/v1/tiers`, { method: "PUT", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify({ tiers: BENCH_TIERS }) });
     if (res.status !== 200) throw new BadResponse("PUT /v1/tiers", res.status, await res.text());
     console.log(`  ${db.padEnd(8)} set a three-level tier scheme; the scenarios again:`);
-  } else if (ruleCount > 0) {
-    for (const body of benchRules(ruleCount)) {
-      const res = await fetch(`${server.url}/v1/rules`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
-      if (res.status !== 201) throw new BadResponse("POST /v1/rules", res.status, await res.text());
+    for (const def of SCENARIOS.filter((s) => opts.scenarios.includes(s.key))) {
+      await beforeScenario();
+      const m = new ScenarioMeasurement(ctx, def, { ruleCount: ruleIds.length, tiers: true });
+      try {
+        for (let run = 1; run <= opts.runs; run++) accepted += await m.run(run);
+      } finally {
+        await m.close();
+      }
+      rows.push(m.row(pgbench));
     }
-    console.log(`  ${db.padEnd(8)} created ${ruleCount} earning rules; the scenarios again:`);
   }
-  for (const def of SCENARIOS.filter((s) => opts.scenarios.includes(s.key))) {
-    await beforeScenario();
-    const label = `${def.label}${ruleCount > 0 ? ` + ${ruleCount} rules` : ""}${tiers ? " + tiers" : ""}`;
-    const client = new Client(server.url, def.producers);
-    const send: Send = def.kind === "single" ? singleEventSender(client, token, events) : batchSender(client, token, events, opts.batchSize);
-    const rss = new RssSampler(server.pid, 200);
-    const runs: RunFigures[] = [];
+  return { rows, accepted };
+}
+
+interface Phase {
+  ruleCount: number;
+  tiers: boolean;
+}
+
+interface MeasureContext {
+  db: DbKind;
+  server: ServerProcess;
+  token: string;
+  opts: Options;
+  events: OrderEvents;
+  pgDatabase: string | null;
+}
+
+/** Creates the bench's earning rules (bench/rule-set.ts); returns their ids. */
+async function createRules(url: string, token: string, count: number): Promise<string[]> {
+  const ids: string[] = [];
+  for (const body of benchRules(count)) {
+    const res = await fetch(`${url}/v1/rules`, { method: "POST", headers: { authorization: `Bearer ${token}`, "content-type": "application/json" }, body: JSON.stringify(body) });
+    if (res.status !== 201) throw new BadResponse("POST /v1/rules", res.status, await res.text());
+    ids.push(((await res.json()) as { id: string }).id);
+  }
+  return ids;
+}
+
+/** Enables or disables the rules (the server's rule cache follows at once). */
+async function setRules(url: string, token: string, ids: readonly string[], on: boolean): Promise<void> {
+  for (const id of ids) {
+    const res = await fetch(`${url}/v1/rules/${id}/${on ? "enable" : "disable"}`, { method: "POST", headers: { authorization: `Bearer ${token}` } });
+    if (res.status !== 200) throw new BadResponse(`POST /v1/rules/${id}/${on ? "enable" : "disable"}`, res.status, await res.text());
+  }
+}
+
+/** The runs of one scenario in one phase (rules, tiers): its client, RSS sampler and figures. */
+class ScenarioMeasurement {
+  private readonly label: string;
+  private readonly client: Client;
+  private readonly send: Send;
+  private readonly rss: RssSampler;
+  private readonly runs: RunFigures[] = [];
+  private maxRssMb = 0;
+
+  constructor(
+    private readonly ctx: MeasureContext,
+    private readonly def: (typeof SCENARIOS)[number],
+    private readonly phase: Phase,
+  ) {
+    const { server, token, opts, events } = ctx;
+    this.label = `${def.label}${phase.ruleCount > 0 ? ` + ${phase.ruleCount} rules` : ""}${phase.tiers ? " + tiers" : ""}`;
+    this.client = new Client(server.url, def.producers);
+    this.send = def.kind === "single" ? singleEventSender(this.client, token, events) : batchSender(this.client, token, events, opts.batchSize);
+    this.rss = new RssSampler(server.pid, 200);
+  }
+
+  /** One measured run (warm-up, then the window); returns the events accepted. */
+  async run(run: number): Promise<number> {
+    const { db, server, opts, pgDatabase } = this.ctx;
+    const def = this.def;
     // pg_stat_wal is the whole cluster's: the bench database is the only busy one on a quiet machine.
     const walClient = db === "postgres" ? await adminConnection(opts.pgUrl) : null;
     try {
-      for (let run = 1; run <= opts.runs; run++) {
-        let cpu0 = { server: 0, postgres: new Map<number, number>(), bench: 0, at: 0 };
-        let cpu1 = cpu0;
-        const read = () => ({
-          server: cpuSeconds(server.pid),
-          postgres: db === "postgres" && pgDatabase ? postgresCpuByPid(pgDatabase) : new Map<number, number>(),
-          bench: (() => {
-            const u = process.cpuUsage();
-            return (u.user + u.system) / 1e6;
-          })(),
-          at: performance.now() / 1000,
-        });
-        // WAL at the window's edges (read asynchronously: a few milliseconds of skew, over seconds).
-        let wal0: Promise<WalCounters> | null = null;
-        let wal1: Promise<WalCounters> | null = null;
-        const m = await drive(send, def.producers, opts.warmup * 1000, opts.seconds * 1000, {
-          onMeasureStart: () => {
-            cpu0 = read();
-            if (walClient) wal0 = walCounters(walClient);
-          },
-          onMeasureEnd: () => {
-            cpu1 = read();
-            if (walClient) wal1 = walCounters(walClient);
-          },
-        });
-        const wal = wal0 && wal1 ? walPer(await wal0, await wal1, m.events) : null;
-        accepted += m.totalAccepted;
-        const span = cpu1.at - cpu0.at;
-        const pct = (a: number, b: number) => (100 * (b - a)) / span;
-        const figures: RunFigures = {
-          eventsPerSec: m.eventsPerSec,
-          events: m.events,
-          requests: m.requests,
-          seconds: m.seconds,
-          p50Ms: m.p50Ms,
-          p99Ms: m.p99Ms,
-          cpu: { server: pct(cpu0.server, cpu1.server), postgres: db === "postgres" ? pct(0, postgresCpuDelta(cpu0.postgres, cpu1.postgres)) : null, bench: pct(cpu0.bench, cpu1.bench) },
-          wal,
-        };
-        runs.push(figures);
-        console.log(
-          `  ${db.padEnd(8)} ${label.padEnd(26)} run ${run}/${opts.runs}: ${Math.round(m.eventsPerSec).toLocaleString("en-US").padStart(7)} events/s` +
-            `  (${m.requests} requests, p50 ${m.p50Ms.toFixed(1)} ms, p99 ${m.p99Ms.toFixed(1)} ms; CPU server ${figures.cpu.server.toFixed(0)}%` +
-            `${figures.cpu.postgres === null ? "" : `, postgres ${figures.cpu.postgres.toFixed(0)}%`}, bench ${figures.cpu.bench.toFixed(0)}%; RSS max so far ${rss.max.toFixed(0)} MB` +
-            `${wal ? `; WAL per event ${formatWal(wal)}` : ""})`,
-        );
-      }
+      let cpu0 = { server: 0, postgres: new Map<number, number>(), bench: 0, at: 0 };
+      let cpu1 = cpu0;
+      const read = () => ({
+        server: cpuSeconds(server.pid),
+        postgres: db === "postgres" && pgDatabase ? postgresCpuByPid(pgDatabase) : new Map<number, number>(),
+        bench: (() => {
+          const u = process.cpuUsage();
+          return (u.user + u.system) / 1e6;
+        })(),
+        at: performance.now() / 1000,
+      });
+      // WAL at the window's edges (read asynchronously: a few milliseconds of skew, over seconds).
+      let wal0: Promise<WalCounters> | null = null;
+      let wal1: Promise<WalCounters> | null = null;
+      const m = await drive(this.send, def.producers, opts.warmup * 1000, opts.seconds * 1000, {
+        onMeasureStart: () => {
+          cpu0 = read();
+          if (walClient) wal0 = walCounters(walClient);
+        },
+        onMeasureEnd: () => {
+          cpu1 = read();
+          if (walClient) wal1 = walCounters(walClient);
+        },
+      });
+      const wal = wal0 && wal1 ? walPer(await wal0, await wal1, m.events) : null;
+      const span = cpu1.at - cpu0.at;
+      const pct = (a: number, b: number) => (100 * (b - a)) / span;
+      const figures: RunFigures = {
+        eventsPerSec: m.eventsPerSec,
+        events: m.events,
+        requests: m.requests,
+        seconds: m.seconds,
+        p50Ms: m.p50Ms,
+        p99Ms: m.p99Ms,
+        cpu: { server: pct(cpu0.server, cpu1.server), postgres: db === "postgres" ? pct(0, postgresCpuDelta(cpu0.postgres, cpu1.postgres)) : null, bench: pct(cpu0.bench, cpu1.bench) },
+        wal,
+      };
+      this.runs.push(figures);
+      console.log(
+        `  ${db.padEnd(8)} ${this.label.padEnd(26)} run ${run}/${opts.runs}: ${Math.round(m.eventsPerSec).toLocaleString("en-US").padStart(7)} events/s` +
+          `  (${m.requests} requests, p50 ${m.p50Ms.toFixed(1)} ms, p99 ${m.p99Ms.toFixed(1)} ms; CPU server ${figures.cpu.server.toFixed(0)}%` +
+          `${figures.cpu.postgres === null ? "" : `, postgres ${figures.cpu.postgres.toFixed(0)}%`}, bench ${figures.cpu.bench.toFixed(0)}%; RSS max so far ${this.rss.max.toFixed(0)} MB` +
+          `${wal ? `; WAL per event ${formatWal(wal)}` : ""})`,
+      );
+      return m.totalAccepted;
     } finally {
-      client.close();
       await walClient?.end();
     }
-    const maxRssMb = rss.stop();
-    const eps = median(runs.map((r) => r.eventsPerSec));
+  }
+
+  async close(): Promise<void> {
+    this.client.close();
+    this.maxRssMb = this.rss.stop();
+  }
+
+  row(pgbench: Map<string, PgbenchResult>): ScenarioRow {
+    const { db, opts } = this.ctx;
+    const def = this.def;
+    const eps = median(this.runs.map((r) => r.eventsPerSec));
     const base = pgbench.get(def.baseline);
-    rows.push({
+    return {
       scenario: def.key,
-      label,
-      rules: ruleCount,
-      tiers,
+      label: this.label,
+      rules: this.phase.ruleCount,
+      tiers: this.phase.tiers,
       db,
       producers: def.producers,
       eventsPerRequest: def.kind === "single" ? 1 : opts.batchSize,
       eventsPerSec: eps,
       baseline: def.baseline,
       ratio: base ? eps / base.tps : null,
-      maxRssMb,
-      runs,
-    });
+      maxRssMb: this.maxRssMb,
+      runs: this.runs,
+    };
   }
-  }
-  return { rows, accepted };
 }
 
 // ---- main ----
