@@ -9,7 +9,7 @@ import { sql } from "drizzle-orm";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openPostgres, rows, type Database } from "../src/db/connect.ts";
 import { inTransaction } from "../src/db/tx.ts";
-import { executeAtCommit } from "../src/db/pipelined-client.ts";
+import { executeAtCommit, preferGenericPlans } from "../src/db/pipelined-client.ts";
 import { textArray } from "../src/db/sql-arrays.ts";
 import { countTrips, dbKind, testDatabaseUrl } from "./harness.ts";
 
@@ -84,5 +84,28 @@ describe.skipIf(dbKind() !== "postgres")("pipelined PostgreSQL client", () => {
       return rows<{ v: string }>(tx, sql`select v from pipeline_probe where k = 'after-failure'`);
     });
     expect(got).toEqual([{ v: "ok" }]);
+  });
+
+  it("preferGenericPlans: every statement of that transaction runs under generic plans, set with BEGIN in the same round trip; the next transaction is back to PostgreSQL's choice", async () => {
+    const mode = (tx: Parameters<Parameters<typeof inTransaction>[1]>[0], x: string) => rows<{ m: string }>(tx, sql`select current_setting('plan_cache_mode') as m, length(${x}::text) as n`);
+    const { value, trips } = await countTrips(() =>
+      inTransaction(database.db, async (tx) => {
+        preferGenericPlans(tx);
+        const first = await mode(tx, "small");
+        const second = await mode(tx, "x".repeat(20_000));
+        await executeAtCommit(tx, sql`insert into pipeline_probe (k, v) values (${"generic-plans"}, ${"ok"})`);
+        return [first[0]!.m, second[0]!.m];
+      }),
+    );
+    expect(value).toEqual(["force_generic_plan", "force_generic_plan"]);
+    expect(trips).toEqual(["BEGIN + SET LOCAL + select current_setting('plan_cache_mode')", "select current_setting('plan_cache_mode')", "insert into + COMMIT"]);
+    // Asked for once the transaction has sent something, it changes nothing.
+    const late = await inTransaction(database.db, async (tx) => {
+      await tx.execute(sql`select 1`);
+      preferGenericPlans(tx);
+      return mode(tx, "late");
+    });
+    expect(late[0]!.m).toBe("auto");
+    for (let i = 0; i < 3; i++) expect((await inTransaction(database.db, (tx) => mode(tx, "later")))[0]!.m).toBe("auto");
   });
 });

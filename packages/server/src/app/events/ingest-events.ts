@@ -25,7 +25,11 @@ import { FreeRewards } from "../rewards/free-rewards.ts";
 import type { EventAccepted, EventEffects, EventInput, EventResult } from "./event-input.ts";
 import { EVENT_SCOPE, writeBatch, type NewRefund } from "./write-batch.ts";
 import { postClawbacks } from "./refund-clawbacks.ts";
+import { preferGenericPlans } from "../../db/pipelined-client.ts";
 
+
+/** Groups of up to this many events run their statements under generic plans (PipelinedClient.preferGenericPlans). */
+const GENERIC_PLANS_UP_TO = 64;
 
 /**
  * Ingests a batch of events (1 to 1,000) in one database transaction, with a fixed number of
@@ -47,6 +51,9 @@ export async function ingestEvents(ctx: AppContext, program: Program, events: re
 
 /** The same, inside a transaction the caller holds (the batch endpoint under an Idempotency-Key). */
 export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Program, events: readonly EventInput[], opts: { trace?: boolean; writeAtCommit?: boolean } = {}): Promise<EventResult[]> {
+  // A small group's statements have fixed shapes: planned once, not at every call (a no-op in a
+  // transaction already under way). A batch keeps plans made for its own parameters.
+  if (events.length <= GENERIC_PLANS_UP_TO) preferGenericPlans(tx);
   const now = ctx.clock.now();
   const results: (EventResult | null)[] = events.map(() => null);
   const hashes = events.map((e) => requestHash(e));
