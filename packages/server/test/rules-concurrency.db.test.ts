@@ -60,10 +60,11 @@ describe.skipIf(dbKind() !== "postgres")("rule limits under concurrency on Postg
     expect(first.status).toBe(200);
     const one = await countTrips(() => api.call("POST", "/v1/events", orderEvent("known-1", "known", "ok-1", 500)));
     expect(one.value.status).toBe(200);
-    // The API key's lookup aside (the test app does not cache keys): BEGIN with the claim and the rules' state, then the write with COMMIT.
+    // The API key's lookup aside (the test app does not cache keys): BEGIN (with its plan mode, a small
+    // group's generic plans) with the claim and the rules' state, then the write with COMMIT.
     const ingest = one.trips.filter((t) => !t.includes("api_keys"));
     expect(ingest).toHaveLength(2);
-    expect(ingest[0]).toMatch(/^BEGIN \+ with ik \+ with /);
+    expect(ingest[0]).toMatch(/^BEGIN \+ SET LOCAL \+ with ik \+ with /);
     expect(ingest[1]).toBe("with lt + COMMIT");
     // Its first order earned "Twice a day" and the budget; the second too, and no "Third order on" yet (one order before it).
     expect(one.value.body.effects.awards.map((a: { name: string }) => a.name).sort()).toEqual(["Small budget", "Twice a day"]);
