@@ -140,8 +140,12 @@ export function splitCounterKey(key: string): [ruleId: string, scope: string, pe
 /** `rule|customer|period` for a per-customer limit; `rule|*|lifetime` for the global budget. */
 export const counterKey = (ruleId: string, customerId: string, period: string) => `${ruleId}|${customerId}|${period}`;
 
+/** A rule without limits or budget needs no counter: most rules, asked for every event of a batch, twice. */
+const NO_KEYS: readonly string[] = Object.freeze([]);
+
 /** The counter keys an event may need for a rule (known before any condition runs, so they can be locked first). */
-export function counterKeysFor(rule: CompiledRule, event: RuleEvent, timeZone: string): string[] {
+export function counterKeysFor(rule: CompiledRule, event: RuleEvent, timeZone: string): readonly string[] {
+  if (rule.def.limits.length === 0 && !rule.def.budget) return NO_KEYS;
   const keys = rule.def.limits.map((l) => counterKey(rule.id, event.customerId, periodKey(l.per, event.occurredAt, timeZone)));
   if (rule.def.budget) keys.push(counterKey(rule.id, "*", "lifetime"));
   return keys;

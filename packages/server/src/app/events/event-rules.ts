@@ -80,7 +80,7 @@ export class EventRules {
       const candidates = ruleSet.filter((r) => triggers(r, event));
       if (candidates.some((c) => c.condition?.readsCustomer)) factsFor.push(e.customerId);
       month ||= readsMonth(candidates);
-      for (const c of candidates) keys.push(...counterKeysFor(c, event, program.timeZone));
+      for (const c of candidates) for (const k of counterKeysFor(c, event, program.timeZone)) keys.push(k);
     }
     if (factsFor.length === 0 && keys.length === 0) return null;
     return prefetchStatement(program.id, { factsFor, month, counterKeys: keys, now, timeZone: program.timeZone });
@@ -101,7 +101,8 @@ export class EventRules {
     const prefetchedFacts = new Set(prefetched && (prefetched.row.m || !month) ? prefetched.row.f.map((f) => f.id) : []);
     const factsCovered = (customerId: string) => covered(customerId) && prefetchedFacts.has(customerId);
     const needsFacts = all.filter((r) => !factsCovered(r.event.customerId) && r.candidates.some((c) => c.condition?.readsCustomer)).map((r) => r.event.customerId);
-    const keys = all.flatMap((r) => r.candidates.flatMap((c) => counterKeysFor(c, r.event, this.program.timeZone)));
+    const keys: string[] = [];
+    for (const r of all) for (const c of r.candidates) for (const k of counterKeysFor(c, r.event, this.program.timeZone)) keys.push(k);
     const tz = this.program.timeZone;
     if (!prefetched) {
       ({ facts: this.facts, counters: this.counters } = await readRuleState(tx, this.program.id, { factsFor: needsFacts, month, counterKeys: keys, now, timeZone: tz }));
