@@ -37,7 +37,8 @@ export function audienceKey(condition: CompiledCondition | null): AudienceKey | 
     const s = part.source;
     let m: RegExpExecArray | null;
     if ((m = HAS_TAG.exec(s))) {
-      if (!key.tags.includes(literal(m))) key.tags.push(literal(m));
+      const tag = literal(m);
+      if (!key.tags.includes(tag)) key.tags.push(tag);
     } else if ((m = TIER_IS.exec(s) ?? IS_TIER.exec(s))) {
       // Two different tiers at once (nobody meets that): the first is key enough; evaluateCart runs the rest.
       key.tier ??= literal(m);

@@ -60,6 +60,17 @@ export interface CelCustomer {
   metrics: CelMetrics;
 }
 
+/**
+ * A customer with no profile and no orders (fresh objects: a batch counts its orders into the
+ * metrics): a guest at checkout, or whoever a condition sees when nothing about the customer was read.
+ */
+export function customerWithoutHistory(over: Partial<Omit<CelCustomer, "metrics">> = {}): CelCustomer {
+  return {
+    id: "", email: "", phone: "", name: "", birthday: "", status: "active", tier: "", tags: [], attributes: {}, ...over,
+    metrics: { lifetimeOrders: 0, lifetimeSpend: 0, daysSinceFirstOrder: -1, daysSinceLastOrder: -1, ordersThisMonth: 0, spendThisMonth: 0 },
+  };
+}
+
 export interface CelInput {
   event: { id: string; type: string; name: string; occurredAt: Date; data: Record<string, unknown> };
   order: CelOrder;

@@ -1,6 +1,6 @@
 import type { SQL } from "drizzle-orm";
 import {
-  counterKeysFor, evaluateRules, triggers, EMPTY_ORDER, type Award, type CelCustomer, type CelOrder, type CompiledRule, type CounterBook, type Holdings, type RuleEvent,
+  counterKeysFor, customerWithoutHistory, evaluateRules, triggers, EMPTY_ORDER, type Award, type CelCustomer, type CelOrder, type CompiledRule, type CounterBook, type Holdings, type RuleEvent,
   type TraceEntry, type TriggerEvent,
 } from "@patron/core";
 import type { AppContext } from "../context.ts";
@@ -238,12 +238,7 @@ function ruleEventName(e: EventInput): string {
 }
 
 /** Conditions of rules on a customer whose facts were not loaded (no rule reads them) see an empty profile. */
-function placeholderCustomer(externalId: string): CelCustomer {
-  return {
-    id: externalId, email: "", phone: "", name: "", birthday: "", status: "active", tier: "", tags: [], attributes: {},
-    metrics: { lifetimeOrders: 0, lifetimeSpend: 0, daysSinceFirstOrder: -1, daysSinceLastOrder: -1, ordersThisMonth: 0, spendThisMonth: 0 },
-  };
-}
+const placeholderCustomer = (externalId: string): CelCustomer => customerWithoutHistory({ id: externalId });
 
 /** Whether a condition of these rules may read this month's metrics (then the facts count this month's orders). */
 const readsMonth = (rules: readonly CompiledRule[]): boolean => rules.some((r) => r.condition?.readsMonth === true);

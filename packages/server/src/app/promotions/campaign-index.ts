@@ -24,9 +24,11 @@ export class ProgramCampaigns {
   private readonly ordered: CompiledCampaign[];
   /** Each campaign's audience key (null: for anyone, as far as the index can tell). */
   private readonly keys: (AudienceKey | null)[];
-  /** Campaigns that can act on any cart: all of them, and those for anyone. */
+  /** Campaigns that can act on any cart (places, and the campaigns themselves): all of them, and those for anyone. */
   private readonly anyCartAt: number[] = [];
   private readonly anyCartAnyoneAt: number[] = [];
+  private readonly anyCart: readonly CompiledCampaign[];
+  private readonly anyCartAnyone: readonly CompiledCampaign[];
   /** Campaigns that can act on any cart but are for some customers, filed under one thing the key requires. */
   private readonly byTag = new Map<string, number[]>();
   private readonly byTier = new Map<string, number[]>();
@@ -62,6 +64,8 @@ export class ProgramCampaigns {
       else if (key.tier !== null) pushTo(this.byTier, key.tier, k);
       else this.membersAt.push(k);
     });
+    this.anyCart = this.anyCartAt.map((k) => this.ordered[k]!);
+    this.anyCartAnyone = this.anyCartAnyoneAt.map((k) => this.ordered[k]!);
   }
 
   /**
@@ -71,7 +75,8 @@ export class ProgramCampaigns {
    */
   automaticFor(cart: CartInput, customer?: AudienceOf): readonly CompiledCampaign[] {
     const anyCart = customer ? this.anyCartAnyoneAt : this.anyCartAt;
-    if (this.bySku.size === 0 && this.byCategory.size === 0 && (!customer || this.anyCartAt.length === this.anyCartAnyoneAt.length)) return this.list(anyCart);
+    const anyCartList = customer ? this.anyCartAnyone : this.anyCart;
+    if (this.bySku.size === 0 && this.byCategory.size === 0 && (!customer || this.anyCartAt.length === this.anyCartAnyoneAt.length)) return anyCartList;
     const stamp = this.nextStamp();
     const hits: number[] = [];
     for (const l of cart.lines) {
@@ -83,7 +88,7 @@ export class ProgramCampaigns {
       this.collect(this.byTier.get(customer.tier), stamp, hits, customer);
       if (customer.id !== "") this.collect(this.membersAt, stamp, hits, customer);
     }
-    if (hits.length === 0) return this.list(anyCart);
+    if (hits.length === 0) return anyCartList;
     sortSmall(hits, ascending);
     // Merge the two ordered lists (a campaign is either in `anyCart` or among the hits, never both).
     const out: CompiledCampaign[] = [];
@@ -95,15 +100,6 @@ export class ProgramCampaigns {
     }
     return out;
   }
-
-  /** The campaigns at these places; the lists without a customer filter are built once. */
-  private list(places: readonly number[]): readonly CompiledCampaign[] {
-    if (places === this.anyCartAt) return (this.anyCartList ??= places.map((k) => this.ordered[k]!));
-    return (this.anyCartAnyoneList ??= places.map((k) => this.ordered[k]!));
-  }
-
-  private anyCartList: CompiledCampaign[] | null = null;
-  private anyCartAnyoneList: CompiledCampaign[] | null = null;
 
   private collect(places: readonly number[] | undefined, stamp: number, hits: number[], customer: AudienceOf | undefined): void {
     if (!places) return;

@@ -1,6 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
 import {
-  counterKeysFor, CounterBook, evaluateRules, LIMIT_PERIODS, normalizeEmail, normalizePhone, normalizePromoCode, periodKey, type CampaignUsage, type CartInput, type CelCustomer,
+  counterKeysFor, CounterBook, customerWithoutHistory, evaluateRules, LIMIT_PERIODS, normalizeEmail, normalizePhone, normalizePromoCode, periodKey, type CampaignUsage, type CartInput, type CelCustomer,
   type CelOrder, type CompiledCampaign, type PaymentRequest, type TierLevel, type TypedCode,
 } from "@patron/core";
 import type { AppContext } from "../context.ts";
@@ -54,7 +54,6 @@ export interface CheckoutState {
   trace: boolean;
 }
 
-const GUEST_METRICS = { lifetimeOrders: 0, lifetimeSpend: 0, daysSinceFirstOrder: -1, daysSinceLastOrder: -1, ordersThisMonth: 0, spendThisMonth: 0 };
 
 /** Whether a campaign has counters that concurrent checkouts must respect. */
 const isLimited = (c: CompiledCampaign): boolean => {
@@ -100,7 +99,7 @@ export async function loadCheckoutState(ctx: AppContext, ex: Executor, program: 
   // readAtOnce computes the same keys in SQL (keysSql): change both together.
   const email = given.email ?? customer?.email ?? "";
   const phone = given.phone ?? customer?.phone ?? "";
-  customer ??= { id: "", email, phone, name: "", birthday: "", status: "guest", tier: "", tags: [], attributes: {}, metrics: { ...GUEST_METRICS } };
+  customer ??= customerWithoutHistory({ email, phone, status: "guest" });
   // The audience index leaves out the campaigns for other tags, tiers or members: never evaluated.
   const forCustomer = store.automaticFor(cart, customer);
   const customerKeys = [...(customerRowId ? [`cus:${customerRowId}`] : []), ...(email ? [`email:${email}`] : []), ...(phone ? [`phone:${phone}`] : [])];

@@ -1,7 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import {
-  applyPlan, expiresAt, giveStamps, planCredit, planDebit, qualifyingLines, stampCounterKeys, stampsAsset, stampsToTakeBack, CounterBook, REDEEMED, WORLD, pushTo,
-  type CelCustomer, type CelOrder, type CompiledStampCard, type Holdings, type StampOutcome, type StampPer,
+  applyPlan, expiresAt, giveStamps, planCredit, planDebit, qualifyingLines, stampCounterKeys, stampsAsset, stampsToTakeBack, CounterBook, customerWithoutHistory, REDEEMED, WORLD, pushTo,
+  type CelOrder, type CompiledStampCard, type Holdings, type StampOutcome,
 } from "@patron/core";
 import type { AppContext } from "../context.ts";
 import { rows, type Executor, type Tx } from "../../db/connect.ts";
@@ -15,12 +15,8 @@ import type { ProgramStampCards } from "./stamp-card-store.ts";
 import { celOrder, decideOrderCompleted } from "../events/order-decisions.ts";
 import type { EventInput } from "../events/event-input.ts";
 import type { FreeRewards } from "../rewards/free-rewards.ts";
-import type { StampEffect, StampRewardGiven, StampTakeBack } from "./stamp-effects.ts";
-
-/** Who or what gave stamps: an order event or a staff confirmation. Goes into the ledger metadata. */
-export type StampTrigger =
-  | { kind: "order"; eventId: string; orderId: string }
-  | { kind: "confirmation"; confirmationId: string; staffId: string; staffName: string; store: string | null };
+import type { StampEffect, StampRewardGiven, StampTakeBack, StampTrigger } from "./stamp-effects.ts";
+import { creditReference, readOrderCredits, type OrderCredit } from "./stamp-credits.ts";
 
 interface Intent {
   key: string;
@@ -29,17 +25,6 @@ interface Intent {
   wanted: number;
   lines: number[];
   at: Date;
-}
-
-/** An order's stamps on one card, as a later refund needs them. Stored in the credit's metadata. */
-interface OrderCredit {
-  cardId: string;
-  customerId: string;
-  lotId: string;
-  given: number;
-  per: StampPer;
-  maxPerOrder: number | null;
-  lines: number[];
 }
 
 /**
@@ -153,18 +138,9 @@ export class StampBatch {
    */
   async addRefunds(ex: Executor, refunds: readonly { customerId: string; orderExternalId: string }[]): Promise<void> {
     if (refunds.length === 0) return;
-    const refs = [...new Set(refunds.flatMap((r) => [...this.cards.all.keys()].map((cardId) => creditReference(cardId, r.orderExternalId))))];
-    const rs = await rows<{ customer_id: string; metadata: unknown; lot_id: string; amount: number }>(
-      ex,
-      sql`select t.customer_id, t.metadata, p.lot_id, p.amount::float8 as amount
-            from ledger_transactions t join ledger_postings p on p.transaction_id = t.id
-           where t.program_id = ${this.program.id} and t.reference = any(${textArray(refs)}) and p.lot_id is not null`,
-    );
-    for (const r of rs) {
-      const m = (typeof r.metadata === "string" ? JSON.parse(r.metadata) : r.metadata) as { cardId: string; orderId: string; per: StampPer; maxPerOrder: number | null; lines: number[] };
-      const credit: OrderCredit = { cardId: m.cardId, customerId: r.customer_id, lotId: r.lot_id, given: Number(r.amount), per: m.per, maxPerOrder: m.maxPerOrder, lines: m.lines };
-      pushTo(this.dbCredits, m.orderId, credit);
-      this.refundKeys.push({ customerId: r.customer_id, asset: stampsAsset(m.cardId) });
+    for (const { orderId, ...credit } of await readOrderCredits(ex, this.program.id, this.cards.all.keys(), refunds.map((r) => r.orderExternalId))) {
+      pushTo(this.dbCredits, orderId, credit);
+      this.refundKeys.push({ customerId: credit.customerId, asset: stampsAsset(credit.cardId) });
     }
   }
 
@@ -420,11 +396,5 @@ export class StampBatch {
   }
 }
 
-/** The business key of an order's stamps on a card, unique per program forever. */
-export const creditReference = (cardId: string, orderExternalId: string) => `stamps:${cardId}:order:${orderExternalId}`;
-
 /** Stamp conditions never read the customer (checkStampCard refuses it); this fills the context's slot. */
-const NO_CUSTOMER: CelCustomer = {
-  id: "", email: "", phone: "", name: "", birthday: "", status: "active", tier: "", tags: [], attributes: {},
-  metrics: { lifetimeOrders: 0, lifetimeSpend: 0, daysSinceFirstOrder: -1, daysSinceLastOrder: -1, ordersThisMonth: 0, spendThisMonth: 0 },
-};
+const NO_CUSTOMER = customerWithoutHistory();

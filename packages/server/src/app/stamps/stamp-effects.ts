@@ -1,4 +1,9 @@
-/** What stamp cards did, as an event's or a staff confirmation's answer tells it (StampBatch in stamp-batch.ts builds these). */
+/** What stamp cards did, as an event's or a staff confirmation's answer tells it (StampBatch in stamp-batch.ts builds these), and who made them do it. */
+
+/** Who or what gave stamps: an order event or a staff confirmation. Goes into the ledger metadata. */
+export type StampTrigger =
+  | { kind: "order"; eventId: string; orderId: string }
+  | { kind: "confirmation"; confirmationId: string; staffId: string; staffName: string; store: string | null };
 
 /** What a full card gave: a redemption of the card's reward (with its code), or points. */
 export interface StampRewardGiven {
