@@ -6,17 +6,35 @@ import type { PromotionEffect } from "./types.ts";
 /** A percentage with up to two decimals, as basis points (12.5 -> 1250). */
 export const bps = (percent: number): number => Math.round(percent * 100);
 
-/** What one effect did: money off (merchandise or shipping), a gift, points, a follow-up code. */
-export interface EffectOutcome {
-  kind: PromotionEffect["kind"];
-  discount: number;
-  shippingDiscount: number;
-  gift?: { sku: string; name: string; quantity: number };
-  bonusPoints?: number;
-  multiplier?: number;
-  followUp?: { campaignId: string; validDays: number; percentOfOrder?: number | undefined };
-  partnerCode?: { rewardId: string };
-  note: string;
+/**
+ * What one effect did: money off (merchandise or shipping), a gift, points, a follow-up code, and a
+ * note for people. One class for every kind of effect, with every field present: the pricing reads
+ * these fields for every campaign of every combination, and outcomes of six shapes made each of
+ * those reads a lookup through V8's megamorphic cache. The note is written only when read: most
+ * are never read (combinations that lose, carts priced without a trace), and formatting the numbers
+ * cost more than applying the effect.
+ */
+export class EffectOutcome {
+  bonusPoints = 0;
+  /** The points multiplier this effect applies (0: none). */
+  multiplier = 0;
+  gift: { sku: string; name: string; quantity: number } | null = null;
+  followUp: { campaignId: string; validDays: number; percentOfOrder?: number | undefined } | null = null;
+  partnerCode: { rewardId: string } | null = null;
+  private text: string | null = null;
+
+  /** `count`: what the note counts (units, lines, applications or a rate, by kind: see describe); -1: the effect found nothing to act on. */
+  constructor(
+    private readonly effect: PromotionEffect,
+    readonly kind: PromotionEffect["kind"],
+    readonly discount: number,
+    readonly shippingDiscount: number,
+    private readonly count: number,
+  ) {}
+
+  get note(): string {
+    return (this.text ??= describe(this.effect, this.discount, this.shippingDiscount, this.count));
+  }
 }
 
 /** Effects that price lines or units come first; effects on the whole order apply to what is left. */
@@ -53,60 +71,49 @@ export function currentRate(effect: Extract<PromotionEffect, { kind: "progressiv
   return Math.min(bps(effect.maxPercent), bps(effect.basePercent) + bps(effect.stepPercent) * Math.floor(progress / effect.every));
 }
 
-const noGain = (kind: PromotionEffect["kind"], note: string): EffectOutcome => ({ kind, discount: 0, shippingDiscount: 0, note });
+/** An effect that found nothing to act on. */
+const noGain = (effect: PromotionEffect): EffectOutcome => new EffectOutcome(effect, effect.kind, 0, 0, -1);
 
-/** The effects that take money off the merchandise. */
-type MoneyEffect = Extract<PromotionEffect, { kind: "order_percent" | "progressive_percent" | "spend_ladder" | "order_fixed" | "lines_percent" | "lines_fixed" | "bundle" | "buy_x_get_y" }>;
+/** Money off the merchandise; `n`: what the note counts (see describe). */
+const gave = (effect: PromotionEffect, took: number, n: number): EffectOutcome => new EffectOutcome(effect, effect.kind, took, 0, n);
 
-/**
- * A money outcome whose note is written only when read: most are never read (combinations that
- * lose, campaigns that end up giving nothing, carts priced without a trace), and formatting the
- * numbers cost more than applying the effect. It keeps the effect and one count (units, lines,
- * applications or a rate, by kind) rather than a closure, which would cost an allocation per effect.
- */
-class MoneyOutcome implements EffectOutcome {
-  private text: string | null = null;
-  constructor(
-    private readonly effect: MoneyEffect,
-    readonly discount: number,
-    private readonly count: number,
-  ) {}
-
-  get kind(): PromotionEffect["kind"] {
-    return this.effect.kind;
-  }
-
-  get shippingDiscount(): number {
-    return 0;
-  }
-
-  get note(): string {
-    return (this.text ??= describeMoney(this.effect, this.discount, this.count));
-  }
-}
-
-function describeMoney(effect: MoneyEffect, took: number, n: number): string {
+/** The note of an outcome (EffectOutcome.note). */
+function describe(effect: PromotionEffect, took: number, shippingTook: number, n: number): string {
   switch (effect.kind) {
     case "order_percent":
       return `${effect.percent}% off the order${effect.max !== undefined ? ` (at most ${effect.max})` : ""}: ${took}`;
     case "progressive_percent":
     case "spend_ladder":
+      if (n < 0) return `no step reached (${effect.progress ?? 0} so far)`;
       return `${n / 100}% off the order (${effect.progress ?? 0} so far${effect.kind === "progressive_percent" ? ` this ${effect.period}` : " spent"}): ${took}`;
     case "order_fixed":
       return `${effect.amount} off the order: ${took}`;
     case "lines_percent":
+      if (n < 0) return "no matching line";
       return effect.cheapest !== undefined ? `${effect.percent}% off the ${n} cheapest matching units: ${took}` : `${effect.percent}% off ${n} matching line(s): ${took}`;
     case "lines_fixed":
+      if (n < 0) return "no matching line";
       return `${effect.amountPerUnit} off each of ${n} matching unit(s): ${took}`;
     case "bundle":
+      if (n < 0) return "the cart does not hold the whole bundle";
       return `bundle at ${effect.price} × ${n}: ${took}`;
     case "buy_x_get_y":
+      if (n < 0) return `fewer than ${effect.buy.quantity} + ${effect.get.quantity} matching units`;
       return `buy ${effect.buy.quantity} get ${effect.get.quantity} at ${effect.percent}% off × ${n}: ${took}`;
+    case "gift":
+      return `gift: ${effect.quantity} × ${effect.sku}`;
+    case "free_shipping":
+      return shippingTook > 0 ? `shipping off: ${shippingTook}` : "no shipping to take off";
+    case "bonus_points":
+      return `${effect.points} bonus points`;
+    case "points_multiplier":
+      return `points × ${effect.factor}`;
+    case "follow_up_code":
+      return `a personal code of ${effect.campaignId}${effect.percentOfOrder !== undefined ? ` worth ${effect.percentOfOrder}% of the order` : ""} after the order, valid ${effect.validDays} days`;
+    case "partner_code":
+      return `a partner code from the pool of ${effect.rewardId} after the order`;
   }
 }
-
-/** `n`: what the note counts (see describeMoney). */
-const gave = (effect: MoneyEffect, took: number, n: number): EffectOutcome => new MoneyOutcome(effect, took, n);
 
 /**
  * Applies one effect of a campaign to the working cart. Pure: the working cart is the only state,
@@ -124,7 +131,7 @@ export function applyEffect(w: WorkingCart, effect: PromotionEffect, slot: numbe
     case "progressive_percent":
     case "spend_ladder": {
       const rate = currentRate(effect);
-      if (rate === 0) return noGain(effect.kind, `no step reached (${effect.progress ?? 0} so far)`);
+      if (rate === 0) return noGain(effect);
       const off = applyRate(w.merchandiseNet(), rate, 10_000, "floor");
       const amount = effect.max !== undefined ? Math.min(off, effect.max) : off;
       const took = w.spread(amount, slot);
@@ -139,7 +146,7 @@ export function applyEffect(w: WorkingCart, effect: PromotionEffect, slot: numbe
       if (effect.cheapest !== undefined) {
         const units = w.lines.unitsOf(effect.filter).slice(0, effect.cheapest);
         const took = takeUnits(w, units, rate, 0, slot);
-        return units.length ? gave(effect, took, units.length) : noGain(effect.kind, "no matching line");
+        return units.length ? gave(effect, took, units.length) : noGain(effect);
       }
       let took = 0;
       let reached = 0;
@@ -149,36 +156,48 @@ export function applyEffect(w: WorkingCart, effect: PromotionEffect, slot: numbe
           took += w.take(i, applyRate(w.net[i]!, rate, 10_000, "floor"), slot);
         }
       }
-      return reached ? gave(effect, took, reached) : noGain(effect.kind, "no matching line");
+      return reached ? gave(effect, took, reached) : noGain(effect);
     }
     case "lines_fixed": {
       const units = w.lines.unitsOf(effect.filter);
       const chosen = effect.cheapest !== undefined ? units.slice(0, effect.cheapest) : units;
       const took = takeUnits(w, chosen, null, effect.amountPerUnit, slot);
-      return chosen.length ? gave(effect, took, chosen.length) : noGain(effect.kind, "no matching line");
+      return chosen.length ? gave(effect, took, chosen.length) : noGain(effect);
     }
     case "bundle":
       return applyBundle(w, effect, slot);
     case "buy_x_get_y":
       return applyBuyXGetY(w, effect, slot);
-    case "gift":
-      return { kind: effect.kind, discount: 0, shippingDiscount: 0, gift: { sku: effect.sku, name: effect.name ?? effect.sku, quantity: effect.quantity }, note: `gift: ${effect.quantity} × ${effect.sku}` };
+    case "gift": {
+      const o = new EffectOutcome(effect, effect.kind, 0, 0, 0);
+      o.gift = { sku: effect.sku, name: effect.name ?? effect.sku, quantity: effect.quantity };
+      return o;
+    }
     case "free_shipping": {
       const amount = Math.min(w.shippingLeft, effect.max ?? w.shippingLeft);
       w.shippingLeft -= amount;
-      return { kind: effect.kind, discount: 0, shippingDiscount: amount, note: amount > 0 ? `shipping off: ${amount}` : "no shipping to take off" };
+      return new EffectOutcome(effect, effect.kind, 0, amount, 0);
     }
-    case "bonus_points":
-      return { kind: effect.kind, discount: 0, shippingDiscount: 0, bonusPoints: effect.points, note: `${effect.points} bonus points` };
-    case "points_multiplier":
-      return { kind: effect.kind, discount: 0, shippingDiscount: 0, multiplier: effect.factor, note: `points × ${effect.factor}` };
-    case "follow_up_code":
-      return {
-        kind: effect.kind, discount: 0, shippingDiscount: 0, followUp: { campaignId: effect.campaignId, validDays: effect.validDays, percentOfOrder: effect.percentOfOrder },
-        note: `a personal code of ${effect.campaignId}${effect.percentOfOrder !== undefined ? ` worth ${effect.percentOfOrder}% of the order` : ""} after the order, valid ${effect.validDays} days`,
-      };
-    case "partner_code":
-      return { kind: effect.kind, discount: 0, shippingDiscount: 0, partnerCode: { rewardId: effect.rewardId }, note: `a partner code from the pool of ${effect.rewardId} after the order` };
+    case "bonus_points": {
+      const o = new EffectOutcome(effect, effect.kind, 0, 0, 0);
+      o.bonusPoints = effect.points;
+      return o;
+    }
+    case "points_multiplier": {
+      const o = new EffectOutcome(effect, effect.kind, 0, 0, 0);
+      o.multiplier = effect.factor;
+      return o;
+    }
+    case "follow_up_code": {
+      const o = new EffectOutcome(effect, effect.kind, 0, 0, 0);
+      o.followUp = { campaignId: effect.campaignId, validDays: effect.validDays, percentOfOrder: effect.percentOfOrder };
+      return o;
+    }
+    case "partner_code": {
+      const o = new EffectOutcome(effect, effect.kind, 0, 0, 0);
+      o.partnerCode = { rewardId: effect.rewardId };
+      return o;
+    }
   }
 }
 
@@ -189,7 +208,7 @@ export function applyEffect(w: WorkingCart, effect: PromotionEffect, slot: numbe
 function applyBundle(w: WorkingCart, effect: Extract<PromotionEffect, { kind: "bundle" }>, slot: number): EffectOutcome {
   const cartLines = w.lines;
   // Most carts miss some item altogether: say so before building unit pools.
-  for (const item of effect.items) if (cartLines.unitsReached(item.filter) < item.quantity) return noGain("bundle", "the cart does not hold the whole bundle");
+  for (const item of effect.items) if (cartLines.unitsReached(item.filter) < item.quantity) return noGain(effect);
   // Each unit's state by its id: 0 free, -1 used by an earlier application, a > 0 claimed by application a.
   const state = new Array<number>(cartLines.unitCount).fill(0);
   const pools = effect.items.map((item) => cartLines.unitsOf(item.filter).reverse());
@@ -210,7 +229,7 @@ function applyBundle(w: WorkingCart, effect: Extract<PromotionEffect, { kind: "b
     for (let k = 0; k < picked.length; k++) perLine[picked[k]!.line]! += parts[k]!;
     took += takePerLine(w, perLine, slot);
   }
-  return applications ? gave(effect, took, applications) : noGain("bundle", "the cart does not hold the whole bundle");
+  return applications ? gave(effect, took, applications) : noGain(effect);
 }
 
 /**
@@ -243,7 +262,7 @@ function pickBundle(effect: Extract<PromotionEffect, { kind: "bundle" }>, pools:
 function applyBuyXGetY(w: WorkingCart, effect: Extract<PromotionEffect, { kind: "buy_x_get_y" }>, slot: number): EffectOutcome {
   // Too few units for one application (the usual miss): say so before building unit lists.
   if (w.lines.unitsReached(effect.buy.filter, effect.get.filter) < effect.buy.quantity + effect.get.quantity) {
-    return noGain("buy_x_get_y", `fewer than ${effect.buy.quantity} + ${effect.get.quantity} matching units`);
+    return noGain(effect);
   }
   const buyLine = w.lines.reached(effect.buy.filter);
   const getLine = w.lines.reached(effect.get.filter);
@@ -269,7 +288,7 @@ function applyBuyXGetY(w: WorkingCart, effect: Extract<PromotionEffect, { kind: 
     }
     applications++;
   }
-  if (applications === 0) return noGain("buy_x_get_y", `fewer than ${effect.buy.quantity} + ${effect.get.quantity} matching units`);
+  if (applications === 0) return noGain(effect);
   const took = takeUnits(w, given, bps(effect.percent), 0, slot);
   return gave(effect, took, applications);
 }

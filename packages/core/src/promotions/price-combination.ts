@@ -182,12 +182,21 @@ export function price(option: readonly Candidate[], ctx: CartContext): Priced {
  */
 function applyAll(sorted: readonly Candidate[], w: WorkingCart): EffectOutcome[][] {
   const outcomes = new Array<EffectOutcome[]>(sorted.length);
-  for (let s = 0; s < sorted.length; s++) outcomes[s] = [];
-  for (let pass = 0; pass < 2; pass++) {
-    const lineEffects = pass === 0;
-    for (let s = 0; s < sorted.length; s++) {
-      for (const e of sorted[s]!.campaign.def.effects) if (isLineEffect(e) === lineEffects) outcomes[s]!.push(applyEffect(w, e, s));
-    }
+  // Each slot's list at its exact size (a campaign has one or two effects): an empty list grown by
+  // push reserves 16 places, and a cart prices every campaign of every combination.
+  for (let s = 0; s < sorted.length; s++) {
+    const effects = sorted[s]!.campaign.def.effects;
+    const out = new Array<EffectOutcome>(effects.length);
+    let k = 0;
+    for (const e of effects) if (isLineEffect(e)) out[k++] = applyEffect(w, e, s);
+    outcomes[s] = out;
+  }
+  for (let s = 0; s < sorted.length; s++) {
+    const effects = sorted[s]!.campaign.def.effects;
+    const out = outcomes[s]!;
+    let k = 0;
+    for (const e of effects) if (isLineEffect(e)) k++;
+    for (const e of effects) if (!isLineEffect(e)) out[k++] = applyEffect(w, e, s);
   }
   return outcomes;
 }
@@ -227,6 +236,8 @@ function priceOnce(sorted: readonly Candidate[], ctx: CartContext): PricedOnce {
 }
 
 const NOTHING_OVER_BUDGET: ReadonlySet<string> = new Set();
+/** The trace of a combination priced without one (frozen: writing to it would be a bug). */
+const NO_TRACE: string[] = Object.freeze([]) as unknown as string[];
 
 /**
  * One combination, priced. A class rather than an object of closures: a cart prices many
@@ -240,11 +251,13 @@ class PricedCombination implements PricedOnce {
   readonly applied: AppliedCampaign[] = [];
   readonly appliedSlots: number[] = [];
   overBudget: ReadonlySet<string> = NOTHING_OVER_BUDGET;
-  readonly trace: string[] = [];
+  /** Written only when the input asks for a trace; otherwise the shared empty list. */
+  readonly trace: string[];
   private readonly w: WorkingCart;
   private readonly outcomes: EffectOutcome[][];
   private readonly trimmedAway: boolean[] | null;
-  private readonly emptySlots: number[] = [];
+  /** Slots that gave nothing (null: none so far). */
+  private emptySlots: number[] | null = null;
   private readonly bonus: number;
   /** The earning rules run only when the points are needed: a tie on money, a points budget, or the combination that wins. */
   private earned: { rules: number; extra: number; total: number } | null = null;
@@ -254,6 +267,7 @@ class PricedCombination implements PricedOnce {
     private readonly ctx: CartContext,
   ) {
     const { input, before } = ctx;
+    this.trace = input.trace ? [] : NO_TRACE;
     const w = (this.w = new WorkingCart(ctx.lines, sorted.length));
     this.outcomes = applyAll(sorted, w);
     this.trimmedAway = trimToGuard(w, sorted.length, ctx, this.trace);
@@ -263,7 +277,7 @@ class PricedCombination implements PricedOnce {
       const cand = sorted[s]!;
       const a = appliedCampaign(cand, this.outcomes[s]!, w.discountOf(s), before.subtotal - discount);
       if (!a) {
-        this.emptySlots.push(s);
+        (this.emptySlots ??= []).push(s);
         if (input.trace) this.trace.push(`${label(cand)}: gives nothing here (${notes(this.outcomes[s]!)})`);
         continue;
       }
@@ -296,7 +310,7 @@ class PricedCombination implements PricedOnce {
   }
 
   whyEmpty(campaignId: string): string | null {
-    const s = this.emptySlots.find((k) => this.sorted[k]!.campaign.id === campaignId);
+    const s = this.emptySlots?.find((k) => this.sorted[k]!.campaign.id === campaignId);
     if (s === undefined) return null;
     return this.trimmedAway?.[s] ? `the program's margin guard (at most ${this.ctx.input.guard!.maxDiscountPercent}% off) left no room for it` : notes(this.outcomes[s]!);
   }

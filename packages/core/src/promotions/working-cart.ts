@@ -168,18 +168,25 @@ export class WorkingCart {
    */
   spread(amount: number, slot: number): number {
     let left = amount;
-    let open: number[] = [];
-    for (let i = 0; i < this.n; i++) if (this.room(i) > 0) open.push(i);
-    while (left > 0 && open.length > 0) {
-      // Usually every line is open: their weights are then `net` itself (allocate only reads it).
-      const weights = open.length === this.n ? this.net : open.map((i) => this.net[i]!);
-      const parts = allocate(left, weights);
+    // Usually every line has room and one round places everything: the weights are then `net`
+    // itself (allocate only reads it) and no list of open lines is made.
+    let open: number[] | null = null;
+    for (let i = 0; i < this.n; i++) {
+      if (this.room(i) > 0) continue;
+      open = [];
+      for (let j = 0; j < this.n; j++) if (this.room(j) > 0) open.push(j);
+      break;
+    }
+    while (left > 0 && (open === null || open.length > 0)) {
+      const parts = allocate(left, open === null ? this.net : open.map((i) => this.net[i]!));
       let took = 0;
-      for (let k = 0; k < open.length; k++) took += this.take(open[k]!, parts[k]!, slot);
+      if (open === null) for (let i = 0; i < this.n; i++) took += this.take(i, parts[i]!, slot);
+      else for (let k = 0; k < open.length; k++) took += this.take(open[k]!, parts[k]!, slot);
       left -= took;
       // Each round either places everything or fills at least one line, so this ends within n rounds.
       if (took === 0 || left === 0) break;
-      open = open.filter((i) => this.room(i) > 0);
+      const was: readonly number[] = open ?? this.lines.gross.map((_, i) => i);
+      open = was.filter((i) => this.room(i) > 0);
     }
     return amount - left;
   }
@@ -205,12 +212,18 @@ export class WorkingCart {
 
   /** For each line, what the slots that took something off it took (`make(slot, amount)`), in the order they first took from it. */
   adjustments<T>(make: (slot: number, amount: number) => T): T[][] {
-    const out: T[][] = [];
-    for (let i = 0; i < this.n; i++) out.push([]);
+    // Each line's list at its exact size, counted first: a list grown by push reserves 16 places,
+    // and a cart's lines usually hold a few adjustments each.
+    const count: number[] = [];
+    for (let i = 0; i < this.n; i++) count.push(0);
+    for (const at of this.firstTakes) if (this.adj[at] !== 0) count[at % this.n]!++;
+    const out = new Array<T[]>(this.n);
+    for (let i = 0; i < this.n; i++) out[i] = new Array<T>(count[i]!);
+    const filled = count.fill(0);
     for (const at of this.firstTakes) {
       if (this.adj[at] === 0) continue; // all given back
       const i = at % this.n;
-      out[i]!.push(make((at - i) / this.n, this.adj[at]!));
+      out[i]![filled[i]!++] = make((at - i) / this.n, this.adj[at]!);
     }
     return out;
   }
