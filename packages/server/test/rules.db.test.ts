@@ -269,6 +269,22 @@ describe("run-time failures and dry runs", () => {
     expect(await balance(api, "thu")).toBe(before + 12);
   });
 
+  it("a per-customer limit holds for a store id with the counter keys' separator in it", async () => {
+    // Counter keys are `rule|customer|period`; ids may hold any printable character, "|" too.
+    const api = await cafe();
+    await rule(api, { name: "Once a day", trigger: { event: "order.completed" }, effect: { kind: "fixed", points: 5 }, limits: [{ per: "day", maxAwards: 1 }] });
+    for (const customer of ["shop|42", "a|b|c"]) {
+      const first = await api.call("POST", "/v1/events", order(`${customer}-1`, customer, 10_000, "2026-03-11T03:00:00Z"));
+      expect(first.body.effects.pointsEarned).toBe(1 + 5);
+      // A second order the same day, alone and then in a batch: the base earning only.
+      const second = await api.call("POST", "/v1/events", order(`${customer}-2`, customer, 10_000, "2026-03-11T04:00:00Z"));
+      expect(second.body.effects.pointsEarned).toBe(1);
+      const batch = await api.call("POST", "/v1/events/batch", { events: [order(`${customer}-3`, customer, 10_000, "2026-03-11T05:00:00Z"), order(`${customer}-4`, customer, 10_000, "2026-03-12T05:00:00Z")] });
+      expect(batch.body.results.map((r: { effects: { pointsEarned: number } }) => r.effects.pointsEarned)).toEqual([1, 1 + 5]);
+      expect(await balance(api, encodeURIComponent(customer))).toBe(4 + 10);
+    }
+  });
+
   it("a global budget is never overspent", async () => {
     const api = await cafe();
     await api.call("PATCH", "/v1/program", { earning: { enabled: false, points: 1, per: 10_000, rounding: "floor" } });

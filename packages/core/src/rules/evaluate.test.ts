@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compileCondition, EMPTY_ORDER, type CelInput, type CelLine, type CelOrder } from "./cel.ts";
-import { counterKey, counterKeysFor, CounterBook, evaluateRules, type CompiledRule, type Evaluation, type RuleEvent } from "./evaluate.ts";
+import { counterKey, counterKeysFor, CounterBook, evaluateRules, splitCounterKey, type CompiledRule, type Evaluation, type RuleEvent } from "./evaluate.ts";
 import type { Effect, PointValue, RuleDefinition } from "./types.ts";
 
 const HCM = "Asia/Ho_Chi_Minh";
@@ -365,6 +365,16 @@ describe("schedule", () => {
 });
 
 describe("limits", () => {
+  it("a counter key's scope may hold the separator (a store's customer id is any printable text)", () => {
+    for (const scope of ["cus_1", "shop|42", "a|b|c", "|", "*"]) {
+      for (const period of ["day:2026-11-23", "lifetime"]) expect(splitCounterKey(counterKey("rul_1", scope, period))).toEqual(["rul_1", scope, period]);
+    }
+    const book = new CounterBook();
+    book.add(counterKey("r", "a|b", "day:2026-11-23"), 10);
+    expect(book.totals("r", "a|b", "day:2026-11-23")).toMatchObject({ awards: 1, points: 10 });
+    expect(book.totals("r", "a", "b|day:2026-11-23")).toMatchObject({ awards: 0, points: 0 });
+  });
+
   it("maxAwards per day: 3 awards, then over_limit; the next local day starts again", () => {
     const r = rule("r", { effect: fixed(10), limits: [{ per: "day", maxAwards: 3 }] });
     const counters = new CounterBook();

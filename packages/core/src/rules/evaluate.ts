@@ -131,9 +131,11 @@ const NO_COUNT: Readonly<CounterTotals> = Object.freeze({ awards: 0, points: 0 }
 
 /** A counter key's rule, scope and period. */
 export function splitCounterKey(key: string): [ruleId: string, scope: string, period: string] {
+  // Rule ids and period keys never hold "|"; the scope may (a store's customer id is any printable
+  // text): it is everything between the first and the last.
   const a = key.indexOf("|");
-  const b = key.indexOf("|", a + 1);
-  if (a < 0 || b < 0) throw new Error(`not a counter key: ${key}`);
+  const b = key.lastIndexOf("|");
+  if (a < 0 || b <= a) throw new Error(`not a counter key: ${key}`);
   return [key.slice(0, a), key.slice(a + 1, b), key.slice(b + 1)];
 }
 
