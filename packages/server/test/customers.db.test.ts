@@ -105,6 +105,18 @@ describe("PUT /v1/customers/{externalId}", () => {
     expect((await api.call("GET", "/v1/customers/u-unknown")).status).toBe(404);
   });
 
+  it('refuses the ids "." and ".." (VALIDATION_FAILED): no URL path can name them', async () => {
+    for (const customerId of [".", ".."]) {
+      const r = await api.call("POST", "/v1/events", { id: `dot-${customerId.length}`, type: "customer.signed_up", customerId, data: {} });
+      expect(r.status).toBe(400);
+      expect(r.body.code).toBe("VALIDATION_FAILED");
+      expect(JSON.stringify(r.body.details)).toContain("customerId");
+    }
+    // Dots elsewhere in an id are fine.
+    expect((await api.call("PUT", `/v1/customers/${encodeURIComponent("a.b..")}`, { name: "Dot" })).status).toBe(201);
+    expect((await api.call("GET", `/v1/customers/${encodeURIComponent("a.b..")}`)).body.name).toBe("Dot");
+  });
+
   it("removes duplicate tags", async () => {
     const r = await api.call("PUT", "/v1/customers/u-tags", { tags: ["a", "b", "a"] });
     expect(r.body.tags).toEqual(["a", "b"]);

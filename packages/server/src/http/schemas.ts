@@ -9,7 +9,10 @@ import { CURRENCIES, ROUNDINGS, checkWalletPolicy } from "@patron/core";
 
 export const MAX_AMOUNT = 1_000_000_000_000; // 10^12 minor units or points: far above any real order, far below 2^53
 export const amount = z.number().int().min(0).max(MAX_AMOUNT);
-export const id = z.string().min(1).max(255).regex(/^[\x21-\x7e]+$/, "printable ASCII without spaces");
+// "." and ".." are refused: as a URL path segment they are removed or climb a level (WHATWG URL,
+// even written %2E), so a customer with such an id could never be read, and /v1/customers/./balances
+// would reach the customer "balances".
+export const id = z.string().min(1).max(255).regex(/^(?!\.\.?$)[\x21-\x7e]+$/, 'printable ASCII without spaces, and not "." or ".."');
 // Years 0001 to 9999 only, in UTC too: zod accepts 0000-01-01T00:00:00Z and 9999-12-31T23:59:59-14:00,
 // which PostgreSQL refuses (year 0, year 10000 once in UTC), so they reached the database and were a 500.
 const storableYear = (d: Date) => d.getUTCFullYear() >= 1 && d.getUTCFullYear() <= 9999;
