@@ -101,6 +101,25 @@ describe("story 1: a reusable code, 10% off orders from 1,000 RUB, up to 3 times
     const t = await api.call("POST", "/v1/carts/evaluate", { customerId: "anna", lines: [line("dress", 150000)], total: 1 });
     expect(t.status).toBe(400);
   });
+
+  it("a cart whose lines add up past 10^12 minor units is VALIDATION_FAILED, not a 500 (each line alone is within bounds)", async () => {
+    const huge = [line("a", 1_000_000_000_000, 10_000)];
+    const many = Array.from({ length: 200 }, (_, i) => line(`s${i}`, 999_999_999_999, 10_000));
+    for (const [path, body] of [
+      ["/v1/carts/evaluate", { lines: huge }],
+      ["/v1/carts/evaluate", { customerId: "anna", lines: many, codes: ["SHOP10"] }],
+      ["/v1/codes/validate", { code: "ANY", cart: { lines: huge } }],
+    ] as const) {
+      const r = await api.call("POST", path, body);
+      expect(r.status, path).toBe(400);
+      expect(r.body.code).toBe("VALIDATION_FAILED");
+      expect(JSON.stringify(r.body.details)).toContain("add up to at most");
+    }
+    // At the bound itself it prices.
+    const edge = await api.call("POST", "/v1/carts/evaluate", { lines: [line("a", 100_000_000, 10_000)] });
+    expect(edge.status).toBe(200);
+    expect(edge.body.subtotal).toBe(1_000_000_000_000);
+  });
 });
 
 describe("story 2: a flower chain, 15% off a second purchase within 7 days of the first", () => {

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { CODE_REFUSALS } from "@patron/core";
-import { amount, id } from "./schemas.ts";
+import { amount, id, LINES_OVER_MAX, linesWithinMax } from "./schemas.ts";
 
 /** A cart line: the store's price for the product. There is no discount field: Patron computes every discount. */
 export const CartLine = z
@@ -20,7 +20,7 @@ export const cartFields = {
   email: z.string().max(320).optional().openapi({ description: "A guest's email (per-customer limits count guests by normalised email and phone)." }),
   phone: z.string().max(40).optional(),
   currency: z.string().regex(/^[A-Z]{3}$/).optional().openapi({ description: "Must be the program's currency when given." }),
-  lines: z.array(CartLine).min(1).max(200),
+  lines: z.array(CartLine).min(1).max(200).refine(linesWithinMax, LINES_OVER_MAX),
   shipping: amount.optional(),
   channel: z.string().max(100).optional(),
   store: z.string().max(100).optional(),
