@@ -245,6 +245,23 @@ describe("run-time failures and dry runs", () => {
     expect((await api.call("POST", "/v1/events", order("v2", "khoa", 100_000))).body.effects.pointsEarned).toBe(109);
   });
 
+  it("a rule whose award would pass 10^12 fails at run time (counted, skipped), the event is accepted and the balance stays exact", async () => {
+    const api = await cafe();
+    const huge = await rule(api, { name: "A million per dong", trigger: { event: "order.completed" }, effect: { kind: "per_amount", points: 1_000_000, per: 1 } });
+    const big = order("h1", "rich", 1_000_000_000_000);
+    const dry = await api.call("POST", "/v1/events/dry-run", big);
+    expect(dry.body.effects.trace.find((t: { name: string }) => t.name === "A million per dong")).toMatchObject({ outcome: "error", reason: expect.stringContaining("one award may give") });
+    const r = await api.call("POST", "/v1/events", big);
+    expect(r.status).toBe(200);
+    // The base earning alone: 1 point per 10,000 VND.
+    expect(r.body.effects.pointsEarned).toBe(100_000_000);
+    expect(await balance(api, "rich")).toBe(100_000_000);
+    const got = await api.call("GET", `/v1/rules/${huge.id}`);
+    expect(got.body.failures).toEqual([expect.objectContaining({ version: 1, count: 1, lastError: expect.stringContaining("one award may give") })]);
+    // A smaller order earns by the rule as before.
+    expect((await api.call("POST", "/v1/events", order("h2", "rich", 100))).body.effects.pointsEarned).toBe(100_000_000);
+  });
+
   it("dry-runs an event with a trace and writes nothing", async () => {
     const api = await cafe();
     await rule(api, { name: "Big order", trigger: { event: "order.completed" }, condition: 'hasSku("LATTE") && order.total >= 500000', effect: { kind: "fixed", points: 50 } });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { compileCondition, EMPTY_ORDER, type CelInput, type CelLine, type CelOrder } from "./cel.ts";
-import { counterKey, counterKeysFor, CounterBook, evaluateRules, splitCounterKey, type CompiledRule, type Evaluation, type RuleEvent } from "./evaluate.ts";
+import { counterKey, counterKeysFor, CounterBook, evaluateRules, MAX_AWARD, splitCounterKey, type CompiledRule, type Evaluation, type RuleEvent } from "./evaluate.ts";
 import type { Effect, PointValue, RuleDefinition } from "./types.ts";
 
 const HCM = "Asia/Ho_Chi_Minh";
@@ -85,6 +85,16 @@ describe("effects", () => {
     expect(e.awards[0]).toMatchObject({ ruleId: "r", version: 1, name: "r", asset: "points", points: 50 });
     expect(e.trace).toEqual([{ ruleId: "r", version: 1, name: "r", outcome: "awarded", points: 50 }]);
     expect(e.failures).toEqual([]);
+  });
+
+  it("an award over 10^12 (MAX_AWARD) is a failure of the rule, never an inexact credit; the others still give", () => {
+    const huge = rule("huge", { effect: { kind: "per_amount", asset: "points", points: 1_000_000, per: 1, rounding: "floor", base: "total" } });
+    const e = evaluate({ rules: [huge, rule("r", { effect: fixed(5) })], order: { total: 1_000_000_000_000 } });
+    expect(points(e)).toEqual({ r: 5 });
+    expect(e.failures).toEqual([{ ruleId: "huge", version: 1, error: expect.stringContaining("more than the 1000000000000 one award may give") }]);
+    // At the bound itself it gives.
+    const edge = evaluate({ rules: [huge], order: { total: 1_000_000 } });
+    expect(points(edge)).toEqual({ huge: MAX_AWARD });
   });
 
   it("fixed worth, through the program's point value (floored)", () => {

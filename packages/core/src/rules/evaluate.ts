@@ -189,6 +189,14 @@ export interface Evaluation {
   failures: { ruleId: string; version: number; error: string }[];
 }
 
+/**
+ * The most one rule may give on one event (points, stamps or wallet minor units), like every amount
+ * the API takes. Each effect's numbers are bounded but their product is not (a million points per
+ * minor unit on an order of 10^12 is 10^18, past 2^53 where numbers stop being exact integers): such
+ * an award is a run-time failure of the rule, skipped and counted, never an inexact credit.
+ */
+export const MAX_AWARD = 1_000_000_000_000;
+
 /** Points an effect gives before limits; `earlier` is what non-multiplier rules gave on this event, per asset. */
 export function effectPoints(effect: Effect, input: CelInput, earlier: Map<Asset, number>, pointValue: PointValue | null): number | { error: string } {
   const o = input.order;
@@ -281,6 +289,7 @@ export function evaluateRules(x: {
     } catch (e) {
       raw = { error: `the effect could not be computed: ${(e as Error).message}` };
     }
+    if (typeof raw === "number" && raw > MAX_AWARD) raw = { error: `the effect would give ${raw} for this event, more than the ${MAX_AWARD} one award may give` };
     if (typeof raw !== "number") {
       out.failures.push({ ruleId: rule.id, version: rule.version, error: raw.error });
       if (tracing) note(out, rule, "error", 0, { reason: raw.error });
