@@ -118,6 +118,22 @@ describe("order.completed", () => {
     expect(same.headers.get("idempotent-replayed")).toBe("true");
   });
 
+  it("takes occurredAt between 1970 and 2999 (VALIDATION_FAILED outside, with no trace), and dates expiry from it at both ends", async () => {
+    for (const [i, occurredAt] of ["1969-12-31T23:59:59Z", "3000-01-01T00:00:00Z", "9999-06-30T00:00:00Z", "0001-01-01T00:00:00Z"].entries()) {
+      const r = await api.call("POST", "/v1/events", { ...orderEvent(`evt-far-${i}`, "far", `FAR-${i}`, 1000), occurredAt });
+      expect(r.status, occurredAt).toBe(400);
+      expect(r.body.details.issues[0]).toMatchObject({ path: "occurredAt", message: "a time between the years 1970 and 2999" });
+    }
+    // Refused before anything was written: not even the customer exists.
+    expect((await api.call("GET", "/v1/customers/far")).status).toBe(404);
+    // This program's points expire at the end of the month 12 months later (New York time), after 14
+    // days pending: long over for the first order, still ahead for the last.
+    const early = await api.call("POST", "/v1/events", { ...orderEvent("evt-far-early", "far", "FAR-E", 1000), occurredAt: "1970-01-01T00:00:00Z" });
+    expect(early.body.effects).toMatchObject({ availableAt: null, expiresAt: "1971-01-01T05:00:00.000Z" });
+    const late = await api.call("POST", "/v1/events", { ...orderEvent("evt-far-late", "far", "FAR-L", 1000), occurredAt: "2999-12-31T12:00:00Z" });
+    expect(late.body.effects).toMatchObject({ availableAt: "3000-01-14T12:00:00.000Z", expiresAt: "3001-01-01T05:00:00.000Z" });
+  });
+
   it("does not remember a refused event: fixed, the same id is accepted", async () => {
     const e = orderEvent("evt-fixme", "cara", "F-1", 700);
     expect((await api.call("POST", "/v1/events", { ...e, data: { ...e.data, currency: "GBP" } })).status).toBe(422);

@@ -26,6 +26,16 @@ export const id = z.string().min(1).max(255).regex(/^(?!\.\.?$)[\x21-\x7e]+$/, '
 const storableYear = (d: Date) => d.getUTCFullYear() >= 1 && d.getUTCFullYear() <= 9999;
 export const isoDateTime = z.iso.datetime({ offset: true }).refine((s) => storableYear(new Date(s)), "a date between the years 0001 and 9999");
 const isoDate = z.iso.date().refine((s) => !s.startsWith("0000"), "a date from the year 0001 on");
+/**
+ * When an event happened: years 1970 to 2999. Expiry and pending dates are computed from it, up to ten
+ * years later: an order of 9999 expired past 9999, which neither PostgreSQL's input nor ISO strings of
+ * four-digit years hold (a 500), and years below 100 went through JavaScript's two-digit years
+ * (Date.UTC(11, …) is 1911), so an order of the year 0001 expired in 1912.
+ */
+const businessTime = z.iso.datetime({ offset: true }).refine((s) => {
+  const y = new Date(s).getUTCFullYear();
+  return y >= 1970 && y <= 2999;
+}, "a time between the years 1970 and 2999");
 
 /**
  * An open JSON value (attributes, custom event data) within `maxChars` serialised and 32 levels deep.
@@ -224,7 +234,7 @@ export const OrderLine = z
 const envelope = {
   id: id.openapi({ description: "Your id for this event. Sending it again has no further effect.", example: "evt-2026-000123" }),
   customerId: id.openapi({ description: "Your id of the customer. Unknown customers are created.", example: "shop-customer-42" }),
-  occurredAt: isoDateTime.optional().openapi({ description: "When it happened (business time). Defaults to now." }),
+  occurredAt: businessTime.optional().openapi({ description: "When it happened (business time), between 1970 and 2999. Defaults to now." }),
 };
 
 export const Event = z
