@@ -102,23 +102,31 @@ describe("story 1: a reusable code, 10% off orders from 1,000 RUB, up to 3 times
     expect(t.status).toBe(400);
   });
 
-  it("a cart whose lines add up past 10^12 minor units is VALIDATION_FAILED, not a 500 (each line alone is within bounds)", async () => {
+  it("a cart whose lines and shipping add up past 10^12 minor units is VALIDATION_FAILED, not a 500 (each line alone is within bounds)", async () => {
     const huge = [line("a", 1_000_000_000_000, 10_000)];
     const many = Array.from({ length: 200 }, (_, i) => line(`s${i}`, 999_999_999_999, 10_000));
     for (const [path, body] of [
       ["/v1/carts/evaluate", { lines: huge }],
       ["/v1/carts/evaluate", { customerId: "anna", lines: many, codes: ["SHOP10"] }],
       ["/v1/codes/validate", { code: "ANY", cart: { lines: huge } }],
+      // Lines within the bound, and shipping past it: the total would be no amount.
+      ["/v1/carts/evaluate", { lines: [line("a", 100_000_000, 10_000)], shipping: 1 }],
+      ["/v1/carts/reserve", { lines: [line("a", 100_000_000, 10_000)], shipping: 1, sessionId: "big" }],
+      ["/v1/carts/complete", { lines: [line("a", 100_000_000, 10_000)], shipping: 1, orderId: "big" }],
     ] as const) {
       const r = await api.call("POST", path, body);
       expect(r.status, path).toBe(400);
       expect(r.body.code).toBe("VALIDATION_FAILED");
       expect(JSON.stringify(r.body.details)).toContain("add up to at most");
     }
-    // At the bound itself it prices.
-    const edge = await api.call("POST", "/v1/carts/evaluate", { lines: [line("a", 100_000_000, 10_000)] });
+    // At the bound itself it prices, and completes with the total it was shown.
+    const cart = { lines: [line("a", 99_999_999, 10_000)], shipping: 10_000 };
+    const edge = await api.call("POST", "/v1/carts/evaluate", cart);
     expect(edge.status).toBe(200);
-    expect(edge.body.subtotal).toBe(1_000_000_000_000);
+    expect(edge.body.total).toBe(1_000_000_000_000);
+    const done = await api.call("POST", "/v1/carts/complete", { ...cart, orderId: "edge-1", expectedTotal: edge.body.total });
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
+    expect(done.body.total).toBe(1_000_000_000_000);
   });
 });
 

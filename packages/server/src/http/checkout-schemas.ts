@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { CODE_REFUSALS } from "@patron/core";
-import { amount, id, LINES_OVER_MAX, linesWithinMax } from "./schemas.ts";
+import { amount, CART_OVER_MAX, cartWithinMax, id } from "./schemas.ts";
 
 /** A cart line: the store's price for the product. There is no discount field: Patron computes every discount. */
 export const CartLine = z
@@ -20,7 +20,7 @@ export const cartFields = {
   email: z.string().max(320).optional().openapi({ description: "A guest's email (per-customer limits count guests by normalised email and phone)." }),
   phone: z.string().max(40).optional(),
   currency: z.string().regex(/^[A-Z]{3}$/).optional().openapi({ description: "Must be the program's currency when given." }),
-  lines: z.array(CartLine).min(1).max(200).refine(linesWithinMax, LINES_OVER_MAX),
+  lines: z.array(CartLine).min(1).max(200),
   shipping: amount.optional(),
   channel: z.string().max(100).optional(),
   store: z.string().max(100).optional(),
@@ -40,7 +40,7 @@ export const PaymentsRequest = z
   })
   .openapi("PaymentsRequest");
 
-export const CartRequest = z.strictObject({ ...cartFields, payments: PaymentsRequest.optional() }).openapi("CartRequest");
+export const CartRequest = z.strictObject({ ...cartFields, payments: PaymentsRequest.optional() }).refine(cartWithinMax, CART_OVER_MAX).openapi("CartRequest");
 
 const balancePayment = z
   .object({ requested: z.union([z.number().int(), z.literal("max")]), balance: z.number().int(), amount: z.number().int(), shortfall: z.number().int().openapi({ description: "Asked for but not covered by the balance: a completion refuses it (INSUFFICIENT_FUNDS)." }) })

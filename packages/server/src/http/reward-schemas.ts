@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { LIMIT_PERIODS, REWARD_KINDS } from "@patron/core";
-import { amount, expiry, id, isoDateTime, LINES_OVER_MAX, linesWithinMax, MAX_AMOUNT, OrderLine } from "./schemas.ts";
+import { amount, CART_OVER_MAX, cartWithinMax, expiry, id, isoDateTime, MAX_AMOUNT, OrderLine } from "./schemas.ts";
 import { ruleInt } from "./rule-schemas.ts";
 
 /** Rewards' request and response schemas (core/rewards), split from schemas.ts. */
@@ -78,6 +78,6 @@ export const CodeValidation = z
   .strictObject({
     code: z.string().min(1).max(100),
     customerId: id.optional().openapi({ description: "When given, a code of another customer is not valid." }),
-    cart: z.strictObject({ lines: z.array(OrderLine).max(500).refine(linesWithinMax, LINES_OVER_MAX), shipping: amount.optional() }),
+    cart: z.strictObject({ lines: z.array(OrderLine).max(500), shipping: amount.optional() }).refine(cartWithinMax, CART_OVER_MAX),
   })
   .openapi("CodeValidation");

@@ -10,12 +10,14 @@ import { CURRENCIES, ROUNDINGS, checkWalletPolicy } from "@patron/core";
 export const MAX_AMOUNT = 1_000_000_000_000; // 10^12 minor units or points: far above any real order, far below 2^53
 
 /**
- * For `.refine` on a list of lines: each line's quantity and price are bounded, their products and
- * sums were not (10,000 units at 10^12 is past 2^53, and pricing such a cart threw: a 500). What
- * the lines add up to is bounded like any amount.
+ * For `.refine` on a cart (lines and shipping): each line's quantity and price are bounded, their
+ * products and sums were not (10,000 units at 10^12 is past 2^53, and pricing such a cart threw: a
+ * 500). What the cart adds up to is bounded like any amount, so its total is one too (a completion's
+ * `expectedTotal` is an amount).
  */
-export const linesWithinMax = (lines: readonly { quantity: number; unitPrice: number }[]): boolean => lines.reduce((sum, l) => sum + l.quantity * l.unitPrice, 0) <= MAX_AMOUNT;
-export const LINES_OVER_MAX = { message: `the lines must add up to at most ${MAX_AMOUNT} minor units` };
+export const cartWithinMax = (cart: { lines: readonly { quantity: number; unitPrice: number }[]; shipping?: number | undefined }): boolean =>
+  cart.lines.reduce((sum, l) => sum + l.quantity * l.unitPrice, 0) + (cart.shipping ?? 0) <= MAX_AMOUNT;
+export const CART_OVER_MAX = { message: `the lines and shipping must add up to at most ${MAX_AMOUNT} minor units`, path: ["lines"] };
 export const amount = z.number().int().min(0).max(MAX_AMOUNT);
 // "." and ".." are refused: as a URL path segment they are removed or climb a level (WHATWG URL,
 // even written %2E), so a customer with such an id could never be read, and /v1/customers/./balances

@@ -4,7 +4,7 @@ import { errorResponses, idempotencyHeader, ok, security } from "./common.ts";
 import { mutate } from "../mutate.ts";
 import { problem, resultBody } from "../problem.ts";
 import { cartFields, CartEvaluation, CartRequest, CheckoutCompletion, CheckoutReservation, PaymentsRequest } from "../checkout-schemas.ts";
-import { amount, id } from "../schemas.ts";
+import { amount, CART_OVER_MAX, cartWithinMax, id } from "../schemas.ts";
 import { evaluateCheckout } from "../../app/promotions/evaluate-checkout.ts";
 import { completeCheckout } from "../../app/promotions/complete-checkout.ts";
 import { rollbackCheckout } from "../../app/promotions/rollback-checkout.ts";
@@ -30,7 +30,7 @@ const reserve = createRoute({
   summary: "Price a cart and hold its limited campaigns and codes for a checkout session",
   description: "Holds one use of each applied campaign that has limits, and of each bulk code, until `ttlSeconds` (default 900). Other sessions see held uses as used. Asking again for the session replaces its holds; completing the order ends them.",
   security,
-  request: { headers: idempotencyHeader, body: json(z.strictObject({ ...cartFields, sessionId: id, ttlSeconds: z.number().int().min(10).max(86_400).default(900) })) },
+  request: { headers: idempotencyHeader, body: json(z.strictObject({ ...cartFields, sessionId: id, ttlSeconds: z.number().int().min(10).max(86_400).default(900) }).refine(cartWithinMax, CART_OVER_MAX)) },
   responses: { 200: ok(CheckoutReservation, "The priced cart and what is held"), ...errorResponses(400, 401, 403, 409, 422) },
 });
 const release = createRoute({
@@ -57,7 +57,7 @@ const complete = createRoute({
         orderId: id,
         expectedTotal: amount.optional().openapi({ description: "The total the customer was shown: if the cart now prices differently, nothing is recorded (CART_TOTAL_CHANGED)." }),
         payments: PaymentsRequest.optional().openapi({ description: "Wallet payments, taken in this transaction: a gift card that cannot pay or a number a balance no longer covers records nothing (GIFT_CARD_NOT_FOUND, GIFT_CARD_NOT_USABLE, INSUFFICIENT_FUNDS). Charge `payments.amountDue`." }),
-      }),
+      }).refine(cartWithinMax, CART_OVER_MAX),
     ),
   },
   responses: { 200: ok(CheckoutCompletion, "What was recorded"), ...errorResponses(400, 401, 403, 409, 422) },
