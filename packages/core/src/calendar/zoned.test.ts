@@ -1,8 +1,25 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { addLocalMonths, addMonths, civilFromDays, DAY_MS, daysFromCivil, isValidTimeZone, localDate, startOfLocalDay, startOfMonthAfter, zonedParts } from "./zoned.ts";
+import { addLocalMonths, addMonths, civilFromDays, DAY_MS, daysFromCivil, isValidTimeZone, localDate, startOfLocalDay, startOfMonthAfter, utc, zonedParts } from "./zoned.ts";
 
 const at = (iso: string) => new Date(iso);
+
+describe("utc: Date.UTC for every year", () => {
+  it("reads the years 0 to 99 as themselves, not as 1900 to 1999", () => {
+    for (const iso of ["0001-01-01T00:00:00Z", "0050-06-15T12:34:56Z", "0099-12-31T23:59:59Z", "0100-03-01T00:00:00Z", "1970-01-01T00:00:00Z", "2024-02-29T08:00:00Z", "9999-12-31T23:59:59Z"]) {
+      const d = new Date(iso);
+      expect(utc(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), d.getUTCHours(), d.getUTCMinutes(), d.getUTCSeconds()), iso).toBe(d.getTime());
+    }
+    // Rolling over, as Date.UTC: day 0 is the last day of the month before, month 12 the next January.
+    expect(new Date(utc(50, 2, 0)).toISOString()).toBe("0050-02-28T00:00:00.000Z");
+    expect(new Date(utc(99, 12, 1)).toISOString()).toBe("0100-01-01T00:00:00.000Z");
+  });
+
+  it("keeps local calendars right in those years", () => {
+    expect(startOfLocalDay({ year: 50, month: 6, day: 1 }, "UTC").toISOString()).toBe("0050-06-01T00:00:00.000Z");
+    expect(addLocalMonths(new Date("0049-12-31T10:00:00Z"), 2, "UTC").toISOString()).toBe("0050-02-28T10:00:00.000Z");
+  });
+});
 
 describe("localDate", () => {
   it.each([

@@ -48,6 +48,16 @@ function intlParts(instant: Date, timeZone: string) {
   return { year: parts.year!, month: parts.month!, day: parts.day!, hour: parts.hour!, minute: parts.minute!, second: parts.second! };
 }
 
+/**
+ * Date.UTC for every year: Date.UTC reads the years 0 to 99 as 1900 to 1999 (a date of the year 0050
+ * became 1950), so those are computed 400 years later and moved back (the Gregorian calendar repeats
+ * every 400 years: 146,097 days). Months and days past their range roll over as in Date.UTC.
+ */
+export function utc(year: number, monthIndex: number, day: number, hour = 0, minute = 0, second = 0): number {
+  if (year >= 0 && year < 100) return Date.UTC(year + 400, monthIndex, day, hour, minute, second) - 146_097 * 86_400_000;
+  return Date.UTC(year, monthIndex, day, hour, minute, second);
+}
+
 const QUARTER_HOUR = 900_000;
 /** Per time zone: quarter-hour start → offset (numbers as keys: no string built per lookup). */
 const offsets = new Map<string, Map<number, number>>();
@@ -73,7 +83,7 @@ function offsetMs(ms: number, timeZone: string): number {
   }
   const at = (t: number) => {
     const p = intlParts(new Date(t), timeZone);
-    return Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(t / 1000) * 1000;
+    return utc(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(t / 1000) * 1000;
   };
   const off = at(ms);
   if (at(start) === off && at(start + QUARTER_HOUR - 1) === off) {
@@ -154,7 +164,7 @@ export function formatLocalDate(d: LocalDate): string {
 /** Offset of `timeZone` from UTC at `instant`, in milliseconds. */
 function offsetAt(instant: Date, timeZone: string): number {
   const p = zonedParts(instant, timeZone);
-  const asUtc = Date.UTC(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
+  const asUtc = utc(p.year, p.month - 1, p.day, p.hour, p.minute, p.second);
   return asUtc - Math.floor(instant.getTime() / 1000) * 1000;
 }
 
@@ -163,7 +173,7 @@ function offsetAt(instant: Date, timeZone: string): number {
  * does not exist (a DST jump at midnight), the first instant of that day.
  */
 export function startOfLocalDay(d: LocalDate, timeZone: string): Date {
-  const guess = Date.UTC(d.year, d.month - 1, d.day);
+  const guess = utc(d.year, d.month - 1, d.day);
   // Two passes settle the offset even when the guess lands on the other side of a DST change.
   let t = guess - offsetAt(new Date(guess), timeZone);
   t = guess - offsetAt(new Date(t), timeZone);
@@ -196,7 +206,7 @@ export function startOfMonthAfter(instant: Date, months: number, timeZone: strin
 export function addLocalMonths(instant: Date, months: number, timeZone: string): Date {
   const here = localDate(instant, timeZone);
   const to = addMonths(here.year, here.month, months);
-  const lastDay = new Date(Date.UTC(to.year, to.month, 0)).getUTCDate();
+  const lastDay = new Date(utc(to.year, to.month, 0)).getUTCDate();
   const into = instant.getTime() - startOfLocalDay(here, timeZone).getTime();
   return new Date(startOfLocalDay({ year: to.year, month: to.month, day: Math.min(here.day, lastDay) }, timeZone).getTime() + into);
 }

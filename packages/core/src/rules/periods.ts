@@ -1,4 +1,4 @@
-import { civilFromDays, daysFromCivil, startOfLocalDay, zonedParts, type ZonedParts } from "../calendar/zoned.ts";
+import { civilFromDays, daysFromCivil, startOfLocalDay, utc, zonedParts, type ZonedParts } from "../calendar/zoned.ts";
 import { isoWeekday } from "./schedule.ts";
 import type { LimitPeriod } from "./types.ts";
 
@@ -40,7 +40,7 @@ export function periodStart(per: LimitPeriod, at: Date, timeZone: string): Date 
     case "year":
       return startOfLocalDay({ year: p.year, month: 1, day: 1 }, timeZone);
     case "week": {
-      const monday = new Date(Date.UTC(p.year, p.month - 1, p.day - (isoWeekday(p.year, p.month, p.day) - 1)));
+      const monday = new Date(utc(p.year, p.month - 1, p.day - (isoWeekday(p.year, p.month, p.day) - 1)));
       return startOfLocalDay({ year: monday.getUTCFullYear(), month: monday.getUTCMonth() + 1, day: monday.getUTCDate() }, timeZone);
     }
   }
@@ -52,6 +52,6 @@ export function nextPeriodStart(per: LimitPeriod, at: Date, timeZone: string): D
   if (start === null) return null;
   const p = zonedParts(new Date(start.getTime() + 12 * 3_600_000), timeZone);
   const next = per === "day" ? { y: p.year, m: p.month, d: p.day + 1 } : per === "week" ? { y: p.year, m: p.month, d: p.day + 7 } : per === "month" ? { y: p.year, m: p.month + 1, d: 1 } : { y: p.year + 1, m: 1, d: 1 };
-  const u = new Date(Date.UTC(next.y, next.m - 1, next.d));
+  const u = new Date(utc(next.y, next.m - 1, next.d));
   return startOfLocalDay({ year: u.getUTCFullYear(), month: u.getUTCMonth() + 1, day: u.getUTCDate() }, timeZone);
 }

@@ -1,4 +1,4 @@
-import { localDate } from "../calendar/zoned.ts";
+import { localDate, utc } from "../calendar/zoned.ts";
 import { isCurrency, minorUnits } from "../money/currency.ts";
 import type { TierBasis, TierScheme, TierState } from "./types.ts";
 import { periodEnd, reviewDue } from "./windows.ts";
@@ -59,5 +59,5 @@ function describe(basis: TierBasis, n: number, currency: string, pointsPlural: s
 /** The last local day before an exclusive boundary: the period ending at 1 January 00:00 ends "31 December 2026". */
 function lastDayBefore(end: Date, timeZone: string): string {
   const d = localDate(new Date(end.getTime() - 1), timeZone);
-  return new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" }).format(new Date(Date.UTC(d.year, d.month - 1, d.day)));
+  return new Intl.DateTimeFormat("en-GB", { day: "numeric", month: "long", year: "numeric", timeZone: "UTC" }).format(new Date(utc(d.year, d.month - 1, d.day)));
 }

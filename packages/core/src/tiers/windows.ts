@@ -1,4 +1,4 @@
-import { addMonths, localDate, startOfLocalDay } from "../calendar/zoned.ts";
+import { addMonths, localDate, startOfLocalDay, utc } from "../calendar/zoned.ts";
 import type { TierWindow } from "./types.ts";
 
 /**
@@ -10,7 +10,7 @@ import type { TierWindow } from "./types.ts";
 function shiftMonths(at: Date, months: number, timeZone: string): Date {
   const d = localDate(at, timeZone);
   const m = addMonths(d.year, d.month, months);
-  const last = new Date(Date.UTC(m.year, m.month, 0)).getUTCDate();
+  const last = new Date(utc(m.year, m.month, 0)).getUTCDate();
   return startOfLocalDay({ year: m.year, month: m.month, day: Math.min(d.day, last) }, timeZone);
 }
 
@@ -59,6 +59,6 @@ export function reviewedWindow(window: TierWindow, reviewAt: Date, timeZone: str
 export function reviewDue(reviewAt: Date, graceDays: number, timeZone: string): Date {
   if (graceDays === 0) return reviewAt;
   const d = localDate(reviewAt, timeZone);
-  const shifted = new Date(Date.UTC(d.year, d.month - 1, d.day + graceDays));
+  const shifted = new Date(utc(d.year, d.month - 1, d.day + graceDays));
   return startOfLocalDay({ year: shifted.getUTCFullYear(), month: shifted.getUTCMonth() + 1, day: shifted.getUTCDate() }, timeZone);
 }
