@@ -114,6 +114,19 @@ describe("referral codes, links and attribution", () => {
     await api.close();
   });
 
+  it("refuses a friend id that no other endpoint would take (VALIDATION_FAILED): no customer, no reward", async () => {
+    const api = await setup();
+    const code = (await api.call("GET", "/v1/customers/anna/referral")).body.code as string;
+    for (const friendId of ["a b", ".", "é", "x\ny"]) {
+      const r = await api.call("POST", "/v1/referrals", { friendId, code });
+      expect(r.status, friendId).toBe(400);
+      expect(r.body.details.issues[0].path).toBe("friendId");
+    }
+    expect((await api.call("GET", "/v1/customers/anna/referral")).body.signups).toBe(0);
+    expect((await balances(api, "anna")).pending).toBe(0);
+    await api.close();
+  });
+
   it("refuses settings that cannot work, naming the field", async () => {
     const api = await testApi({ database });
     expect((await api.call("GET", "/v1/customers/x/referral")).body.code).toBe("REFERRALS_NOT_CONFIGURED");

@@ -221,6 +221,11 @@ describe("tier management", () => {
     const bad = await api.call("POST", "/v1/tiers/import", { customers: [{ customerId: "new-1", tier: "gold" }, { customerId: "new-2", tier: "diamond" }] });
     expect(bad.body).toMatchObject({ code: "TIER_NOT_FOUND", details: { row: 1 } });
     expect((await api.call("GET", "/v1/customers/new-1")).status).toBe(404); // all or none
+    // Ids no other endpoint takes (a space, "..") are refused before anything is imported.
+    const odd = await api.call("POST", "/v1/tiers/import", { customers: [{ customerId: "new-1", tier: "gold" }, { customerId: "x y", tier: "gold" }, { customerId: "..", tier: "gold" }] });
+    expect(odd.status).toBe(400);
+    expect(odd.body.details.issues.map((i: { path: string }) => i.path)).toEqual(["customers.1.customerId", "customers.2.customerId"]);
+    expect((await api.call("GET", "/v1/customers/new-1")).status).toBe(404);
     const imported = await api.call("POST", "/v1/tiers/import", { customers: [{ customerId: "new-1", tier: "gold", since: "2025-05-01T00:00:00Z" }, { customerId: "new-2", tier: "silver" }] });
     expect(imported.body).toEqual({ imported: 2 });
     expect((await tier(api, "new-1")).tier).toMatchObject({ key: "gold", source: "import", since: "2025-05-01T00:00:00.000Z" });

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { TierEffect } from "./tier-schemas.ts";
+import { id } from "./schemas.ts";
 import { LIMIT_PERIODS, REFERRAL_FLAGS } from "@patron/core";
 
 const whole = (min: number, max = 1_000_000_000_000) => z.number().int().min(min).max(max);
@@ -37,7 +38,7 @@ export const ReferralSettingsBody = z.strictObject({ settings: ReferralSettings.
 
 export const AttributionBody = z
   .strictObject({
-    friendId: z.string().min(1).max(255),
+    friendId: id.openapi({ description: "Your id of the new customer (the friend), as in events." }),
     code: z.string().min(1).max(40).optional(),
     clickId: z.string().min(1).max(64).optional(),
     email: z.string().max(320).optional(),

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { TIER_BASES, TIER_WINDOWS } from "@patron/core";
 // The years 0001 to 9999 only: a date PostgreSQL cannot store was a 500 (found by fuzz-benefits.db.test.ts).
-import { isoDateTime } from "./schemas.ts";
+import { id, isoDateTime } from "./schemas.ts";
 
 const amount = z.number().int().min(0).max(1_000_000_000_000);
 
@@ -96,7 +96,7 @@ export const SetTier = z.strictObject({
 
 export const TierImport = z.strictObject({
   customers: z
-    .array(z.strictObject({ customerId: z.string().min(1).max(255), tier: z.string().min(1).max(32).nullable(), since: isoDateTime.optional(), reviewAt: isoDateTime.nullable().optional() }))
+    .array(z.strictObject({ customerId: id, tier: z.string().min(1).max(32).nullable(), since: isoDateTime.optional(), reviewAt: isoDateTime.nullable().optional() }))
     .min(1)
     .max(1000),
 });
