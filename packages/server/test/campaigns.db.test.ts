@@ -359,6 +359,20 @@ describe("bulk codes", () => {
     expect((await api.call("GET", `/v1/campaigns/${c.id}`)).body.usage.codes.total).toBe(5);
   });
 
+  it("takes an upload at its documented size: 100,000 codes, or a CSV of 1,000,000 characters (both over 1 MB as JSON)", async () => {
+    const c = await bulk(api, "Big upload");
+    const codes = Array.from({ length: 100_000 }, (_, i) => `BIG-${String(i).padStart(8, "0")}`);
+    expect(JSON.stringify({ codes }).length).toBeGreaterThan(1024 * 1024);
+    const r = await api.call("POST", `/v1/campaigns/${c.id}/codes`, { codes });
+    expect(r.status, JSON.stringify(r.body).slice(0, 300)).toBe(200);
+    expect(r.body).toMatchObject({ added: 100_000, duplicates: 0, codes: { total: 100_000 } });
+    const other = await bulk(api, "Big CSV");
+    const csv = Array.from({ length: 90_909 }, (_, i) => `CSV${String(i).padStart(7, "0")}`).join("\n").slice(0, 1_000_000);
+    const r2 = await api.call("POST", `/v1/campaigns/${other.id}/codes`, { csv });
+    expect(r2.status, JSON.stringify(r2.body).slice(0, 300)).toBe(200);
+    expect(r2.body.added).toBe(90_909);
+  }, 120_000);
+
   it("exports every code as CSV, with uses, expiry and the customer of a personal code", async () => {
     const c = await bulk(api, "Export");
     await api.call("POST", `/v1/campaigns/${c.id}/codes`, { codes: ["EXP-0001", "EXP-0002"], maxUses: 3, expiresAt: "2030-01-01T00:00:00Z" });

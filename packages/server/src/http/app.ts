@@ -69,9 +69,9 @@ export function createApp(deps: HttpDeps) {
   app.get("/openapi.json", (c) => c.json(openApiDocument(app)));
   app.get("/docs", (c) => c.html(docsPage(openApiDocument(app))));
 
-  const batchLimit = limitBody(16 * 1024 * 1024, tooLarge);
-  const requestLimit = limitBody(1024 * 1024, tooLarge);
-  app.use("/v1/*", async (c, next) => (c.req.path === "/v1/events/batch" ? batchLimit(c, next) : requestLimit(c, next)));
+  const batchLimit = limitBody(LARGE_BODY, tooLarge);
+  const requestLimit = limitBody(BODY, tooLarge);
+  app.use("/v1/*", async (c, next) => (bodyLimitFor(c.req.path) === LARGE_BODY ? batchLimit(c, next) : requestLimit(c, next)));
   const auth = authenticate(deps);
   app.use("/v1/*", async (c, next) => (c.req.path === "/v1/programs" ? next() : auth(c, next)));
   // The limiter is built once: its buckets must outlive a request (built per request, every request
@@ -115,7 +115,20 @@ export function createApp(deps: HttpDeps) {
   return app;
 }
 
+const BODY = 1024 * 1024;
+const LARGE_BODY = 16 * 1024 * 1024;
+/** Code uploads of campaigns and of partner_coupon rewards. */
+const BULK_UPLOAD = /^\/v1\/(campaigns|rewards)\/[^/]+\/codes$/;
+
+/**
+ * The most bytes a request body to `path` may have: 16 MB for event batches and code uploads (up to
+ * 100,000 codes, or a CSV of 1,000,000 characters, is more than 1 MB as JSON), 1 MB for the rest.
+ */
+export function bodyLimitFor(path: string): number {
+  return path === "/v1/events/batch" || BULK_UPLOAD.test(path) ? LARGE_BODY : BODY;
+}
+
 // Typed as a plain handler so it serves both bodyLimit and onError.
 function tooLarge(c: Parameters<typeof problem>[0]) {
-  return problem(c, { code: "PAYLOAD_TOO_LARGE", message: "The request body is too large: 1 MB at most, 16 MB for /v1/events/batch." });
+  return problem(c, { code: "PAYLOAD_TOO_LARGE", message: "The request body is too large: 1 MB at most, 16 MB for /v1/events/batch and code uploads." });
 }
