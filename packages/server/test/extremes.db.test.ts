@@ -110,10 +110,25 @@ it("schema-valid extreme values never answer 5xx nor an inexact integer", async 
   await make("/v1/stamp-cards", "cardId");
   await make("/v1/staff", "staffId");
   await make("/v1/gift-cards", "code", "code");
-  if (params.rewardId) {
-    const redemption = await api.call("POST", "/v1/customers/c1/redemptions", { rewardId: params.rewardId });
-    if (redemption.status < 300) params.redemptionId = redemption.body.id;
-  }
+  // What the smallest bodies could not make (a code campaign wants its code, a reward its config), by hand.
+  const id = async (p: Promise<{ status: number; body: any }>, field = "id") => {
+    const r = await p;
+    return r.status < 300 && typeof r.body?.[field] === "string" ? (r.body[field] as string) : undefined;
+  };
+  const reward = params.rewardId ?? (await id(api.call("POST", "/v1/rewards", { name: "Mug", kind: "physical_gift", cost: 10, stock: 100 })));
+  if (reward) params.rewardId = reward;
+  const campaign = params.campaignId ?? (await id(api.call("POST", "/v1/campaigns", { name: "Pool", kind: "bulk_codes", effects: [{ kind: "order_fixed", amount: 100 }] })));
+  if (campaign) params.campaignId = campaign;
+  const redemption = await id(api.call("POST", "/v1/customers/c1/redemptions", { rewardId: params.rewardId }));
+  if (redemption) params.redemptionId = redemption;
+  await api.call("POST", "/v1/customers/c1/wallet/adjustments", { asset: "cash", amount: 1_000_000, reason: "seed" });
+  const payout = await id(api.call("POST", "/v1/customers/c1/payouts", { amount: 100 }));
+  if (payout) params.payoutId = payout;
+  await api.call("PUT", "/v1/referrals", { settings: { enabled: true, attributionDays: 30, friend: { campaignId: null, validDays: 30, points: 0 }, referrer: { on: "first_order", holdDays: 0, reward: { points: 100 } } }, landingUrl: null });
+  const code = await id(api.call("GET", "/v1/customers/c1/referral"), "code");
+  const referral = await api.call("POST", "/v1/referrals", { friendId: "friend-1", code });
+  if (typeof referral.body?.referralId === "string") params.referralId = referral.body.referralId;
+  expect(Object.keys(params).sort()).toEqual(["campaignId", "cardId", "code", "externalId", "payoutId", "redemptionId", "referralId", "rewardId", "ruleId", "staffId", "transactionId"]);
   const problems: string[] = [];
   let calls = 0;
   const answered = new Map<number, number>();
