@@ -53,6 +53,8 @@ interface Options {
   rules: number;
   /** After the other phases, set a tier scheme (three levels by spend) and run again (issue 6: what tiers cost ingest). */
   tiers: boolean;
+  /** Batch producers draw their customers from separate slices: no batch waits for another's row locks. */
+  disjoint: boolean;
 }
 
 const SCENARIOS: { key: ScenarioKey; label: string; kind: "single" | "batch"; producers: number; baseline: "pgbench-1" | "pgbench-8" }[] = [
@@ -76,6 +78,8 @@ const USAGE = `npm run bench -- [options]   (each option also reads an environme
   --no-analyze          do not ANALYZE the PostgreSQL database before each scenario (BENCH_ANALYZE=0)
   --rules N             then create N earning rules (at most 20, bench/rule-set.ts) and run the scenarios again (BENCH_RULES, default 0)
   --tiers               then set a three-level tier scheme by spend and run the scenarios again (BENCH_TIERS=1)
+  --disjoint            batch producers draw customers from separate slices, so their batches never wait
+                        for each other's row locks: the lock-free ceiling (BENCH_DISJOINT=1)
   --cpu-prof            run the server children with --cpu-prof; profiles go to bench/results/
   --keep-db             keep the PostgreSQL bench database at the end, for EXPLAIN (BENCH_KEEP_DB=1)
   --max-minutes N       hard stop for the whole run (BENCH_MAX_MINUTES, default 15)`;
@@ -100,6 +104,7 @@ function parseOptions(argv: string[]): Options {
       "max-minutes": { type: "string" },
       rules: { type: "string" },
       tiers: { type: "boolean", default: false },
+      disjoint: { type: "boolean", default: false },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -133,6 +138,7 @@ function parseOptions(argv: string[]): Options {
     analyze: !values["no-analyze"] && env.BENCH_ANALYZE !== "0",
     rules: Math.min(20, Math.round(num("rules", values.rules ?? env.BENCH_RULES, 0, 0))),
     tiers: values.tiers! || env.BENCH_TIERS === "1",
+    disjoint: values.disjoint! || env.BENCH_DISJOINT === "1",
     maxMinutes: num("max-minutes", values["max-minutes"] ?? env.BENCH_MAX_MINUTES, 15, 1),
   };
 }
@@ -269,7 +275,7 @@ async function runScenarios(db: DbKind, server: ServerProcess, token: string, op
     const client = new Client(server.url, 1);
     const send = batchSender(client, token, new OrderEvents(`seed-${stamp}-${db}`, opts.customers, true), Math.min(1000, opts.customers));
     try {
-      while (accepted < opts.customers) accepted += await send();
+      while (accepted < opts.customers) accepted += await send(0);
     } finally {
       client.close();
     }
@@ -371,7 +377,7 @@ class ScenarioMeasurement {
     const { server, token, opts, events } = ctx;
     this.label = `${def.label}${phase.ruleCount > 0 ? ` + ${phase.ruleCount} rules` : ""}${phase.tiers ? " + tiers" : ""}`;
     this.client = new Client(server.url, def.producers);
-    this.send = def.kind === "single" ? singleEventSender(this.client, token, events) : batchSender(this.client, token, events, opts.batchSize);
+    this.send = def.kind === "single" ? singleEventSender(this.client, token, events) : batchSender(this.client, token, events, opts.batchSize, opts.disjoint ? def.producers : 0);
     this.rss = new RssSampler(server.pid, 200);
   }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { drivePaced } from "./load.ts";
+import { drivePaced, OrderEvents } from "./load.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -31,5 +31,15 @@ describe("drivePaced (open loop)", () => {
       if (++n === 3) throw new Error("bad answer");
       return 1;
     }, 2, 200, 0, 300)).rejects.toThrow("bad answer");
+  });
+});
+
+describe("OrderEvents", () => {
+  it("draws each producer's customers from its own slice when asked, from all of them otherwise", () => {
+    const events = new OrderEvents("t", 10);
+    const ids = (part?: { index: number; count: number }) => new Set(Array.from({ length: 400 }, () => Number(String(events.next(part).customerId).slice(5))));
+    expect([...ids({ index: 0, count: 2 })].every((c) => c >= 0 && c < 5)).toBe(true);
+    expect([...ids({ index: 1, count: 2 })].every((c) => c >= 5 && c < 10)).toBe(true);
+    expect(ids().size).toBe(10);
   });
 });

@@ -78,9 +78,11 @@ export class OrderEvents {
     private readonly inOrder = false,
   ) {}
 
-  next(): Record<string, unknown> {
+  /** `part`: draw the customer from the `part.index`-th of `part.count` equal slices of the customers (a producer's own, so producers share none). */
+  next(part?: { index: number; count: number }): Record<string, unknown> {
     const n = this.seq++;
-    const customer = this.inOrder ? n % this.customers : rand(this.customers);
+    const slice = part ? Math.floor(this.customers / part.count) : this.customers;
+    const customer = this.inOrder ? n % this.customers : (part ? part.index * slice : 0) + rand(slice);
     const lines = Array.from({ length: 1 + rand(3) }, () => {
       const sku = rand(200);
       return { sku: `sku-${sku}`, name: `Item ${sku}`, category: CATEGORIES[sku % CATEGORIES.length], quantity: 1 + rand(3), unitPrice: 199 + rand(4800) };
@@ -94,8 +96,8 @@ export class OrderEvents {
   }
 }
 
-/** Sends one unit of work (one request) and returns the number of events it got accepted. */
-export type Send = () => Promise<number>;
+/** Sends one unit of work (one request) for producer `producer` (0 … producers − 1) and returns the number of events it got accepted. */
+export type Send = (producer: number) => Promise<number>;
 
 export function singleEventSender(client: Client, token: string, events: OrderEvents): Send {
   return async () => {
@@ -108,9 +110,14 @@ export function singleEventSender(client: Client, token: string, events: OrderEv
   };
 }
 
-export function batchSender(client: Client, token: string, events: OrderEvents, size: number): Send {
-  return async () => {
-    const batch = Array.from({ length: size }, () => events.next());
+/**
+ * `disjointOf`: with the number of producers, each producer's batches draw their customers from its own
+ * slice, so concurrent batches never wait for each other's row locks (bench/README.md: "--disjoint").
+ */
+export function batchSender(client: Client, token: string, events: OrderEvents, size: number, disjointOf = 0): Send {
+  return async (producer) => {
+    const part = disjointOf > 1 ? { index: producer, count: disjointOf } : undefined;
+    const batch = Array.from({ length: size }, () => events.next(part));
     const res = await client.post("/v1/events/batch", { events: batch }, token);
     if (res.status !== 200) throw new BadResponse(`POST /v1/events/batch (${size} events from ${String(batch[0]!.id)})`, res.status, res.text);
     const body = JSON.parse(res.text) as { accepted?: number; replayed?: number; rejected?: number };
@@ -157,13 +164,13 @@ export async function drive(send: Send, producers: number, warmupMs: number, mea
   let windowStart = Infinity;
   const done: { t0: number; t1: number; n: number }[] = [];
 
-  const producer = async () => {
+  const producer = async (index: number) => {
     while (!stop) {
       const t0 = performance.now();
       try {
         // Not `accepted += await send()`: that reads `accepted` before the await and loses the
         // other producers' increments.
-        const n = await send();
+        const n = await send(index);
         accepted += n;
         const t1 = performance.now();
         if (t1 >= windowStart) done.push({ t0, t1, n });
@@ -174,7 +181,7 @@ export async function drive(send: Send, producers: number, warmupMs: number, mea
     }
   };
 
-  const running = Array.from({ length: producers }, () => producer());
+  const running = Array.from({ length: producers }, (_, index) => producer(index));
   const waitOrFail = async (ms: number) => {
     const until = performance.now() + ms;
     while (!stop && performance.now() < until) await sleep(Math.min(50, until - performance.now()));
@@ -248,7 +255,7 @@ export async function drivePaced(send: Send, connections: number, perSec: number
   const latencies: number[] = [];
   const service: number[] = [];
 
-  const connection = async () => {
+  const connection = async (index: number) => {
     while (!stop) {
       const due = start + next++ * interval;
       if (due >= windowEnd) return;
@@ -256,7 +263,7 @@ export async function drivePaced(send: Send, connections: number, perSec: number
       if (wait > 0) await sleep(wait);
       const sent = performance.now();
       try {
-        await send();
+        await send(index);
       } catch (e) {
         failure ??= e;
         stop = true;
@@ -270,7 +277,7 @@ export async function drivePaced(send: Send, connections: number, perSec: number
       service.push(answered - sent);
     }
   };
-  await Promise.all(Array.from({ length: connections }, () => connection()));
+  await Promise.all(Array.from({ length: connections }, (_, index) => connection(index)));
   if (failure) throw failure;
   latencies.sort(ascending);
   service.sort(ascending);
