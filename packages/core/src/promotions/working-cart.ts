@@ -169,14 +169,8 @@ export class WorkingCart {
   spread(amount: number, slot: number): number {
     let left = amount;
     // Usually every line has room and one round places everything: the weights are then `net`
-    // itself (allocate only reads it) and no list of open lines is made.
-    let open: number[] | null = null;
-    for (let i = 0; i < this.n; i++) {
-      if (this.room(i) > 0) continue;
-      open = [];
-      for (let j = 0; j < this.n; j++) if (this.room(j) > 0) open.push(j);
-      break;
-    }
+    // itself (allocate only reads it) and no list of open lines (null: all of them) is made.
+    let open = this.openLines();
     while (left > 0 && (open === null || open.length > 0)) {
       const parts = allocate(left, open === null ? this.net : open.map((i) => this.net[i]!));
       let took = 0;
@@ -185,10 +179,19 @@ export class WorkingCart {
       left -= took;
       // Each round either places everything or fills at least one line, so this ends within n rounds.
       if (took === 0 || left === 0) break;
-      const was: readonly number[] = open ?? this.lines.gross.map((_, i) => i);
-      open = was.filter((i) => this.room(i) > 0);
+      open = this.openLines();
     }
     return amount - left;
+  }
+
+  /** The lines with room left, or null when every line has some. A full line stays full while `spread` takes. */
+  private openLines(): number[] | null {
+    let i = 0;
+    while (i < this.n && this.room(i) > 0) i++;
+    if (i === this.n) return null;
+    const open: number[] = [];
+    for (let j = 0; j < this.n; j++) if (this.room(j) > 0) open.push(j);
+    return open;
   }
 
   merchandiseNet(): number {

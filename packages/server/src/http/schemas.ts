@@ -9,14 +9,17 @@ import { CURRENCIES, ROUNDINGS, checkWalletPolicy } from "@patron/core";
 
 export const MAX_AMOUNT = 1_000_000_000_000; // 10^12 minor units or points: far above any real order, far below 2^53
 
+/** What lines cost before any discount: each line's quantity times its unit price, summed. */
+const linesTotal = (lines: readonly { quantity: number; unitPrice: number }[]): number => lines.reduce((sum, l) => sum + l.quantity * l.unitPrice, 0);
+
 /**
- * For `.refine` on a cart (lines and shipping): each line's quantity and price are bounded, their
- * products and sums were not (10,000 units at 10^12 is past 2^53, and pricing such a cart threw: a
- * 500). What the cart adds up to is bounded like any amount, so its total is one too (a completion's
- * `expectedTotal` is an amount).
+ * For `.refine` on a cart (lines and shipping), as an order's lines, shipping and tax are bounded
+ * (OrderCompleted): each field is bounded, their products and sums were not (10,000 units at 10^12
+ * is past 2^53, and pricing such a cart threw: a 500). Its total is then an amount too, which a
+ * completion takes back as `expectedTotal`.
  */
 export const cartWithinMax = (cart: { lines: readonly { quantity: number; unitPrice: number }[]; shipping?: number | undefined }): boolean =>
-  cart.lines.reduce((sum, l) => sum + l.quantity * l.unitPrice, 0) + (cart.shipping ?? 0) <= MAX_AMOUNT;
+  linesTotal(cart.lines) + (cart.shipping ?? 0) <= MAX_AMOUNT;
 export const CART_OVER_MAX = { message: `the lines and shipping must add up to at most ${MAX_AMOUNT} minor units`, path: ["lines"] };
 export const amount = z.number().int().min(0).max(MAX_AMOUNT);
 // "." and ".." are refused: as a URL path segment they are removed or climb a level (WHATWG URL,
@@ -25,19 +28,19 @@ export const amount = z.number().int().min(0).max(MAX_AMOUNT);
 export const id = z.string().min(1).max(255).regex(/^(?!\.\.?$)[\x21-\x7e]+$/, 'printable ASCII without spaces, and not "." or ".."');
 // Years 0001 to 9999 only, in UTC too: zod accepts 0000-01-01T00:00:00Z and 9999-12-31T23:59:59-14:00,
 // which PostgreSQL refuses (year 0, year 10000 once in UTC), so they reached the database and were a 500.
-const storableYear = (d: Date) => d.getUTCFullYear() >= 1 && d.getUTCFullYear() <= 9999;
-export const isoDateTime = z.iso.datetime({ offset: true }).refine((s) => storableYear(new Date(s)), "a date between the years 0001 and 9999");
+const dateTimeInYears = (from: number, to: number, message: string) =>
+  z.iso.datetime({ offset: true }).refine((s) => {
+    const y = new Date(s).getUTCFullYear();
+    return y >= from && y <= to;
+  }, message);
+export const isoDateTime = dateTimeInYears(1, 9999, "a date between the years 0001 and 9999");
 const isoDate = z.iso.date().refine((s) => !s.startsWith("0000"), "a date from the year 0001 on");
 /**
  * When an event happened: years 1970 to 2999. Expiry and pending dates are computed from it, up to ten
  * years later: an order of 9999 expired past 9999, which neither PostgreSQL's input nor ISO strings of
- * four-digit years hold (a 500), and years below 100 went through JavaScript's two-digit years
- * (Date.UTC(11, …) is 1911), so an order of the year 0001 expired in 1912.
+ * four-digit years hold (a 500), and an order of the year 0001 expired in 1912 (before core's `utc`).
  */
-const businessTime = z.iso.datetime({ offset: true }).refine((s) => {
-  const y = new Date(s).getUTCFullYear();
-  return y >= 1970 && y <= 2999;
-}, "a time between the years 1970 and 2999");
+const businessTime = dateTimeInYears(1970, 2999, "a time between the years 1970 and 2999");
 
 /**
  * An open JSON value (attributes, custom event data) within `maxChars` serialised and 32 levels deep.
@@ -275,7 +278,7 @@ export const Event = z
       })
       // Each field is bounded, their products and sums were not: 10^6 units at 10^12 is past 2^53 and
       // made the earning arithmetic throw (a 500). What the order adds up to is bounded like any amount.
-      .refine((d) => d.lines.reduce((sum, l) => sum + l.quantity * l.unitPrice, 0) + (d.shipping ?? 0) + (d.tax ?? 0) <= MAX_AMOUNT, {
+      .refine((d) => linesTotal(d.lines) + (d.shipping ?? 0) + (d.tax ?? 0) <= MAX_AMOUNT, {
         message: `the lines, shipping and tax must add up to at most ${MAX_AMOUNT} minor units`,
         path: ["lines"],
       }),
