@@ -3,6 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import type { Env, HttpDeps } from "./env.ts";
 import { problem } from "./problem.ts";
+import { unstorableText } from "./schemas.ts";
 import { authenticate, limitBody, rateLimit } from "./middleware.ts";
 import { registerPrograms } from "./routes/programs.ts";
 import { registerKeys } from "./routes/keys.ts";
@@ -33,6 +34,9 @@ import { docsPage } from "./docs-page.ts";
 export function createApp(deps: HttpDeps) {
   const app = new OpenAPIHono<Env>({
     defaultHook: (result, c) => {
+      // Runs on success too: what passed its schema may still hold text no database column can keep.
+      const unstorable = result.success ? unstorableText(result.data) : null;
+      if (unstorable) return problem(c, { code: "VALIDATION_FAILED", message: `${unstorable.path || result.target}: ${unstorable.message}`, details: { issues: [unstorable] } });
       if (!result.success) {
         const issues = result.error.issues.map((i) => ({ path: i.path.join("."), message: i.message }));
         const first = issues[0];

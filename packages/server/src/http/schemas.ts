@@ -58,6 +58,35 @@ export function boundedJson(v: unknown, maxChars: number, maxDepth = 32): boolea
   return JSON.stringify(v).length <= maxChars;
 }
 
+// NUL, or a UTF-16 surrogate without its other half (valid JSON and percent-encoding carry both).
+// eslint-disable-next-line no-control-regex -- NUL is exactly what this looks for
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+export const UNSTORABLE_MESSAGE = "must not contain the NUL character (\\u0000) or an unpaired UTF-16 surrogate (\\ud800 to \\udfff): they cannot be stored";
+
+/**
+ * The first string of a validated request (a value, or an object key) that PostgreSQL cannot store,
+ * as a `{path, message}` issue; null when there is none. text and jsonb refuse NUL, and jsonb refuses
+ * an unpaired surrogate's escape (500s); in text the driver wrote the surrogate as U+FFFD, so what
+ * was stored was not what was sent. One walk over every request input (app.ts's validation hook)
+ * instead of a refinement on each of the API's strings and open records. Iterative: open JSON is
+ * bounded in depth, but not before its own refinement runs.
+ */
+export function unstorableText(v: unknown): { path: string; message: string } | null {
+  const stack: [unknown, (string | number)[]][] = [[v, []]];
+  while (stack.length > 0) {
+    const [x, path] = stack.pop()!;
+    if (typeof x === "string") {
+      if (UNSTORABLE.test(x)) return { path: path.join("."), message: UNSTORABLE_MESSAGE };
+      continue;
+    }
+    if (x === null || typeof x !== "object") continue;
+    const entries = Array.isArray(x) ? x.map((c, i) => [i, c] as const) : Object.entries(x);
+    for (const [k] of entries) if (typeof k === "string" && UNSTORABLE.test(k)) return { path: path.join("."), message: `a key ${UNSTORABLE_MESSAGE}` };
+    for (let i = entries.length - 1; i >= 0; i--) stack.push([entries[i]![1], [...path, entries[i]![0]]]);
+  }
+  return null;
+}
+
 export const ErrorBody = z
   .object({
     code: z.string().openapi({ example: "INSUFFICIENT_POINTS" }),

@@ -14,7 +14,7 @@ import { reviewReferral } from "../../app/referrals/review-referral.ts";
 import { referralFunnel, referrerView } from "../../app/referrals/referral-stats.ts";
 import { recordClick } from "../../app/referrals/record-click.ts";
 import { listReferrals, REFERRAL_STATUSES } from "../../app/referrals/list-referrals.ts";
-import { limit, page } from "../schemas.ts";
+import { limit, page, unstorableText } from "../schemas.ts";
 import { findProgram } from "../../app/programs/program-repo.ts";
 
 const tags = ["Referrals"];
@@ -107,6 +107,8 @@ export function registerReferrals(app: App, deps: HttpDeps) {
   });
   // The shareable link: public (a friend has no key), outside /v1. Records the visit and redirects.
   app.get("/r/:programId/:code", async (c) => {
+    // No schema validates this route's parameters: a NUL in them reached the database (a 500).
+    if (unstorableText(c.req.param())) return c.text("Not found", 404);
     const program = await findProgram(ctx.db, c.req.param("programId"));
     if (!program) return c.text("Not found", 404);
     const r = await recordClick(ctx, ctx.db, program, c.req.param("code"), { ip: clientIp(c), device: c.req.header("x-device-id") ?? c.req.header("user-agent") ?? null });
