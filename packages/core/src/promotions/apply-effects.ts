@@ -1,6 +1,6 @@
 import { allocate } from "../money/allocate.ts";
 import { applyRate } from "../money/rate.ts";
-import type { Unit, WorkingCart } from "./working-cart.ts";
+import type { CartLines, Unit, WorkingCart } from "./working-cart.ts";
 import type { PromotionEffect } from "./types.ts";
 
 /** A percentage with up to two decimals, as basis points (12.5 -> 1250). */
@@ -70,6 +70,29 @@ export function currentRate(effect: Extract<PromotionEffect, { kind: "progressiv
   }
   return Math.min(bps(effect.maxPercent), bps(effect.basePercent) + bps(effect.stepPercent) * Math.floor(progress / effect.every));
 }
+
+/**
+ * Whether an effect surely acts on nothing in this cart, judged from the cart alone: a line effect
+ * whose lines are not in the cart, a bundle missing an item, buy X get Y with too few units. The
+ * same tests as applying it makes first, so never true of an effect that could give something.
+ */
+export function actsOnNothing(effect: PromotionEffect, lines: CartLines): boolean {
+  switch (effect.kind) {
+    case "lines_percent":
+    case "lines_fixed":
+      return lines.unitsReached(effect.filter) === 0;
+    case "bundle":
+      for (const item of effect.items) if (lines.unitsReached(item.filter) < item.quantity) return true;
+      return false;
+    case "buy_x_get_y":
+      return lines.unitsReached(effect.buy.filter, effect.get.filter) < effect.buy.quantity + effect.get.quantity;
+    default:
+      return false;
+  }
+}
+
+/** What applying an effect that acts on nothing would say (`actsOnNothing`). */
+export const nothingNote = (effect: PromotionEffect): string => noGain(effect).note;
 
 /** An effect that found nothing to act on. */
 const noGain = (effect: PromotionEffect): EffectOutcome => new EffectOutcome(effect, effect.kind, 0, 0, -1);

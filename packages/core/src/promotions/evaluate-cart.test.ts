@@ -417,6 +417,26 @@ describe("evaluateCart: stacking", () => {
     expect(ev.trace.join("\n")).toContain("2 combinations priced");
   });
 
+  it("an automatic campaign whose effects cannot act on the cart is out before its conditions run; behind a code it goes the whole way", () => {
+    const effects: PromotionEffect[] = [{ kind: "bundle", items: [{ filter: { skus: ["LATTE"] }, quantity: 1 }, { filter: { skus: ["MUFFIN"] }, quantity: 1 }], price: 50_000 }];
+    const never = 'hasTag("never")';
+    const auto = campaign("auto", { audience: never, effects });
+    const coded = campaign("coded", { code: "BUNDLE", audience: never, effects });
+    const bxgy = campaign("bxgy", { effects: [{ kind: "buy_x_get_y", buy: { filter: { skus: ["CAKE"] }, quantity: 1 }, get: { filter: { skus: ["CAKE"] }, quantity: 1 }, percent: 100 }] });
+    const lines = campaign("lines", { stacking: "exclusive", effects: [{ kind: "lines_percent", percent: 50, filter: { categories: ["flowers"] } }] });
+    const ev = consistent(evaluate({ automatic: [auto, bxgy, lines], codes: [typed("bundle", coded)] }));
+    expect(ev.applied).toEqual([]);
+    const trace = ev.trace.join("\n");
+    expect(trace).toContain("auto (auto): gives nothing here (the cart does not hold the whole bundle)");
+    expect(trace).toContain("bxgy (bxgy): gives nothing here (fewer than 1 + 1 matching units)");
+    expect(trace).toContain("lines (lines): gives nothing here (no matching line)");
+    expect(trace).not.toContain("auto (auto): not applied");
+    expect(ev.refused).toEqual([expect.objectContaining({ code: "BUNDLE", reason: "CONDITION_NOT_MET", condition: { kind: "audience", part: never } })]);
+    // With a muffin in the cart the bundle can act, and the automatic campaign's audience decides again.
+    const withMuffin = consistent(evaluate({ cart: { ...CAFE, lines: [...CAFE.lines, line("MUFFIN", 1, 25_000)] }, automatic: [auto] }));
+    expect(withMuffin.trace.join("\n")).toContain("auto (auto): not applied, The audience condition is not met");
+  });
+
   it("an automatic option that cannot beat the best so far is bounded, not priced, and the answer is the same", () => {
     const stack = [campaign("s1", { effects: [{ kind: "order_percent", percent: 10 }] }), campaign("s2", { effects: [{ kind: "order_percent", percent: 10 }] })];
     const small = campaign("small", { stacking: "exclusive", effects: [{ kind: "order_percent", percent: 15 }] });

@@ -1,6 +1,8 @@
 import { celVariables, runCondition, type CelCustomer, type CelInput, type CelOrder, type CelVariables, type CompiledCondition } from "../rules/cel.ts";
 import { outsideSchedule } from "../rules/schedule.ts";
+import { actsOnNothing, nothingNote } from "./apply-effects.ts";
 import { better, byPriority, cartContext, cartOrder, label, mostOff, price, type Candidate, type Priced } from "./price-combination.ts";
+import type { CartLines } from "./working-cart.ts";
 import type { CampaignDefinition, CartInput, CodeRefusalReason, MarginGuard } from "./types.ts";
 import { sortSmall } from "../sort.ts";
 
@@ -132,8 +134,15 @@ export function evaluateCart(input: CartEvaluationInput): CartEvaluation {
   if (input.trace && input.otherAudiences) {
     trace.push(`${input.otherAudiences} automatic campaign(s) for other customers (a tag, tier or membership this customer does not have): not considered`);
   }
+  const ctx = cartContext(input, order);
   const eligible: Candidate[] = [];
   for (const cand of candidates(input, refused)) {
+    // An automatic campaign whose effects cannot act on this cart is out before its conditions run
+    // (a typed code goes the whole way: its refusal names the first check it fails).
+    if (!cand.code && idle(cand.campaign, ctx.lines)) {
+      if (input.trace) trace.push(`${label(cand)}: gives nothing here (${cand.campaign.def.effects.map(nothingNote).join("; ")})`);
+      continue;
+    }
     const gate = admit(cand.campaign, input, cel, vars);
     if (gate.ok) {
       eligible.push(cand);
@@ -144,7 +153,6 @@ export function evaluateCart(input: CartEvaluationInput): CartEvaluation {
   }
 
   const options = combinations(eligible);
-  const ctx = cartContext(input, order);
   let best: Priced | null = null;
   // Each eligible campaign is in exactly one option: how that option went says why a code lost.
   const pricedWith = new Map<string, Priced>();
@@ -295,6 +303,13 @@ function refuseLosers(eligible: readonly Candidate[], chosen: Priced, pricedWith
 /** The campaign as a valued code sees it: its order_fixed effects give the code's value. */
 function withValue(c: CompiledCampaign, value: number): CompiledCampaign {
   return { ...c, def: { ...c.def, effects: c.def.effects.map((e) => (e.kind === "order_fixed" ? { ...e, amount: value } : e)) } };
+}
+
+/** Whether none of a campaign's effects can act on the cart (each `actsOnNothing`). */
+function idle(c: CompiledCampaign, lines: CartLines): boolean {
+  const effects = c.def.effects;
+  for (const e of effects) if (!actsOnNothing(e, lines)) return false;
+  return effects.length > 0;
 }
 
 /** Schedule, limits, budgets, audience and cart condition, in that order (the cheap checks first). */
