@@ -286,4 +286,35 @@ describe("pay with points, and the points about to expire", () => {
     clock.advanceDays(11);
     expect((await api.call("GET", "/v1/ledger/expiring?days=30")).body.points).toBe(0);
   });
+
+  // The days are the program's local days as core computes them (Intl), not the database's idea of
+  // the zone: PostgreSQL reads IST as Israel's abbreviation (+2) where Intl reads India (+5:30), and
+  // does not know AET or US/Pacific-New at all (a 500), though the program accepted them.
+  for (const [name, iana] of [["IST", "Asia/Kolkata"], ["AET", "Australia/Sydney"], ["US/Pacific-New", "America/Los_Angeles"]] as const) {
+    it(`reports the same local dates for a program in ${name} as for one in ${iana}`, async () => {
+      const answers = [];
+      for (const timeZone of [name, iana]) {
+        const api = await testApi({ database, clock: new FakeClock(new Date("2026-03-10T03:00:00Z")), program: { name: "Shop", currency: "VND", timeZone } });
+        await api.call("PUT", "/v1/customers/x1", {});
+        expect((await api.call("POST", "/v1/customers/x1/adjustments", { amount: 100, reason: "a", expiry: { kind: "end_of_month", months: 0 } })).status).toBe(201);
+        expect((await api.call("POST", "/v1/customers/x1/adjustments", { amount: 5, reason: "b", expiry: { kind: "days", days: 3 } })).status).toBe(201);
+        const r = await api.call("GET", "/v1/ledger/expiring?days=60");
+        expect(r.status, `${timeZone}: ${r.text}`).toBe(200);
+        answers.push(r.body);
+      }
+      expect(answers[0]).toEqual(answers[1]);
+      expect(answers[1].points).toBe(105);
+    });
+  }
+
+  it("gives each lot the local date it expires on, around a daylight saving change", async () => {
+    // New York moves to summer time on 8 March 2026: a lot expiring at local midnight of 1 April.
+    const api = await testApi({ database, clock: new FakeClock(new Date("2026-03-10T03:00:00Z")), program: { name: "Shop", currency: "USD", timeZone: "America/New_York" } });
+    await api.call("PUT", "/v1/customers/x1", {});
+    await api.call("POST", "/v1/customers/x1/adjustments", { amount: 100, reason: "a", expiry: { kind: "end_of_month", months: 0 } });
+    const balances = (await api.call("GET", "/v1/customers/x1/balances")).body;
+    expect(balances.expiringSoon[0].expiresAt).toBe("2026-04-01T04:00:00.000Z");
+    const r = await api.call("GET", "/v1/ledger/expiring?days=60");
+    expect(r.body.byDay).toEqual([{ date: "2026-04-01", points: 100, customers: 1 }]);
+  });
 });

@@ -1,5 +1,6 @@
 import { sql, type SQL } from "drizzle-orm";
-import { applyPlan, domainError, err, ok, planSettle, type DomainError, type Holdings, type Result } from "@patron/core";
+import { applyPlan, civilFromDays, daysFromCivil, domainError, err, formatLocalDate, localDate, ok, planSettle, startOfLocalDay, type DomainError, type Holdings, type Result } from "@patron/core";
+import { arrayLiteral } from "../../db/sql-arrays.ts";
 import { loadLots } from "../../db/ledger-repo.ts";
 import { rows, type Executor } from "../../db/connect.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
@@ -205,12 +206,27 @@ export async function customerSummary(ex: Executor, programId: string, customerI
  * Points about to expire in the whole program: what is left in lots whose date falls in the next
  * `days` days, in total and per local date, with the number of customers. Points already past their
  * date (waiting for the settlement run) are not counted: they are gone.
+ *
+ * The local days are core's (Intl), passed in as the instants they start at: the database's own
+ * time zones (`at time zone`) are not the ones a program was validated against. PostgreSQL read IST
+ * as Israel (+2) where the program's expiry dates were computed for India, and did not know AET or
+ * US/Pacific-New at all (a 500).
  */
 export async function programExpiring(ex: Executor, programId: string, now: Date, days: number, timeZone: string) {
   const until = new Date(now.getTime() + days * 86_400_000);
-  const rs = await rows<{ day: string; points: number; customers: number }>(
+  const first = localDate(now, timeZone);
+  const last = localDate(until, timeZone);
+  const labels: string[] = [];
+  const starts: string[] = [];
+  for (let d = daysFromCivil(first.year, first.month, first.day); d <= daysFromCivil(last.year, last.month, last.day); d++) {
+    const day = civilFromDays(d);
+    labels.push(formatLocalDate(day));
+    starts.push(startOfLocalDay(day, timeZone).toISOString());
+  }
+  // width_bucket: i when starts[i-1] <= expires_at < starts[i] (1-based), so the lot's local day is labels[i-1].
+  const rs = await rows<{ bucket: number; points: number; customers: number }>(
     ex,
-    sql`select to_char(expires_at at time zone ${timeZone}, 'YYYY-MM-DD') as day, sum(remaining)::float8 as points, count(distinct customer_id)::int as customers
+    sql`select width_bucket(expires_at, ${arrayLiteral(starts)}::timestamptz[]) as bucket, sum(remaining)::float8 as points, count(distinct customer_id)::int as customers
           from lots
          where program_id = ${programId} and asset = 'points' and remaining > 0 and expires_at is not null
            and expires_at > ${now.toISOString()}::timestamptz and expires_at <= ${until.toISOString()}::timestamptz
@@ -226,6 +242,6 @@ export async function programExpiring(ex: Executor, programId: string, now: Date
     until: until.toISOString(),
     points: rs.reduce((n, r) => n + Number(r.points), 0),
     customers: Number(total?.customers ?? 0),
-    byDay: rs.map((r) => ({ date: r.day, points: Number(r.points), customers: Number(r.customers) })),
+    byDay: rs.map((r) => ({ date: labels[Number(r.bucket) - 1]!, points: Number(r.points), customers: Number(r.customers) })),
   };
 }
