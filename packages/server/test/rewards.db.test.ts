@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "../src/db/connect.ts";
+import { sql } from "drizzle-orm";
+import { rows, type Database } from "../src/db/connect.ts";
 import { FakeClock, testApi, testDatabase, type TestApi } from "./harness.ts";
 
 /** The reward catalogue, redemption, codes at checkout, cancellation and refunds, through the API. */
@@ -149,6 +150,29 @@ describe("redeem, use at checkout, cancel", () => {
     const poor = await api.call("POST", "/v1/customers/ha/redemptions", { rewardId: cake.id });
     expect(poor.body).toMatchObject({ code: "INSUFFICIENT_POINTS", details: { available: 10, required: 50 } });
     expect((await api.call("GET", "/v1/customers/ha/redemptions")).body.data).toHaveLength(3);
+  });
+
+  /** An upload's answer and what the pool then holds (sorted by code unit). */
+  async function pool(api: TestApi, body: Record<string, unknown>) {
+    const sun = await reward(api, { name: "Sunscreen", kind: "partner_coupon", config: { partner: "Travel Co" }, cost: 10 });
+    const up = await api.call("POST", `/v1/rewards/${sun.id}/codes`, body);
+    const codes = await rows<{ code: string }>(api.ctx.db, sql`select code from reward_pool_codes where reward_id = ${sun.id}`);
+    return { status: up.status, body: up.body, codes: codes.map((c) => c.code).sort() };
+  }
+
+  it("takes a `codes` list as it is: no CSV reading of its entries", async () => {
+    const api = await shop();
+    // Each was read as a CSV line: "A,B" became "A" (the customer got a code the partner never issued),
+    // a first entry "code" was skipped as a header, and quotes were stripped.
+    expect(await pool(api, { codes: ["code", "PARTNER,7", '"Q1"', "X;2"] })).toEqual({ status: 200, body: { added: 4, duplicates: 0, available: 4 }, codes: ['"Q1"', "PARTNER,7", "X;2", "code"] });
+  });
+
+  it("reads a CSV's first column as spreadsheets write it: quoted fields, `;` and tab separators, CRLF, a BOM, blank lines", async () => {
+    const api = await shop();
+    expect(await pool(api, { csv: '\ufeffcode,note\r\n"SUN,1",x\r\n\r\n"SUN""2",y\r\nSUN-3\r\nSUN-3\r\n' })).toEqual({ status: 200, body: { added: 3, duplicates: 1, available: 3 }, codes: ['SUN"2', "SUN,1", "SUN-3"] });
+    // A semicolon CSV (spreadsheets in many locales) stored "code;note" and "SUN-4;x" as codes.
+    expect(await pool(api, { csv: "code;note\nSUN-4;x\n" })).toMatchObject({ status: 200, codes: ["SUN-4"] });
+    expect(await pool(api, { csv: "code\tnote\nSUN-5\tx\n" })).toMatchObject({ status: 200, codes: ["SUN-5"] });
   });
 
   it("hands out partner codes from an uploaded pool, each once", async () => {

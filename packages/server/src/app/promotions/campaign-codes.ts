@@ -123,21 +123,6 @@ export async function generateCampaignCodes(
   return ok({ generated: made, pattern, codes: await countsOf(tx, program.id, campaignId) });
 }
 
-/**
- * The codes of a CSV text: the first column of each line, a header named `code` skipped, blank lines
- * ignored. A code holds no comma, semicolon or tab, so any of them ends the column: files saved by
- * spreadsheets in other locales (`;`) or as TSV read the same. A leading byte-order mark is dropped.
- */
-export function codesFromCsv(csv: string): { line: number; typed: string }[] {
-  const out: { line: number; typed: string }[] = [];
-  for (const [i, raw] of csv.replace(/^\uFEFF/, "").split(/\r?\n/).entries()) {
-    const first = raw.split(/[,;\t]/)[0]!.trim().replace(/^"(.*)"$/, "$1").trim();
-    if (first.length === 0 || (i === 0 && first.toLowerCase() === "code")) continue;
-    out.push({ line: i + 1, typed: first });
-  }
-  return out;
-}
-
 const DUPLICATES_SHOWN = 100;
 
 /**

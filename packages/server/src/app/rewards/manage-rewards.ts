@@ -116,15 +116,14 @@ export async function listRewards(ex: Executor, programId: string, opts: { statu
 }
 
 /**
- * Adds partner codes to a partner_coupon reward's pool from CSV text: one code per line, or the first
- * column (a header named `code` is skipped). Codes already in the pool are skipped, not doubled.
+ * Adds partner codes to a partner_coupon reward's pool, as listed (a CSV upload is read by
+ * codesFromCsv first; a list is taken as it is). Codes already in the pool are skipped, not doubled.
  * Errors: REWARD_NOT_FOUND, REWARD_INVALID.
  */
-export async function addPoolCodes(ctx: AppContext, tx: Executor, program: Program, id: string, csv: string, actor: string): Promise<Result<{ added: number; duplicates: number; available: number }, DomainError>> {
+export async function addPoolCodes(ctx: AppContext, tx: Executor, program: Program, id: string, listed: readonly string[], actor: string): Promise<Result<{ added: number; duplicates: number; available: number }, DomainError>> {
   const reward = await getReward(tx, program.id, id);
   if (!reward) return err(notFound(id));
   if (reward.kind !== "partner_coupon") return err(domainError("REWARD_INVALID", "Only partner_coupon rewards have a pool of codes.", { field: "kind" }));
-  const listed = csv.split(/\r?\n/).map((line) => line.split(",")[0]!.trim().replace(/^"|"$/g, "")).filter((c, i) => c.length > 0 && !(i === 0 && c.toLowerCase() === "code"));
   const codes = [...new Set(listed)];
   const tooLong = codes.find((c) => c.length > 100 || !/^[\x21-\x7e]+$/.test(c));
   if (tooLong !== undefined) return err(domainError("REWARD_INVALID", `Codes are 1 to 100 printable ASCII characters without spaces; "${tooLong.slice(0, 40)}" is not.`, { field: "codes" }));

@@ -10,7 +10,8 @@ import { CAMPAIGN_STATUSES, type CampaignStatus } from "../../app/promotions/cam
 import { createCampaign, getCampaign, listCampaigns, setCampaignStatus, updateCampaign } from "../../app/promotions/manage-campaigns.ts";
 import { customerDiscounts } from "../../app/promotions/customer-discounts.ts";
 import { externalIdParam } from "./customers.ts";
-import { codesFromCsv, exportCampaignCodes, generateCampaignCodes, importCampaignCodes, listCampaignCodes } from "../../app/promotions/campaign-codes.ts";
+import { exportCampaignCodes, generateCampaignCodes, importCampaignCodes, listCampaignCodes } from "../../app/promotions/campaign-codes.ts";
+import { codesFromCsv } from "../../app/csv-codes.ts";
 
 const tags = ["Campaigns"];
 const campaignId = z.object({ campaignId: z.string().min(1).max(64) });

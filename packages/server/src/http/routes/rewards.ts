@@ -8,6 +8,7 @@ import { problem, resultBody } from "../problem.ts";
 import { rateLimit } from "../middleware.ts";
 import { addPoolCodes, createReward, getReward, listRewards, updateReward, type RewardInput } from "../../app/rewards/manage-rewards.ts";
 import { redeemReward } from "../../app/rewards/redeem-reward.ts";
+import { codesFromCsv } from "../../app/csv-codes.ts";
 import { cancelRedemption, setFulfilment } from "../../app/rewards/cancel-redemption.ts";
 import { getRedemption, listRedemptions } from "../../app/rewards/list-redemptions.ts";
 import { validateCode } from "../../app/rewards/validate-code.ts";
@@ -27,7 +28,7 @@ const codes = createRoute({
   path: "/v1/rewards/{rewardId}/codes",
   tags,
   summary: "Upload partner codes to a partner_coupon reward's pool",
-  description: "`csv`: one code per line, or the first column (a header `code` is skipped), up to 1 MB; or `codes`: a list. Codes already in the pool are skipped.",
+  description: "`csv`: one code per line, or the first column (a header `code` is skipped; `,`, `;` or tab ends it unless the field is quoted), up to 1 MB; or `codes`: a list, taken as it is. Codes already in the pool are skipped.",
   security,
   request: { params: rewardId, headers: idempotencyHeader, body: json(z.strictObject({ csv: z.string().min(1).max(1_000_000).optional(), codes: z.array(z.string().min(1).max(100)).min(1).max(50_000).optional() }).refine((b) => (b.csv === undefined) !== (b.codes === undefined), "give csv or codes")) },
   responses: { 200: ok(z.object({ added: z.number().int(), duplicates: z.number().int(), available: z.number().int() }), "What the pool holds now"), ...errorResponses(400, 401, 403, 404, 409, 422) },
@@ -119,7 +120,7 @@ export function registerRewards(app: App, deps: HttpDeps) {
     const { rewardId: id } = c.req.valid("param");
     const body = c.req.valid("json");
     return mutate(c, deps, { id, body }, async (tx) => {
-      const r = await addPoolCodes(ctx, tx, p.program, id, body.csv ?? body.codes!.join("\n"), p.keyId);
+      const r = await addPoolCodes(ctx, tx, p.program, id, body.csv !== undefined ? codesFromCsv(body.csv).map((l) => l.typed) : body.codes!, p.keyId);
       return resultBody(r);
     }) as never;
   });
