@@ -262,6 +262,20 @@ describe("searching customers", () => {
     expect(await find("q=s-ben")).toEqual(["s-ben"]);
   });
 
+  it("q matches an id of any length ids have (255 characters)", async () => {
+    const long = "L".repeat(255);
+    await api.call("PUT", `/v1/customers/${long}`, { name: "Long Id" });
+    expect(await find(`q=${long}`)).toEqual([long]);
+  });
+
+  it("refuses a q of spaces only (VALIDATION_FAILED), as it refuses an empty q, instead of listing every customer", async () => {
+    for (const q of ["", "%20%20", "%09"]) {
+      const r = await api.call("GET", `/v1/customers?q=${q}`);
+      expect(r.status, q).toBe(400);
+      expect(r.body).toMatchObject({ code: "VALIDATION_FAILED", details: { issues: [{ path: "q" }] } });
+    }
+  });
+
   it("q that matches nothing returns an empty page", async () => {
     const r = await api.call("GET", "/v1/customers?q=zzz");
     expect(r.body).toEqual({ data: [], nextCursor: null });

@@ -42,7 +42,8 @@ const list = createRoute({
     query: z.object({
       limit,
       cursor: z.string().max(200).optional(),
-      q: z.string().min(1).max(200).optional(),
+      // Trimmed before the length check: blank, it matched every name ("%%"). Up to 255: ids are.
+      q: z.string().trim().min(1).max(255).optional(),
       email: z.string().max(254).optional(),
       phone: z.string().max(32).optional(),
       tag: z.string().max(64).optional(),
