@@ -194,12 +194,22 @@ function candidates(input: CartEvaluationInput, refused: RefusedCode[]): Candida
   const out: Candidate[] = [];
   let i = 0;
   for (const campaign of automatic) {
-    if (coded.some((c) => c.campaign.id === campaign.id)) continue;
+    if (reachedByCode(coded, campaign.id)) continue;
     while (i < coded.length && byPriority(coded[i]!.campaign, campaign) < 0) out.push(coded[i++]!);
     out.push({ campaign, code: null });
   }
   while (i < coded.length) out.push(coded[i++]!);
   return out;
+}
+
+function appliedIn(p: Priced, id: string): boolean {
+  for (let k = 0; k < p.applied.length; k++) if (p.applied[k]!.campaignId === id) return true;
+  return false;
+}
+
+function reachedByCode(coded: readonly Candidate[], id: string): boolean {
+  for (let k = 0; k < coded.length; k++) if (coded[k]!.campaign.id === id) return true;
+  return false;
 }
 
 const hasCode = (c: Candidate) => c.code !== null;
@@ -281,7 +291,7 @@ function combinations(eligible: readonly Candidate[]): Candidate[][] {
 /** Why each eligible code that is not in the chosen combination lost. */
 function refuseLosers(eligible: readonly Candidate[], chosen: Priced, pricedWith: ReadonlyMap<string, Priced>, refused: RefusedCode[]): void {
   for (const cand of eligible) {
-    if (!cand.code || chosen.applied.some((a) => a.campaignId === cand.campaign.id)) continue;
+    if (!cand.code || appliedIn(chosen, cand.campaign.id)) continue;
     // Over budget or giving nothing in its own combination: that, not the winner, is why it is out.
     const own = pricedWith.get(cand.campaign.id) ?? chosen;
     if (own.overBudget.has(cand.campaign.id)) {

@@ -182,6 +182,8 @@ export function price(option: readonly Candidate[], ctx: CartContext): Priced {
  */
 function applyAll(sorted: readonly Candidate[], w: WorkingCart): EffectOutcome[][] {
   const outcomes = new Array<EffectOutcome[]>(sorted.length);
+  // How many of each slot's outcomes the first pass wrote; -1: the slot has no order effect.
+  const orderFrom = new Array<number>(sorted.length);
   // Each slot's list at its exact size (a campaign has one or two effects): an empty list grown by
   // push reserves 16 places, and a cart prices every campaign of every combination.
   for (let s = 0; s < sorted.length; s++) {
@@ -190,13 +192,13 @@ function applyAll(sorted: readonly Candidate[], w: WorkingCart): EffectOutcome[]
     let k = 0;
     for (const e of effects) if (isLineEffect(e)) out[k++] = applyEffect(w, e, s);
     outcomes[s] = out;
+    orderFrom[s] = k < effects.length ? k : -1;
   }
   for (let s = 0; s < sorted.length; s++) {
-    const effects = sorted[s]!.campaign.def.effects;
+    let k = orderFrom[s]!;
+    if (k < 0) continue;
     const out = outcomes[s]!;
-    let k = 0;
-    for (const e of effects) if (isLineEffect(e)) k++;
-    for (const e of effects) if (!isLineEffect(e)) out[k++] = applyEffect(w, e, s);
+    for (const e of sorted[s]!.campaign.def.effects) if (!isLineEffect(e)) out[k++] = applyEffect(w, e, s);
   }
   return outcomes;
 }
@@ -310,8 +312,10 @@ class PricedCombination implements PricedOnce {
   }
 
   whyEmpty(campaignId: string): string | null {
-    const s = this.emptySlots?.find((k) => this.sorted[k]!.campaign.id === campaignId);
-    if (s === undefined) return null;
+    const empty = this.emptySlots;
+    let s = -1;
+    if (empty) for (let j = 0; j < empty.length && s < 0; j++) if (this.sorted[empty[j]!]!.campaign.id === campaignId) s = empty[j]!;
+    if (s < 0) return null;
     return this.trimmedAway?.[s] ? `the program's margin guard (at most ${this.ctx.input.guard!.maxDiscountPercent}% off) left no room for it` : notes(this.outcomes[s]!);
   }
 
@@ -354,7 +358,10 @@ function effectsOf(os: readonly EffectOutcome[]): AppliedCampaign["effects"] {
 
 function allGifts(applied: readonly AppliedCampaign[]): CartEvaluation["gifts"] {
   const out: CartEvaluation["gifts"] = [];
-  for (const a of applied) for (const g of a.gifts) out.push({ ...g, campaignId: a.campaignId });
+  for (const a of applied) {
+    if (a.gifts.length === 0) continue; // NONE, shared and frozen: most campaigns
+    for (const g of a.gifts) out.push({ ...g, campaignId: a.campaignId });
+  }
   return out;
 }
 

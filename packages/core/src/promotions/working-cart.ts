@@ -129,10 +129,7 @@ export class WorkingCart {
     this.n = lines.n;
     this.gross = lines.gross;
     this.net = lines.gross.slice();
-    // Pushed zeros make a packed array of small integers; `new Array(n).fill(0)` makes a holey one, slower to build and to read.
-    const adj: number[] = [];
-    for (let k = slots * lines.n; k > 0; k--) adj.push(0);
-    this.adj = adj;
+    this.adj = zeros(slots * lines.n);
     this.shippingLeft = lines.cart.shipping ?? 0;
   }
 
@@ -217,8 +214,7 @@ export class WorkingCart {
   adjustments<T>(make: (slot: number, amount: number) => T): T[][] {
     // Each line's list at its exact size, counted first: a list grown by push reserves 16 places,
     // and a cart's lines usually hold a few adjustments each.
-    const count: number[] = [];
-    for (let i = 0; i < this.n; i++) count.push(0);
+    const count = zeros(this.n);
     for (const at of this.firstTakes) if (this.adj[at] !== 0) count[at % this.n]!++;
     const out = new Array<T[]>(this.n);
     for (let i = 0; i < this.n; i++) out[i] = new Array<T>(count[i]!);
@@ -232,13 +228,32 @@ export class WorkingCart {
   }
 }
 
+/**
+ * Zeros, as a packed array of small integers that is cheap to read (`new Array(n).fill(0)` makes a
+ * holey one; pushing n zeros grows the list several times): one slice of a longer list of zeros.
+ */
+function zeros(n: number): number[] {
+  if (n > ZEROS.length) for (let k = ZEROS.length; k < n; k++) ZEROS.push(0);
+  return ZEROS.slice(0, n);
+}
+/** Only ever grown, never written otherwise: every `zeros` is a fresh copy of part of it. */
+const ZEROS: number[] = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+
 const reachesEveryLine = (filter: LineFilter) => !filter.skus?.length && !filter.categories?.length;
 
-/** Whether a cart line is reached by a filter (no skus and no categories: every line). */
+/**
+ * Whether a cart line is reached by a filter (no skus and no categories: every line). Loops rather
+ * than `includes`: filters name a sku or two, and a cart prices each filter against every line.
+ */
 export function matches(filter: LineFilter, sku: string, category: string | undefined): boolean {
-  if (reachesEveryLine(filter)) return true;
-  if (filter.skus?.includes(sku)) return true;
-  return category !== undefined && filter.categories?.includes(category) === true;
+  const skus = filter.skus;
+  const categories = filter.categories;
+  const anySku = skus !== undefined && skus.length > 0;
+  const anyCategory = categories !== undefined && categories.length > 0;
+  if (!anySku && !anyCategory) return true;
+  if (anySku) for (let k = 0; k < skus.length; k++) if (skus[k] === sku) return true;
+  if (anyCategory && category !== undefined) for (let k = 0; k < categories.length; k++) if (categories[k] === category) return true;
+  return false;
 }
 
 /** One unit of a line, for effects that price units (cheapest N, buy X get Y, bundles). */
