@@ -2,7 +2,9 @@ import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { compileCondition, type CelCustomer, type CompiledCondition } from "../rules/cel.ts";
 import { evaluateCart, type CampaignUsage, type CartEvaluation, type CompiledCampaign, type TypedCode } from "./evaluate-cart.ts";
+import { actsOnNothing, applyEffect } from "./apply-effects.ts";
 import { byPriority, cartContext, cartOrder, mostOff, price } from "./price-combination.ts";
+import { CartLines, WorkingCart } from "./working-cart.ts";
 import type { CampaignDefinition, CartInput, LineFilter, MarginGuard, PromotionEffect, Stacking } from "./types.ts";
 
 const SKUS = ["A", "B", "C", "D"];
@@ -320,6 +322,22 @@ describe("evaluateCart (properties)", () => {
       }),
       { numRuns: RUNS },
     );
+  });
+
+  it("an effect judged to act on nothing in a cart (so its automatic campaign is left out unchecked) gives nothing there", () => {
+    let judged = 0;
+    fc.assert(
+      fc.property(cartArb, effectArb, fc.option(percentArb, { nil: null }), (cart, effect, floor) => {
+        const lines = new CartLines(cart, floor === null ? 0 : Math.round(floor * 100));
+        if (!actsOnNothing(effect, lines)) return;
+        judged++;
+        const o = applyEffect(new WorkingCart(lines, 1), effect, 0);
+        expect([o.discount, o.shippingDiscount, o.bonusPoints, o.multiplier, o.gift, o.followUp, o.partnerCode]).toEqual([0, 0, 0, 0, null, null, null]);
+        expect(o.note).toBe(applyEffect(new WorkingCart(lines, 1), effect, 0).note);
+      }),
+      { numRuns: RUNS * 10 },
+    );
+    expect(judged).toBeGreaterThan(RUNS / 2); // the generators reach the case often enough to mean something
   });
 
   it("an option is never worth more than its bound (mostOff), so an option bounded below the best may go unpriced", () => {
