@@ -220,6 +220,18 @@ describe("GET /v1/customers (list)", () => {
     }
   });
 
+  it("refuses a truncated cursor (INVALID_CURSOR) instead of repeating rows", async () => {
+    // Ids of one millisecond share their first characters: a cut cursor still named a place in the
+    // list, just before the row it was cut from, and the next page began with rows already seen.
+    const first = await api.call("GET", "/v1/customers?limit=50");
+    const cursor: string = first.body.nextCursor;
+    for (const cut of [1, 2, 5, 10]) {
+      const r = await api.call("GET", `/v1/customers?limit=50&cursor=${cursor.slice(0, -cut)}`);
+      expect(r.status, `cut ${cut}: ${r.text.slice(0, 200)}`).toBe(400);
+      expect(r.body.code).toBe("INVALID_CURSOR");
+    }
+  });
+
   it("refuses a limit above 200 (VALIDATION_FAILED)", async () => {
     const r = await api.call("GET", "/v1/customers?limit=201");
     expect(r.status).toBe(400);

@@ -205,8 +205,8 @@ export async function importCampaignCodes(
 export async function listCampaignCodes(ex: Executor, programId: string, campaignId: string, q: { limit: number; cursor?: string | undefined }): Promise<Result<{ data: CampaignCode[]; nextCursor: string | null }, DomainError>> {
   let after = "";
   if (q.cursor) {
-    // Codes are [A-Z0-9]: behind a prefix they pass the cursor's own id check.
-    const decoded = decodeCursor(q.cursor, "code");
+    // The rest is a normalised code, not a ULID.
+    const decoded = decodeCursor(q.cursor, "code", /^[A-Z0-9]+$/);
     if (!decoded) return err(domainError("INVALID_CURSOR", "The cursor is not one this list gave out."));
     after = decoded.slice("code_".length);
   }
