@@ -63,3 +63,43 @@ export function limitBody(maxSize: number, onError: (c: Context<Env>) => Respons
     return counting(c, next);
   };
 }
+
+const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
+
+/**
+ * Refuses a JSON body with an object key "__proto__" (VALIDATION_FAILED, naming where): JSON.parse
+ * keeps such a key, but building the validated object drops it, so an attribute or a custom event's
+ * field of that name was silently not stored. Only a body whose text could hold the key (spelled
+ * out, or written with \u escapes) is parsed here; the others cost two scans of a text the validator
+ * reads anyway (hono caches it).
+ */
+export function refuseProtoKeys(): MiddlewareHandler<Env> {
+  return async (c, next) => {
+    if (c.req.method === "GET" || c.req.method === "HEAD" || !JSON_TYPE.test(c.req.header("content-type") ?? "")) return next();
+    const text = await c.req.text();
+    if (!text.includes("__proto__") && !text.includes("\\u")) return next();
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return next(); // the validator answers INVALID_JSON
+    }
+    const at = protoKeyAt(body);
+    if (at === null) return next();
+    const message = `${at || "body"}: an object key named "__proto__" cannot be stored; rename it`;
+    return problem(c, { code: "VALIDATION_FAILED", message, details: { issues: [{ path: at, message: 'an object key named "__proto__" cannot be stored; rename it' }] } });
+  };
+}
+
+/** The path of the first object (depth first) with an own key "__proto__"; null when there is none. */
+export function protoKeyAt(v: unknown): string | null {
+  const stack: [unknown, string][] = [[v, ""]];
+  while (stack.length > 0) {
+    const [x, path] = stack.pop()!;
+    if (x === null || typeof x !== "object") continue;
+    if (!Array.isArray(x) && Object.prototype.hasOwnProperty.call(x, "__proto__")) return path;
+    const entries = Object.entries(x);
+    for (let i = entries.length - 1; i >= 0; i--) stack.push([entries[i]![1], path ? `${path}.${entries[i]![0]}` : entries[i]![0]]);
+  }
+  return null;
+}
