@@ -77,6 +77,9 @@ describe("PUT /v1/customers/{externalId}", () => {
     const r = await api.call("PUT", "/v1/customers/u-tz", { timeZone: "Mars/Olympus_Mons" });
     expect(r.status).toBe(422);
     expect(r.body.code).toBe("INVALID_TIME_ZONE");
+    const ist = await api.call("PUT", "/v1/customers/u-tz", { timeZone: "IST" });
+    expect(ist.status).toBe(422);
+    expect(ist.body.code).toBe("INVALID_TIME_ZONE");
     const good = await api.call("PUT", "/v1/customers/u-tz", { timeZone: "Asia/Ho_Chi_Minh" });
     expect(good.status).toBe(201);
     expect(good.body.timeZone).toBe("Asia/Ho_Chi_Minh");

@@ -121,6 +121,13 @@ describe("PATCH /v1/program", () => {
     expect(r.status).toBe(422);
     expect(r.body.code).toBe("INVALID_TIME_ZONE");
     expect((await api.call("GET", "/v1/program")).body.timeZone).toBe("America/New_York");
+    // Abbreviations ICU would run as some zone, most of them ambiguous: BST would have been Bangladesh.
+    for (const timeZone of ["IST", "BST", "cst", "AET"]) {
+      const abbreviation = await api.call("PATCH", "/v1/program", { timeZone });
+      expect(abbreviation.status, timeZone).toBe(422);
+      expect(abbreviation.body.code).toBe("INVALID_TIME_ZONE");
+    }
+    expect((await api.call("GET", "/v1/program")).body.timeZone).toBe("America/New_York");
   });
 
   it("refuses a default locale outside the supported locales (422 INVALID_LOCALE)", async () => {

@@ -112,6 +112,20 @@ describe("isValidTimeZone", () => {
     { timeZone: "UTC", valid: true },
     { timeZone: "Mars/Olympus_Mons", valid: false },
     { timeZone: "not a zone", valid: false },
+    // ICU takes these, the IANA database does not have them, and most are ambiguous.
+    { timeZone: "IST", valid: false },
+    { timeZone: "ist", valid: false },
+    { timeZone: "BST", valid: false },
+    { timeZone: "CST", valid: false },
+    { timeZone: "AET", valid: false },
+    { timeZone: "SystemV/AST4", valid: false },
+    // IANA names, including the fixed offsets and the database's own aliases.
+    { timeZone: "EST", valid: true },
+    { timeZone: "HST", valid: true },
+    { timeZone: "CST6CDT", valid: true },
+    { timeZone: "US/Pacific", valid: true },
+    { timeZone: "Asia/Saigon", valid: true },
+    { timeZone: "Etc/GMT-7", valid: true },
   ])("says $timeZone is valid: $valid", ({ timeZone, valid }) => {
     expect(isValidTimeZone(timeZone)).toBe(valid);
   });

@@ -30,7 +30,18 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
   return f;
 }
 
+/**
+ * Names ICU accepts that the IANA database does not have: Java's three-letter ids, most of them
+ * ambiguous (IST is India's, Israel's or Ireland's time; ICU reads it as India, and BST as
+ * Bangladesh rather than British Summer Time), and the SystemV zones the database dropped. A
+ * merchant who types one means something, and it is often not what ICU would run. EST, MST and HST
+ * are IANA names (fixed offsets) and stay valid.
+ */
+const NOT_IANA = new Set(["ACT", "AET", "AGT", "ART", "AST", "BET", "BST", "CAT", "CNT", "CST", "CTT", "EAT", "ECT", "IET", "IST", "JST", "MIT", "NET", "NST", "PLT", "PNT", "PRT", "PST", "SST", "VST"]);
+
+/** An IANA time zone name that the runtime knows (names differing only in case included, as ICU reads them). */
 export function isValidTimeZone(timeZone: string): boolean {
+  if (NOT_IANA.has(timeZone.toUpperCase()) || /^systemv\//i.test(timeZone)) return false;
   try {
     formatter(timeZone);
     return true;
