@@ -16,6 +16,10 @@ const schema = z.object({
   /** Requests per second per API key (token bucket; burst = 2 × rate). 0 turns the limit off. */
   PATRON_RATE_LIMIT: z.coerce.number().int().min(0).default(200),
   PATRON_VALIDATE_RATE_LIMIT: z.coerce.number().int().min(0).default(20),
+  /** Referral link visits (GET /r/…, public) per second per visitor address; 0 turns the limit off. */
+  PATRON_CLICK_RATE_LIMIT: z.coerce.number().int().min(0).default(2),
+  /** Behind a reverse proxy: take a visitor's address from X-Forwarded-For (else the socket's, which a client cannot forge). */
+  PATRON_TRUST_PROXY: z.enum(["0", "1"]).default("0"),
   /** Transactions in flight per program for single events (group commit). 1 measured best (bench/README.md); PGlite is always 1. */
   PATRON_INGEST_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(1),
   /** Group commit's linger: after a group, wait up to this long for its senders' next events (ingest-queue.ts). 0 turns it off. */
@@ -38,6 +42,10 @@ export type Config = {
   rateLimit: number;
   /** POST /v1/codes/validate, per key per second (a guesser's endpoint). */
   validateRateLimit: number;
+  /** GET /r/… per visitor address per second. */
+  clickRateLimit: number;
+  /** Read visitors' addresses from X-Forwarded-For. */
+  trustProxy: boolean;
   ingestConcurrency: number;
   ingestLingerMs: number;
   settleIntervalSeconds: number;
@@ -61,6 +69,8 @@ export function parseConfig(env: Record<string, string | undefined>): Config {
     logLevel: e.LOG_LEVEL,
     rateLimit: e.PATRON_RATE_LIMIT,
     validateRateLimit: e.PATRON_VALIDATE_RATE_LIMIT,
+    clickRateLimit: e.PATRON_CLICK_RATE_LIMIT,
+    trustProxy: e.PATRON_TRUST_PROXY === "1",
     ingestConcurrency: e.DATABASE_URL ? e.PATRON_INGEST_CONCURRENCY : 1,
     ingestLingerMs: e.PATRON_INGEST_LINGER_MS,
     settleIntervalSeconds: e.PATRON_SETTLE_INTERVAL,

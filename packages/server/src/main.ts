@@ -48,7 +48,7 @@ export async function startServer(config: Config, opts: { database?: Database } 
   const ctx = createContext(database, log);
   const ingest = new IngestQueue((program, events) => ingestEvents(ctx, program, events), config.ingestConcurrency, { lingerMs: config.ingestLingerMs });
   const analyze = new AutoAnalyze(ctx);
-  const app = createApp({ ctx, auth: new KeyAuthenticator(ctx.db, ctx.clock), adminToken: config.adminToken, publicUrl: config.publicUrl, rateLimit: config.rateLimit, validateRateLimit: config.validateRateLimit, ingest, afterIngest: (n) => analyze.record(n) });
+  const app = createApp({ ctx, auth: new KeyAuthenticator(ctx.db, ctx.clock), adminToken: config.adminToken, publicUrl: config.publicUrl, rateLimit: config.rateLimit, validateRateLimit: config.validateRateLimit, clickRateLimit: config.clickRateLimit, trustProxy: config.trustProxy, ingest, afterIngest: (n) => analyze.record(n) });
   const settlement = startSettlement(ctx, config.settleIntervalSeconds);
   const jobs: JobQueue | null = config.jobs ? await startJobQueue(ctx, database) : null;
   const server: ServerType = await new Promise((resolve, reject) => {

@@ -84,7 +84,7 @@ export function concurrentApi(use: (api: TestApi) => void, program?: Partial<Pro
 }
 
 /** A database, a program with keys, and the app. `database` reuses one (several programs in one database). */
-export async function testApi(opts: { program?: Partial<ProgramInput>; database?: Database; clock?: FakeClock; rateLimit?: number; validateRateLimit?: number; publicUrl?: string } = {}): Promise<TestApi> {
+export async function testApi(opts: { program?: Partial<ProgramInput>; database?: Database; clock?: FakeClock; rateLimit?: number; validateRateLimit?: number; clickRateLimit?: number; trustProxy?: boolean; publicUrl?: string } = {}): Promise<TestApi> {
   const database = opts.database ?? (await testDatabase());
   const clock = opts.clock ?? new FakeClock();
   const ctx: AppContext = { db: database.db, dbKind: database.kind, clock, ids: ulidIds(), secrets: randomSecrets, log: silent, rules: new RuleStore(), campaigns: new CampaignStore(), stamps: new StampCardStore() };
@@ -92,7 +92,7 @@ export async function testApi(opts: { program?: Partial<ProgramInput>; database?
   if (!created.ok) throw new Error(created.error.message);
   // Wired as main.ts wires it: statistics kept fresh as ingest adds rows (see db/analyze.ts).
   const analyze = new AutoAnalyze(ctx);
-  const app = createApp({ ctx, auth: new KeyAuthenticator(ctx.db, clock, 0), adminToken: "admin-token-for-tests-only", publicUrl: opts.publicUrl, rateLimit: opts.rateLimit ?? 0, validateRateLimit: opts.validateRateLimit ?? 0, afterIngest: (n) => analyze.record(n) });
+  const app = createApp({ ctx, auth: new KeyAuthenticator(ctx.db, clock, 0), adminToken: "admin-token-for-tests-only", publicUrl: opts.publicUrl, rateLimit: opts.rateLimit ?? 0, validateRateLimit: opts.validateRateLimit ?? 0, clickRateLimit: opts.clickRateLimit ?? 0, trustProxy: opts.trustProxy ?? false, afterIngest: (n) => analyze.record(n) });
   const secretKey = created.value.secretKey.secret;
   const raw = (init: { method: string; path: string; body?: string; headers?: Record<string, string> }) =>
     Promise.resolve(app.request(init.path, { method: init.method, body: init.body, headers: init.headers }));

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Database } from "../src/db/connect.ts";
+import { sql } from "drizzle-orm";
+import { rows, type Database } from "../src/db/connect.ts";
 import { FakeClock, testApi, testDatabase, type TestApi } from "./harness.ts";
 
 /** Referrals through the API (issue 7): codes and links, attribution, self-referral checks, review, rewards at signup. */
@@ -18,8 +19,8 @@ const SETTINGS = (over: Record<string, unknown> = {}) => ({
   ...over,
 });
 
-async function setup(clock = new FakeClock(new Date("2026-05-04T03:00:00Z")), settings = SETTINGS()) {
-  const api = await testApi({ database, clock, program: { currency: "VND", timeZone: "Asia/Ho_Chi_Minh", defaultCountry: "VN" } });
+async function setup(clock = new FakeClock(new Date("2026-05-04T03:00:00Z")), settings = SETTINGS(), http: { clickRateLimit?: number; trustProxy?: boolean } = {}) {
+  const api = await testApi({ database, clock, program: { currency: "VND", timeZone: "Asia/Ho_Chi_Minh", defaultCountry: "VN" }, ...http });
   const put = await api.call("PUT", "/v1/referrals", { settings, landingUrl: "https://shop.example/join" });
   expect(put.status, JSON.stringify(put.body)).toBe(200);
   const anna = await api.call("PUT", "/v1/customers/anna", { name: "Anna Berg", email: "anna.berg@gmail.com", phone: "+84901234567", attributes: { address: "12 Lý Thường Kiệt, Q.10", device: "dev-anna" } });
@@ -63,6 +64,53 @@ describe("referral codes, links and attribution", () => {
 
     const stats = (await api.call("GET", "/v1/customers/anna/referral")).body;
     expect(stats).toMatchObject({ clicks: 1, signups: 1, converted: 1, blocked: 0, held: 0, rewards: { pending: { points: 100, bonus: 0 } }, ladder: { step: 0, next: { from: 3, remaining: 2 } } });
+    await api.close();
+  });
+
+  it("a reload of the link by the same visitor within a day is the same click; another device or the next day is a new one", async () => {
+    const clock = new FakeClock(new Date("2026-05-04T03:00:00Z"));
+    const api = await setup(clock, SETTINGS(), { trustProxy: true });
+    const path = (await api.call("GET", "/v1/customers/anna/referral")).body.linkPath as string;
+    const click = async (ip: string, device: string) => {
+      const r = await api.raw({ method: "GET", path, headers: { "x-forwarded-for": ip, "user-agent": device } });
+      expect(r.status).toBe(302);
+      return new URL(r.headers.get("location")!).searchParams.get("click");
+    };
+    const first = await click("203.0.113.9", "phone");
+    clock.set(new Date("2026-05-04T04:00:00Z"));
+    expect(await click("203.0.113.9", "phone")).toBe(first);
+    expect(await click("203.0.113.9", "laptop")).not.toBe(first);
+    expect(await click("198.51.100.1", "phone")).not.toBe(first);
+    clock.advanceDays(1);
+    expect(await click("203.0.113.9", "phone")).not.toBe(first);
+    expect((await api.call("GET", "/v1/customers/anna/referral")).body.clicks).toBe(4);
+    await api.close();
+  });
+
+  it("limits link visits per visitor address (PATRON_CLICK_RATE_LIMIT), taken from X-Forwarded-For behind a trusted proxy", async () => {
+    const clock = new FakeClock(new Date("2026-05-04T03:00:00Z"));
+    const api = await setup(clock, SETTINGS(), { clickRateLimit: 2, trustProxy: true });
+    const path = (await api.call("GET", "/v1/customers/anna/referral")).body.linkPath as string;
+    const visit = (ip: string) => api.raw({ method: "GET", path, headers: { "x-forwarded-for": ip } });
+    // A burst of twice the rate, then 429 with Retry-After; another visitor is not held back.
+    for (let k = 0; k < 4; k++) expect((await visit("203.0.113.9")).status).toBe(302);
+    const limited = await visit("203.0.113.9");
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toBe("1");
+    expect(((await limited.json()) as { code: string }).code).toBe("RATE_LIMITED");
+    expect((await visit("198.51.100.1")).status).toBe(302);
+    clock.set(new Date("2026-05-04T03:00:01Z"));
+    expect((await visit("203.0.113.9")).status).toBe(302);
+    await api.close();
+  });
+
+  it("without a trusted proxy X-Forwarded-For is the client's own word: not recorded as the visitor's address", async () => {
+    const api = await setup();
+    const path = (await api.call("GET", "/v1/customers/anna/referral")).body.linkPath as string;
+    const r = await api.raw({ method: "GET", path, headers: { "x-forwarded-for": "203.0.113.9", "user-agent": "phone" } });
+    const clickId = new URL(r.headers.get("location")!).searchParams.get("click");
+    const [row] = await rows<{ ip: string | null; device: string | null }>(api.ctx.db, sql`select ip, device from referral_clicks where id = ${clickId}`);
+    expect(row).toEqual({ ip: null, device: "phone" }); // in process there is no socket address
     await api.close();
   });
 

@@ -15,6 +15,10 @@ export interface HttpDeps {
   rateLimit: number;
   /** Requests per second per key on POST /v1/codes/validate; 0 or absent: no separate limit. */
   validateRateLimit?: number;
+  /** Referral link visits per second per visitor address; 0 or absent: no limit. */
+  clickRateLimit?: number;
+  /** Take visitors' addresses from X-Forwarded-For (a reverse proxy sets it); otherwise the socket's. */
+  trustProxy?: boolean;
   /** Group commit for single events; createApp makes one when it is not given. */
   ingest?: IngestQueue;
   /** Where customers reach this server (PATRON_PUBLIC_URL), for absolute referral links; absent: paths only. */

@@ -22,27 +22,35 @@ export function authenticate(deps: HttpDeps): MiddlewareHandler<Env> {
 /**
  * A token bucket per API key (rate per second, burst twice the rate), in this process. Enough to
  * stop a runaway client; a deployment with several servers divides its budget by their number.
+ * `keyOf` buckets by something else (a visitor's address on public routes; null: not limited).
  */
-export function rateLimit(perSecond: number, now: () => number): MiddlewareHandler<Env> {
+export function rateLimit(perSecond: number, now: () => number, by: { keyOf: (c: Context<Env>) => string | null; what: string } = BY_KEY): MiddlewareHandler<Env> {
   const buckets = new Map<string, { tokens: number; at: number }>();
   const burst = perSecond * 2;
   return async (c, next) => {
     if (perSecond <= 0) return next();
-    const key = c.get("principal").keyId;
+    const key = by.keyOf(c);
+    if (key === null) return next();
     const t = now();
     const b = buckets.get(key) ?? { tokens: burst, at: t };
     b.tokens = Math.min(burst, b.tokens + ((t - b.at) / 1000) * perSecond);
     b.at = t;
+    // Visitors' addresses can be many: past the cap the first bucket made goes.
+    if (!buckets.has(key) && buckets.size >= MAX_BUCKETS) buckets.delete(buckets.keys().next().value!);
     if (b.tokens < 1) {
       buckets.set(key, b);
       const retry = Math.ceil((1 - b.tokens) / perSecond);
-      return problem(c, { code: "RATE_LIMITED", message: `Too many requests for this key; retry in ${retry} s.`, details: { retryAfterSeconds: retry } }, { "retry-after": String(retry) });
+      return problem(c, { code: "RATE_LIMITED", message: `Too many requests ${by.what}; retry in ${retry} s.`, details: { retryAfterSeconds: retry } }, { "retry-after": String(retry) });
     }
     b.tokens -= 1;
     buckets.set(key, b);
     await next();
   };
 }
+
+/** At most this many buckets are kept (about 10 MB). */
+const MAX_BUCKETS = 100_000;
+const BY_KEY = { keyOf: (c: Context<Env>) => c.get("principal").keyId, what: "for this key" };
 
 /**
  * hono's bodyLimit, with the common case first: a body with a Content-Length (and no

@@ -16,6 +16,7 @@ import { recordClick } from "../../app/referrals/record-click.ts";
 import { listReferrals, REFERRAL_STATUSES } from "../../app/referrals/list-referrals.ts";
 import { limit, page, unstorableText } from "../schemas.ts";
 import { findProgram } from "../../app/programs/program-repo.ts";
+import { rateLimit } from "../middleware.ts";
 
 const tags = ["Referrals"];
 const json = <T extends z.ZodTypeAny>(schema: T) => ({ content: { "application/json": { schema } }, required: true });
@@ -57,8 +58,12 @@ const entries = createRoute({
 const funnel = createRoute({ method: "get", path: "/v1/referrals/funnel", tags, summary: "The program's referral funnel", security, responses: { 200: ok(ReferralFunnel, "Clicks, signups, conversions, rewards"), ...errorResponses(401, 403, 409) } });
 
 /** The visitor's address: the first X-Forwarded-For hop behind a proxy, else the socket's peer. */
-function clientIp(c: Context): string | null {
-  const forwarded = c.req.header("x-forwarded-for")?.split(",")[0]?.trim();
+/**
+ * The visitor's address: the socket's, or behind a reverse proxy (PATRON_TRUST_PROXY) the first of
+ * X-Forwarded-For, which a client could otherwise write itself (and so dodge the click limit).
+ */
+function clientIp(c: Context, trustProxy: boolean): string | null {
+  const forwarded = trustProxy ? c.req.header("x-forwarded-for")?.split(",")[0]?.trim() : undefined;
   if (forwarded) return forwarded;
   try {
     return getConnInfo(c).remote.address ?? null;
@@ -106,12 +111,15 @@ export function registerReferrals(app: App, deps: HttpDeps) {
     return r.ok ? c.json(r.value, 200) : problem(c, r.error);
   });
   // The shareable link: public (a friend has no key), outside /v1. Records the visit and redirects.
-  app.get("/r/:programId/:code", async (c) => {
+  // Limited per visitor address, since every visit with a known code writes a row.
+  const trustProxy = deps.trustProxy === true;
+  const visits = rateLimit(deps.clickRateLimit ?? 0, () => ctx.clock.now().getTime(), { keyOf: (c) => clientIp(c, trustProxy), what: "from this address" });
+  app.get("/r/:programId/:code", visits, async (c) => {
     // No schema validates this route's parameters: a NUL in them reached the database (a 500).
     if (unstorableText(c.req.param())) return c.text("Not found", 404);
     const program = await findProgram(ctx.db, c.req.param("programId"));
     if (!program) return c.text("Not found", 404);
-    const r = await recordClick(ctx, ctx.db, program, c.req.param("code"), { ip: clientIp(c), device: c.req.header("x-device-id") ?? c.req.header("user-agent") ?? null });
+    const r = await recordClick(ctx, ctx.db, program, c.req.param("code"), { ip: clientIp(c, trustProxy), device: c.req.header("x-device-id") ?? c.req.header("user-agent") ?? null });
     if (!r) return c.text("This program has no referral page.", 404);
     return c.redirect(r.location, 302);
   });
