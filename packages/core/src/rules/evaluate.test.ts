@@ -385,6 +385,32 @@ describe("limits", () => {
     expect(book.totals("r", "a", "b|day:2026-11-23")).toMatchObject({ awards: 0, points: 0 });
   });
 
+  it("a book keeps the same totals as a map of keys, in a list while small and indexed once large", () => {
+    // 300 counters: past the list (16) the book indexes by rule, scope and period.
+    const book = new CounterBook();
+    const reference = new Map<string, { awards: number; points: number }>();
+    const keys: string[] = [];
+    for (let i = 0; i < 300; i++) keys.push(counterKey(`rul_${i % 7}`, i % 11 === 0 ? `shop|${i}` : `cus_${i % 50}`, i % 2 ? "day:2026-11-23" : "lifetime"));
+    keys.forEach((k, i) => {
+      if (i % 3 === 0) {
+        book.load(k, { awards: i, points: 10 * i });
+        reference.set(k, { awards: i, points: 10 * i });
+      }
+    });
+    keys.forEach((k, i) => {
+      const before = reference.get(k) ?? { awards: 0, points: 0 };
+      expect(book.get(k)).toEqual(before);
+      if (i % 2 === 0) {
+        book.add(k, i);
+        reference.set(k, { awards: before.awards + 1, points: before.points + i });
+      }
+      const [ruleId, scope, period] = splitCounterKey(k);
+      expect(book.totals(ruleId, scope, period)).toMatchObject(reference.get(k) ?? { awards: 0, points: 0 });
+    });
+    expect(new Map(book.entries())).toEqual(reference);
+    expect(new Set(book.touchedKeys())).toEqual(new Set(keys.filter((_, i) => i % 2 === 0)));
+  });
+
   it("maxAwards per day: 3 awards, then over_limit; the next local day starts again", () => {
     const r = rule("r", { effect: fixed(10), limits: [{ per: "day", maxAwards: 3 }] });
     const counters = new CounterBook();

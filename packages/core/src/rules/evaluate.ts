@@ -49,11 +49,13 @@ const SMALL_BOOK = 16;
  * rule, scope and period, strings that already exist (the rule's id, the event's customer, the
  * event's period key). A key concatenated per lookup had to be flattened and hashed every time, and
  * a map per book cost as much again: with five limited rules that was a third of an event's
- * evaluation (bench/rules.ts). A batch's book outgrows the list and is indexed by key.
+ * evaluation (bench/rules.ts). A batch's book outgrows the list and is indexed by rule, then scope,
+ * then period, for the same reason.
  */
 export class CounterBook {
   private readonly all: Counter[] = [];
-  private index: Map<string, Counter> | null = null;
+  /** By rule, scope and period, once the book outgrows the list: lookups with the strings at hand, no key built per lookup. */
+  private index: Map<string, Map<string, Map<string, Counter>>> | null = null;
   private readonly changed: Counter[] = [];
 
   /** The counter's totals so far (zero when it has none). */
@@ -111,7 +113,7 @@ export class CounterBook {
   }
 
   private find(ruleId: string, scope: string, period: string): Counter | undefined {
-    if (this.index !== null) return this.index.get(counterKey(ruleId, scope, period));
+    if (this.index !== null) return this.index.get(ruleId)?.get(scope)?.get(period);
     for (const c of this.all) if (c.ruleId === ruleId && c.scope === scope && c.period === period) return c;
     return undefined;
   }
@@ -119,10 +121,21 @@ export class CounterBook {
   private create(ruleId: string, scope: string, period: string, key: string | null): Counter {
     const c: Counter = { ruleId, scope, period, key, awards: 0, points: 0, touched: false };
     this.all.push(c);
-    if (this.index !== null) this.index.set(keyOf(c), c);
-    else if (this.all.length > SMALL_BOOK) this.index = new Map(this.all.map((x) => [keyOf(x), x]));
+    if (this.index !== null) indexCounter(this.index, c);
+    else if (this.all.length > SMALL_BOOK) {
+      const index = (this.index = new Map());
+      for (const x of this.all) indexCounter(index, x);
+    }
     return c;
   }
+}
+
+function indexCounter(index: Map<string, Map<string, Map<string, Counter>>>, c: Counter): void {
+  let byScope = index.get(c.ruleId);
+  if (byScope === undefined) index.set(c.ruleId, (byScope = new Map()));
+  let byPeriod = byScope.get(c.scope);
+  if (byPeriod === undefined) byScope.set(c.scope, (byPeriod = new Map()));
+  byPeriod.set(c.period, c);
 }
 
 const keyOf = (c: Counter): string => (c.key ??= counterKey(c.ruleId, c.scope, c.period));
