@@ -1,6 +1,6 @@
 import type { SQL } from "drizzle-orm";
 import {
-  counterKeysFor, customerWithoutHistory, evaluateRules, triggers, EMPTY_ORDER, type Award, type CelCustomer, type CelOrder, type CompiledRule, type CounterBook, type Holdings, type RuleEvent,
+  counterKeysFor, customerWithoutHistory, evaluateRules, triggers, EMPTY_ORDER, type Award, type CelCustomer, type CelOrder, type CompiledRule, type CounterBook, type Holdings, type RuleEvent, type Asset,
   type TraceEntry, type TriggerEvent,
 } from "@patron/core";
 import type { AppContext } from "../context.ts";
@@ -47,12 +47,12 @@ export class EventRules {
 
   /** Events of active customers that some enabled rule listens to (refunds run no rules). */
   static async match(ctx: AppContext, tx: Tx, program: Program, events: { e: EventInput; i: number; customer: { id: string; status: string } }[], now: Date, trace: boolean): Promise<EventRules> {
-    const ruleSet = await ctx.rules.active(tx, program);
+    const triggered = new TriggeredRules(await ctx.rules.active(tx, program));
     const matched = new Map<number, { event: RuleEvent; candidates: CompiledRule[] }>();
     for (const { e, i, customer } of events) {
       if (customer.status !== "active" || e.type === "order.refunded") continue;
       const event = ruleEvent(e, customer.id, now);
-      const candidates = ruleSet.filter((r) => triggers(r, event));
+      const candidates = triggered.by(event);
       if (candidates.length > 0) matched.set(i, { event, candidates });
     }
     return new EventRules(ctx, program, trace, matched);
@@ -60,7 +60,9 @@ export class EventRules {
 
   /** The balances the rules may credit (each customer's, in each asset a candidate rule gives): lock them with the batch's others. */
   get holdingKeys(): HoldingKey[] {
-    return [...this.matched.values()].flatMap((r) => [...new Set(r.candidates.map((c) => c.def.effect.asset))].map((asset) => ({ customerId: r.event.customerId, asset })));
+    const out: HoldingKey[] = [];
+    for (const r of this.matched.values()) for (const asset of assetsOf(r.candidates)) out.push({ customerId: r.event.customerId, asset });
+    return out;
   }
 
   /**
@@ -71,13 +73,14 @@ export class EventRules {
   static async prefetch(ctx: AppContext, tx: Tx, program: Program, events: readonly EventInput[], now: Date): Promise<SQL | null> {
     const ruleSet = await ctx.rules.active(tx, program);
     if (ruleSet.length === 0) return null;
+    const triggered = new TriggeredRules(ruleSet);
     const factsFor: string[] = [];
     const keys: string[] = [];
     let month = false;
     for (const e of events) {
       if (e.type === "order.refunded") continue;
       const event = ruleEvent(e, e.customerId, now);
-      const candidates = ruleSet.filter((r) => triggers(r, event));
+      const candidates = triggered.by(event);
       if (candidates.some((c) => c.condition?.readsCustomer)) factsFor.push(e.customerId);
       month ||= readsMonth(candidates);
       for (const c of candidates) for (const k of counterKeysFor(c, event, program.timeZone)) keys.push(k);
@@ -223,6 +226,31 @@ function tierBonus(tiers: TierBatch, customerId: string, awards: readonly Award[
 /** A custom action confirmed in the shop (POST /v1/staff/confirmations): the staff member goes into the ledger metadata. */
 function confirmedBy(e: EventInput): { confirmedBy?: string } {
   return e.type === "custom" && typeof e.data.confirmedBy === "string" ? { confirmedBy: e.data.confirmedBy } : {};
+}
+
+/**
+ * The rules each kind of event triggers (type, and name for custom and birthday events), filtered
+ * once per batch: the events of a batch are mostly of one kind, and every one of them asked for its
+ * own filtered copy of the rule set, twice. The lists are shared: read only.
+ */
+class TriggeredRules {
+  private readonly byKind = new Map<string, CompiledRule[]>();
+  constructor(private readonly ruleSet: readonly CompiledRule[]) {}
+
+  by(event: RuleEvent): CompiledRule[] {
+    const kind = event.name === "" ? event.type : `${event.type}\u0000${event.name}`;
+    let list = this.byKind.get(kind);
+    if (list === undefined) this.byKind.set(kind, (list = this.ruleSet.filter((r) => triggers(r, event))));
+    return list;
+  }
+}
+
+/** The assets a list of rules gives, each once; remembered per list (TriggeredRules shares them across a batch's events). */
+const assetsByList = new WeakMap<readonly CompiledRule[], Asset[]>();
+function assetsOf(rules: readonly CompiledRule[]): Asset[] {
+  let assets = assetsByList.get(rules);
+  if (assets === undefined) assetsByList.set(rules, (assets = [...new Set(rules.map((c) => c.def.effect.asset))]));
+  return assets;
 }
 
 /** The event as rules see it, for `customerId` (the internal id, or the store's before the claim: see prefetch). */
