@@ -1,6 +1,6 @@
 import type { SQL } from "drizzle-orm";
 import {
-  counterKeysFor, customerWithoutHistory, evaluateRules, triggers, EMPTY_ORDER, type Award, type CelCustomer, type CelOrder, type CompiledRule, type CounterBook, type Holdings, type RuleEvent, type Asset,
+  counterKey, counterKeysFor, customerWithoutHistory, evaluateRules, triggers, EMPTY_ORDER, type Award, type CelCustomer, type CelOrder, type CompiledRule, type CounterBook, type Holdings, type RuleEvent, type Asset,
   type TraceEntry, type TriggerEvent,
 } from "@patron/core";
 import type { AppContext } from "../context.ts";
@@ -9,7 +9,7 @@ import { holdingKey, type HoldingKey, type LedgerWrites } from "../../db/ledger-
 import type { Program } from "../programs/program.ts";
 import { prefetchStatement, readRuleState, type RuleStateRow } from "../rules/rule-state.ts";
 import { toFacts } from "../rules/rule-facts.ts";
-import { bookOf, counterCte, failureCte, isBudgetKey, keyCustomer } from "../rules/rule-counters.ts";
+import { bookOf, counterCte, failureCte, isBudgetKey } from "../rules/rule-counters.ts";
 import { creditAwards, creditReference, creditSource, type Credit } from "../rules/credit-awards.ts";
 import type { EventEffects, EventInput } from "./event-input.ts";
 import type { TierBatch } from "../tiers/tier-batch.ts";
@@ -104,15 +104,25 @@ export class EventRules {
     const prefetchedFacts = new Set(prefetched && (prefetched.row.m || !month) ? prefetched.row.f.map((f) => f.id) : []);
     const factsCovered = (customerId: string) => covered(customerId) && prefetchedFacts.has(customerId);
     const needsFacts = all.filter((r) => !factsCovered(r.event.customerId) && r.candidates.some((c) => c.condition?.readsCustomer)).map((r) => r.event.customerId);
-    const keys: string[] = [];
-    for (const r of all) for (const c of r.candidates) for (const k of counterKeysFor(c, r.event, this.program.timeZone)) keys.push(k);
     const tz = this.program.timeZone;
     if (!prefetched) {
+      const keys: string[] = [];
+      for (const r of all) for (const c of r.candidates) for (const k of counterKeysFor(c, r.event, tz)) keys.push(k);
       ({ facts: this.facts, counters: this.counters } = await readRuleState(tx, this.program.id, { factsFor: needsFacts, month, counterKeys: keys, now, timeZone: tz }));
       return;
     }
-    const budgetKeys = keys.filter(isBudgetKey);
-    const rest = keys.filter((k) => !isBudgetKey(k) && !covered(keyCustomer(k)));
+    // The prefetch read every counter of the customers it covers. Left to read: the budgets (locked
+    // now) and the counters of the customers it did not cover, so only theirs are keyed (a batch of
+    // known customers made and split every event's keys again, to keep none of them).
+    const budgetKeys = new Set<string>();
+    const rest: string[] = [];
+    for (const r of all) {
+      const late = !covered(r.event.customerId);
+      for (const c of r.candidates) {
+        if (c.def.budget) budgetKeys.add(counterKey(c.id, "*", "lifetime"));
+        if (late && c.def.limits.length > 0) for (const k of counterKeysFor(c, r.event, tz)) if (!isBudgetKey(k)) rest.push(k);
+      }
+    }
     const late = needsFacts.length > 0 || rest.length > 0 ? await readRuleState(tx, this.program.id, { factsFor: needsFacts, month, counterKeys: rest, now, timeZone: tz }) : null;
     this.facts = new Map([...toFacts(prefetched.row.f.filter((f) => factsCovered(f.id)), now), ...(late?.facts ?? [])]);
     this.counters = await bookOf(tx, this.program.id, budgetKeys, prefetched.row.c.filter((c) => covered(c.scope)), prefetched.row.b);

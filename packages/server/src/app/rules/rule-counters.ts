@@ -11,9 +11,6 @@ const split = (key: string) => {
 /** Whether a counter key is a rule's global budget (`rule|*|lifetime`) rather than a customer's counter. */
 export const isBudgetKey = (key: string): boolean => split(key).scope === "*";
 
-/** The customer a customer counter's key names (its scope). */
-export const keyCustomer = (key: string): string => split(key).scope;
-
 export type CounterRow = { rule_id: string; scope: string; period: string; awards: number; points: number };
 
 /**
