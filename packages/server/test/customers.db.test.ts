@@ -215,6 +215,14 @@ describe("GET /v1/customers (list)", () => {
     expect(r.body.data[0].id).toBe(ids[0]);
   });
 
+  it("refuses a limit that is not one whole number from 1 to 200, saying so (a repeated limit too)", async () => {
+    for (const query of ["limit=0", "limit=201", "limit=2.5", "limit=ten", "limit=5&limit=6"]) {
+      const r = await api.call("GET", `/v1/customers?${query}`);
+      expect(r.status, query).toBe(400);
+      expect(r.body).toMatchObject({ code: "VALIDATION_FAILED", message: "limit: must be a whole number from 1 to 200, given once" });
+    }
+  });
+
   it("refuses a cursor it did not issue (INVALID_CURSOR)", async () => {
     for (const bad of ["garbage", Buffer.from("txn_01ABC").toString("base64url"), Buffer.from("cus_x' or 1=1").toString("base64url")]) {
       const r = await api.call("GET", `/v1/customers?cursor=${bad}`);

@@ -55,6 +55,11 @@ describe("the daily job", () => {
     expect(history.map((r: { runKey: string; runs: number }) => [r.runKey, r.runs])).toEqual([["2026-06-01", 3], ["2026-05-30", 1]]);
     expect(history[0]).toMatchObject({ job: "daily", result: { date: "2026-06-01", tiers: { reviewed: 0 }, birthdays: { day: 0, monthStart: 0 } } });
     expect((await api.call("GET", "/v1/jobs?limit=0")).status).toBe(400);
+    for (const query of ["limit=0", "limit=abc", "limit=1.5", "limit=367", "limit=1&limit=2"]) {
+      const r = await api.call("GET", `/v1/jobs?${query}`);
+      expect(r.status, query).toBe(400);
+      expect(r.body.message, query).toBe("limit: must be a whole number from 1 to 366, given once");
+    }
   });
 
   it("leaves expiry to the daily job: the minute loop only releases pending points", async () => {

@@ -444,5 +444,14 @@ export const Adjustment = z
 export const Reversal = z.strictObject({ reason: z.string().min(1).max(500), actor: z.string().min(1).max(200).optional(), force: z.boolean().default(false) }).openapi("Reversal");
 export const Erase = z.strictObject({ reason: z.string().min(1).max(500), actor: z.string().min(1).max(200).optional() }).openapi("Erase");
 
-export const limit = z.coerce.number().int().min(1).max(200).default(50);
+// One message for every way to get it wrong (a repeated `limit` arrives as a list, which coerces to NaN).
+/**
+ * A whole-number query parameter (`limit`, `days`) with one message for every way to get it wrong:
+ * zod's own said "received NaN" for a repeated parameter (it arrives as a list) or for text.
+ */
+export const queryInt = (min: number, max: number, fallback: number) => {
+  const error = { error: `must be a whole number from ${min} to ${max}, given once` };
+  return z.coerce.number(error).int(error).min(min, error).max(max, error).default(fallback);
+};
+export const limit = queryInt(1, 200, 50);
 export const page = <T extends z.ZodTypeAny>(item: T, name: string) => z.object({ data: z.array(item), nextCursor: z.string().nullable() }).openapi(name);

@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import type { App, HttpDeps } from "../env.ts";
 import { errorResponses, ok, security } from "./common.ts";
 import { listJobRuns, runDaily } from "../../jobs/daily.ts";
+import { queryInt } from "../schemas.ts";
 
 const DailyResult = z
   .object({
@@ -23,7 +24,7 @@ const history = createRoute({
   summary: "The program's job history",
   description: "What the program's scheduled jobs did, newest first: the daily job (expiry, tier reviews, birthdays) once per local date.",
   security,
-  request: { query: z.object({ limit: z.coerce.number().int().min(1).max(366).default(30) }) },
+  request: { query: z.object({ limit: queryInt(1, 366, 30) }) },
   responses: { 200: ok(z.object({ data: z.array(JobRun) }).openapi("JobRuns"), "Job runs"), ...errorResponses(400, 401) },
 });
 

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { App, HttpDeps } from "../env.ts";
-import { Adjustment, Balances, Reversal, Transaction, isoDateTime, limit, page } from "../schemas.ts";
+import { Adjustment, Balances, Reversal, Transaction, isoDateTime, limit, page, queryInt } from "../schemas.ts";
 import { errorResponses, idempotencyHeader, ok, security } from "./common.ts";
 import { externalIdParam } from "./customers.ts";
 import { mutate } from "../mutate.ts";
@@ -24,7 +24,7 @@ const balances = createRoute({
   summary: "A customer's balances",
   description: "Available and pending points, when pending points become available, and what expires within `days` (default 30).",
   security,
-  request: { params: externalIdParam, query: z.object({ days: z.coerce.number().int().min(1).max(3650).default(30) }) },
+  request: { params: externalIdParam, query: z.object({ days: queryInt(1, 3650, 30) }) },
   responses: { 200: ok(Balances, "Balances"), ...errorResponses(401, 404) },
 });
 const history = createRoute({
@@ -110,7 +110,7 @@ const expiring = createRoute({
   summary: "Points about to expire in the program",
   description: "What is left in lots whose expiry date falls in the next `days` days (30 by default), in total and per local date, with the customers who hold them: the liability that is about to lapse, and who to remind.",
   security,
-  request: { query: z.object({ days: z.coerce.number().int().min(1).max(365).default(30) }) },
+  request: { query: z.object({ days: queryInt(1, 365, 30) }) },
   responses: {
     200: ok(z.object({ days: z.number().int(), until: z.string(), points: z.number().int(), customers: z.number().int(), byDay: z.array(z.object({ date: z.string(), points: z.number().int(), customers: z.number().int() })) }).openapi("ProgramExpiring"), "Points expiring"),
     ...errorResponses(400, 401),

@@ -11,6 +11,7 @@ import { listTierChanges, readCustomerTier } from "../../app/tiers/read-tier.ts"
 import { reviewTiers } from "../../app/tiers/review-tiers.ts";
 import { getCustomer } from "../../app/customers/find-customer.ts";
 import type { TierScheme as CoreTierScheme } from "@patron/core";
+import { queryInt } from "../schemas.ts";
 
 const tags = ["Tiers"];
 const json = <T extends z.ZodTypeAny>(schema: T) => ({ content: { "application/json": { schema } }, required: true });
@@ -54,7 +55,7 @@ const changes = createRoute({
   summary: "Tier changes in the order they happened (the tier-change event feed)",
   description: "Upgrades, downgrades, renewals, manual and imported changes, oldest first; poll with `cursor` to react to them.",
   security,
-  request: { query: z.object({ customerId: z.string().min(1).max(255).optional(), cursor: z.string().max(200).optional(), limit: z.coerce.number().int().min(1).max(500).default(100) }) },
+  request: { query: z.object({ customerId: z.string().min(1).max(255).optional(), cursor: z.string().max(200).optional(), limit: queryInt(1, 500, 100) }) },
   responses: { 200: ok(z.object({ data: z.array(TierChange), nextCursor: z.string().nullable() }), "Changes"), ...errorResponses(400, 401, 403, 404) },
 });
 const runReviews = createRoute({

@@ -1,7 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { PAYOUT_STATUSES, type PayoutAction } from "@patron/core";
 import type { App, HttpDeps } from "../env.ts";
-import { limit, page, Transaction } from "../schemas.ts";
+import { limit, page, queryInt, Transaction } from "../schemas.ts";
 import { Payout, PayoutDecision, PayoutRejection, PayoutRequest, Wallet, WalletAdjustment } from "../wallet-schemas.ts";
 import { errorResponses, idempotencyHeader, ok, security } from "./common.ts";
 import { externalIdParam } from "./customers.ts";
@@ -25,7 +25,7 @@ const wallet = createRoute({
   summary: "A customer's bonus and cash balances and gift cards",
   description: "Available, pending (and until when), what expires soonest and what within `days` (default 30); the cash in open payouts.",
   security,
-  request: { params: externalIdParam, query: z.object({ days: z.coerce.number().int().min(1).max(3650).default(30) }) },
+  request: { params: externalIdParam, query: z.object({ days: queryInt(1, 3650, 30) }) },
   responses: { 200: ok(Wallet, "The wallet"), ...errorResponses(400, 401, 403, 404) },
 });
 const history = createRoute({
