@@ -3,7 +3,7 @@ import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import type { Env, HttpDeps } from "./env.ts";
 import { problem } from "./problem.ts";
-import { unstorableText } from "./schemas.ts";
+import { unstorableText } from "./request-text.ts";
 import { authenticate, limitBody, rateLimit, refuseProtoKeys } from "./middleware.ts";
 import { registerPrograms } from "./routes/programs.ts";
 import { registerKeys } from "./routes/keys.ts";

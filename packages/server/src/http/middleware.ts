@@ -2,6 +2,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import type { Env, HttpDeps } from "./env.ts";
 import { problem } from "./problem.ts";
+import { protoKeyAt } from "./request-text.ts";
 
 /** Bearer key authentication for /v1. Publishable keys may only read public program information. */
 export function authenticate(deps: HttpDeps): MiddlewareHandler<Env> {
@@ -97,17 +98,4 @@ export function refuseProtoKeys(): MiddlewareHandler<Env> {
     const message = `${at || "body"}: an object key named "__proto__" cannot be stored; rename it`;
     return problem(c, { code: "VALIDATION_FAILED", message, details: { issues: [{ path: at, message: 'an object key named "__proto__" cannot be stored; rename it' }] } });
   };
-}
-
-/** The path of the first object (depth first) with an own key "__proto__"; null when there is none. */
-export function protoKeyAt(v: unknown): string | null {
-  const stack: [unknown, string][] = [[v, ""]];
-  while (stack.length > 0) {
-    const [x, path] = stack.pop()!;
-    if (x === null || typeof x !== "object") continue;
-    if (!Array.isArray(x) && Object.prototype.hasOwnProperty.call(x, "__proto__")) return path;
-    const entries = Object.entries(x);
-    for (let i = entries.length - 1; i >= 0; i--) stack.push([entries[i]![1], path ? `${path}.${entries[i]![0]}` : entries[i]![0]]);
-  }
-  return null;
 }

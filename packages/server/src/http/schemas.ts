@@ -58,65 +58,6 @@ export function boundedJson(v: unknown, maxChars: number, maxDepth = 32): boolea
   return JSON.stringify(v).length <= maxChars;
 }
 
-// NUL, or a UTF-16 surrogate without its other half (valid JSON and percent-encoding carry both).
-// eslint-disable-next-line no-control-regex -- NUL is exactly what this looks for
-const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
-export const UNSTORABLE_MESSAGE = "must not contain the NUL character (\\u0000) or an unpaired UTF-16 surrogate (\\ud800 to \\udfff): they cannot be stored";
-
-/**
- * The first string of a validated request (a value, or an object key) that PostgreSQL cannot store,
- * as a `{path, message}` issue; null when there is none. text and jsonb refuse NUL, and jsonb refuses
- * an unpaired surrogate's escape (500s); in text the driver wrote the surrogate as U+FFFD, so what
- * was stored was not what was sent. One walk over every request input (app.ts's validation hook)
- * instead of a refinement on each of the API's strings and open records.
- */
-export function unstorableText(v: unknown): { path: string; message: string } | null {
-  // Every request passes through here (a batch of 1,000 events is some 30,000 strings): the first
-  // walk makes no paths and no entry lists, and only a request that holds such text is walked again
-  // to name where (building both on every request had made this the largest allocator of ingest).
-  return holdsUnstorable(v) ? locateUnstorable(v) : null;
-}
-
-/** Whether some string or key of `v` is unstorable. Iterative: open JSON is bounded in depth, but not by this walk. */
-function holdsUnstorable(v: unknown): boolean {
-  const stack: unknown[] = [v];
-  while (stack.length > 0) {
-    const x = stack.pop();
-    if (typeof x === "string") {
-      if (UNSTORABLE.test(x)) return true;
-      continue;
-    }
-    if (x === null || typeof x !== "object") continue;
-    if (Array.isArray(x)) {
-      for (let i = 0; i < x.length; i++) stack.push(x[i]);
-      continue;
-    }
-    // for-in makes no list of keys; request inputs are plain objects (parsed JSON, zod's output), with nothing inherited.
-    for (const k in x) {
-      if (UNSTORABLE.test(k)) return true;
-      stack.push((x as Record<string, unknown>)[k]);
-    }
-  }
-  return false;
-}
-
-/** Where the first unstorable string or key of `v` is (depth first, in order), with the message. */
-function locateUnstorable(v: unknown): { path: string; message: string } | null {
-  const stack: [unknown, (string | number)[]][] = [[v, []]];
-  while (stack.length > 0) {
-    const [x, path] = stack.pop()!;
-    if (typeof x === "string") {
-      if (UNSTORABLE.test(x)) return { path: path.join("."), message: UNSTORABLE_MESSAGE };
-      continue;
-    }
-    if (x === null || typeof x !== "object") continue;
-    const entries = Array.isArray(x) ? x.map((c, i) => [i, c] as const) : Object.entries(x);
-    for (const [k] of entries) if (typeof k === "string" && UNSTORABLE.test(k)) return { path: path.join("."), message: `a key ${UNSTORABLE_MESSAGE}` };
-    for (let i = entries.length - 1; i >= 0; i--) stack.push([entries[i]![1], [...path, entries[i]![0]]]);
-  }
-  return null;
-}
-
 export const ErrorBody = z
   .object({
     code: z.string().openapi({ example: "INSUFFICIENT_POINTS" }),
@@ -444,7 +385,6 @@ export const Adjustment = z
 export const Reversal = z.strictObject({ reason: z.string().min(1).max(500), actor: z.string().min(1).max(200).optional(), force: z.boolean().default(false) }).openapi("Reversal");
 export const Erase = z.strictObject({ reason: z.string().min(1).max(500), actor: z.string().min(1).max(200).optional() }).openapi("Erase");
 
-// One message for every way to get it wrong (a repeated `limit` arrives as a list, which coerces to NaN).
 /**
  * A whole-number query parameter (`limit`, `days`) with one message for every way to get it wrong:
  * zod's own said "received NaN" for a repeated parameter (it arrives as a list) or for text.

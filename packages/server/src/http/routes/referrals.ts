@@ -14,7 +14,8 @@ import { reviewReferral } from "../../app/referrals/review-referral.ts";
 import { referralFunnel, referrerView } from "../../app/referrals/referral-stats.ts";
 import { recordClick } from "../../app/referrals/record-click.ts";
 import { listReferrals, REFERRAL_STATUSES } from "../../app/referrals/list-referrals.ts";
-import { limit, page, unstorableText } from "../schemas.ts";
+import { limit, page } from "../schemas.ts";
+import { unstorableText } from "../request-text.ts";
 import { findProgram } from "../../app/programs/program-repo.ts";
 import { rateLimit } from "../middleware.ts";
 
