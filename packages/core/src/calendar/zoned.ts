@@ -70,9 +70,17 @@ export function utc(year: number, monthIndex: number, day: number, hour = 0, min
 }
 
 const QUARTER_HOUR = 900_000;
-/** Per time zone: quarter-hour start → offset (numbers as keys: no string built per lookup). */
+/**
+ * Per time zone: quarter-hour number (ms / 15 min, about 2 million today) → offset. Quarter numbers
+ * are small integers, which a Map hashes as they are; the quarter's start in ms is a heap number
+ * past 2^31, hashed through its bits, and that lookup was most of a cached call.
+ */
 const offsets = new Map<string, Map<number, number>>();
 let cached = 0;
+// The last answer, as plain variables (an object per answer was an allocation per event).
+let lastZone = "";
+let lastQuarter = Number.NaN;
+let lastOffset = 0;
 
 /**
  * The zone's offset from UTC at `ms`, cached per quarter hour: time zones change offset only on
@@ -80,32 +88,31 @@ let cached = 0;
  * cannot hide a transition. Rules evaluate many schedules and limit periods per event; this keeps
  * each to arithmetic instead of an Intl call.
  */
-let last = { timeZone: "", start: Number.NaN, offset: 0 };
-
 function offsetMs(ms: number, timeZone: string): number {
-  const start = Math.floor(ms / QUARTER_HOUR) * QUARTER_HOUR;
-  if (start === last.start && timeZone === last.timeZone) return last.offset;
+  const quarter = Math.floor(ms / QUARTER_HOUR);
+  if (quarter === lastQuarter && timeZone === lastZone) return lastOffset;
   let zone = offsets.get(timeZone);
   if (zone === undefined) offsets.set(timeZone, (zone = new Map()));
-  const hit = zone.get(start);
-  if (hit !== undefined) {
-    last = { timeZone, start, offset: hit };
-    return hit;
-  }
-  const at = (t: number) => {
-    const p = intlParts(new Date(t), timeZone);
-    return utc(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(t / 1000) * 1000;
-  };
-  const off = at(ms);
-  if (at(start) === off && at(start + QUARTER_HOUR - 1) === off) {
+  let off = zone.get(quarter);
+  if (off === undefined) {
+    const at = (t: number) => {
+      const p = intlParts(new Date(t), timeZone);
+      return utc(p.year, p.month - 1, p.day, p.hour, p.minute, p.second) - Math.floor(t / 1000) * 1000;
+    };
+    const start = quarter * QUARTER_HOUR;
+    off = at(ms);
+    if (at(start) !== off || at(start + QUARTER_HOUR - 1) !== off) return off; // a transition inside: not cached
     if (cached >= 50_000) {
       offsets.clear();
       offsets.set(timeZone, (zone = new Map()));
       cached = 0;
     }
-    zone.set(start, off);
+    zone.set(quarter, off);
     cached++;
   }
+  lastZone = timeZone;
+  lastQuarter = quarter;
+  lastOffset = off;
   return off;
 }
 
@@ -144,21 +151,24 @@ export function civilFromDays(days: number): LocalDate {
 }
 
 // The last answer: rules ask for the same instant several times per event (schedules, limit
-// periods, `local` in conditions). Frozen, because every caller gets the same object.
-let lastParts: { ms: number; timeZone: string; parts: Readonly<ZonedParts> } = { ms: Number.NaN, timeZone: "", parts: Object.freeze({ year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 }) };
+// periods, `local` in conditions), and every caller gets the same object. Readonly in its type, not
+// frozen: Object.freeze on each new answer cost as much as computing it.
+let lastMs = Number.NaN;
+let lastPartsZone = "";
+let lastParts: Readonly<ZonedParts> = { year: 0, month: 0, day: 0, hour: 0, minute: 0, second: 0 };
 
 /** Wall-clock parts of `instant` in `timeZone`. */
 export function zonedParts(instant: Date, timeZone: string): Readonly<ZonedParts> {
   const ms = instant.getTime();
   if (!Number.isFinite(ms)) return intlParts(instant, timeZone);
-  if (ms === lastParts.ms && timeZone === lastParts.timeZone) return lastParts.parts;
+  if (ms === lastMs && timeZone === lastPartsZone) return lastParts;
   const local = ms + offsetMs(ms, timeZone);
   const days = Math.floor(local / DAY_MS);
   const inDay = local - days * DAY_MS;
   const { year, month, day } = civilFromDays(days);
-  const parts = Object.freeze({ year, month, day, hour: Math.floor(inDay / 3_600_000), minute: Math.floor(inDay / 60_000) % 60, second: Math.floor(inDay / 1000) % 60 });
-  lastParts = { ms, timeZone, parts };
-  return parts;
+  lastMs = ms;
+  lastPartsZone = timeZone;
+  return (lastParts = { year, month, day, hour: Math.floor(inDay / 3_600_000), minute: Math.floor(inDay / 60_000) % 60, second: Math.floor(inDay / 1000) % 60 });
 }
 
 /** The local calendar date of `instant` in `timeZone`. */

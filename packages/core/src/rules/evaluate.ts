@@ -4,7 +4,7 @@ import { celVariables, runCondition, type CelInput, type CelVariables, type Comp
 import { periodKey } from "./periods.ts";
 import { zonedParts, type ZonedParts } from "../calendar/zoned.ts";
 import { insideSchedule, outsideSchedule } from "./schedule.ts";
-import type { Effect, LimitPeriod, PointValue, RuleDefinition, TriggerEvent } from "./types.ts";
+import type { Effect, PointValue, RuleDefinition, TriggerEvent } from "./types.ts";
 
 /** A rule ready to run: its definition and its compiled condition. */
 export interface CompiledRule {
@@ -210,8 +210,8 @@ export interface Evaluation {
  */
 export const MAX_AWARD = 1_000_000_000_000;
 
-/** Points an effect gives before limits; `earlier` is what non-multiplier rules gave on this event, per asset. */
-export function effectPoints(effect: Effect, input: CelInput, earlier: Map<Asset, number>, pointValue: PointValue | null): number | { error: string } {
+/** Points an effect gives before limits; `earlier`: the awards so far on this event (a multiplier multiplies those of its asset). */
+export function effectPoints(effect: Effect, input: CelInput, earlier: readonly Award[], pointValue: PointValue | null): number | { error: string } {
   const o = input.order;
   switch (effect.kind) {
     case "fixed":
@@ -234,8 +234,15 @@ export function effectPoints(effect: Effect, input: CelInput, earlier: Map<Asset
     }
     case "multiplier":
       if (effect.factor <= 1) return 0;
-      return applyRate(earlier.get(effect.asset) ?? 0, Math.round(effect.factor * 100) - 100, 100, "floor");
+      return applyRate(baseOf(earlier, effect.asset), Math.round(effect.factor * 100) - 100, 100, "floor");
   }
+}
+
+/** What the rules other than multipliers gave in `asset` so far: summed when a multiplier asks, rather than kept per award. */
+function baseOf(awards: readonly Award[], asset: Asset): number {
+  let sum = 0;
+  for (const a of awards) if (a.asset === asset && a.def.effect.kind !== "multiplier") sum += a.points;
+  return sum;
 }
 
 /** The event's `data.amount` (a top-up's amount) when it is a non-negative safe integer, else 0. */
@@ -262,13 +269,11 @@ export function evaluateRules(x: {
   const out: Evaluation = { awards: [], trace: [], failures: [] };
   const tracing = x.trace === true;
   const at = x.event.occurredAt;
-  const earlier = new Map<Asset, number>();
   let input: CelInput | null = null;
   let vars: CelVariables | null = null;
   let stopped: string | null = null;
-  // The event's wall-clock parts and period keys, computed once for all rules.
+  // The event's wall-clock parts, computed once for all rules (period keys are cached by periodKey).
   let parts: ZonedParts | null = null;
-  const periods: Partial<Record<LimitPeriod, string>> = {};
   for (const rule of x.rules) {
     if (!triggers(rule, x.event)) continue;
     if (stopped !== null) {
@@ -298,7 +303,7 @@ export function evaluateRules(x: {
     }
     let raw: number | { error: string };
     try {
-      raw = effectPoints(rule.def.effect, input, earlier, x.pointValue);
+      raw = effectPoints(rule.def.effect, input, out.awards, x.pointValue);
     } catch (e) {
       raw = { error: `the effect could not be computed: ${(e as Error).message}` };
     }
@@ -316,12 +321,11 @@ export function evaluateRules(x: {
     let points = raw;
     let limitedBy: (() => string) | null = null;
     const limits = rule.def.limits;
+    const periods: string[] = limits.length === 0 ? NO_PERIODS : [];
     for (const l of limits) {
-      let period = periods[l.per];
-      if (period === undefined) {
-        parts ??= zonedParts(at, x.timeZone);
-        periods[l.per] = period = periodKey(l.per, at, x.timeZone, parts);
-      }
+      if (l.per !== "lifetime") parts ??= zonedParts(at, x.timeZone);
+      const period = periodKey(l.per, at, x.timeZone, parts ?? undefined);
+      periods.push(period);
       const { awards, points: given } = x.counters.totals(rule.id, x.event.customerId, period);
       if (l.maxAwards !== undefined && awards >= l.maxAwards) {
         points = 0;
@@ -346,17 +350,18 @@ export function evaluateRules(x: {
     }
     for (let k = 0; k < limits.length; k++) {
       // Two limits on the same period share one counter: count the award once, at the first.
-      if (firstOfItsPeriod(limits, k)) x.counters.addTo(rule.id, x.event.customerId, periods[limits[k]!.per]!, points);
+      if (firstOfItsPeriod(limits, k)) x.counters.addTo(rule.id, x.event.customerId, periods[k]!, points);
     }
     if (budget) x.counters.addTo(rule.id, "*", "lifetime", points);
     const asset = rule.def.effect.asset;
-    if (rule.def.effect.kind !== "multiplier") earlier.set(asset, (earlier.get(asset) ?? 0) + points);
     out.awards.push({ ruleId: rule.id, version: rule.version, name: rule.def.name, asset, points, def: rule.def });
     if (tracing) note(out, rule, "awarded", points, limitedBy ? { reason: `capped: ${limitedBy()}` } : undefined);
     if (rule.def.stopFurther) stopped = rule.def.name;
   }
   return out;
 }
+
+const NO_PERIODS: string[] = [];
 
 function firstOfItsPeriod(limits: RuleDefinition["limits"], k: number): boolean {
   for (let j = 0; j < k; j++) if (limits[j]!.per === limits[k]!.per) return false;

@@ -10,22 +10,43 @@ import type { LimitPeriod } from "./types.ts";
 export function periodKey(per: LimitPeriod, at: Date, timeZone: string, parts?: ZonedParts): string {
   if (per === "lifetime") return "lifetime";
   const p = parts ?? zonedParts(at, timeZone);
-  const mm = String(p.month).padStart(2, "0");
   switch (per) {
-    case "day":
-      return `day:${p.year}-${mm}-${String(p.day).padStart(2, "0")}`;
-    case "month":
-      return `month:${p.year}-${mm}`;
+    case "day": {
+      const n = daysFromCivil(p.year, p.month, p.day);
+      return KEYS.day.get(n) ?? remember(KEYS.day, n, `day:${p.year}-${pad2(p.month)}-${pad2(p.day)}`);
+    }
+    case "month": {
+      const n = p.year * 12 + p.month;
+      return KEYS.month.get(n) ?? remember(KEYS.month, n, `month:${p.year}-${pad2(p.month)}`);
+    }
     case "year":
-      return `year:${p.year}`;
+      return KEYS.year.get(p.year) ?? remember(KEYS.year, p.year, `year:${p.year}`);
     case "week": {
       // ISO week: the week belongs to the year of its Thursday.
       const thursday = daysFromCivil(p.year, p.month, p.day) + 4 - isoWeekday(p.year, p.month, p.day);
+      const hit = KEYS.week.get(thursday);
+      if (hit !== undefined) return hit;
       const y = civilFromDays(thursday).year;
       const week = Math.floor((thursday - daysFromCivil(y, 1, 1)) / 7) + 1;
-      return `week:${y}-W${String(week).padStart(2, "0")}`;
+      return remember(KEYS.week, thursday, `week:${y}-W${pad2(week)}`);
     }
   }
+}
+
+const pad2 = (n: number) => String(n).padStart(2, "0");
+
+/**
+ * Keys already built, by day number, month number, year or Thursday: every limited rule asks for
+ * its period's key on every event, and building one (numbers to padded strings, concatenated) cost
+ * more than the rest of the limit check. The same string object each time also compares and hashes
+ * at once where the counters look it up. Bounded: cleared when a map grows past a few years of days.
+ */
+const KEYS = { day: new Map<number, string>(), week: new Map<number, string>(), month: new Map<number, string>(), year: new Map<number, string>() };
+
+function remember(keys: Map<number, string>, n: number, key: string): string {
+  if (keys.size >= 4_096) keys.clear();
+  keys.set(n, key);
+  return key;
 }
 
 /** Where the period that contains `at` starts, on the program's calendar (weeks start on Monday); null for lifetime. */
