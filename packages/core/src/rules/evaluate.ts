@@ -161,9 +161,18 @@ const NO_KEYS: readonly string[] = Object.freeze([]);
 /** The counter keys an event may need for a rule (known before any condition runs, so they can be locked first). */
 export function counterKeysFor(rule: CompiledRule, event: RuleEvent, timeZone: string): readonly string[] {
   if (rule.def.limits.length === 0 && !rule.def.budget) return NO_KEYS;
-  const keys = rule.def.limits.map((l) => counterKey(rule.id, event.customerId, periodKey(l.per, event.occurredAt, timeZone)));
-  if (rule.def.budget) keys.push(counterKey(rule.id, "*", "lifetime"));
+  const keys: string[] = [];
+  for (const l of rule.def.limits) keys.push(counterKey(rule.id, event.customerId, periodKey(l.per, event.occurredAt, timeZone)));
+  if (rule.def.budget) keys.push(budgetKeyOf(rule));
   return keys;
+}
+
+/** A rule's budget key, made once per rule: ingest asks for it for every event of a batch. */
+const budgetKeys = new WeakMap<CompiledRule, string>();
+function budgetKeyOf(rule: CompiledRule): string {
+  let key = budgetKeys.get(rule);
+  if (key === undefined) budgetKeys.set(rule, (key = counterKey(rule.id, "*", "lifetime")));
+  return key;
 }
 
 export function triggers(rule: CompiledRule, event: RuleEvent): boolean {
@@ -266,7 +275,8 @@ export function evaluateRules(x: {
   /** Build the per-rule trace (dry runs); ingest leaves it off, and then no message is even formatted. */
   trace?: boolean;
 }): Evaluation {
-  const out: Evaluation = { awards: [], trace: [], failures: [] };
+  // Trace and failures stay the shared empty lists until something is added (most events: never).
+  const out: Evaluation = { awards: [], trace: NO_TRACE, failures: NO_FAILURES };
   const tracing = x.trace === true;
   const at = x.event.occurredAt;
   let input: CelInput | null = null;
@@ -292,7 +302,7 @@ export function evaluateRules(x: {
       vars ??= celVariables(input);
       const c = runCondition(rule.condition, input, vars);
       if ("error" in c) {
-        out.failures.push({ ruleId: rule.id, version: rule.version, error: c.error });
+        failed(out, rule, c.error);
         if (tracing) note(out, rule, "error", 0, { reason: c.error });
         continue;
       }
@@ -309,7 +319,7 @@ export function evaluateRules(x: {
     }
     if (typeof raw === "number" && raw > MAX_AWARD) raw = { error: `the effect would give ${raw} for this event, more than the ${MAX_AWARD} one award may give` };
     if (typeof raw !== "number") {
-      out.failures.push({ ruleId: rule.id, version: rule.version, error: raw.error });
+      failed(out, rule, raw.error);
       if (tracing) note(out, rule, "error", 0, { reason: raw.error });
       continue;
     }
@@ -368,6 +378,16 @@ function firstOfItsPeriod(limits: RuleDefinition["limits"], k: number): boolean 
   return true;
 }
 
+// Frozen: a caller that pushed onto one would throw rather than write into every later evaluation.
+const NO_TRACE = Object.freeze([]) as unknown as TraceEntry[];
+const NO_FAILURES = Object.freeze([]) as unknown as Evaluation["failures"];
+
+function failed(out: Evaluation, rule: CompiledRule, error: string): void {
+  if (out.failures === NO_FAILURES) out.failures = [];
+  out.failures.push({ ruleId: rule.id, version: rule.version, error });
+}
+
 function note(out: Evaluation, rule: CompiledRule, outcome: TraceOutcome, points: number, extra?: Pick<TraceEntry, "reason" | "condition">): void {
+  if (out.trace === NO_TRACE) out.trace = [];
   out.trace.push({ ruleId: rule.id, version: rule.version, name: rule.def.name, outcome, points, ...extra });
 }

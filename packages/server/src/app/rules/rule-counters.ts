@@ -8,8 +8,16 @@ const split = (key: string) => {
   return { ruleId, scope, period };
 };
 
-/** Whether a counter key is a rule's global budget (`rule|*|lifetime`) rather than a customer's counter. */
-export const isBudgetKey = (key: string): boolean => split(key).scope === "*";
+/**
+ * Whether a counter key is a rule's global budget (`rule|*|lifetime`) rather than a customer's
+ * counter: its scope (between the first and the last "|", as splitCounterKey reads it) is "*".
+ * Read in place: ingest asks this of every key of a batch, and splitting each one made three
+ * strings, an array and an object per key (a megabyte per batch of 1,000 with three limited rules).
+ */
+export const isBudgetKey = (key: string): boolean => {
+  const a = key.indexOf("|");
+  return a >= 0 && key.lastIndexOf("|") === a + 2 && key.charCodeAt(a + 1) === 42; // "*"
+};
 
 export type CounterRow = { rule_id: string; scope: string; period: string; awards: number; points: number };
 
