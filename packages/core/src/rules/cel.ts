@@ -257,6 +257,8 @@ export interface ConditionPart {
   run: (vars: CelVariables) => unknown;
   /** The fast form, when the part is in the subset cel-fast.ts compiles; null otherwise. */
   fast: FastCondition | null;
+  /** The outcome when this part is false, made once: most conditions are false for most events. */
+  miss: ConditionOutcome;
 }
 
 /** Splits `a && (b || c) && d` into its top-level conjuncts, respecting brackets and string literals. */
@@ -307,7 +309,7 @@ export function compileCondition(source: string): { ok: true; value: CompiledCon
   const pieces = splitConjuncts(source);
   const parts = (pieces.length > 1 && pieces.every((p) => celEnvironment.check(p).valid) ? pieces : [source]).map((p) => {
     const fn = celEnvironment.parse(p);
-    return { source: p, run: (vars: CelVariables) => fn(vars as unknown as Record<string, unknown>), fast: compileFast(fn.ast) };
+    return { source: p, run: (vars: CelVariables) => fn(vars as unknown as Record<string, unknown>), fast: compileFast(fn.ast), miss: missOf(p) };
   });
   return { ok: true, value: { source, parts, readsCustomer: /\bcustomer\b|\bisBirthday|\bhasTag\b|\bisMember\b/.test(source), readsMonth: readsMonthMetrics(source) } };
 }
@@ -333,7 +335,7 @@ export function failingCondition(source: string, message: string, readsCustomer:
     throw new Error(message);
   };
   // It never matches, whatever it would read: no month to count for it.
-  return { source, readsCustomer, readsMonth: false, parts: [{ source, run: fail, fast: null }] };
+  return { source, readsCustomer, readsMonth: false, parts: [{ source, run: fail, fast: null, miss: missOf(source) }] };
 }
 
 function describe(e: unknown): ConditionError {
@@ -344,6 +346,7 @@ function describe(e: unknown): ConditionError {
 export type ConditionOutcome = { matched: true } | { matched: false; part: string; value: unknown } | { error: string };
 
 const MATCHED: ConditionOutcome = Object.freeze({ matched: true });
+const missOf = (part: string): ConditionOutcome => Object.freeze({ matched: false, part, value: false });
 
 /**
  * Runs a condition with CEL's `&&` semantics: false wins over an error. Returns which part was false
@@ -359,7 +362,7 @@ export function runCondition(cond: CompiledCondition, input: CelInput, vars: Cel
       error ??= `${part.source}: ${(e as { summary?: string; message?: string }).summary ?? (e as Error).message}`;
       continue;
     }
-    if (v === false) return { matched: false, part: part.source, value: false };
+    if (v === false) return part.miss;
     // A part that is not a bool (a dyn attribute holding "yes") is an error, as in CEL's own &&.
     if (v !== true) error ??= `${part.source}: the condition part is a ${typeof v}, not a bool`;
   }

@@ -77,13 +77,19 @@ export class EventRules {
     const factsFor: string[] = [];
     const keys: string[] = [];
     let month = false;
-    for (const e of events) {
+    // Indexed loops: this runs once per batch over every event and candidate, too few times to be
+    // optimised, and for-of there allocated an iterator result per step (1.6 MB per 1,000 events).
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i]!;
       if (e.type === "order.refunded") continue;
       const event = ruleEvent(e, e.customerId, now);
       const candidates = triggered.by(event);
       if (candidates.some((c) => c.condition?.readsCustomer)) factsFor.push(e.customerId);
       month ||= readsMonth(candidates);
-      for (const c of candidates) for (const k of counterKeysFor(c, event, program.timeZone)) keys.push(k);
+      for (let c = 0; c < candidates.length; c++) {
+        const k = counterKeysFor(candidates[c]!, event, program.timeZone);
+        for (let j = 0; j < k.length; j++) keys.push(k[j]!);
+      }
     }
     if (factsFor.length === 0 && keys.length === 0) return null;
     return prefetchStatement(program.id, { factsFor, month, counterKeys: keys, now, timeZone: program.timeZone });
@@ -116,9 +122,11 @@ export class EventRules {
     // known customers made and split every event's keys again, to keep none of them).
     const budgetKeys = new Set<string>();
     const rest: string[] = [];
-    for (const r of all) {
+    for (let i = 0; i < all.length; i++) {
+      const r = all[i]!;
       const late = !covered(r.event.customerId);
-      for (const c of r.candidates) {
+      for (let j = 0; j < r.candidates.length; j++) {
+        const c = r.candidates[j]!;
         if (c.def.budget) budgetKeys.add(counterKey(c.id, "*", "lifetime"));
         if (late && c.def.limits.length > 0) for (const k of counterKeysFor(c, r.event, tz)) if (!isBudgetKey(k)) rest.push(k);
       }
