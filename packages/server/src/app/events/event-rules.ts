@@ -182,19 +182,20 @@ export class EventRules {
         {
           id: txnId, type: "earn", customerId: r.event.customerId, reference: creditReference(n, { id: e.id, orderId: order?.orderId }), reversesId: null,
           source: creditSource(program, c),
-          metadata: { eventId: e.id, ...(order ? { orderId: order.orderId, earningBase: order.earningBase } : {}), ...confirmedBy(e) },
+          metadata: creditMetadata(e, order),
           effectiveAt: r.event.occurredAt,
         },
         c.plan,
         c.after,
       );
       if (n === 0) firstTxn = txnId;
+      // Fields added in place rather than spread from conditional objects: two throwaway objects per
+      // award, ten awards per event with the bench's rules. The key order is the same.
       for (const a of c.awards) {
-        awards.push({
-          ruleId: a.ruleId, version: a.version, name: a.name, points: a.points,
-          ...(a.asset !== "points" ? { asset: a.asset } : {}),
-          ...(n > 0 ? { transactionId: txnId, pending: c.pending, availableAt: c.availableAt, expiresAt: c.expiresAt } : {}),
-        });
+        const award: NonNullable<EventEffects["awards"]>[number] = { ruleId: a.ruleId, version: a.version, name: a.name, points: a.points };
+        if (a.asset !== "points") award.asset = a.asset;
+        if (n > 0) Object.assign(award, { transactionId: txnId, pending: c.pending, availableAt: c.availableAt, expiresAt: c.expiresAt });
+        awards.push(award);
       }
     });
     for (const h of after) holdings.set(holdingKey(h.customerId, h.asset), h);
@@ -241,9 +242,18 @@ function tierBonus(tiers: TierBatch, customerId: string, awards: readonly Award[
   return { ruleId: `tier:${tier}`, version: 0, name: `${tier} tier: ${percent}% more`, asset: "points", points: bonus, def: points[0]!.def };
 }
 
-/** A custom action confirmed in the shop (POST /v1/staff/confirmations): the staff member goes into the ledger metadata. */
-function confirmedBy(e: EventInput): { confirmedBy?: string } {
-  return e.type === "custom" && typeof e.data.confirmedBy === "string" ? { confirmedBy: e.data.confirmedBy } : {};
+/**
+ * An earn transaction's metadata: the event, its order and earning base, and for a custom action
+ * confirmed in the shop (POST /v1/staff/confirmations) the staff member who confirmed it.
+ */
+function creditMetadata(e: EventInput, order: { orderId: string; earningBase: number } | null): Record<string, unknown> {
+  const metadata: Record<string, unknown> = { eventId: e.id };
+  if (order) {
+    metadata.orderId = order.orderId;
+    metadata.earningBase = order.earningBase;
+  }
+  if (e.type === "custom" && typeof e.data.confirmedBy === "string") metadata.confirmedBy = e.data.confirmedBy;
+  return metadata;
 }
 
 /**
