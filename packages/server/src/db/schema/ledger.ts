@@ -32,7 +32,7 @@ export const ledgerTransactions = pgTable(
 export const ledgerPostings = pgTable(
   "ledger_postings",
   {
-    id: bigserial("id", { mode: "number" }).primaryKey(),
+    id: bigserial("id", { mode: "number" }).notNull(),
     transactionId: text("transaction_id").notNull(),
     programId: text("program_id").notNull(),
     source: text("source").notNull(),
@@ -41,7 +41,10 @@ export const ledgerPostings = pgTable(
     amount: money("amount").notNull(),
     lotId: text("lot_id"),
   },
-  (t) => [index("ledger_postings_txn_idx").on(t.transactionId)],
+  // Keyed by transaction, then id (the order postings are listed in): every read finds postings by
+  // their transaction, so one index serves them, where an id key and a transaction index were two
+  // entries to write per posting.
+  (t) => [primaryKey({ columns: [t.transactionId, t.id] })],
 );
 
 /**
