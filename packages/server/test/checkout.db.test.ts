@@ -128,6 +128,24 @@ describe("story 1: a reusable code, 10% off orders from 1,000 RUB, up to 3 times
     expect(done.status, JSON.stringify(done.body)).toBe(200);
     expect(done.body.total).toBe(1_000_000_000_000);
   });
+
+  it("a cart of more than 10,000 units in all is VALIDATION_FAILED on every cart endpoint; 10,000 prices", async () => {
+    const lines = (q: number) => Array.from({ length: 200 }, (_, i) => line(`s${i}`, 100, q));
+    const over = [...lines(50).slice(1), line("s0", 100, 51)];
+    for (const [path, body] of [
+      ["/v1/carts/evaluate", { lines: over }],
+      ["/v1/carts/reserve", { lines: over, sessionId: "units" }],
+      ["/v1/carts/complete", { lines: over, orderId: "units" }],
+    ] as const) {
+      const r = await api.call("POST", path, body);
+      expect(r.status, path).toBe(400);
+      expect(r.body.code).toBe("VALIDATION_FAILED");
+      expect(r.body.message).toContain("at most 10000 units");
+    }
+    const atMax = await api.call("POST", "/v1/carts/evaluate", { lines: lines(50), trace: false });
+    expect(atMax.status).toBe(200);
+    expect(atMax.body.subtotal).toBe(200 * 100 * 50);
+  });
 });
 
 describe("story 2: a flower chain, 15% off a second purchase within 7 days of the first", () => {

@@ -192,6 +192,16 @@ describe("evaluateCart: bundles", () => {
     expect(lineDiscounts(ev)).toEqual(lines);
   });
 
+  it("a cart of 8,001 units fills every bundle it holds: each item's scan resumes where it stopped", () => {
+    // A latte and any drink for 50,000: the second item takes the dearest drink left, a latte, until
+    // one latte is left, which goes with a tea (65,000 -> 50,000, as in the example above).
+    const effect: PromotionEffect = { kind: "bundle", items: [{ filter: { skus: ["LATTE"] }, quantity: 1 }, { filter: { categories: ["drinks"] }, quantity: 1 }], price: 50_000 };
+    const cart: CartInput = { currency: "VND", lines: [line("LATTE", 3_001, 45_000, "drinks"), line("TEA", 5_000, 20_000, "drinks")] };
+    const ev = one(effect, cart);
+    expect(lineDiscounts(ev)).toEqual([1_500 * 40_000 + 10_385, 4_615]);
+    expect(ev.applied[0]!.discount).toBe(1_500 * 40_000 + 15_000);
+  });
+
   it.each<{ spec: string; effect: PromotionEffect; cart: CartInput; part: string }>([
     { spec: "a bundle priced above list gives nothing and never raises a price", effect: latteAndCake(80_000), cart: CAFE, part: "bundle at 80000 × 1: 0" },
     {
@@ -231,6 +241,16 @@ describe("evaluateCart: buy X get Y", () => {
     const ev = one(effect, cart);
     expect(ev.discount).toBe(discount);
     expect(lineDiscounts(ev)).toEqual(lines);
+  });
+
+  it("a cart of 10,000 units (the most a cart holds) gives every application: the scans resume where they stopped", () => {
+    // 6,000 teas at 20,000 and 4,000 coffees at 45,000: buy 2 get 1 makes 3,333 applications. The
+    // 6,667 dearest units are bought (4,000 coffees, 2,667 teas) and the 3,333 cheapest given, all teas.
+    const cart: CartInput = { currency: "VND", lines: [line("TEA", 6_000, 20_000, "drinks"), line("COFFEE", 4_000, 45_000, "drinks")] };
+    const ev = one(b2g1(100), cart);
+    expect(ev.discount).toBe(3_333 * 20_000);
+    expect(lineDiscounts(ev)).toEqual([3_333 * 20_000, 0]);
+    expect(one(b2g1(100, 1_000), cart).discount).toBe(1_000 * 20_000);
   });
 
   it("refuses a buy 2 get 1 code on 2 units (not enough units), naming the effect", () => {
