@@ -41,6 +41,21 @@ describe("order.completed", () => {
     expect(b.body).toMatchObject({ available: 0, pending: 11, pendingLots: [{ amount: 11, availableAt: "2026-03-24T03:00:00.000Z" }] });
   });
 
+  it("takes a body sent with Content-Encoding: identity, and refuses a compressed one with 415 and no effect", async () => {
+    const send = (id: string, encoding: string) =>
+      api.raw({
+        method: "POST",
+        path: "/v1/events",
+        body: JSON.stringify(orderEvent(id, "enc", id, 1000)),
+        headers: { authorization: `Bearer ${api.secretKey}`, "content-type": "application/json", "content-encoding": encoding },
+      });
+    expect((await send("evt-enc-1", "identity")).status).toBe(200);
+    const gz = await send("evt-enc-2", "gzip");
+    expect(gz.status).toBe(415);
+    expect((await gz.json()).code).toBe("UNSUPPORTED_MEDIA_TYPE");
+    expect((await api.call("GET", "/v1/customers/enc/summary")).body.lifetimeOrders).toBe(1);
+  });
+
   it("stores the order with its lines and derived totals", async () => {
     const o = await rows<any>(api.ctx.db, sql`select subtotal::int, discount::int, shipping::int, tax::int, total::int, earning_base::int, points_earned::int from orders where external_id = 'A-1'`);
     expect(o[0]).toEqual({ subtotal: 1250, discount: 150, shipping: 500, tax: 99, total: 1699, earning_base: 1100, points_earned: 11 });

@@ -518,6 +518,8 @@ describe("fuzz: malformed requests to every mutating endpoint", () => {
     add(batch, "a bare array of events", "/v1/events/batch", serialise(validEvents(2)));
     add(batch, "broken JSON", "/v1/events/batch", serialise({ events: validEvents(2) }).slice(0, -2), json, "INVALID_JSON");
     add(batch, "text/plain", "/v1/events/batch", serialise({ events: validEvents(2) }), { ...auth, "content-type": "text/plain" }, "UNSUPPORTED_MEDIA_TYPE");
+    // A valid batch labelled compressed: taken as sent, it was accepted (a state change).
+    for (const enc of ["gzip", "br", "deflate, gzip"]) add(batch, `Content-Encoding: ${enc}`, "/v1/events/batch", serialise({ events: validEvents(2) }), { ...json, "content-encoding": enc }, "UNSUPPORTED_MEDIA_TYPE");
     add(batch, "no Authorization", "/v1/events/batch", serialise({ events: validEvents(2) }), { "content-type": "application/json" }, "UNAUTHENTICATED");
     add(batch, "deeply nested (200k)", "/v1/events/batch", `{"events":${deepArray(200_000)}}`);
 

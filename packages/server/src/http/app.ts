@@ -4,7 +4,7 @@ import { requestId } from "hono/request-id";
 import type { Env, HttpDeps } from "./env.ts";
 import { problem } from "./problem.ts";
 import { unstorableText } from "./request-text.ts";
-import { authenticate, limitBody, rateLimit, refuseProtoKeys } from "./middleware.ts";
+import { authenticate, limitBody, rateLimit, refuseContentEncoding, refuseProtoKeys } from "./middleware.ts";
 import { registerPrograms } from "./routes/programs.ts";
 import { registerKeys } from "./routes/keys.ts";
 import { registerCustomers } from "./routes/customers.ts";
@@ -82,6 +82,7 @@ export function createApp(deps: HttpDeps) {
   // got a fresh, full bucket and nothing was ever limited).
   const limiter = rateLimit(deps.rateLimit, () => deps.ctx.clock.now().getTime());
   app.use("/v1/*", async (c, next) => (c.req.path === "/v1/programs" ? next() : limiter(c, next)));
+  app.use("/v1/*", refuseContentEncoding());
   app.use("/v1/*", refuseProtoKeys());
 
   registerPrograms(app, deps);

@@ -73,6 +73,19 @@ export function limitBody(maxSize: number, onError: (c: Context<Env>) => Respons
   };
 }
 
+/**
+ * Refuses a body sent with a Content-Encoding (gzip, br, …) with 415, as RFC 9110 §15.5.16 asks of
+ * a server that does not decode it: the bytes were otherwise read as if plain, so a gzipped batch
+ * was INVALID_JSON, and a plain body mislabelled gzip was stored as sent.
+ */
+export function refuseContentEncoding(): MiddlewareHandler<Env> {
+  return async (c, next) => {
+    const encoding = c.req.header("content-encoding");
+    if (encoding === undefined || /^\s*(identity)?\s*$/i.test(encoding)) return next();
+    return problem(c, { code: "UNSUPPORTED_MEDIA_TYPE", message: `Send the body uncompressed: Content-Encoding "${encoding.slice(0, 40)}" is not decoded.`, details: { contentEncoding: encoding.slice(0, 100) } });
+  };
+}
+
 const JSON_TYPE = /^application\/([\w.-]+\+)?json\s*(;|$)/i;
 
 /**
