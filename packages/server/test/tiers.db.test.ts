@@ -238,6 +238,23 @@ describe("tier management", () => {
     await api.close();
   });
 
+  it("refuses tier dates before the year 1000, which the drivers read back as 19xx or 20xx", async () => {
+    const api = await cafe(new FakeClock(new Date("2026-03-10T03:00:00Z")));
+    await api.call("PUT", "/v1/tiers", { tiers: SPEND });
+    await send(api, order("mai", 10_000));
+    // Were stored, then read as held until 1950 and since 1999.
+    const held = await api.call("PUT", "/v1/customers/mai/tier", { tier: "gold", reason: "x", reviewAt: "0050-06-01T00:00:00Z" });
+    expect(held.status).toBe(400);
+    expect(held.body).toMatchObject({ code: "VALIDATION_FAILED", details: { issues: [{ path: "reviewAt", message: "a date between the years 1000 and 9999" }] } });
+    const since = await api.call("POST", "/v1/tiers/import", { customers: [{ customerId: "mai", tier: "gold", since: "0099-01-01T00:00:00Z" }] });
+    expect(since.status).toBe(400);
+    expect((await tier(api, "mai")).tier).toBeNull();
+    // The earliest accepted year reads back as written.
+    expect((await api.call("POST", "/v1/tiers/import", { customers: [{ customerId: "mai", tier: "gold", since: "1000-01-01T00:00:00Z", reviewAt: "9999-12-31T00:00:00Z" }] })).status).toBe(200);
+    expect((await tier(api, "mai")).tier).toMatchObject({ since: "1000-01-01T00:00:00.000Z", reviewAt: "9999-12-31T00:00:00.000Z" });
+    await api.close();
+  });
+
   it("opens campaigns to a level only, through customer.tier in the audience", async () => {
     const api = await cafe(new FakeClock(new Date("2026-03-10T03:00:00Z")));
     await api.call("PUT", "/v1/tiers", { tiers: SPEND });

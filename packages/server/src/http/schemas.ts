@@ -33,7 +33,10 @@ const dateTimeInYears = (from: number, to: number, message: string) =>
     const y = new Date(s).getUTCFullYear();
     return y >= from && y <= to;
   }, message);
-export const isoDateTime = dateTimeInYears(1, 9999, "a date between the years 0001 and 9999");
+// And from the year 1000: PostgreSQL writes a timestamp as "0050-06-01 00:00:00+00", which the
+// drivers (and drizzle) read with new Date(), taking a two-digit year as 19xx or 20xx: a tier held
+// until 0050 was read back as held until 1950, a tier since 0099 as since 1999, on both databases.
+export const isoDateTime = dateTimeInYears(1000, 9999, "a date between the years 1000 and 9999");
 const isoDate = z.iso.date().refine((s) => !s.startsWith("0000"), "a date from the year 0001 on");
 /**
  * When an event happened: years 1970 to 2999. Expiry and pending dates are computed from it, up to ten

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { TIER_BASES, TIER_WINDOWS } from "@patron/core";
-// The years 0001 to 9999 only: a date PostgreSQL cannot store was a 500 (found by fuzz-benefits.db.test.ts).
+// The years 1000 to 9999 only (isoDateTime): a date PostgreSQL cannot store was a 500 (found by fuzz-benefits.db.test.ts).
 import { id, isoDateTime } from "./schemas.ts";
 
 const amount = z.number().int().min(0).max(1_000_000_000_000);
