@@ -23,8 +23,8 @@ interface Run {
   stderr: string;
 }
 
-function patron(dataDir: string, args: string[]): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PATRON_DATA_DIR: dataDir, LOG_LEVEL: "warn" };
+function patron(dataDir: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
+  const env: NodeJS.ProcessEnv = { ...process.env, PATRON_DATA_DIR: dataDir, LOG_LEVEL: "warn", ...extraEnv };
   delete env.DATABASE_URL;
   return new Promise((done) => {
     execFile(process.execPath, ["--import", REGISTER, MAIN, ...args], { cwd: ROOT, env, timeout: SLOW }, (error, stdout, stderr) => {
@@ -50,14 +50,21 @@ let dataDir: string;
 // Started in beforeAll, awaited by their tests: they run while the main sequence runs.
 let unknownCommand: Promise<Run>;
 let missingCurrency: Promise<Run>;
+let badCustomers: Promise<Run>;
+let unknownOption: Promise<Run>;
+let demo: Promise<Run>;
 
 beforeAll(() => {
   dataDir = freshDir();
   unknownCommand = patron(freshDir(), ["frobnicate"]);
   missingCurrency = patron(freshDir(), ["programs", "create", "--name", "No Currency", "--time-zone", "UTC", "--json"]);
+  badCustomers = patron(freshDir(), ["demo", "--customers", "abc"]);
+  unknownOption = patron(freshDir(), ["keys", "list", "--program", "prg_x", "--bogus"]);
+  // LOG_LEVEL info, as an operator's shell has it: the demo's own server must not log into what it prints.
+  demo = patron(freshDir(), ["demo", "--customers", "3", "--months", "1", "--json"], { LOG_LEVEL: "info", HOST: "127.0.0.1", PORT: "4799" });
 });
 afterAll(async () => {
-  await Promise.allSettled([unknownCommand, missingCurrency]);
+  await Promise.allSettled([unknownCommand, missingCurrency, badCustomers, unknownOption, demo]);
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 }, SLOW);
 
@@ -122,5 +129,28 @@ describe("patron CLI on embedded PGlite", () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--currency");
     expect(r.stdout).toBe("");
+  });
+
+  it("demo --customers abc exits with code 2 and names the option (it made an empty demo)", { timeout: SLOW }, async () => {
+    const r = await badCustomers;
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--customers must be a whole number from 1 to 100000, not "abc"');
+    expect(r.stdout).toBe("");
+  });
+
+  it("an unknown option exits with code 2 and the usage, not a stack trace", { timeout: SLOW }, async () => {
+    const r = await unknownOption;
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("Unknown option '--bogus'");
+    expect(r.stderr).toContain("Usage:");
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it("demo --json prints only its JSON: the program, its keys and where `patron serve` will listen", { timeout: SLOW }, async () => {
+    const out = json(await demo);
+    expect(out).toMatchObject({ url: "http://127.0.0.1:4799", running: false, docs: "http://127.0.0.1:4799/docs" });
+    expect(out.programId).toMatch(/^prg_/);
+    expect(out.secretKey).toMatch(/^sk_/);
+    expect(out.eventsLoaded).toBeGreaterThan(3);
   });
 });

@@ -71,13 +71,17 @@ async function createDemo(ctx: AppContext, url: string, customers: number, month
   return { program: r.value.program, secretKey: r.value.secretKey.secret, publishableKey: r.value.publishableKey.secret, ...loaded };
 }
 
-function printDemo(json: boolean, url: string, d: { program: { id: string; name: string }; secretKey: string; publishableKey?: string | undefined; events?: number }) {
+/**
+ * `running`: the server is up at `url` (serve --demo). Otherwise (`patron demo`) the data is loaded
+ * and the server that loaded it is gone: `url` is where `patron serve` will listen.
+ */
+function printDemo(json: boolean, url: string, d: { program: { id: string; name: string }; secretKey: string; publishableKey?: string | undefined; events?: number }, running = true) {
   out(
     json,
-    { url, programId: d.program.id, secretKey: d.secretKey, publishableKey: d.publishableKey ?? null, docs: `${url}/docs` },
+    { url, running, programId: d.program.id, secretKey: d.secretKey, publishableKey: d.publishableKey ?? null, docs: `${url}/docs`, eventsLoaded: d.events ?? 0 },
     [
       ``,
-      `  Patron is running at ${url}`,
+      running ? `  Patron is running at ${url}` : `  Demo data loaded. Start Patron with \`npm start\` (or \`patron serve\`): it will listen at ${url}`,
       `  Demo program:  ${d.program.name} (${d.program.id})${d.events ? `, ${d.events} events loaded` : ""}`,
       `  Secret key:    ${d.secretKey}   (shown once; keep it)`,
       ...(d.publishableKey ? [`  Publishable:   ${d.publishableKey}`] : []),
@@ -90,41 +94,63 @@ function printDemo(json: boolean, url: string, d: { program: { id: string; name:
   );
 }
 
+/** Where `patron serve` listens with this configuration, as a URL (IPv6 hosts in brackets). */
+const serveUrl = (config: Config) => `http://${config.host.includes(":") ? `[${config.host}]` : config.host}:${config.port}`;
+
+/** A whole-number option within bounds, or a usage error naming it (Number("abc") is NaN, and a demo of NaN customers was empty). */
+function wholeOption(name: string, value: string, min: number, max: number): number {
+  const n = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!(n >= min && n <= max)) usage(`--${name} must be a whole number from ${min} to ${max}, not "${value}"`);
+  return n;
+}
+
+/** node's parseArgs, with its errors (an unknown option, a missing value) as usage errors rather than stack traces. */
+function parseCommandLine(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        json: { type: "boolean", default: false },
+        demo: { type: "boolean", default: false },
+        help: { type: "boolean", short: "h", default: false },
+        name: { type: "string" },
+        currency: { type: "string" },
+        "time-zone": { type: "string" },
+        "points-singular": { type: "string" },
+        "points-plural": { type: "string" },
+        locale: { type: "string" },
+        locales: { type: "string" },
+        program: { type: "string" },
+        kind: { type: "string" },
+        key: { type: "string" },
+        customers: { type: "string", default: "300" },
+        months: { type: "string", default: "12" },
+      },
+    });
+  } catch (e) {
+    if ((e as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) usage(`${(e as Error).message}\n\n${HELP}`);
+    throw e;
+  }
+}
+
 async function main(argv: string[]) {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      json: { type: "boolean", default: false },
-      demo: { type: "boolean", default: false },
-      help: { type: "boolean", short: "h", default: false },
-      name: { type: "string" },
-      currency: { type: "string" },
-      "time-zone": { type: "string" },
-      "points-singular": { type: "string" },
-      "points-plural": { type: "string" },
-      locale: { type: "string" },
-      locales: { type: "string" },
-      program: { type: "string" },
-      kind: { type: "string" },
-      key: { type: "string" },
-      customers: { type: "string", default: "300" },
-      months: { type: "string", default: "12" },
-    },
-  });
+  const { values, positionals } = parseCommandLine(argv);
   const [cmd, sub] = positionals;
   const json = values.json!;
   if (values.help || !cmd) return console.log(HELP);
   const config = parseConfig(process.env);
+  const demoSize = () => ({ customers: wholeOption("customers", values.customers!, 1, 100_000), months: wholeOption("months", values.months!, 1, 120) });
 
   switch (cmd) {
     case "serve": {
+      const size = values.demo ? demoSize() : null;
       const server = await startServer(config);
-      if (values.demo) {
+      if (size) {
         const ctx = server.ctx;
         const [existing] = await ctx.db.select().from(programs).where(eq(programs.name, DEMO_PROGRAM.name)).orderBy(asc(programs.id)).limit(1);
         if (!existing) {
-          printDemo(json, server.url, await createDemo(ctx, server.url, Number(values.customers), Number(values.months)));
+          printDemo(json, server.url, await createDemo(ctx, server.url, size.customers, size.months));
         } else {
           // Keys are shown once, so each start prints a new session key and retires the last one.
           const old = await ctx.db.select({ id: apiKeys.id }).from(apiKeys).where(and(eq(apiKeys.programId, existing.id), like(apiKeys.name, "Demo session%"), isNull(apiKeys.revokedAt)));
@@ -151,9 +177,11 @@ async function main(argv: string[]) {
       await withContext(config, async () => {});
       return out(json, { migrated: true }, "Migrations applied.");
     case "demo": {
-      const server = await startServer({ ...config, port: 0, settleIntervalSeconds: 0, jobs: false });
+      const size = demoSize();
+      // A server of its own on a free port, quiet: its request logs would mix with what this prints (and break --json).
+      const server = await startServer({ ...config, port: 0, settleIntervalSeconds: 0, jobs: false, logLevel: "warn" });
       try {
-        printDemo(json, config.database.kind === "postgres" ? "(your server)" : "(start it with: npm start)", await createDemo(server.ctx, server.url, Number(values.customers), Number(values.months)));
+        printDemo(json, serveUrl(config), await createDemo(server.ctx, server.url, size.customers, size.months), false);
       } finally {
         await server.close();
       }
