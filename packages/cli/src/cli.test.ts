@@ -51,6 +51,7 @@ let dataDir: string;
 let unknownCommand: Promise<Run>;
 let missingCurrency: Promise<Run>;
 let badCustomers: Promise<Run>;
+let emptyLocales: Promise<Run>;
 let unknownOption: Promise<Run>;
 let demo: Promise<Run>;
 
@@ -59,12 +60,13 @@ beforeAll(() => {
   unknownCommand = patron(freshDir(), ["frobnicate"]);
   missingCurrency = patron(freshDir(), ["programs", "create", "--name", "No Currency", "--time-zone", "UTC", "--json"]);
   badCustomers = patron(freshDir(), ["demo", "--customers", "abc"]);
+  emptyLocales = patron(freshDir(), ["programs", "create", "--name", "Empty", "--currency", "USD", "--time-zone", "UTC", "--locales", ",,", "--points-singular="]);
   unknownOption = patron(freshDir(), ["keys", "list", "--program", "prg_x", "--bogus"]);
   // LOG_LEVEL info, as an operator's shell has it: the demo's own server must not log into what it prints.
   demo = patron(freshDir(), ["demo", "--customers", "3", "--months", "1", "--json"], { LOG_LEVEL: "info", HOST: "127.0.0.1", PORT: "4799" });
 });
 afterAll(async () => {
-  await Promise.allSettled([unknownCommand, missingCurrency, badCustomers, unknownOption, demo]);
+  await Promise.allSettled([unknownCommand, missingCurrency, badCustomers, emptyLocales, unknownOption, demo]);
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 }, SLOW);
 
@@ -135,6 +137,14 @@ describe("patron CLI on embedded PGlite", () => {
     const r = await badCustomers;
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('--customers must be a whole number from 1 to 100000, not "abc"');
+    expect(r.stdout).toBe("");
+  });
+
+  it("programs create is checked as POST /v1/programs checks it: empty locales and points names exit with code 2 (they were stored)", { timeout: SLOW }, async () => {
+    const r = await emptyLocales;
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--locales (item 1): a BCP 47 tag");
+    expect(r.stderr).toContain("--points-singular:");
     expect(r.stdout).toBe("");
   });
 

@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { asc, eq, and, like, isNull } from "drizzle-orm";
-import { analyzeTables, parseConfig, startServer, openDatabase, createContext, createLogger, createProgram, createKey, listKeys, revokeKey, findProgram, type Config, type AppContext } from "@patron/server";
+import { ProgramCreate, analyzeTables, parseConfig, startServer, openDatabase, createContext, createLogger, createProgram, createKey, listKeys, revokeKey, findProgram, type Config, type AppContext } from "@patron/server";
 import { programs, apiKeys } from "@patron/server/src/db/schema.ts";
 import { DEMO_CAMPAIGNS, DEMO_PROGRAM, DEMO_RULES, DEMO_TIERS, demoEvents } from "./demo.ts";
 
@@ -192,7 +192,7 @@ async function main(argv: string[]) {
       if (sub !== "list" && sub !== "create") throw new UsageError("programs: create or list");
       const create =
         sub !== "create" ? null
-        : values.name && values.currency && values["time-zone"] ? { name: values.name, currency: values.currency, timeZone: values["time-zone"] }
+        : values.name && values.currency && values["time-zone"] ? programInput(values.name, values.currency, values["time-zone"], values)
         : usage("programs create needs --name, --currency and --time-zone");
       return withContext(config, async (ctx) => {
         if (sub === "list") {
@@ -200,14 +200,7 @@ async function main(argv: string[]) {
           return out(json, rs.map((p) => ({ id: p.id, name: p.name, currency: p.currency, timeZone: p.timeZone })), rs.map((p) => `${p.id}  ${p.currency}  ${p.timeZone}  ${p.name}`).join("\n") || "No programs yet.");
         }
         if (create) {
-          const locales = values.locales?.split(",");
-          const r = await createProgram(ctx, {
-            ...create,
-            pointsSingular: values["points-singular"],
-            pointsPlural: values["points-plural"],
-            defaultLocale: values.locale ?? locales?.[0],
-            supportedLocales: locales,
-          });
+          const r = await createProgram(ctx, create);
           if (!r.ok) throw new UsageError(`${r.error.code}: ${r.error.message}`);
           const v = r.value;
           return out(json, { program: v.program, secretKey: v.secretKey.secret, publishableKey: v.publishableKey.secret }, `Created ${v.program.id} (${v.program.name})\nSecret key:      ${v.secretKey.secret}\nPublishable key: ${v.publishableKey.secret}\nKeys are shown once.`);
@@ -242,6 +235,22 @@ async function main(argv: string[]) {
       throw new UsageError(`Unknown command "${cmd}".\n\n${HELP}`);
   }
 }
+
+/**
+ * `programs create`'s options as POST /v1/programs takes them, checked by the same schema: without
+ * it the CLI stored what the API refuses (`--locales ,,` made three empty locales, `--points-singular=`
+ * an empty points name). `--locale` defaults to the first of `--locales`.
+ */
+function programInput(name: string, currency: string, timeZone: string, v: { "points-singular"?: string; "points-plural"?: string; locale?: string; locales?: string }) {
+  const locales = v.locales?.split(",").map((l) => l.trim());
+  const input = Object.fromEntries(
+    Object.entries({ name, currency, timeZone, pointsSingular: v["points-singular"], pointsPlural: v["points-plural"], defaultLocale: v.locale ?? locales?.[0], supportedLocales: locales }).filter(([, x]) => x !== undefined),
+  );
+  const r = ProgramCreate.safeParse(input);
+  if (!r.success) usage(`programs create: ${r.error.issues.map((i) => `${OPTION_OF[String(i.path[0])] ?? String(i.path[0])}${i.path.length > 1 ? ` (item ${Number(i.path[1]) + 1})` : ""}: ${i.message}`).join("; ")}`);
+  return r.data;
+}
+const OPTION_OF: Record<string, string> = { name: "--name", currency: "--currency", timeZone: "--time-zone", pointsSingular: "--points-singular", pointsPlural: "--points-plural", defaultLocale: "--locale", supportedLocales: "--locales" };
 
 class UsageError extends Error {}
 
