@@ -52,6 +52,7 @@ let unknownCommand: Promise<Run>;
 let missingCurrency: Promise<Run>;
 let badCustomers: Promise<Run>;
 let emptyLocales: Promise<Run>;
+let emptyKeyName: Promise<Run>;
 let unknownOption: Promise<Run>;
 let demo: Promise<Run>;
 
@@ -60,13 +61,14 @@ beforeAll(() => {
   unknownCommand = patron(freshDir(), ["frobnicate"]);
   missingCurrency = patron(freshDir(), ["programs", "create", "--name", "No Currency", "--time-zone", "UTC", "--json"]);
   badCustomers = patron(freshDir(), ["demo", "--customers", "abc"]);
+  emptyKeyName = patron(freshDir(), ["keys", "create", "--program", "prg_x", "--kind", "secret", "--name="]);
   emptyLocales = patron(freshDir(), ["programs", "create", "--name", "Empty", "--currency", "USD", "--time-zone", "UTC", "--locales", ",,", "--points-singular="]);
   unknownOption = patron(freshDir(), ["keys", "list", "--program", "prg_x", "--bogus"]);
   // LOG_LEVEL info, as an operator's shell has it: the demo's own server must not log into what it prints.
   demo = patron(freshDir(), ["demo", "--customers", "3", "--months", "1", "--json"], { LOG_LEVEL: "info", HOST: "127.0.0.1", PORT: "4799" });
 });
 afterAll(async () => {
-  await Promise.allSettled([unknownCommand, missingCurrency, badCustomers, emptyLocales, unknownOption, demo]);
+  await Promise.allSettled([unknownCommand, missingCurrency, badCustomers, emptyLocales, emptyKeyName, unknownOption, demo]);
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 }, SLOW);
 
@@ -146,6 +148,12 @@ describe("patron CLI on embedded PGlite", () => {
     expect(r.stderr).toContain("--locales (item 1): a BCP 47 tag");
     expect(r.stderr).toContain("--points-singular:");
     expect(r.stdout).toBe("");
+  });
+
+  it("keys create --name= exits with code 2 (it made a key with an empty name)", { timeout: SLOW }, async () => {
+    const r = await emptyKeyName;
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--name must be 1 to 100 characters");
   });
 
   it("an unknown option exits with code 2 and the usage, not a stack trace", { timeout: SLOW }, async () => {

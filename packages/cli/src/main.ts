@@ -4,7 +4,7 @@
  */
 import { parseArgs } from "node:util";
 import { asc, eq, and, like, isNull } from "drizzle-orm";
-import { ProgramCreate, analyzeTables, parseConfig, startServer, openDatabase, createContext, createLogger, createProgram, createKey, listKeys, revokeKey, findProgram, type Config, type AppContext } from "@patron/server";
+import { KeyCreate, ProgramCreate, analyzeTables, parseConfig, startServer, openDatabase, createContext, createLogger, createProgram, createKey, listKeys, revokeKey, findProgram, type Config, type AppContext } from "@patron/server";
 import { programs, apiKeys } from "@patron/server/src/db/schema.ts";
 import { DEMO_CAMPAIGNS, DEMO_PROGRAM, DEMO_RULES, DEMO_TIERS, demoEvents } from "./demo.ts";
 
@@ -212,6 +212,8 @@ async function main(argv: string[]) {
       const program = values.program ?? usage("keys needs --program prg_…");
       if (sub !== "list" && sub !== "create" && sub !== "revoke") usage("keys: create, list or revoke");
       const kind = sub !== "create" ? null : values.kind === "secret" || values.kind === "publishable" ? values.kind : usage("keys create needs --kind secret or --kind publishable");
+      // As POST /v1/keys takes it: --name= made a key with an empty name.
+      const keyName = kind ? (KeyCreate.shape.name.safeParse(values.name ?? `${kind} key`).data ?? usage("--name must be 1 to 100 characters")) : null;
       const key = sub !== "revoke" ? null : (values.key ?? usage("keys revoke needs --key key_…"));
       return withContext(config, async (ctx) => {
         if (!(await findProgram(ctx.db, program))) throw new UsageError(`No program ${program}`);
@@ -219,8 +221,8 @@ async function main(argv: string[]) {
           const ks = await listKeys(ctx.db, program);
           return out(json, ks, ks.map((k) => `${k.id}  ${k.kind.padEnd(11)}  ${k.hint}  ${k.revokedAt ? "revoked" : "active "}  ${k.name}`).join("\n"));
         }
-        if (kind) {
-          const k = await createKey(ctx, ctx.db, program, { kind, name: values.name ?? `${kind} key` });
+        if (kind && keyName) {
+          const k = await createKey(ctx, ctx.db, program, { kind, name: keyName });
           return out(json, k, `Created ${k.id}: ${k.secret}\nShown once; only a hash is stored.`);
         }
         if (key) {
