@@ -24,8 +24,9 @@ interface Run {
 }
 
 function patron(dataDir: string, args: string[], extraEnv: NodeJS.ProcessEnv = {}): Promise<Run> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PATRON_DATA_DIR: dataDir, LOG_LEVEL: "warn", ...extraEnv };
+  const env: NodeJS.ProcessEnv = { ...process.env, PATRON_DATA_DIR: dataDir, LOG_LEVEL: "warn" };
   delete env.DATABASE_URL;
+  Object.assign(env, extraEnv);
   return new Promise((done) => {
     execFile(process.execPath, ["--import", REGISTER, MAIN, ...args], { cwd: ROOT, env, timeout: SLOW }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
@@ -53,6 +54,8 @@ let missingCurrency: Promise<Run>;
 let badCustomers: Promise<Run>;
 let emptyLocales: Promise<Run>;
 let emptyKeyName: Promise<Run>;
+let badPort: Promise<Run>;
+let noDatabase: Promise<Run>;
 let unknownOption: Promise<Run>;
 let demo: Promise<Run>;
 
@@ -61,6 +64,8 @@ beforeAll(() => {
   unknownCommand = patron(freshDir(), ["frobnicate"]);
   missingCurrency = patron(freshDir(), ["programs", "create", "--name", "No Currency", "--time-zone", "UTC", "--json"]);
   badCustomers = patron(freshDir(), ["demo", "--customers", "abc"]);
+  badPort = patron(freshDir(), ["migrate"], { PORT: "abc" });
+  noDatabase = patron(freshDir(), ["migrate"], { DATABASE_URL: "postgres://nobody@127.0.0.1:1/patron" });
   emptyKeyName = patron(freshDir(), ["keys", "create", "--program", "prg_x", "--kind", "secret", "--name="]);
   emptyLocales = patron(freshDir(), ["programs", "create", "--name", "Empty", "--currency", "USD", "--time-zone", "UTC", "--locales", ",,", "--points-singular="]);
   unknownOption = patron(freshDir(), ["keys", "list", "--program", "prg_x", "--bogus"]);
@@ -68,7 +73,7 @@ beforeAll(() => {
   demo = patron(freshDir(), ["demo", "--customers", "3", "--months", "1", "--json"], { LOG_LEVEL: "info", HOST: "127.0.0.1", PORT: "4799" });
 });
 afterAll(async () => {
-  await Promise.allSettled([unknownCommand, missingCurrency, badCustomers, emptyLocales, emptyKeyName, unknownOption, demo]);
+  await Promise.allSettled([unknownCommand, missingCurrency, badCustomers, emptyLocales, emptyKeyName, badPort, noDatabase, unknownOption, demo]);
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 }, SLOW);
 
@@ -154,6 +159,20 @@ describe("patron CLI on embedded PGlite", () => {
     const r = await emptyKeyName;
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--name must be 1 to 100 characters");
+  });
+
+  it("a wrong configuration value exits with code 2 and names it", { timeout: SLOW }, async () => {
+    const r = await badPort;
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("PORT:");
+    expect(r.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it("a database it cannot reach exits with code 1 and says why in one line, not a stack trace", { timeout: SLOW }, async () => {
+    const r = await noDatabase;
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("patron: connect ECONNREFUSED 127.0.0.1:1");
+    expect(r.stderr).not.toMatch(/^\s+at /m);
   });
 
   it("an unknown option exits with code 2 and the usage, not a stack trace", { timeout: SLOW }, async () => {

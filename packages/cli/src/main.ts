@@ -139,7 +139,7 @@ async function main(argv: string[]) {
   const [cmd, sub] = positionals;
   const json = values.json!;
   if (values.help || !cmd) return console.log(HELP);
-  const config = parseConfig(process.env);
+  const config = configFrom(process.env);
   const demoSize = () => ({ customers: wholeOption("customers", values.customers!, 1, 100_000), months: wholeOption("months", values.months!, 1, 120) });
 
   switch (cmd) {
@@ -260,7 +260,20 @@ function usage(message: string): never {
   throw new UsageError(message);
 }
 
+/** The environment's configuration; a wrong value (PORT=abc, a mysql:// DATABASE_URL) is a usage error naming it. */
+function configFrom(env: NodeJS.ProcessEnv): Config {
+  try {
+    return parseConfig(env);
+  } catch (e) {
+    return usage((e as Error).message);
+  }
+}
+
+// Failures print their message, not a stack trace (an unreachable database was twenty lines of
+// pg-pool internals); LOG_LEVEL=debug or trace shows the stack.
 main(process.argv.slice(2)).catch((e) => {
-  console.error(e instanceof UsageError ? e.message : e);
+  if (e instanceof UsageError) console.error(e.message);
+  else if (/^(debug|trace)$/.test(process.env.LOG_LEVEL ?? "")) console.error(e);
+  else console.error(`patron: ${e instanceof Error ? e.message : String(e)} (LOG_LEVEL=debug shows where)`);
   process.exit(e instanceof UsageError ? 2 : 1);
 });
