@@ -500,3 +500,20 @@ describe("Idempotency-Key on PUT", () => {
     expect(r.body.code).toBe("VALIDATION_FAILED");
   });
 });
+
+describe("PATCH racing an erase", () => {
+  it("never creates a customer under the released id: PATCH updates before the erase or answers 404 after it", async () => {
+    const api = await program();
+    // PATCH found the customer, the erase committed and released the id, and PATCH's upsert then made
+    // a new customer under it: 200 with a new id, 19 times in 30 on PostgreSQL.
+    for (let i = 0; i < 30; i++) {
+      const first = await api.call("PUT", `/v1/customers/race-${i}`, { name: "Ann" });
+      const [erase, patch] = await Promise.all([api.call("POST", `/v1/customers/race-${i}/erase`, { reason: "GDPR" }), api.call("PATCH", `/v1/customers/race-${i}`, { name: "Bea" })]);
+      expect(erase.status).toBe(200);
+      if (patch.status === 200) expect(patch.body.id).toBe(first.body.id);
+      else expect(patch.body.code).toBe("CUSTOMER_NOT_FOUND");
+      expect((await api.call("GET", `/v1/customers/race-${i}`)).status).toBe(404);
+    }
+    expect((await api.call("GET", "/v1/customers?status=active")).body.data).toEqual([]);
+  });
+});
