@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -173,6 +173,27 @@ describe("patron CLI on embedded PGlite", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("patron: connect ECONNREFUSED 127.0.0.1:1");
     expect(r.stderr).not.toMatch(/^\s+at /m);
+  });
+
+  it("a second process on a data directory a server is using exits with code 1 and names the server's process", { timeout: SLOW }, async () => {
+    const dir = freshDir();
+    const env: NodeJS.ProcessEnv = { ...process.env, PATRON_DATA_DIR: dir, LOG_LEVEL: "warn", PORT: "0" };
+    delete env.DATABASE_URL;
+    const server = spawn(process.execPath, ["--import", REGISTER, MAIN, "serve"], { cwd: ROOT, env });
+    try {
+      await new Promise<void>((up, failed) => {
+        server.stdout.on("data", (b: Buffer) => b.toString().includes("Patron is running") && up());
+        server.once("exit", (code) => failed(new Error(`serve exited with ${code}`)));
+      });
+      const r = await patron(dir, ["migrate"]);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toContain(`is in use by process ${server.pid}`);
+    } finally {
+      server.kill("SIGTERM");
+      await new Promise((done) => server.once("exit", done));
+    }
+    // Stopped, it let go of the directory.
+    expect(json(await patron(dir, ["migrate", "--json"]))).toEqual({ migrated: true });
   });
 
   it("an unknown option exits with code 2 and the usage, not a stack trace", { timeout: SLOW }, async () => {

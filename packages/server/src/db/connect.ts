@@ -1,5 +1,6 @@
 import { fileURLToPath } from "node:url";
 import { PGlite } from "@electric-sql/pglite";
+import { lockDataDir } from "./data-dir-lock.ts";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
@@ -35,13 +36,24 @@ const migrationsFolder = fileURLToPath(new URL("../../drizzle", import.meta.url)
  * PGlite is one connection: its transactions run one at a time, which is what keeps it correct.
  */
 export async function openPglite(opts: { dataDir?: string; loadDataDir?: Blob | File }): Promise<Database> {
-  const client = await PGlite.create(opts.dataDir, opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {});
+  // One process per data directory (data-dir-lock.ts); in memory there is nothing to share.
+  const unlock = opts.dataDir !== undefined ? lockDataDir(opts.dataDir) : () => {};
+  let client: PGlite;
+  try {
+    client = await PGlite.create(opts.dataDir, opts.loadDataDir ? { loadDataDir: opts.loadDataDir } : {});
+  } catch (e) {
+    unlock();
+    throw e;
+  }
   const db = drizzlePglite(client, { schema }) as unknown as Db;
   return {
     kind: "pglite",
     db,
     migrate: () => migratePglite(drizzlePglite(client), { migrationsFolder }),
-    close: () => client.close(),
+    close: async () => {
+      await client.close();
+      unlock();
+    },
     dump: () => client.dumpDataDir("none"),
     pglite: client,
   };
