@@ -303,3 +303,22 @@ describe("story 13 (the referral part): signups through a shared link, with the 
     await api.close();
   });
 });
+
+describe("erasing a referrer", () => {
+  it("the results of their friends' events name them by the opaque id afterwards, stored and replayed", async () => {
+    const api = await setup();
+    const code = (await api.call("GET", "/v1/customers/anna/referral")).body.code as string;
+    const event = { id: "s-erase-friend", type: "customer.signed_up", customerId: "erase-friend", data: { email: "friend@example.vn", referral: { code, device: "dev-f" } } };
+    const signup = await api.call("POST", "/v1/events", event);
+    expect(signup.body.effects.attribution).toMatchObject({ referrerId: "anna", status: "attributed" });
+    const annaId = (await api.call("GET", "/v1/customers/anna")).body.id as string;
+
+    expect((await api.call("POST", "/v1/customers/anna/erase", { reason: "GDPR request" })).status).toBe(200);
+    const [row] = await rows<{ response: string }>(database.db, sql`select response from events where program_id = ${api.programId} and external_id = ${event.id}`);
+    expect(row!.response).not.toContain('"anna"');
+    expect(JSON.parse(row!.response).effects.attribution.referrerId).toBe(annaId);
+    const replay = await api.call("POST", "/v1/events", event);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(replay.body.effects.attribution.referrerId).toBe(annaId);
+  });
+});

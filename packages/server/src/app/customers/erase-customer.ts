@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { and, eq, sql, type SQL } from "drizzle-orm";
 import { domainError, err, ok, type DomainError, type Result } from "@patron/core";
 import type { AppContext } from "../context.ts";
 import type { Tx } from "../../db/connect.ts";
@@ -29,14 +29,24 @@ export async function eraseCustomer(ctx: AppContext, tx: Tx, program: Program, e
   await tx.execute(sql`update events set data = '{"erased":true}'::jsonb where program_id = ${program.id} and customer_id = ${id} and type in ('customer.signed_up', 'custom')`);
   await tx.execute(sql`delete from idempotency_keys where program_id = ${program.id} and scope <> 'event' and response like ${`%${id}%`}`);
   // Stored event results (kept forever, for replays) name the customer by the store's id: swap in the
-  // opaque one. They are on the events' rows (found by customer), and on the idempotency rows of events
-  // recorded before 2026-11-24.
+  // opaque one. They are the customer's own events and those of the friends they referred (whose
+  // results name them as `referrerId`, and as `customerId` of a referrer's tier change); on the
+  // events' rows, and on the idempotency rows of events recorded before 2026-11-24. Both are found
+  // through the events of those customers (indexed), not by scanning every result of the program:
+  // that scan read one row per event the program ever had.
   const storeId = `"customerId":${JSON.stringify(externalId)}`;
   const opaque = `"customerId":${JSON.stringify(id)}`;
-  await tx.execute(sql`update events set response = replace(response, ${storeId}, ${opaque})
-                        where program_id = ${program.id} and customer_id = ${id} and strpos(response, ${storeId}) > 0`);
-  await tx.execute(sql`update idempotency_keys set response = replace(response, ${storeId}, ${opaque})
-                        where program_id = ${program.id} and scope = 'event' and strpos(response, ${storeId}) > 0`);
+  const asReferrer = `"referrerId":${JSON.stringify(externalId)}`;
+  const asReferrerOpaque = `"referrerId":${JSON.stringify(id)}`;
+  const whose = sql`(select ${id}::text union all select friend_id from referrals where program_id = ${program.id} and referrer_id = ${id})`;
+  const named = (column: SQL) => sql`(strpos(${column}, ${storeId}) > 0 or strpos(${column}, ${asReferrer}) > 0)`;
+  const swapped = (column: SQL) => sql`replace(replace(${column}, ${storeId}, ${opaque}), ${asReferrer}, ${asReferrerOpaque})`;
+  await tx.execute(sql`update events set response = ${swapped(sql`response`)}
+                        where program_id = ${program.id} and customer_id in ${whose} and ${named(sql`response`)}`);
+  await tx.execute(sql`update idempotency_keys set response = ${swapped(sql`response`)}
+                        where program_id = ${program.id} and scope = 'event'
+                          and key in (select external_id from events where program_id = ${program.id} and customer_id in ${whose})
+                          and ${named(sql`response`)}`);
   // The audit line names the opaque id only: the log itself must not keep the personal data.
   await recordAudit(ctx, tx, { programId: program.id, actor: input.actor, action: "customer.erased", target: id, reason: input.reason, data: {} });
   return ok({ id, erasedAt: now.toISOString() });
