@@ -182,6 +182,13 @@ describe("referral codes, links and attribution", () => {
     expect(bad.body).toMatchObject({ code: "REFERRALS_INVALID", details: { field: "friend.campaignId" } });
     const ladder = await api.call("PUT", "/v1/referrals", { settings: SETTINGS({ referrer: { on: "every_order", holdDays: 0, reward: { points: 1 } } }) });
     expect(ladder.body).toMatchObject({ code: "REFERRALS_INVALID", details: { field: "referrer.months" } });
+    // The link's visitors are sent to the landing URL: only http and https (javascript: passed as a URL).
+    for (const landingUrl of ["javascript:alert(document.cookie)", "data:text/html,<script>x</script>", "ftp://shop.example/join"]) {
+      const r = await api.call("PUT", "/v1/referrals", { settings: SETTINGS(), landingUrl });
+      expect(r.status, landingUrl).toBe(400);
+      expect(r.body.message).toContain("an http:// or https:// URL");
+    }
+    expect((await api.call("PUT", "/v1/referrals", { settings: SETTINGS(), landingUrl: "HTTPS://shop.example/join" })).status).toBe(200);
     await api.close();
   });
 });

@@ -34,7 +34,14 @@ export const ReferralSettings = z
   })
   .openapi("ReferralSettings");
 
-export const ReferralSettingsBody = z.strictObject({ settings: ReferralSettings.nullable(), landingUrl: z.string().url().max(2000).nullable().default(null) });
+export const ReferralSettingsBody = z.strictObject({ settings: ReferralSettings.nullable(), landingUrl: z
+    .string()
+    .url()
+    .max(2000)
+    // Visitors of a referral link are redirected to it: javascript:, data: and the like passed as URLs.
+    .regex(/^https?:\/\//i, "an http:// or https:// URL")
+    .nullable()
+    .default(null) });
 
 export const AttributionBody = z
   .strictObject({
