@@ -67,6 +67,16 @@ describe("reversals", () => {
     expect(again.body.code).toBe("ALREADY_REVERSED");
   });
 
+  it("an order's earn reversed a second time is ALREADY_REVERSED too, not a refund's REVERSAL_NOT_ALLOWED", async () => {
+    const e = await api.call("POST", "/v1/events", orderEvent("e-twice", "bo", "O-twice", 3000));
+    const txn = e.body.effects.transactionId;
+    const first = await api.call("POST", `/v1/transactions/${txn}/reverse`, { reason: "one" });
+    expect(first.status).toBe(201);
+    const again = await api.call("POST", `/v1/transactions/${txn}/reverse`, { reason: "two", force: true });
+    expect(again.status).toBe(409);
+    expect(again.body).toMatchObject({ code: "ALREADY_REVERSED", details: { reversalId: first.body.id } });
+  });
+
   it("a reversal cannot be reversed", async () => {
     const e = await api.call("POST", "/v1/customers/bo/adjustments", { amount: 10, reason: "x" });
     const r = await api.call("POST", `/v1/transactions/${e.body.id}/reverse`, { reason: "one" });

@@ -55,13 +55,15 @@ export async function reverseTransaction(
   // order_earnings for bonus and cash): lock the order first (the order ingest locks in), refuse once
   // refunds have taken some back, and mark it all taken back after, so a later refund takes nothing more.
   const earned = original.type === "earn" && original.reference?.startsWith("order:") ? await lockOrderEarning(tx, program.id, orderIdOf(original), assets[0]!) : null;
-  if (earned && earned.clawed > 0) {
-    return err(domainError("REVERSAL_NOT_ALLOWED", `This order has refunds that already took ${assets[0]} back; correct it with its refund events or an adjustment.`, { reference: original.reference }));
-  }
   const holdings = await loadHoldings(tx, program.id, [original.customerId], assets[0]!, now, { lots: true, alsoLotIds: postings.flatMap((p) => (p.lotId ? [p.lotId] : [])) });
   // Checked under the balance lock: a concurrent reversal of the same transaction waits here, then sees this row.
   const [already] = await rows<{ id: string }>(tx, sql`select id from ledger_transactions where reverses_id = ${transactionId}`);
   if (already) return err(domainError("ALREADY_REVERSED", `Transaction ${transactionId} was already reversed by ${already.id}.`, { reversalId: already.id }));
+  // After the check above: reversing an order's earn marks it all taken back, which reads as refunds
+  // here, so a second reversal of it was REVERSAL_NOT_ALLOWED ("has refunds") instead of ALREADY_REVERSED.
+  if (earned && earned.clawed > 0) {
+    return err(domainError("REVERSAL_NOT_ALLOWED", `This order has refunds that already took ${assets[0]} back; correct it with its refund events or an adjustment.`, { reference: original.reference }));
+  }
   let h = holdings.get(original.customerId)!;
   const writes = new LedgerWrites(program.id);
   const settled = settleInto(ctx, writes, h, now);
