@@ -146,6 +146,18 @@ describe("PATCH /v1/program", () => {
     expect(r.body).toMatchObject({ defaultLocale: "vi", supportedLocales: ["vi", "en"] });
   });
 
+  it("two concurrent patches cannot together store a default locale that is not supported", async () => {
+    const own = await testApi({ database });
+    for (let i = 0; i < 5; i++) {
+      expect((await own.call("PATCH", "/v1/program", { supportedLocales: ["en", "fr"], defaultLocale: "en" })).status).toBe(200);
+      const [def, sup] = await Promise.all([own.call("PATCH", "/v1/program", { defaultLocale: "fr" }), own.call("PATCH", "/v1/program", { supportedLocales: ["en"] })]);
+      expect([def.status, sup.status].sort()).toEqual([200, 422]);
+      expect([def.body.code, sup.body.code]).toContain("INVALID_LOCALE");
+      const p = (await own.call("GET", "/v1/program")).body;
+      expect(p.supportedLocales).toContain(p.defaultLocale);
+    }
+  });
+
   it("refuses a currency: it is fixed at creation (400 VALIDATION_FAILED)", async () => {
     const r = await api.call("PATCH", "/v1/program", { currency: "EUR" });
     expect(r.status).toBe(400);

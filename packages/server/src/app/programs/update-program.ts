@@ -4,7 +4,7 @@ import type { AppContext } from "../context.ts";
 import type { Executor } from "../../db/connect.ts";
 import { programs } from "../../db/schema.ts";
 import type { Program } from "./program.ts";
-import { toProgram, findProgram } from "./program-repo.ts";
+import { toProgram } from "./program-repo.ts";
 import { checkProgramSettings, type ProgramInput } from "./create-program.ts";
 import { recordAudit } from "../audit.ts";
 
@@ -16,7 +16,11 @@ export type ProgramPatch = Partial<Omit<ProgramInput, "currency">>;
  * Errors: PROGRAM_NOT_FOUND, INVALID_TIME_ZONE, INVALID_LOCALE.
  */
 export async function updateProgram(ctx: AppContext, ex: Executor, programId: string, patch: ProgramPatch, actor: string): Promise<Result<Program, DomainError>> {
-  const current = await findProgram(ex, programId);
+  // Locked: the locales are checked against the stored ones, so two concurrent patches
+  // ({defaultLocale: "fr"} and {supportedLocales: ["en"]}) each passed against the row before the
+  // other and together stored a default locale that is not supported.
+  const [locked] = await ex.select().from(programs).where(eq(programs.id, programId)).for("update");
+  const current = locked ? toProgram(locked) : null;
   if (!current) return err({ code: "PROGRAM_NOT_FOUND", message: "No such program." });
   const bad = checkProgramSettings({
     timeZone: patch.timeZone,
