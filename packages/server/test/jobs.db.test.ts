@@ -42,6 +42,9 @@ describe("the daily job", () => {
     expect([a.status, b.status]).toEqual([200, 200]);
     expect(a.body.date).toBe("2026-06-01");
     expect(a.body.settled.transactions + b.body.settled.transactions).toBe(3);
+    // Each customer is counted by the run that settled them: the other run counted them too, and said
+    // {transactions: 0, customers: 3}.
+    expect(a.body.settled.customers + b.body.settled.customers).toBe(3);
     for (const c of ["an", "binh", "chi"]) {
       const e = await expiries(api, c);
       expect(e, c).toHaveLength(1);
@@ -49,7 +52,7 @@ describe("the daily job", () => {
       expect((await api.call("GET", `/v1/customers/${c}/balances`)).body.available).toBe(0);
     }
     // Σ expired equals the points left in lots past their date: nothing is left to expire.
-    expect((await api.call("POST", "/v1/jobs/daily")).body.settled.transactions).toBe(0);
+    expect((await api.call("POST", "/v1/jobs/daily")).body.settled).toEqual({ transactions: 0, customers: 0 });
 
     const history = (await api.call("GET", "/v1/jobs")).body.data;
     expect(history.map((r: { runKey: string; runs: number }) => [r.runKey, r.runs])).toEqual([["2026-06-01", 3], ["2026-05-30", 1]]);
@@ -60,6 +63,16 @@ describe("the daily job", () => {
       expect(r.status, query).toBe(400);
       expect(r.body.message, query).toBe("limit: must be a whole number from 1 to 366, given once");
     }
+  });
+
+  it("counts a customer once however many of their assets expire", async () => {
+    const clock = new FakeClock(new Date("2026-05-01T03:00:00Z"));
+    const api = await shop(clock);
+    await earnSome(api, ["giang"]);
+    expect((await api.call("POST", "/v1/customers/giang/wallet/adjustments", { asset: "bonus", amount: 5_000, reason: "welcome", expiry: { kind: "days", days: 30 } })).status).toBe(201);
+    clock.advanceDays(31);
+    // Points and bonus: two expiry transactions for one customer (the due rows were counted: 2).
+    expect((await api.call("POST", "/v1/ledger/settle")).body).toEqual({ transactions: 2, customers: 1 });
   });
 
   it("leaves expiry to the daily job: the minute loop only releases pending points", async () => {

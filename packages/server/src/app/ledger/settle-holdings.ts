@@ -50,7 +50,9 @@ export function settleInto(ctx: AppContext, writes: LedgerWrites, h: Holdings, n
 export async function settleProgram(ctx: AppContext, programId: string, opts: { chunk?: number; releasesOnly?: boolean } = {}): Promise<{ transactions: number; customers: number }> {
   const chunk = opts.chunk ?? 200;
   let transactions = 0;
-  let customers = 0;
+  // The customers the written transactions are for: counting the due rows instead counted a customer
+  // once per asset, and counted customers a concurrent run had already settled (0 transactions, N customers).
+  const customers = new Set<string>();
   for (;;) {
     const now = ctx.clock.now();
     const due = await rows<{ customer_id: string; asset: Asset }>(
@@ -66,11 +68,11 @@ export async function settleProgram(ctx: AppContext, programId: string, opts: { 
       const writes = new LedgerWrites(programId);
       for (const h of holdings.values()) settleInto(ctx, writes, h, now);
       await writes.flush(tx, now);
+      for (const t of writes.transactions) if (t.customerId) customers.add(t.customerId);
       return writes.transactions.length;
     });
     transactions += written;
-    customers += due.length;
     if (written === 0 || due.length < chunk) break;
   }
-  return { transactions, customers };
+  return { transactions, customers: customers.size };
 }
