@@ -77,6 +77,34 @@ describe("reversals", () => {
     expect(again.body).toMatchObject({ code: "ALREADY_REVERSED", details: { reversalId: first.body.id } });
   });
 
+  it("an order with two credits: reversing one takes back only it, the other stays reversible, and a refund takes the rest", async () => {
+    const own = await testApi();
+    try {
+      // A rule with its own expiry: the order's 40 are a second credit (order:{id}:2) beside the base 100.
+      expect((await own.call("POST", "/v1/rules", { name: "bonus", trigger: { event: "order.completed" }, effect: { kind: "fixed", points: 40 }, expiry: { kind: "days", days: 10 } })).status).toBe(201);
+      const credits = async (customer: string, order: string) => {
+        expect((await own.call("POST", "/v1/events", orderEvent(`e-${order}`, customer, order, 10_000))).status).toBe(200);
+        const data = (await own.call("GET", `/v1/customers/${customer}/transactions?type=earn`)).body.data as { id: string; reference: string }[];
+        return { base: data.find((t) => t.reference === `order:${order}`)!.id, bonus: data.find((t) => t.reference === `order:${order}:2`)!.id };
+      };
+      const a = await credits("two-a", "O-two-a");
+      expect((await own.call("POST", `/v1/transactions/${a.bonus}/reverse`, { reason: "one" })).status).toBe(201);
+      expect((await own.call("POST", `/v1/transactions/${a.base}/reverse`, { reason: "two" })).status).toBe(201);
+      expect((await own.call("GET", "/v1/customers/two-a/balances")).body.available).toBe(0);
+
+      const b = await credits("two-b", "O-two-b");
+      expect((await own.call("POST", `/v1/transactions/${b.bonus}/reverse`, { reason: "one" })).status).toBe(201);
+      const refund = await own.call("POST", "/v1/events", { id: "r-two-b", type: "order.refunded", customerId: "two-b", data: { orderId: "O-two-b", refundId: "R-two-b", amount: 10_000 } });
+      expect(refund.body.effects.pointsClawedBack).toBe(100);
+      expect((await own.call("GET", "/v1/customers/two-b/balances")).body.available).toBe(0);
+      const again = await own.call("POST", `/v1/transactions/${b.base}/reverse`, { reason: "after the refund" });
+      expect(again.status).toBe(422);
+      expect(again.body.code).toBe("REVERSAL_NOT_ALLOWED");
+    } finally {
+      await own.close();
+    }
+  });
+
   it("a reversal cannot be reversed", async () => {
     const e = await api.call("POST", "/v1/customers/bo/adjustments", { amount: 10, reason: "x" });
     const r = await api.call("POST", `/v1/transactions/${e.body.id}/reverse`, { reason: "one" });

@@ -53,15 +53,14 @@ export async function reverseTransaction(
   if (assets.length !== 1) return err(domainError("REVERSAL_NOT_ALLOWED", "Only a transaction that moves one asset can be reversed.", { assets }));
   // An order's earn and its refunds share one account of what was earned (orders.points_* for points,
   // order_earnings for bonus and cash): lock the order first (the order ingest locks in), refuse once
-  // refunds have taken some back, and mark it all taken back after, so a later refund takes nothing more.
+  // refunds have taken some back, and count this credit as taken back after, so a later refund takes
+  // at most the rest. An order may have several credits (`order:{id}:2` for a rule's own expiry).
   const earned = original.type === "earn" && original.reference?.startsWith("order:") ? await lockOrderEarning(tx, program.id, orderIdOf(original), assets[0]!) : null;
   const holdings = await loadHoldings(tx, program.id, [original.customerId], assets[0]!, now, { lots: true, alsoLotIds: postings.flatMap((p) => (p.lotId ? [p.lotId] : [])) });
   // Checked under the balance lock: a concurrent reversal of the same transaction waits here, then sees this row.
   const [already] = await rows<{ id: string }>(tx, sql`select id from ledger_transactions where reverses_id = ${transactionId}`);
   if (already) return err(domainError("ALREADY_REVERSED", `Transaction ${transactionId} was already reversed by ${already.id}.`, { reversalId: already.id }));
-  // After the check above: reversing an order's earn marks it all taken back, which reads as refunds
-  // here, so a second reversal of it was REVERSAL_NOT_ALLOWED ("has refunds") instead of ALREADY_REVERSED.
-  if (earned && earned.clawed > 0) {
+  if (earned?.refundsTook) {
     return err(domainError("REVERSAL_NOT_ALLOWED", `This order has refunds that already took ${assets[0]} back; correct it with its refund events or an adjustment.`, { reference: original.reference }));
   }
   let h = holdings.get(original.customerId)!;
@@ -79,7 +78,7 @@ export async function reverseTransaction(
     applyPlan(h, plan.value),
   );
   await writes.flush(tx, now);
-  if (earned) await markTakenBack(tx, earned);
+  if (earned) await markTakenBack(tx, earned, (original.changes[assets[0]!]?.available ?? 0) + (original.changes[assets[0]!]?.pending ?? 0));
   await recordAudit(ctx, tx, { programId: program.id, actor: input.actor, action: "transaction.reversed", target: transactionId, reason: input.reason, data: { reversalId: id, force: input.force } });
   const view = await getTransaction(tx, program.id, id);
   return view.ok ? ok(view.value) : err(domainError("INTERNAL", "The reversal was written but could not be read back."));
@@ -91,25 +90,37 @@ const orderIdOf = (t: TransactionView): string => (typeof t.metadata.orderId ===
 interface OrderEarningLock {
   orderId: string;
   asset: Asset;
-  clawed: number;
+  /** Whether a refund of the order took some of `asset` back (shortfalls included). */
+  refundsTook: boolean;
 }
 
-/** Locks the order (and its row of what it earned in `asset`), or null: no such order, or it earned none of that asset. */
+/**
+ * Locks the order (and its row of what it earned in `asset`), or null: no such order, or it earned none of that asset.
+ * Refunds are told by the refunds' own records: the order's clawed-back total also counts reversals of its credits,
+ * so reversing one of two credits read as "has refunds" and the other could not be reversed.
+ */
 async function lockOrderEarning(ex: Executor, programId: string, externalId: string, asset: Asset): Promise<OrderEarningLock | null> {
-  const [o] = await rows<{ id: string; clawed: number | null }>(
+  const took = asset === "points"
+    ? sql`exists (select 1 from refunds r where r.order_id = o.id and r.points_clawed_back + r.shortfall > 0)`
+    : sql`exists (select 1 from refunds r where r.order_id = o.id and r.wallet_clawed_back -> ${asset} is not null)`;
+  const [o] = await rows<{ id: string; took: boolean }>(
     ex,
     asset === "points"
-      ? sql`select id, points_clawed_back::float8 as clawed from orders where program_id = ${programId} and external_id = ${externalId} for update`
-      : sql`select o.id, e.clawed_back::float8 as clawed from orders o join order_earnings e on e.order_id = o.id and e.asset = ${asset}
+      ? sql`select o.id, ${took} as took from orders o where o.program_id = ${programId} and o.external_id = ${externalId} for update`
+      : sql`select o.id, ${took} as took from orders o join order_earnings e on e.order_id = o.id and e.asset = ${asset}
              where o.program_id = ${programId} and o.external_id = ${externalId} for update of o, e`,
   );
-  return o ? { orderId: o.id, asset, clawed: Number(o.clawed ?? 0) } : null;
+  return o ? { orderId: o.id, asset, refundsTook: o.took === true || String(o.took) === "true" } : null;
 }
 
-async function markTakenBack(ex: Executor, e: OrderEarningLock): Promise<void> {
+/**
+ * Counts the reversed credit as taken back. It was the order's whole earning: reversing a rule's second
+ * credit (40 of 140) marked all 140 taken back, and a full refund then took none of the other 100.
+ */
+async function markTakenBack(ex: Executor, e: OrderEarningLock, amount: number): Promise<void> {
   await ex.execute(
     e.asset === "points"
-      ? sql`update orders set points_clawed_back = points_earned where id = ${e.orderId}`
-      : sql`update order_earnings set clawed_back = earned where order_id = ${e.orderId} and asset = ${e.asset}`,
+      ? sql`update orders set points_clawed_back = least(points_earned, points_clawed_back + ${amount}) where id = ${e.orderId}`
+      : sql`update order_earnings set clawed_back = least(earned, clawed_back + ${amount}) where order_id = ${e.orderId} and asset = ${e.asset}`,
   );
 }
