@@ -33,6 +33,14 @@ describe("manual adjustments", () => {
     expect((await api.call("POST", "/v1/customers/nobody/adjustments", { amount: 5, reason: "x" })).body.code).toBe("CUSTOMER_NOT_FOUND");
   });
 
+  it("refuses an expiry on a debit (it was ignored without a word), with nothing written", async () => {
+    const before = (await api.call("GET", "/v1/customers/ann/balances")).body.available;
+    const r = await api.call("POST", "/v1/customers/ann/adjustments", { amount: -5, reason: "x", expiry: { kind: "days", days: 10 } });
+    expect(r.status).toBe(400);
+    expect(r.body).toMatchObject({ code: "VALIDATION_FAILED", message: expect.stringContaining("expiry applies to credits") });
+    expect((await api.call("GET", "/v1/customers/ann/balances")).body.available).toBe(before);
+  });
+
   it("a credit may carry its own expiry", async () => {
     const r = await api.call("POST", "/v1/customers/ann/adjustments", { amount: 40, reason: "promo", expiry: { kind: "days", days: 10 } });
     expect(r.status).toBe(201);

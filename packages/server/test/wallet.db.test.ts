@@ -295,6 +295,8 @@ describe("wallet adjustments", () => {
     expect((await bad({ asset: "cash", amount: 0, reason: "x" })).body.code).toBe("VALIDATION_FAILED");
     expect((await bad({ asset: "cash", amount: 1.5, reason: "x" })).body.code).toBe("VALIDATION_FAILED");
     expect((await bad({ asset: "cash", amount: 10 })).body.code).toBe("VALIDATION_FAILED");
+    // An expiry dates the lot a credit makes: on a debit it was ignored without a word.
+    expect((await bad({ asset: "bonus", amount: -10, reason: "x", expiry: { kind: "days", days: 10 } })).body).toMatchObject({ code: "VALIDATION_FAILED", message: expect.stringContaining("expiry applies to credits") });
     expect((await api.call("POST", "/v1/customers/nobody/wallet/adjustments", { asset: "cash", amount: 10, reason: "x" })).body.code).toBe("CUSTOMER_NOT_FOUND");
     const headers = { "idempotency-key": "adj-1" };
     const a = await api.call("POST", "/v1/customers/dana/wallet/adjustments", { asset: "cash", amount: 700, reason: "refund of a fee" }, headers);

@@ -376,6 +376,10 @@ export const Balances = z
   })
   .openapi("Balances");
 
+/** An adjustment's `expiry` dates the lot a credit makes: on a debit it was silently ignored. */
+export const creditsOnlyExpire = (b: { amount: number; expiry?: unknown }) => b.amount > 0 || b.expiry === undefined;
+export const EXPIRY_ON_DEBIT = { message: "expiry applies to credits (a positive amount); a debit takes from the soonest-expiring lots", path: ["expiry"] };
+
 export const Adjustment = z
   .strictObject({
     amount: z.number().int().min(-MAX_AMOUNT).max(MAX_AMOUNT).refine((v) => v !== 0, "amount must not be zero").openapi({ description: "Positive credits, negative debits." }),
@@ -383,6 +387,7 @@ export const Adjustment = z
     actor: z.string().min(1).max(200).optional().openapi({ description: "Who did it; defaults to the API key's id." }),
     expiry: expiry.optional(),
   })
+  .refine(creditsOnlyExpire, EXPIRY_ON_DEBIT)
   .openapi("Adjustment");
 
 export const Reversal = z.strictObject({ reason: z.string().min(1).max(500), actor: z.string().min(1).max(200).optional(), force: z.boolean().default(false) }).openapi("Reversal");

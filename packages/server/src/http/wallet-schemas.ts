@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { PAYOUT_STATUSES } from "@patron/core";
-import { amount, id, isoDateTime, Transaction } from "./schemas.ts";
+import { amount, creditsOnlyExpire, EXPIRY_ON_DEBIT, id, isoDateTime, Transaction } from "./schemas.ts";
 
 const MAX_AMOUNT = 1_000_000_000_000;
 const int = z.number().int();
@@ -39,6 +39,7 @@ export const WalletAdjustment = z
     actor: z.string().min(1).max(200).optional().openapi({ description: "Who did it; defaults to the API key's id." }),
     expiry: expiry.optional(),
   })
+  .refine(creditsOnlyExpire, EXPIRY_ON_DEBIT)
   .openapi("WalletAdjustment");
 
 export const Payout = z
