@@ -48,32 +48,39 @@ const freshDir = () => {
 };
 
 let dataDir: string;
-// Started in beforeAll, awaited by their tests: they run while the main sequence runs.
-let unknownCommand: Promise<Run>;
-let missingCurrency: Promise<Run>;
-let badCustomers: Promise<Run>;
-let emptyLocales: Promise<Run>;
-let emptyKeyName: Promise<Run>;
-let badPort: Promise<Run>;
-let noDatabase: Promise<Run>;
-let unknownOption: Promise<Run>;
+
+/**
+ * Commands that must refuse, each with the exit code and what stderr must say; `quiet`: nothing on
+ * stdout, `noStack`: no stack trace. Started in beforeAll, each in its own directory, and awaited by
+ * their tests: they run while the main sequence runs.
+ */
+const REFUSALS: { spec: string; args: string[]; env?: NodeJS.ProcessEnv; code: number; says: string[]; quiet?: boolean; noStack?: boolean }[] = [
+  { spec: "an unknown command exits with code 2 and the usage", args: ["frobnicate"], code: 2, says: ['Unknown command "frobnicate"', "Usage:"], quiet: true },
+  { spec: "programs create without --currency exits with code 2 and says what is missing", args: ["programs", "create", "--name", "No Currency", "--time-zone", "UTC", "--json"], code: 2, says: ["--currency"], quiet: true },
+  { spec: "demo --customers abc exits with code 2 and names the option (it made an empty demo)", args: ["demo", "--customers", "abc"], code: 2, says: ['--customers must be a whole number from 1 to 100000, not "abc"'], quiet: true },
+  {
+    spec: "programs create is checked as POST /v1/programs checks it: empty locales and points names exit with code 2 (they were stored)",
+    args: ["programs", "create", "--name", "Empty", "--currency", "USD", "--time-zone", "UTC", "--locales", ",,", "--points-singular="],
+    code: 2,
+    says: ["--locales (item 1): a BCP 47 tag", "--points-singular:"],
+    quiet: true,
+  },
+  { spec: "keys create --name= exits with code 2 (it made a key with an empty name)", args: ["keys", "create", "--program", "prg_x", "--kind", "secret", "--name="], code: 2, says: ["--name must be 1 to 100 characters"] },
+  { spec: "a wrong configuration value exits with code 2 and names it", args: ["migrate"], env: { PORT: "abc" }, code: 2, says: ["PORT:"], noStack: true },
+  { spec: "a database it cannot reach exits with code 1 and says why in one line, not a stack trace", args: ["migrate"], env: { DATABASE_URL: "postgres://nobody@127.0.0.1:1/patron" }, code: 1, says: ["patron: connect ECONNREFUSED 127.0.0.1:1"], noStack: true },
+  { spec: "an unknown option exits with code 2 and the usage, not a stack trace", args: ["keys", "list", "--program", "prg_x", "--bogus"], code: 2, says: ["Unknown option '--bogus'", "Usage:"], noStack: true },
+];
+const refused = new Map<string, Promise<Run>>();
 let demo: Promise<Run>;
 
 beforeAll(() => {
   dataDir = freshDir();
-  unknownCommand = patron(freshDir(), ["frobnicate"]);
-  missingCurrency = patron(freshDir(), ["programs", "create", "--name", "No Currency", "--time-zone", "UTC", "--json"]);
-  badCustomers = patron(freshDir(), ["demo", "--customers", "abc"]);
-  badPort = patron(freshDir(), ["migrate"], { PORT: "abc" });
-  noDatabase = patron(freshDir(), ["migrate"], { DATABASE_URL: "postgres://nobody@127.0.0.1:1/patron" });
-  emptyKeyName = patron(freshDir(), ["keys", "create", "--program", "prg_x", "--kind", "secret", "--name="]);
-  emptyLocales = patron(freshDir(), ["programs", "create", "--name", "Empty", "--currency", "USD", "--time-zone", "UTC", "--locales", ",,", "--points-singular="]);
-  unknownOption = patron(freshDir(), ["keys", "list", "--program", "prg_x", "--bogus"]);
+  for (const r of REFUSALS) refused.set(r.spec, patron(freshDir(), r.args, r.env));
   // LOG_LEVEL info, as an operator's shell has it: the demo's own server must not log into what it prints.
   demo = patron(freshDir(), ["demo", "--customers", "3", "--months", "1", "--json"], { LOG_LEVEL: "info", HOST: "127.0.0.1", PORT: "4799" });
 });
 afterAll(async () => {
-  await Promise.allSettled([unknownCommand, missingCurrency, badCustomers, emptyLocales, emptyKeyName, badPort, noDatabase, unknownOption, demo]);
+  await Promise.allSettled([...refused.values(), demo]);
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 }, SLOW);
 
@@ -125,54 +132,12 @@ describe("patron CLI on embedded PGlite", () => {
     expect(r.stdout).not.toContain(createdKey.secret.slice(3));
   });
 
-  it("an unknown command exits with code 2 and the usage", { timeout: SLOW }, async () => {
-    const r = await unknownCommand;
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('Unknown command "frobnicate"');
-    expect(r.stderr).toContain("Usage:");
-    expect(r.stdout).toBe("");
-  });
-
-  it("programs create without --currency exits with code 2 and says what is missing", { timeout: SLOW }, async () => {
-    const r = await missingCurrency;
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain("--currency");
-    expect(r.stdout).toBe("");
-  });
-
-  it("demo --customers abc exits with code 2 and names the option (it made an empty demo)", { timeout: SLOW }, async () => {
-    const r = await badCustomers;
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain('--customers must be a whole number from 1 to 100000, not "abc"');
-    expect(r.stdout).toBe("");
-  });
-
-  it("programs create is checked as POST /v1/programs checks it: empty locales and points names exit with code 2 (they were stored)", { timeout: SLOW }, async () => {
-    const r = await emptyLocales;
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain("--locales (item 1): a BCP 47 tag");
-    expect(r.stderr).toContain("--points-singular:");
-    expect(r.stdout).toBe("");
-  });
-
-  it("keys create --name= exits with code 2 (it made a key with an empty name)", { timeout: SLOW }, async () => {
-    const r = await emptyKeyName;
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain("--name must be 1 to 100 characters");
-  });
-
-  it("a wrong configuration value exits with code 2 and names it", { timeout: SLOW }, async () => {
-    const r = await badPort;
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain("PORT:");
-    expect(r.stderr).not.toMatch(/^\s+at /m);
-  });
-
-  it("a database it cannot reach exits with code 1 and says why in one line, not a stack trace", { timeout: SLOW }, async () => {
-    const r = await noDatabase;
-    expect(r.code).toBe(1);
-    expect(r.stderr).toContain("patron: connect ECONNREFUSED 127.0.0.1:1");
-    expect(r.stderr).not.toMatch(/^\s+at /m);
+  it.each(REFUSALS)("$spec", { timeout: SLOW }, async ({ spec, code, says, quiet, noStack }) => {
+    const r = await refused.get(spec)!;
+    expect(r.code).toBe(code);
+    for (const text of says) expect(r.stderr).toContain(text);
+    if (quiet) expect(r.stdout).toBe("");
+    if (noStack) expect(r.stderr).not.toMatch(/^\s+at /m);
   });
 
   it("a second process on a data directory a server is using exits with code 1 and names the server's process", { timeout: SLOW }, async () => {
@@ -194,14 +159,6 @@ describe("patron CLI on embedded PGlite", () => {
     }
     // Stopped, it let go of the directory.
     expect(json(await patron(dir, ["migrate", "--json"]))).toEqual({ migrated: true });
-  });
-
-  it("an unknown option exits with code 2 and the usage, not a stack trace", { timeout: SLOW }, async () => {
-    const r = await unknownOption;
-    expect(r.code).toBe(2);
-    expect(r.stderr).toContain("Unknown option '--bogus'");
-    expect(r.stderr).toContain("Usage:");
-    expect(r.stderr).not.toMatch(/^\s+at /m);
   });
 
   it("demo --json prints only its JSON: the program, its keys and where `patron serve` will listen", { timeout: SLOW }, async () => {

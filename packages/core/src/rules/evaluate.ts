@@ -167,9 +167,9 @@ export function counterKeysFor(rule: CompiledRule, event: RuleEvent, timeZone: s
   return keys;
 }
 
-/** A rule's budget key, made once per rule: ingest asks for it for every event of a batch. */
+/** A rule's budget key (`rule|*|lifetime`), made once per rule: ingest asks for it for every event of a batch. */
 const budgetKeys = new WeakMap<CompiledRule, string>();
-function budgetKeyOf(rule: CompiledRule): string {
+export function budgetKeyOf(rule: CompiledRule): string {
   let key = budgetKeys.get(rule);
   if (key === undefined) budgetKeys.set(rule, (key = counterKey(rule.id, "*", "lifetime")));
   return key;
@@ -371,7 +371,8 @@ export function evaluateRules(x: {
   return out;
 }
 
-const NO_PERIODS: string[] = [];
+// Frozen for the same reason as NO_TRACE below: a rule without limits pushes nothing onto it.
+const NO_PERIODS = Object.freeze([]) as unknown as string[];
 
 function firstOfItsPeriod(limits: RuleDefinition["limits"], k: number): boolean {
   for (let j = 0; j < k; j++) if (limits[j]!.per === limits[k]!.per) return false;

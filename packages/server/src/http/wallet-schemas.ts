@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { PAYOUT_STATUSES } from "@patron/core";
-import { amount, creditsOnlyExpire, EXPIRY_ON_DEBIT, id, isoDateTime, Transaction } from "./schemas.ts";
+import { amount, id, isoDateTime } from "./schemas.ts";
+import { creditsOnlyExpire, EXPIRY_ON_DEBIT, Transaction } from "./ledger-schemas.ts";
 
 const MAX_AMOUNT = 1_000_000_000_000;
 const int = z.number().int();

@@ -1,6 +1,6 @@
 import type { SQL } from "drizzle-orm";
 import {
-  counterKey, counterKeysFor, customerWithoutHistory, evaluateRules, triggers, EMPTY_ORDER, type Award, type CelCustomer, type CelOrder, type CompiledRule, type CounterBook, type Holdings, type RuleEvent, type Asset,
+  budgetKeyOf, counterKeysFor, customerWithoutHistory, evaluateRules, triggers, EMPTY_ORDER, type Award, type CelCustomer, type CelOrder, type CompiledRule, type CounterBook, type Holdings, type RuleEvent, type Asset,
   type TraceEntry, type TriggerEvent,
 } from "@patron/core";
 import type { AppContext } from "../context.ts";
@@ -127,7 +127,7 @@ export class EventRules {
       const late = !covered(r.event.customerId);
       for (let j = 0; j < r.candidates.length; j++) {
         const c = r.candidates[j]!;
-        if (c.def.budget) budgetKeys.add(counterKey(c.id, "*", "lifetime"));
+        if (c.def.budget) budgetKeys.add(budgetKeyOf(c));
         if (late && c.def.limits.length > 0) for (const k of counterKeysFor(c, r.event, tz)) if (!isBudgetKey(k)) rest.push(k);
       }
     }

@@ -28,7 +28,9 @@ export function toProgram(row: typeof programs.$inferSelect): Program {
   };
 }
 
-export async function findProgram(ex: Executor, id: string): Promise<Program | null> {
-  const [row] = await ex.select().from(programs).where(eq(programs.id, id));
+/** `lock`: the row is locked until the transaction ends (`for update`), for a read that decides a write. */
+export async function findProgram(ex: Executor, id: string, opts: { lock?: boolean } = {}): Promise<Program | null> {
+  const query = ex.select().from(programs).where(eq(programs.id, id));
+  const [row] = opts.lock ? await query.for("update") : await query;
   return row ? toProgram(row) : null;
 }

@@ -4,7 +4,7 @@ import type { AppContext } from "../context.ts";
 import type { Executor } from "../../db/connect.ts";
 import { programs } from "../../db/schema.ts";
 import type { Program } from "./program.ts";
-import { toProgram } from "./program-repo.ts";
+import { toProgram, findProgram } from "./program-repo.ts";
 import { checkProgramSettings, type ProgramInput } from "./create-program.ts";
 import { recordAudit } from "../audit.ts";
 
@@ -19,8 +19,7 @@ export async function updateProgram(ctx: AppContext, ex: Executor, programId: st
   // Locked: the locales are checked against the stored ones, so two concurrent patches
   // ({defaultLocale: "fr"} and {supportedLocales: ["en"]}) each passed against the row before the
   // other and together stored a default locale that is not supported.
-  const [locked] = await ex.select().from(programs).where(eq(programs.id, programId)).for("update");
-  const current = locked ? toProgram(locked) : null;
+  const current = await findProgram(ex, programId, { lock: true });
   if (!current) return err({ code: "PROGRAM_NOT_FOUND", message: "No such program." });
   const bad = checkProgramSettings({
     timeZone: patch.timeZone,

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import type { App, HttpDeps } from "../env.ts";
-import { Adjustment, Balances, Reversal, Transaction, isoDateTime, limit, page, queryInt } from "../schemas.ts";
+import { isoDateTime, limit, page, queryInt } from "../schemas.ts";
+import { Adjustment, Balances, Reversal, Transaction } from "../ledger-schemas.ts";
 import { errorResponses, idempotencyHeader, ok, security } from "./common.ts";
 import { externalIdParam } from "./customers.ts";
 import { mutate } from "../mutate.ts";

@@ -1,7 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { PAYOUT_STATUSES, type PayoutAction } from "@patron/core";
 import type { App, HttpDeps } from "../env.ts";
-import { limit, page, queryInt, Transaction } from "../schemas.ts";
+import { limit, page, queryInt } from "../schemas.ts";
+import { Transaction } from "../ledger-schemas.ts";
 import { Payout, PayoutDecision, PayoutRejection, PayoutRequest, Wallet, WalletAdjustment } from "../wallet-schemas.ts";
 import { errorResponses, idempotencyHeader, ok, security } from "./common.ts";
 import { externalIdParam } from "./customers.ts";
