@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { rows } from "../src/db/connect.ts";
-import { dbKind, concurrentApi, type TestApi } from "./harness.ts";
+import { dbKind, concurrentApi, ok, orderEvent, type TestApi } from "./harness.ts";
 
 // PGlite is one connection, so its transactions never overlap: real concurrency needs PostgreSQL.
 describe.skipIf(dbKind() !== "postgres")("concurrency on PostgreSQL", () => {
@@ -60,4 +60,52 @@ describe.skipIf(dbKind() !== "postgres")("concurrency on PostgreSQL", () => {
     );
     expect(w!.issued).toBe(w!.held);
   }, 600_000);
+  it("a batch goes on for the customers no one holds and takes a held customer's events once that transaction commits", async () => {
+    for (const c of ["held", "free-1", "free-2"]) await ok(api.call("POST", "/v1/events", orderEvent(`seed-${c}`, c, `seed-${c}`, 1000)));
+    // Another transaction holds "held"'s points balance (as a concurrent batch would) until `release`.
+    let release!: () => void;
+    const released = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    const holder = api.ctx.db.transaction(async (tx) => {
+      await tx.execute(sql`select 1 from account_balances b join customers c on c.id = b.customer_id
+                            where c.program_id = ${api.programId} and c.external_id = 'held' and b.asset = 'points' for update`);
+      locked();
+      await released;
+    });
+    await isLocked;
+    const events = [
+      orderEvent("b-held-1", "held", "b-held-1", 500),
+      orderEvent("b-free-1", "free-1", "b-free-1", 700),
+      orderEvent("b-held-2", "held", "b-held-2", 300),
+      orderEvent("b-free-2", "free-2", "b-free-2", 900),
+      orderEvent("b-held-1", "held", "b-held-1", 500), // a duplicate of a deferred event answers as its replay
+    ];
+    const batch = api.call("POST", "/v1/events/batch", { events });
+    const stored = async () =>
+      (await rows<{ external_id: string }>(api.ctx.db, sql`select external_id from events where program_id = ${api.programId} and external_id like 'b-%' order by external_id`)).map((r) => r.external_id);
+    // The free customers' events commit while "held" is still held (bounded wait: 10 s).
+    let seen: string[] = [];
+    try {
+      for (let i = 0; i < 200 && seen.length < 2; i++) {
+        seen = await stored();
+        if (seen.length < 2) await new Promise((r) => setTimeout(r, 50));
+      }
+    } finally {
+      release(); // also when the wait fails, so the batch and the suite finish
+    }
+    await holder;
+    expect(seen).toEqual(["b-free-1", "b-free-2"]);
+    const body = await ok(batch);
+    expect(body.results.map((r: { id: string; status: string; replayed: boolean }) => [r.id, r.status, r.replayed])).toEqual([
+      ["b-held-1", "accepted", false], ["b-free-1", "accepted", false], ["b-held-2", "accepted", false], ["b-free-2", "accepted", false], ["b-held-1", "accepted", true],
+    ]);
+    expect(body.results[4].eventId).toBe(body.results[0].eventId);
+    expect(await stored()).toEqual(["b-free-1", "b-free-2", "b-held-1", "b-held-2"]);
+    expect((await api.call("GET", "/v1/customers/held/balances")).body.available).toBe(10 + 5 + 3);
+    // Sent again, every event replays its first answer: the ids given back in the first transaction were taken again by the second.
+    const again = await ok(api.call("POST", "/v1/events/batch", { events }));
+    expect(again.results.map((r: { replayed: boolean }) => r.replayed)).toEqual([true, true, true, true, true]);
+    expect(again.results.map((r: { eventId: string }) => r.eventId)).toEqual(body.results.map((r: { eventId: string }) => r.eventId));
+  }, 60_000);
 });

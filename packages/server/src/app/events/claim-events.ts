@@ -18,6 +18,11 @@ export interface Claimed {
   balances: Map<string, LockedBalance>;
   /** The first row of `then`, when one was given. */
   then: unknown;
+  /**
+   * With `skipBusy`: the customers (by external id) whose points balance another transaction holds,
+   * which the claim did not wait for. Their events are for a later transaction (ingestEvents).
+   */
+  busy: Set<string>;
 }
 
 /**
@@ -37,7 +42,7 @@ export async function claimEvents(
   tx: Tx,
   programId: string,
   now: Date,
-  input: { keys: { key: string; hash: string }[]; orderIds: string[]; forRefunds: boolean; customerIds: string[]; lockPoints: boolean },
+  input: { keys: { key: string; hash: string }[]; orderIds: string[]; forRefunds: boolean; customerIds: string[]; lockPoints: boolean; skipBusy?: boolean },
   /**
    * A statement to run right after the claim, in the same round trip when the connection allows
    * (rowsInFirstTrip): it sees the claim's locks (ingest reads its rules' state there). It must
@@ -46,6 +51,7 @@ export async function claimEvents(
   then?: SQL,
 ): Promise<Claimed> {
   const lockPoints = input.lockPoints && input.customerIds.length > 0;
+  const skipBusy = lockPoints && input.skipBusy === true;
   const parts: SQL[] = [
     sql`ik as (insert into idempotency_keys (program_id, scope, key, request_hash, created_at)
             select ${programId}, ${EVENT_SCOPE}, x.key, x.hash, ${now.toISOString()}::timestamptz
@@ -55,17 +61,23 @@ export async function claimEvents(
   if (input.orderIds.length > 0) parts.push(sql`ord as (${ordersQuery(programId, input.orderIds, input.forRefunds)})`);
   if (input.customerIds.length > 0) parts.push(sql`cus as (${customersQuery(programId, input.customerIds)})`);
   if (lockPoints) {
-    // In customer order, as lockBalancesOf locks (one asset here).
+    // In customer order, as lockBalancesOf locks (one asset here). With skipBusy, rows another
+    // transaction holds are passed over rather than waited for; `busy` names their customers (a
+    // plain read sees a locked row, a SKIP LOCKED one does not).
     parts.push(sql`bal as (select customer_id, asset, available::float8 as available, pending::float8 as pending from account_balances
                             where program_id = ${programId} and asset = 'points' and customer_id in (select id from cus)
-                            order by customer_id for update)`);
+                            order by customer_id for update${skipBusy ? sql` skip locked` : sql``})`);
   }
-  type ClaimRow = { keys: string[]; orders: Record<string, unknown>[]; customers: { id: string; external_id: string; status: string }[]; balances: { customer_id: string; available: number; pending: number }[] };
+  type ClaimRow = { keys: string[]; orders: Record<string, unknown>[]; customers: { id: string; external_id: string; status: string }[]; balances: { customer_id: string; available: number; pending: number }[]; busy: string[] };
   const claim = sql`with ${sql.join(parts, sql`, `)}
         select (select coalesce(json_agg(key), '[]'::json) from ik) as keys,
                ${input.orderIds.length > 0 ? sql`(select coalesce(json_agg(ord), '[]'::json) from ord)` : sql`'[]'::json`} as orders,
                ${input.customerIds.length > 0 ? sql`(select coalesce(json_agg(cus), '[]'::json) from cus)` : sql`'[]'::json`} as customers,
-               ${lockPoints ? sql`(select coalesce(json_agg(bal), '[]'::json) from bal)` : sql`'[]'::json`} as balances`;
+               ${lockPoints ? sql`(select coalesce(json_agg(bal), '[]'::json) from bal)` : sql`'[]'::json`} as balances,
+               ${skipBusy
+                 ? sql`(select coalesce(json_agg(c.external_id), '[]'::json) from cus c join account_balances b on b.program_id = ${programId} and b.asset = 'points' and b.customer_id = c.id
+                         where c.id not in (select customer_id from bal))`
+                 : sql`'[]'::json`} as busy`;
   let r: ClaimRow | undefined;
   let after: unknown = null;
   if (then) {
@@ -79,6 +91,7 @@ export async function claimEvents(
     customers: new Map(r!.customers.map((c) => [c.external_id, { id: c.id, status: c.status }])),
     balances: new Map(r!.balances.map((b) => [holdingKey(b.customer_id, "points"), { customerId: b.customer_id, asset: "points", available: Number(b.available), pending: Number(b.pending) }])),
     then: after,
+    busy: new Set(r!.busy),
   };
 }
 

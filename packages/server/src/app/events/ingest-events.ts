@@ -46,16 +46,35 @@ const GENERIC_PLANS_UP_TO = 64;
  */
 export async function ingestEvents(ctx: AppContext, program: Program, events: readonly EventInput[]): Promise<EventResult[]> {
   // Nothing runs after the write statement here, so it may go with COMMIT (pipelined-client.ts).
-  return inTransaction(ctx.db, (tx) => ingestInTransaction(ctx, tx, program, events, { writeAtCommit: true }));
+  // Events of customers whose balance another transaction holds at the first statement are not
+  // waited for: the rest of the batch goes on and commits, and they run next, in a second
+  // transaction that waits for those locks as usual. Two batches that share a hundred customers
+  // then overlap instead of queueing one behind the other's whole transaction. A customer's events
+  // stay together and in order; only a batch naming two customers or more can defer.
+  const skipBusy = new Set(events.map((e) => e.customerId)).size > 1;
+  const first = await inTransaction(ctx.db, (tx) => ingestPass(ctx, tx, program, events, { writeAtCommit: true, skipBusy }));
+  const later = first.flatMap((r, i) => (r === DEFERRED ? [i] : []));
+  if (later.length === 0) return first as EventResult[];
+  const second = await inTransaction(ctx.db, (tx) => ingestInTransaction(ctx, tx, program, later.map((i) => events[i]!), { writeAtCommit: true }));
+  later.forEach((i, k) => (first[i] = second[k]!));
+  return first as EventResult[];
 }
 
-/** The same, inside a transaction the caller holds (the batch endpoint under an Idempotency-Key). */
+/** The same, inside a transaction the caller holds (the batch endpoint under an Idempotency-Key): every event is decided in it. */
 export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Program, events: readonly EventInput[], opts: { trace?: boolean; writeAtCommit?: boolean } = {}): Promise<EventResult[]> {
+  return (await ingestPass(ctx, tx, program, events, opts)) as EventResult[];
+}
+
+/** The answer of an event left for a later transaction (ingestEvents' skipBusy). */
+const DEFERRED = { status: "deferred" } as const;
+type PassResult = EventResult | typeof DEFERRED;
+
+async function ingestPass(ctx: AppContext, tx: Tx, program: Program, events: readonly EventInput[], opts: { trace?: boolean; writeAtCommit?: boolean; skipBusy?: boolean }): Promise<PassResult[]> {
   // A small group's statements have fixed shapes: planned once, not at every call (a no-op in a
   // transaction already under way). A batch keeps plans made for its own parameters.
   if (events.length <= GENERIC_PLANS_UP_TO) preferGenericPlans(tx);
   const now = ctx.clock.now();
-  const results: (EventResult | null)[] = events.map(() => null);
+  const results: (PassResult | null)[] = events.map(() => null);
   const hashes = events.map((e) => requestHash(e));
 
   // 1. Everything that can be refused without reading or writing is judged first, so a rejected
@@ -95,6 +114,7 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
       forRefunds: refunds,
       customerIds: [...new Set(candidates.map((e) => e.customerId))],
       lockPoints,
+      skipBusy: opts.skipBusy ?? false,
     },
     prefetch ?? undefined,
   );
@@ -120,6 +140,8 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
   for (const { e, i } of fresh) {
     const error = invalid.get(i);
     if (error) results[i] = rejected(e.id, error);
+    // Left for the next transaction: its id is given back below (with the rejected ones'), and nothing of it is read or written here.
+    else if (claimed.busy.has(e.customerId)) results[i] = DEFERRED;
   }
   const orderEvents = () => fresh.filter(({ e, i }) => results[i] === null && (e.type === "order.completed" || e.type === "order.refunded"));
   const hasRefunds = orderEvents().some(({ e }) => e.type === "order.refunded");
@@ -347,7 +369,7 @@ export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Prog
   // 5. Write everything in one statement.
   await writeBatch(tx, program.id, now, ledger, {
     extra: [...rules.ctes(now), ...orderRedemptions.ctes(now), tiers?.ctes(now) ?? null, ...(stamps?.ctes() ?? []), ...freeRewards.ctes(now), ...(referrals?.ctes(now) ?? [])],
-    eventRows, touchedOrders, newRefunds, rejectedKeys: fresh.filter(({ i }) => results[i]!.status === "rejected").map(({ e }) => e.id), atCommit: opts.writeAtCommit ?? false });
+    eventRows, touchedOrders, newRefunds, rejectedKeys: fresh.filter(({ i }) => results[i]!.status !== "accepted").map(({ e }) => e.id), atCommit: opts.writeAtCommit ?? false });
 
   // Later duplicates inside the batch answer like the first occurrence.
   return events.map((e, i) => {
