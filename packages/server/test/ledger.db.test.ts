@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { rows } from "../src/db/connect.ts";
-import { testApi, orderEvent, type TestApi } from "./harness.ts";
+import { testApi, ok, orderEvent, type TestApi } from "./harness.ts";
 
 describe("manual adjustments", () => {
   let api: TestApi;
@@ -283,5 +283,81 @@ describe("the audit log", () => {
     const error = await api.ctx.db.execute(sql`update audit_log set reason = 'edited'`).then(() => null, (e: Error) => e);
     expect(String((error?.cause as Error | undefined)?.message ?? error?.message)).toMatch(/append-only/);
     await api.close();
+  });
+});
+
+describe("reversing a credit whose points have expired", () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await testApi();
+  });
+  afterAll(() => api.close());
+
+  /** What world issued net of what came back, against what customers hold and what expired: the ledger balances. */
+  const ledgerBalances = async () => {
+    const [r] = await rows<{ world: number; expired: number; held: number }>(
+      api.ctx.db,
+      sql`select (select coalesce(sum(case when destination = 'world' then amount else -amount end), 0)::float8 from ledger_postings
+                   where program_id = ${api.programId} and asset = 'points' and (source = 'world' or destination = 'world')) as world,
+                 (select coalesce(sum(case when destination = 'expired' then amount else -amount end), 0)::float8 from ledger_postings
+                   where program_id = ${api.programId} and asset = 'points' and (source = 'expired' or destination = 'expired')) as expired,
+                 (select coalesce(sum(available + pending), 0)::float8 from account_balances where program_id = ${api.programId} and asset = 'points') as held`,
+    );
+    expect(r!.world + r!.expired + r!.held).toBe(0);
+  };
+
+  /** A credit of `amount` that expires after 5 days, and 50 that never expire, for a new customer. */
+  const setUp = async (who: string, amount: number) => {
+    api.clock.set("2026-03-10T03:00:00Z");
+    await api.call("PUT", `/v1/customers/${who}`, {});
+    const credit = await ok(api.call("POST", `/v1/customers/${who}/adjustments`, { amount, reason: "promo", expiry: { kind: "days", days: 5 } }), 201);
+    await ok(api.call("POST", `/v1/customers/${who}/adjustments`, { amount: 50, reason: "kept" }), 201);
+    return credit.id as string;
+  };
+
+  it("with force, does not take back again what expiry already took: the whole credit expired, so nothing is taken", async () => {
+    const credit = await setUp("exa", 100);
+    api.clock.set("2026-03-16T03:00:00Z");
+    await ok(api.call("POST", "/v1/ledger/settle"));
+    expect((await api.call("GET", "/v1/customers/exa/balances")).body.available).toBe(50);
+    const r = await api.call("POST", `/v1/transactions/${credit}/reverse`, { reason: "fraud", force: true });
+    expect(r.status).toBe(422);
+    expect(r.body).toMatchObject({ code: "REVERSAL_NOT_ALLOWED", details: { expired: 100 } });
+    expect((await api.call("GET", "/v1/customers/exa/balances")).body.available).toBe(50);
+    await ledgerBalances();
+  });
+
+  it("an expiry not yet written by a settlement run counts too (the reversal settles first)", async () => {
+    const credit = await setUp("exb", 100);
+    api.clock.set("2026-03-16T03:00:00Z");
+    const r = await api.call("POST", `/v1/transactions/${credit}/reverse`, { reason: "fraud", force: true });
+    expect(r.body).toMatchObject({ code: "REVERSAL_NOT_ALLOWED", details: { expired: 100 } });
+    expect((await api.call("GET", "/v1/customers/exb/balances")).body.available).toBe(50);
+    await ledgerBalances();
+  });
+
+  it("takes back only the part the customer spent before the rest expired, and says how much had expired", async () => {
+    const credit = await setUp("exc", 100);
+    // Soonest-expiring first: the 30 come out of the 5-day credit.
+    await ok(api.call("POST", "/v1/customers/exc/adjustments", { amount: -30, reason: "spent" }), 201);
+    api.clock.set("2026-03-16T03:00:00Z");
+    await ok(api.call("POST", "/v1/ledger/settle"));
+    expect((await api.call("GET", "/v1/customers/exc/balances")).body.available).toBe(50);
+    const r = await ok(api.call("POST", `/v1/transactions/${credit}/reverse`, { reason: "fraud" }), 201);
+    expect(r).toMatchObject({ type: "reversal", change: { available: -30 }, metadata: { expired: 70 } });
+    expect((await api.call("GET", "/v1/customers/exc/balances")).body.available).toBe(20);
+    await ledgerBalances();
+  });
+
+  it("with force and nothing else held, the spent part becomes the clawback, and only it", async () => {
+    api.clock.set("2026-03-10T03:00:00Z");
+    await api.call("PUT", "/v1/customers/exd", {});
+    const credit = await ok(api.call("POST", "/v1/customers/exd/adjustments", { amount: 100, reason: "promo", expiry: { kind: "days", days: 5 } }), 201);
+    await ok(api.call("POST", "/v1/customers/exd/adjustments", { amount: -40, reason: "spent" }), 201);
+    api.clock.set("2026-03-16T03:00:00Z");
+    const r = await ok(api.call("POST", `/v1/transactions/${credit.id}/reverse`, { reason: "fraud", force: true }), 201);
+    expect(r).toMatchObject({ change: { available: -40 }, metadata: { expired: 60 } });
+    expect((await api.call("GET", "/v1/customers/exd/balances")).body.available).toBe(-40);
+    await ledgerBalances();
   });
 });

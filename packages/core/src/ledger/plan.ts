@@ -158,10 +158,19 @@ export function planSettle(h: Holdings, now: Date): Plan {
  * same lot first, then from other lots (INSUFFICIENT_POINTS if they do not cover it, unless `force`,
  * which records a clawback); value the customer gave is put back into the lots it came from.
  *
+ * `expired` says, per lot of the credit, how much of it expiry has already removed. That part is not
+ * taken back again: expiry took it from the customer once, and taking it from their other lots (or as
+ * a clawback) would charge them twice for the same value.
+ *
  * Errors: REVERSAL_NOT_ALLOWED (a posting between two customer accounts, such as a release), INSUFFICIENT_POINTS.
+ *
+ * @example
+ * // A credit of 100 into lot L, of which 70 expired and 30 were spent: only the 30 are taken back.
+ * planReversal(h, [{ source: WORLD, destination: available(c), asset: "points", amount: 100, lotId: "L" }], false, new Map([["L", 70]]));
  */
-export function planReversal(h: Holdings, original: readonly Posting[], force: boolean): Result<Plan, DomainError> {
+export function planReversal(h: Holdings, original: readonly Posting[], force: boolean, expired: ReadonlyMap<string, number> = new Map()): Result<Plan, DomainError> {
   const plan = emptyPlan();
+  const gone = new Map(expired);
   const lots = new Map(h.lots.map((l) => [l.id, { ...l }]));
   let current: Holdings = h;
   const acctA = available(h.customerId);
@@ -175,7 +184,10 @@ export function planReversal(h: Holdings, original: readonly Posting[], force: b
       return err(domainError("REVERSAL_NOT_ALLOWED", "A transfer between a customer's own accounts (a release) cannot be reversed."));
     }
     if (ours(p.destination)) {
-      const debit = planDebit(current, { amount: p.amount, destination: p.source, preferLotId: p.lotId, onShortfall: force ? "negative" : "reject" });
+      const taken = p.lotId ? Math.min(p.amount, gone.get(p.lotId) ?? 0) : 0;
+      if (p.lotId && taken > 0) gone.set(p.lotId, gone.get(p.lotId)! - taken);
+      if (taken === p.amount) continue;
+      const debit = planDebit(current, { amount: p.amount - taken, destination: p.source, preferLotId: p.lotId, onShortfall: force ? "negative" : "reject" });
       if (!debit.ok) return debit;
       merge(plan, debit.value);
       current = applyPlan(current, debit.value);

@@ -77,6 +77,24 @@ describe("planReversal of a credit", () => {
     const r = planReversal(h, [move(WORLD, A, 100, "earned")], true);
     expect(r.ok && applyPlan(h, r.value)).toMatchObject({ available: -50, lots: [] });
   });
+
+  it("does not take back again the part of the credit that expired: only the spent part, from other lots", () => {
+    // 100 into "earned": 30 spent, the other 70 expired, so the lot is empty.
+    const h = holdings([lot("never", 50)]);
+    const r = planReversal(h, [move(WORLD, A, 100, "earned")], false, new Map([["earned", 70]]));
+    expect(r.ok && r.value.postings).toEqual([move(A, WORLD, 30, "never")]);
+  });
+
+  it("with force, the clawback covers only the spent part, never the expired one", () => {
+    const r = planReversal(holdings([]), [move(WORLD, A, 100, "earned")], true, new Map([["earned", 60]]));
+    expect(r.ok && r.value.postings).toEqual([move(A, WORLD, 40, null)]);
+    expect(r.ok && applyPlan(holdings([]), r.value).available).toBe(-40);
+  });
+
+  it("takes nothing back from a credit that expired whole", () => {
+    const r = planReversal(holdings([lot("never", 50)]), [move(WORLD, A, 100, "earned")], true, new Map([["earned", 100]]));
+    expect(r).toEqual({ ok: true, value: { postings: [], newLots: [], lotUpdates: [], shortfall: 0 } });
+  });
 });
 
 describe("planReversal of a debit", () => {

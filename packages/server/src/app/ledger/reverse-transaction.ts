@@ -1,8 +1,9 @@
 import { sql } from "drizzle-orm";
-import { applyPlan, domainError, err, isMoneyAsset, ok, planReversal, type Asset, type DomainError, type Posting, type Result } from "@patron/core";
+import { applyPlan, domainError, EXPIRED, err, isMoneyAsset, ok, planReversal, type Asset, type DomainError, type Posting, type Result } from "@patron/core";
 import type { AppContext } from "../context.ts";
 import { rows, type Executor, type Tx } from "../../db/connect.ts";
 import { LedgerWrites, loadHoldings } from "../../db/ledger-repo.ts";
+import { textArray } from "../../db/sql-arrays.ts";
 import type { Program } from "../programs/program.ts";
 import { recordAudit } from "../audit.ts";
 import { settleInto } from "./settle-holdings.ts";
@@ -28,7 +29,9 @@ const NOT_REVERSIBLE: Record<string, string> = {
 /**
  * Reverses a transaction with a new one whose postings mirror it; the original is never changed,
  * and the database lets a transaction be reversed only once. Taking back value the customer has
- * already spent fails with INSUFFICIENT_POINTS unless `force`, which records a clawback.
+ * already spent fails with INSUFFICIENT_POINTS unless `force`, which records a clawback. The part of a
+ * credit that has expired is not taken back (expiry already took it; metadata.expired says how much),
+ * and a credit that expired whole is REVERSAL_NOT_ALLOWED with `details.expired`.
  *
  * Errors: TRANSACTION_NOT_FOUND, ALREADY_REVERSED, REVERSAL_NOT_ALLOWED, INSUFFICIENT_POINTS (INSUFFICIENT_FUNDS for
  * wallet money).
@@ -68,12 +71,17 @@ export async function reverseTransaction(
   const settled = settleInto(ctx, writes, h, now);
   // Settling drops emptied lots, but a reversal may refill the ones the original transaction named: keep them.
   h = { ...settled, lots: [...settled.lots, ...h.lots.filter((l) => l.remaining === 0 && !settled.lots.some((x) => x.id === l.id))] };
-  const plan = planReversal(h, postings, input.force);
+  const expired = await expiredFromCredit(tx, program.id, original.customerId, assets[0]!, postings, writes);
+  const expiredTotal = [...expired.values()].reduce((a, n) => a + n, 0);
+  const plan = planReversal(h, postings, input.force, expired);
   if (!plan.ok && plan.error.code === "INSUFFICIENT_POINTS" && isMoneyAsset(h.asset)) return err(domainError("INSUFFICIENT_FUNDS", plan.error.message, { asset: h.asset, ...plan.error.details }));
   if (!plan.ok) return plan;
+  if (plan.value.postings.length === 0) {
+    return err(domainError("REVERSAL_NOT_ALLOWED", `All ${expiredTotal} of this credit expired: expiry already took it back from the customer, so there is nothing left to reverse.`, { expired: expiredTotal }));
+  }
   const id = ctx.ids.next("txn");
   writes.add(
-    { id, type: "reversal", customerId: original.customerId, reference: null, reversesId: transactionId, source: { kind: "reversal", actor: input.actor }, metadata: { reason: input.reason, actor: input.actor, reversedType: original.type }, effectiveAt: now },
+    { id, type: "reversal", customerId: original.customerId, reference: null, reversesId: transactionId, source: { kind: "reversal", actor: input.actor }, metadata: { reason: input.reason, actor: input.actor, reversedType: original.type, ...(expiredTotal > 0 ? { expired: expiredTotal } : {}) }, effectiveAt: now },
     plan.value,
     applyPlan(h, plan.value),
   );
@@ -82,6 +90,30 @@ export async function reverseTransaction(
   await recordAudit(ctx, tx, { programId: program.id, actor: input.actor, action: "transaction.reversed", target: transactionId, reason: input.reason, data: { reversalId: id, force: input.force } });
   const view = await getTransaction(tx, program.id, id);
   return view.ok ? ok(view.value) : err(domainError("INTERNAL", "The reversal was written but could not be read back."));
+}
+
+/**
+ * Per lot the credit `postings` made, how much expiry has removed from it: the expiry transactions
+ * already written, and the one this request's settlement is about to write (in `pending`). A reversal
+ * does not take that part back again (planReversal). Found through the customer's transactions, which
+ * are indexed, rather than by lot id, which postings are not.
+ */
+async function expiredFromCredit(ex: Executor, programId: string, customerId: string, asset: Asset, postings: readonly Posting[], pending: LedgerWrites): Promise<Map<string, number>> {
+  const lotIds = [...new Set(postings.flatMap((p) => (p.lotId && p.destination.startsWith("customer:") ? [p.lotId] : [])))];
+  const out = new Map<string, number>();
+  if (lotIds.length === 0) return out;
+  const add = (lotId: string, n: number) => out.set(lotId, (out.get(lotId) ?? 0) + n);
+  const written = await rows<{ lot_id: string; amount: number }>(
+    ex,
+    sql`select p.lot_id, sum(p.amount)::float8 as amount
+          from ledger_transactions t join ledger_postings p on p.transaction_id = t.id
+         where t.program_id = ${programId} and t.customer_id = ${customerId} and t.type = 'expiry'
+           and p.destination = ${EXPIRED} and p.asset = ${asset} and p.lot_id = any(${textArray(lotIds)})
+         group by p.lot_id`,
+  );
+  for (const r of written) add(r.lot_id, Number(r.amount));
+  for (const p of pending.postings) if (p.destination === EXPIRED && p.asset === asset && p.lot_id && lotIds.includes(p.lot_id)) add(p.lot_id, p.amount);
+  return out;
 }
 
 /** The store's id of the order an `order:…` earn was for (rules' credits say it in their metadata; `order:{id}:{n}` is a second credit). */
