@@ -65,7 +65,8 @@ describe.skipIf(dbKind() !== "postgres")("rule limits under concurrency on Postg
     const ingest = one.trips.filter((t) => !t.includes("api_keys"));
     expect(ingest).toHaveLength(2);
     expect(ingest[0]).toMatch(/^BEGIN \+ SET LOCAL \+ with ik \+ with /);
-    expect(ingest[1]).toBe("with lt + COMMIT");
+    // The budget spent goes last, just before COMMIT (rule-counters.ts, budgetStatement).
+    expect(ingest[1]).toBe("with lt + with rbud + COMMIT");
     // Its first order earned "Twice a day" and the budget; the second too, and no "Third order on" yet (one order before it).
     expect(one.value.body.effects.awards.map((a: { name: string }) => a.name).sort()).toEqual(["Small budget", "Twice a day"]);
 
@@ -84,5 +85,47 @@ describe.skipIf(dbKind() !== "postgres")("rule limits under concurrency on Postg
     expect(byRule.get(ids[2]!)?.points).toBe(30); // the budget: exactly spent (3 × 10), never overrun
     // Every order from the third on meets "lifetimeOrders >= 2": the 40 concurrent ones each saw at least the two before them.
     expect(byRule.get(ids[1]!)?.n).toBe(40);
+  });
+  it("a budget spent by another transaction between ingest's read and its write: the event is decided again with the budget locked, and the budget is never overrun", async () => {
+    const r = await api.call("POST", "/v1/rules", { name: "Race budget", trigger: { event: "custom", name: "race" }, effect: { kind: "fixed", points: 3 }, budget: { points: 10 } });
+    expect(r.status).toBe(201);
+    const race = (n: number) => api.call("POST", "/v1/events", { id: `race-${n}`, type: "custom", name: "race", customerId: "racer", data: {} });
+    expect((await race(0)).body.effects.pointsEarned).toBe(3);
+    // Another transaction holds the budget's row while the next event is decided (its read does not wait for it)...
+    let spendAndCommit!: () => void;
+    const go = new Promise<void>((res) => (spendAndCommit = res));
+    let holding!: () => void;
+    const held = new Promise<void>((res) => (holding = res));
+    const other = api.ctx.db.transaction(async (tx) => {
+      await tx.execute(sql`select 1 from rule_counters where rule_id = ${r.body.id} and scope = '*' for update`);
+      holding();
+      await go;
+      // ...and spends 6 of the 7 points left before it commits.
+      await tx.execute(sql`update rule_counters set points = points + 6, awards = awards + 2 where rule_id = ${r.body.id} and scope = '*'`);
+    });
+    await held;
+    const pending = race(1);
+    let waiting = 0;
+    try {
+      // Ingest has decided (3 points, from the 7 it read) and waits on the row at its budget write (bounded: 10 s).
+      for (let i = 0; i < 200 && waiting === 0; i++) {
+        const [w] = await rows<{ n: number }>(api.ctx.db, sql`select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and query like '%rbud%'`);
+        waiting = w!.n;
+        if (waiting === 0) await new Promise((res) => setTimeout(res, 50));
+      }
+    } finally {
+      spendAndCommit();
+    }
+    await other;
+    expect(waiting).toBe(1);
+    const second = await pending;
+    expect(second.status).toBe(200);
+    // Decided again with the row locked: 1 point was left.
+    expect(second.body.effects.pointsEarned).toBe(1);
+    const [counter] = await rows<{ points: number; awards: number }>(api.ctx.db, sql`select points::int as points, awards from rule_counters where rule_id = ${r.body.id} and scope = '*'`);
+    expect(counter).toEqual({ points: 10, awards: 4 });
+    expect((await api.call("GET", "/v1/customers/racer/balances")).body.available).toBe(4);
+    const third = await race(2);
+    expect(third.body.effects.pointsEarned ?? 0, JSON.stringify(third.body)).toBe(0);
   });
 });

@@ -3,7 +3,8 @@ import type { Db, Tx } from "./connect.ts";
 /** SQLSTATEs that mean "the same work may succeed if run again": a lost race, not a bug. */
 const RETRYABLE = new Set(["40001", "40P01", "23505"]);
 
-function sqlState(e: unknown): string | undefined {
+/** The SQLSTATE of a database error, looked for through a few levels of `cause` (drivers and drizzle wrap it). */
+export function sqlState(e: unknown): string | undefined {
   let cur: unknown = e;
   for (let i = 0; i < 4 && cur && typeof cur === "object"; i++) {
     const code = (cur as { code?: unknown }).code;

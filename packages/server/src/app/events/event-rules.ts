@@ -1,7 +1,7 @@
 import type { SQL } from "drizzle-orm";
 import {
   budgetKeyOf, counterKeysFor, customerWithoutHistory, evaluateRules, triggers, EMPTY_ORDER, type Award, type CelCustomer, type CelOrder, type CompiledRule, type CounterBook, type Holdings, type RuleEvent, type Asset,
-  type TraceEntry, type TriggerEvent,
+  type TraceEntry, type TriggerEvent, type CounterTotals,
 } from "@patron/core";
 import type { AppContext } from "../context.ts";
 import type { Tx } from "../../db/connect.ts";
@@ -9,7 +9,7 @@ import { holdingKey, type HoldingKey, type LedgerWrites } from "../../db/ledger-
 import type { Program } from "../programs/program.ts";
 import { prefetchStatement, readRuleState, type RuleStateRow } from "../rules/rule-state.ts";
 import { toFacts } from "../rules/rule-facts.ts";
-import { bookOf, counterCte, failureCte, isBudgetKey } from "../rules/rule-counters.ts";
+import { bookOf, budgetStatement, counterCte, failureCte, isBudgetKey } from "../rules/rule-counters.ts";
 import { creditAwards, creditReference, creditSource, type Credit } from "../rules/credit-awards.ts";
 import type { EventEffects, EventInput } from "./event-input.ts";
 import type { TierBatch } from "../tiers/tier-batch.ts";
@@ -35,6 +35,8 @@ export class EventRules {
   private facts = new Map<string, CelCustomer>();
   private counters: CounterBook | null = null;
   private failures: { ruleId: string; version: number; error: string }[] = [];
+  /** The budgets' totals as read (budgetStatement writes what the batch added to them). */
+  private budgetsRead = new Map<string, CounterTotals>();
   /** The customers' tiers in this batch, for the tier's earning bonus (null: no tiers). */
   tiers: TierBatch | null = null;
 
@@ -70,7 +72,7 @@ export class EventRules {
    * knows its customers' internal ids: facts, counters and budgets of every event some rule listens
    * to, by the store's customer ids. Null when no rule listens to the batch.
    */
-  static async prefetch(ctx: AppContext, tx: Tx, program: Program, events: readonly EventInput[], now: Date): Promise<SQL | null> {
+  static async prefetch(ctx: AppContext, tx: Tx, program: Program, events: readonly EventInput[], now: Date, lockBudgets: boolean): Promise<SQL | null> {
     const ruleSet = await ctx.rules.active(tx, program);
     if (ruleSet.length === 0) return null;
     const triggered = new TriggeredRules(ruleSet);
@@ -92,7 +94,7 @@ export class EventRules {
       }
     }
     if (factsFor.length === 0 && keys.length === 0) return null;
-    return prefetchStatement(program.id, { factsFor, month, counterKeys: keys, now, timeZone: program.timeZone });
+    return prefetchStatement(program.id, { factsFor, month, counterKeys: keys, now, timeZone: program.timeZone, lockBudgets });
   }
 
   /**
@@ -101,7 +103,12 @@ export class EventRules {
    * holds (their balance was locked by that first statement, so its reads came after the lock, and no
    * signup of this batch has changed their profile since); the others are read now.
    */
-  async lockState(tx: Tx, now: Date, prefetched?: { row: RuleStateRow; covered: ReadonlySet<string> }): Promise<void> {
+  async lockState(tx: Tx, now: Date, lockBudgets: boolean, prefetched?: { row: RuleStateRow; covered: ReadonlySet<string> }): Promise<void> {
+    await this.readState(tx, now, lockBudgets, prefetched);
+    for (const [k, v] of this.counters?.entries() ?? []) if (isBudgetKey(k)) this.budgetsRead.set(k, v);
+  }
+
+  private async readState(tx: Tx, now: Date, lockBudgets: boolean, prefetched?: { row: RuleStateRow; covered: ReadonlySet<string> }): Promise<void> {
     const all = [...this.matched.values()];
     const covered = (customerId: string) => prefetched?.covered.has(customerId) === true;
     const month = all.some((r) => readsMonth(r.candidates));
@@ -114,7 +121,7 @@ export class EventRules {
     if (!prefetched) {
       const keys: string[] = [];
       for (const r of all) for (const c of r.candidates) for (const k of counterKeysFor(c, r.event, tz)) keys.push(k);
-      ({ facts: this.facts, counters: this.counters } = await readRuleState(tx, this.program.id, { factsFor: needsFacts, month, counterKeys: keys, now, timeZone: tz }));
+      ({ facts: this.facts, counters: this.counters } = await readRuleState(tx, this.program.id, { factsFor: needsFacts, month, counterKeys: keys, now, timeZone: tz, lockBudgets }));
       return;
     }
     // The prefetch read every counter of the customers it covers. Left to read: the budgets (locked
@@ -133,7 +140,7 @@ export class EventRules {
     }
     const late = needsFacts.length > 0 || rest.length > 0 ? await readRuleState(tx, this.program.id, { factsFor: needsFacts, month, counterKeys: rest, now, timeZone: tz }) : null;
     this.facts = new Map([...toFacts(prefetched.row.f.filter((f) => factsCovered(f.id)), now), ...(late?.facts ?? [])]);
-    this.counters = await bookOf(tx, this.program.id, budgetKeys, prefetched.row.c.filter((c) => covered(c.scope)), prefetched.row.b);
+    this.counters = await bookOf(tx, this.program.id, budgetKeys, prefetched.row.c.filter((c) => covered(c.scope)), prefetched.row.b, lockBudgets);
     for (const [k, v] of late?.counters.entries() ?? []) this.counters.load(k, v);
   }
 
@@ -209,9 +216,16 @@ export class EventRules {
     };
   }
 
-  /** The counters the batch changed and the run-time failures it met, for the batch's write statement. */
+  /** The counters the batch changed (but the budgets: see `budgetStatement`) and the run-time failures it met, for the batch's write statement. */
   ctes(now: Date): (SQL | null)[] {
-    return [counterCte(this.program.id, this.counters), failureCte(this.program.id, this.failures, now)];
+    return [counterCte(this.program.id, this.counters, "rc", { withoutBudgets: true }), failureCte(this.program.id, this.failures, now)];
+  }
+
+  /** What the batch spent of the rules' budgets, to run after its write (rule-counters.ts), or null. */
+  budgetStatement(): SQL | null {
+    const max = new Map<string, number>();
+    for (const r of this.matched.values()) for (const c of r.candidates) if (c.def.budget) max.set(c.id, c.def.budget.points);
+    return budgetStatement(this.program.id, this.counters, this.budgetsRead, (ruleId) => max.get(ruleId) ?? 0);
   }
 }
 

@@ -25,7 +25,8 @@ import { FreeRewards } from "../rewards/free-rewards.ts";
 import type { EventAccepted, EventEffects, EventInput, EventResult } from "./event-input.ts";
 import { EVENT_SCOPE, writeBatch, type NewRefund } from "./write-batch.ts";
 import { postClawbacks } from "./refund-clawbacks.ts";
-import { preferGenericPlans } from "../../db/pipelined-client.ts";
+import { executeAtCommit, preferGenericPlans } from "../../db/pipelined-client.ts";
+import { isBudgetRace } from "../rules/rule-counters.ts";
 
 
 /** Groups of up to this many events run their statements under generic plans (PipelinedClient.preferGenericPlans). */
@@ -52,24 +53,38 @@ export async function ingestEvents(ctx: AppContext, program: Program, events: re
   // then overlap instead of queueing one behind the other's whole transaction. A customer's events
   // stay together and in order; only a batch naming two customers or more can defer.
   const skipBusy = new Set(events.map((e) => e.customerId)).size > 1;
-  const first = await inTransaction(ctx.db, (tx) => ingestPass(ctx, tx, program, events, { writeAtCommit: true, skipBusy }));
+  const first = await spendingBudgets((lockBudgets) => inTransaction(ctx.db, (tx) => ingestPass(ctx, tx, program, events, { writeAtCommit: true, skipBusy, lockBudgets })));
   const later = first.flatMap((r, i) => (r === DEFERRED ? [i] : []));
   if (later.length === 0) return first as EventResult[];
-  const second = await inTransaction(ctx.db, (tx) => ingestInTransaction(ctx, tx, program, later.map((i) => events[i]!), { writeAtCommit: true }));
+  const second = await spendingBudgets((lockBudgets) => inTransaction(ctx.db, (tx) => ingestPass(ctx, tx, program, later.map((i) => events[i]!), { writeAtCommit: true, lockBudgets })));
   later.forEach((i, k) => (first[i] = second[k]!));
   return first as EventResult[];
 }
 
+/**
+ * Runs an ingest transaction with the rules' budgets read unlocked (rule-counters.ts, budgetStatement)
+ * and, if another transaction spent part of a budget between this one's read and its write, once
+ * more with the budget rows locked from the start: then nothing can come between.
+ */
+async function spendingBudgets<T>(run: (lockBudgets: boolean) => Promise<T>): Promise<T> {
+  try {
+    return await run(false);
+  } catch (e) {
+    if (!isBudgetRace(e)) throw e;
+    return run(true);
+  }
+}
+
 /** The same, inside a transaction the caller holds (the batch endpoint under an Idempotency-Key): every event is decided in it. */
 export async function ingestInTransaction(ctx: AppContext, tx: Tx, program: Program, events: readonly EventInput[], opts: { trace?: boolean; writeAtCommit?: boolean } = {}): Promise<EventResult[]> {
-  return (await ingestPass(ctx, tx, program, events, opts)) as EventResult[];
+  return (await ingestPass(ctx, tx, program, events, { ...opts, lockBudgets: true })) as EventResult[];
 }
 
 /** The answer of an event left for a later transaction (ingestEvents' skipBusy). */
 const DEFERRED = { status: "deferred" } as const;
 type PassResult = EventResult | typeof DEFERRED;
 
-async function ingestPass(ctx: AppContext, tx: Tx, program: Program, events: readonly EventInput[], opts: { trace?: boolean; writeAtCommit?: boolean; skipBusy?: boolean }): Promise<PassResult[]> {
+async function ingestPass(ctx: AppContext, tx: Tx, program: Program, events: readonly EventInput[], opts: { trace?: boolean; writeAtCommit?: boolean; skipBusy?: boolean; lockBudgets: boolean }): Promise<PassResult[]> {
   // A small group's statements have fixed shapes: planned once, not at every call (a no-op in a
   // transaction already under way). A batch keeps plans made for its own parameters.
   if (events.length <= GENERIC_PLANS_UP_TO) preferGenericPlans(tx);
@@ -103,7 +118,7 @@ async function ingestPass(ctx: AppContext, tx: Tx, program: Program, events: rea
   const refunds = namedOrders.some((e) => e.type === "order.refunded");
   const lockPoints = await onlyOwnPoints(ctx, tx, program, { refunds });
   // With the points balances locked by the claim, the rules' state is read in the same round trip.
-  const prefetch = lockPoints ? await EventRules.prefetch(ctx, tx, program, candidates, now) : null;
+  const prefetch = lockPoints ? await EventRules.prefetch(ctx, tx, program, candidates, now, opts.lockBudgets) : null;
   const claimed = await claimEvents(
     tx,
     program.id,
@@ -203,7 +218,7 @@ async function ingestPass(ctx: AppContext, tx: Tx, program: Program, events: rea
   // credited theirs through the rules, whose assets are locked already).
   const refundedWallets = hasRefunds ? orderEvents().flatMap(({ e }) => (e.type === "order.refunded" ? (orders.get(e.data.orderId)?.wallet ?? []).map((w) => ({ customerId: orders.get(e.data.orderId)!.customerId, asset: w.asset })) : [])) : [];
   const holdings = await loadHoldingsOf(tx, program.id, [...orderEvents().map(({ e }) => ({ customerId: customerIds.get(e.customerId)!.id, asset: "points" as const })), ...rules.holdingKeys, ...(stamps?.holdingKeys ?? []), ...(referrals?.holdingKeys ?? []), ...referrerPoints, ...refundedWallets], now, { lots: hasRefunds, locked: claimed.balances });
-  await rules.lockState(tx, now, claimed.then ? { row: claimed.then as RuleStateRow, covered: prefetchCovers(claimed, candidates) } : undefined);
+  await rules.lockState(tx, now, opts.lockBudgets, claimed.then ? { row: claimed.then as RuleStateRow, covered: prefetchCovers(claimed, candidates) } : undefined);
   await referrals?.lockState(tx);
   const referralPostings = referrals && hasRefunds ? await referrals.pendingPostings(tx, orderEvents().flatMap(({ e }) => (e.type === "order.refunded" ? [e.data.orderId] : []))) : new Map();
   // Tiers: locked after the balances, measured once; upgrades are decided event by event below.
@@ -370,6 +385,9 @@ async function ingestPass(ctx: AppContext, tx: Tx, program: Program, events: rea
   await writeBatch(tx, program.id, now, ledger, {
     extra: [...rules.ctes(now), ...orderRedemptions.ctes(now), tiers?.ctes(now) ?? null, ...(stamps?.ctes() ?? []), ...freeRewards.ctes(now), ...(referrals?.ctes(now) ?? [])],
     eventRows, touchedOrders, newRefunds, rejectedKeys: fresh.filter(({ i }) => results[i]!.status !== "accepted").map(({ e }) => e.id), atCommit: opts.writeAtCommit ?? false });
+  // The rules' budgets last, so their rows are held from here to COMMIT only (unless lockBudgets locked them at the read).
+  const spend = rules.budgetStatement();
+  if (spend) await (opts.writeAtCommit ? executeAtCommit(tx, spend) : tx.execute(spend));
 
   // Later duplicates inside the batch answer like the first occurrence.
   return events.map((e, i) => {

@@ -1,7 +1,8 @@
 import { sql, type SQL } from "drizzle-orm";
-import { CounterBook, counterKey, splitCounterKey } from "@patron/core";
+import { CounterBook, counterKey, splitCounterKey, type CounterTotals } from "@patron/core";
 import { rows, type Executor } from "../../db/connect.ts";
 import { textArray } from "../../db/sql-arrays.ts";
+import { sqlState } from "../../db/tx.ts";
 
 const split = (key: string) => {
   const [ruleId, scope, period] = splitCounterKey(key);
@@ -65,14 +66,16 @@ export async function readCounters(ex: Executor, programId: string, keys: Iterab
  * The reads of `lockCounters` as selects, so that a caller can run them inside a statement of its own
  * (ingest reads them with the customers' facts, in one round trip): `customer` reads the customers'
  * counters, `budgets` reads and locks the budgets' rows. Hand what they returned to `counterBook`.
+ * `lockBudgets: false` reads the budgets without a lock: the caller then writes them with `budgetCte`,
+ * whose guard fails the transaction if another spent the budget meanwhile.
  */
-export function counterSelects(programId: string, keys: Iterable<string>): { customer: SQL | null; budgets: SQL | null; globalKeys: number; finish: (ex: Executor, customer: CounterRow[], budgets: CounterRow[]) => Promise<CounterBook> } {
+export function counterSelects(programId: string, keys: Iterable<string>, lockBudgets = true): { customer: SQL | null; budgets: SQL | null; globalKeys: number; finish: (ex: Executor, customer: CounterRow[], budgets: CounterRow[]) => Promise<CounterBook> } {
   const sorted = [...new Set(keys)].sort();
   const customer = sorted.map(split).filter((p) => p.scope !== "*");
   const global = sorted.map(split).filter((p) => p.scope === "*");
   return {
     customer: customer.length > 0 ? rowsSelect(programId, customer, false) : null,
-    budgets: global.length > 0 ? rowsSelect(programId, global, true) : null,
+    budgets: global.length > 0 ? rowsSelect(programId, global, lockBudgets) : null,
     globalKeys: global.length,
     finish: async (ex, found, locked) => {
       const have = new Set(locked.map((r) => r.rule_id));
@@ -81,7 +84,7 @@ export function counterSelects(programId: string, keys: Iterable<string>): { cus
         await ex.execute(sql`insert into rule_counters (program_id, rule_id, scope, period, awards, points)
           select ${programId}, x.rule_id, '*', 'lifetime', 0, 0 from unnest(${textArray(global.map((p) => p.ruleId))}) as x(rule_id) order by 2
           on conflict do nothing`);
-        locked = await readRows(ex, programId, global, true);
+        locked = await readRows(ex, programId, global, lockBudgets);
       }
       return toBook([...found, ...locked]);
     },
@@ -99,8 +102,8 @@ export function customerCountersByExternalId(programId: string, keys: readonly s
 }
 
 /** A book from rows read earlier (`customer`) and budget rows locked earlier, creating and locking missing budget rows (see counterSelects). */
-export function bookOf(ex: Executor, programId: string, budgetKeys: Iterable<string>, customer: CounterRow[], budgets: CounterRow[]): Promise<CounterBook> {
-  return counterSelects(programId, budgetKeys).finish(ex, customer, budgets);
+export function bookOf(ex: Executor, programId: string, budgetKeys: Iterable<string>, customer: CounterRow[], budgets: CounterRow[], lockBudgets = true): Promise<CounterBook> {
+  return counterSelects(programId, budgetKeys, lockBudgets).finish(ex, customer, budgets);
 }
 
 /**
@@ -126,8 +129,8 @@ export async function lockCounters(ex: Executor, programId: string, keys: Iterab
  * The counters the batch changed, as a CTE for the batch's write statement (`rc as (…)`), or null.
  * `name`: another CTE name, for a second book in the same statement (stamp card limits use `stamp_rc`).
  */
-export function counterCte(programId: string, book: CounterBook | null, name: "rc" | "stamp_rc" = "rc"): SQL | null {
-  const touched = book?.touchedKeys() ?? [];
+export function counterCte(programId: string, book: CounterBook | null, name: "rc" | "stamp_rc" = "rc", opts: { withoutBudgets?: boolean } = {}): SQL | null {
+  const touched = (book?.touchedKeys() ?? []).filter((k) => !opts.withoutBudgets || !isBudgetKey(k));
   if (!book || touched.length === 0) return null;
   const rowsOut = touched.map((k) => {
     const { ruleId, scope, period } = split(k);
@@ -138,6 +141,39 @@ export function counterCte(programId: string, book: CounterBook | null, name: "r
     select ${programId}, x.rule_id, x.scope, x.period, x.awards, x.points
       from jsonb_to_recordset(${JSON.stringify(rowsOut)}::jsonb) as x(rule_id text, scope text, period text, awards int, points bigint)
     on conflict (program_id, rule_id, scope, period) do update set awards = excluded.awards, points = excluded.points)`;
+}
+
+/**
+ * What the batch spent of the rules' global budgets, as one statement to run after the batch's write,
+ * just before COMMIT: each budget row gains what was spent since `base` (the totals the book read) only
+ * where its points stay within `max`, and `patron_budget_check` (migration 0018) fails the statement,
+ * and so the transaction, when a row was not updated: another transaction spent part of the budget
+ * after this one read it. So the row is held from this statement to COMMIT, not for the whole
+ * transaction. Null when the batch spent no budget.
+ */
+export function budgetStatement(programId: string, book: CounterBook | null, base: ReadonlyMap<string, CounterTotals>, max: (ruleId: string) => number): SQL | null {
+  const spent: { rule_id: string; awards: number; points: number; max: number }[] = [];
+  for (const k of book?.touchedKeys() ?? []) {
+    if (!isBudgetKey(k)) continue;
+    const { ruleId } = split(k);
+    const now = book!.get(k);
+    const was = base.get(k) ?? { awards: 0, points: 0 };
+    if (now.awards > was.awards) spent.push({ rule_id: ruleId, awards: now.awards - was.awards, points: now.points - was.points, max: max(ruleId) });
+  }
+  if (spent.length === 0) return null;
+  // In rule order, as the locked read takes them.
+  spent.sort((a, b) => (a.rule_id < b.rule_id ? -1 : 1));
+  return sql`with rbud as (
+    update rule_counters r set awards = r.awards + x.awards, points = r.points + x.points
+      from jsonb_to_recordset(${JSON.stringify(spent)}::jsonb) as x(rule_id text, awards int, points bigint, max bigint)
+     where r.program_id = ${programId} and r.rule_id = x.rule_id and r.scope = '*' and r.period = 'lifetime' and r.points + x.points <= x.max
+    returning 1)
+    select patron_budget_check(${spent.length}::int, (select count(*) from rbud))`;
+}
+
+/** Whether `e` is the error of `budgetCte`'s check: the transaction is to run again with the budgets locked. */
+export function isBudgetRace(e: unknown): boolean {
+  return sqlState(e) === "PB001";
 }
 
 /** Run-time failures of the batch, counted per rule version (`rf2 as (…)`), or null. */

@@ -8,7 +8,7 @@ import { counterSelects, customerCountersByExternalId, isBudgetKey, type Counter
 /**
  * What an ingest batch's rules need once its balances are locked, in one statement: the facts of the
  * customers whose conditions read them (rule-facts.ts; this month's metrics only when `month`), their limit counters, and the rules' budget
- * rows, locked (rule-counters.ts). The statement must start after the balance locks are held: its
+ * rows, locked unless `lockBudgets` is false (rule-counters.ts). The statement must start after the balance locks are held: its
  * snapshot must be taken after them (see lockCounters).
  */
 
@@ -32,9 +32,9 @@ function stateStatement(parts: { f: SQL | null; c: SQL | null; b: SQL | null }, 
 export async function readRuleState(
   ex: Executor,
   programId: string,
-  x: { factsFor: readonly string[]; month: boolean; counterKeys: Iterable<string>; now: Date; timeZone: string },
+  x: { factsFor: readonly string[]; month: boolean; counterKeys: Iterable<string>; now: Date; timeZone: string; lockBudgets?: boolean },
 ): Promise<{ facts: Map<string, CelCustomer>; counters: CounterBook }> {
-  const counters = counterSelects(programId, x.counterKeys);
+  const counters = counterSelects(programId, x.counterKeys, x.lockBudgets ?? true);
   const statement = stateStatement({
     f: x.factsFor.length > 0 ? factsSelect(programId, customersWithIds(x.factsFor), x.now, x.timeZone, { month: x.month }) : null,
     c: counters.customer,
@@ -49,13 +49,14 @@ export async function readRuleState(
  * The same statement for customers named by the store's ids (`rule|<external id>|period` keys), for
  * ingest to send in the round trip of its first statement, before it knows the internal ids
  * (claim-events.ts). What it reads is valid only for customers whose balance that first statement
- * locked (event-rules.ts decides); budget rows are locked for every key given.
+ * locked (event-rules.ts decides); budget rows are locked for every key given, unless `lockBudgets` is
+ * false (see budgetStatement).
  */
-export function prefetchStatement(programId: string, x: { factsFor: readonly string[]; month: boolean; counterKeys: Iterable<string>; now: Date; timeZone: string }): SQL | null {
+export function prefetchStatement(programId: string, x: { factsFor: readonly string[]; month: boolean; counterKeys: Iterable<string>; now: Date; timeZone: string; lockBudgets?: boolean }): SQL | null {
   const keys = [...new Set(x.counterKeys)];
   return stateStatement({
     f: x.factsFor.length > 0 ? factsSelect(programId, sql`c.external_id = any(${textArray([...new Set(x.factsFor)])})`, x.now, x.timeZone, { month: x.month }) : null,
     c: customerCountersByExternalId(programId, keys.filter((k) => !isBudgetKey(k))),
-    b: counterSelects(programId, keys.filter(isBudgetKey)).budgets,
+    b: counterSelects(programId, keys.filter(isBudgetKey), x.lockBudgets ?? true).budgets,
   }, x.month);
 }
