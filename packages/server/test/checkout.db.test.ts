@@ -65,14 +65,32 @@ describe("story 1: a reusable code, 10% off orders from 1,000 RUB, up to 3 times
     const again = await shop.call("POST", "/v1/carts/evaluate", { customerId: "vera", lines: [line("dress", 150000)], codes: ["MAR-2"] });
     expect(again.body.refused[0]).toMatchObject({ code: "MAR2", reason: "CUSTOMER_LIMIT_REACHED" });
     // Another member is not limited by Vera's use; next month Vera is not either.
+    await shop.call("PUT", "/v1/customers/olga", {});
     expect((await shop.call("POST", "/v1/carts/evaluate", { customerId: "olga", lines: [line("dress", 150000)], codes: ["MAR-2"] })).body.applied).toHaveLength(1);
     clock.set(new Date("2026-04-02T09:00:00Z"));
     const april = await shop.call("POST", "/v1/carts/evaluate", { customerId: "vera", lines: [line("dress", 150000)], codes: ["APR-1"] });
     expect(april.body).toMatchObject({ discount: 5000, refused: [] });
   });
 
+  it("a checkout that names no customer (no id, email or phone) cannot use a campaign limited per customer: CUSTOMER_LIMIT_REACHED, nothing recorded", async () => {
+    const cart = { lines: [line("dress", 150000)], codes: ["SHOP10"] };
+    const ev = await api.call("POST", "/v1/carts/evaluate", cart);
+    expect(ev.body.discount).toBe(0);
+    expect(ev.body.refused).toEqual([expect.objectContaining({ code: "SHOP10", reason: "CUSTOMER_LIMIT_REACHED", message: expect.stringContaining("send the customer's id, email or phone") })]);
+    // Anonymous completions were each given the code before: the limit counted no one.
+    for (let i = 1; i <= 4; i++) {
+      const done = await api.call("POST", "/v1/carts/complete", { ...cart, orderId: `anon-${i}` });
+      expect(done.status).toBe(200);
+      expect(done.body).toMatchObject({ discount: 0, redemptions: [] });
+    }
+    // An unknown member id is a guest: with an email the limit counts her; with nothing it cannot.
+    expect((await api.call("POST", "/v1/carts/evaluate", { ...cart, customerId: "nobody-yet" })).body.refused[0]).toMatchObject({ reason: "CUSTOMER_LIMIT_REACHED" });
+    expect((await api.call("POST", "/v1/carts/evaluate", { ...cart, email: "new@example.com" })).body).toMatchObject({ discount: 15000, refused: [] });
+    expect((await api.call("POST", "/v1/carts/evaluate", { ...cart, phone: "not a phone" })).body.refused[0]).toMatchObject({ reason: "CUSTOMER_LIMIT_REACHED" });
+  });
+
   it("completing the same order again returns the first result; another cart for it is ORDER_CONFLICT", async () => {
-    const body = { orderId: "s1-r", customerId: "bob", lines: [line("dress", 200000)], codes: ["SHOP10"] };
+    const body = { orderId: "s1-r", customerId: "bob", email: "bob@example.com", lines: [line("dress", 200000)], codes: ["SHOP10"] };
     const first = await api.call("POST", "/v1/carts/complete", body);
     const second = await api.call("POST", "/v1/carts/complete", body);
     expect(second.body.redemptions).toEqual(first.body.redemptions);

@@ -53,6 +53,12 @@ export interface CartEvaluationInput {
   otherAudiences?: number | undefined;
   codes: readonly TypedCode[];
   usage: ReadonlyMap<string, CampaignUsage>;
+  /**
+   * The checkout names no one: no member, email or phone. A campaign limited per customer has no one
+   * to count such a cart against, so it is refused (CUSTOMER_LIMIT_REACHED) rather than given
+   * without a limit: otherwise leaving the contact details out would be a way round the limit.
+   */
+  anonymous?: boolean | undefined;
   /** What the order earns through the earning rules, from the order after discounts. */
   earn?: ((order: CelOrder) => number) | undefined;
   /** Build the human-readable trace (the API does; a hot loop may leave it off). */
@@ -330,6 +336,9 @@ function admit(c: CompiledCampaign, input: CartEvaluationInput, cel: CelInput, v
   const u = input.usage.get(c.id) ?? UNUSED;
   const lim = def.limits;
   if (lim.total !== undefined && u.redeemed >= lim.total) return { ok: false, reason: "CODE_EXHAUSTED", message: `The campaign has been used its ${lim.total} times.` };
+  if (lim.perCustomer && input.anonymous) {
+    return { ok: false, reason: "CUSTOMER_LIMIT_REACHED", message: `The campaign is limited to ${lim.perCustomer.max} use(s) per customer ${lim.perCustomer.per === "lifetime" ? "in all" : `a ${lim.perCustomer.per}`}, and this checkout names no customer: send the customer's id, email or phone.` };
+  }
   if (lim.perCustomer && u.customerUsed >= lim.perCustomer.max) {
     return { ok: false, reason: "CUSTOMER_LIMIT_REACHED", message: `This customer has used the campaign ${lim.perCustomer.max} time(s) ${lim.perCustomer.per === "lifetime" ? "already" : `this ${lim.perCustomer.per}`}.` };
   }

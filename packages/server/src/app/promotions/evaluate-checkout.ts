@@ -25,7 +25,7 @@ export function checkCurrency(program: Program, input: CheckoutInput): DomainErr
 export function evaluateState(ctx: AppContext, program: Program, state: CheckoutState): CheckoutEvaluation {
   const ev = evaluateCart({
     cart: state.cart, customer: state.customer, now: ctx.clock.now(), timeZone: program.timeZone, guard: program.marginGuard, automatic: state.automatic, codes: state.codes,
-    usage: state.usage, earn: state.earn, trace: state.trace, otherAudiences: state.otherAudiences,
+    usage: state.usage, anonymous: state.customerKeys.length === 0, earn: state.earn, trace: state.trace, otherAudiences: state.otherAudiences,
   });
   return { ...ev, customerId: state.customerRowId ? state.customer.id : null, guest: state.customerRowId === null };
 }
