@@ -148,6 +148,44 @@ describe("story 11: stars per purchase, double stars on the 15th, and levels", (
   });
 });
 
+describe("a review that runs periods late", () => {
+  it("judges the level once, on the last period that ended, not once per missed period", async () => {
+    // Gold in March 2026, no star after. The review job does not run until February 2029: two whole
+    // periods (2027, 2028) ended with their reviews due. One review, as of now: 2028 is judged, and
+    // one_level drops Gold to Green, once; Green then holds to the end of 2029.
+    const clock = new FakeClock(new Date("2026-03-10T03:00:00Z"));
+    const api = await cafe(clock);
+    expect((await api.call("PUT", "/v1/tiers", { tiers: LEVELS })).status).toBe(200);
+    await send(api, order("vy", 2_000_000));
+    expect((await tier(api, "vy")).tier).toMatchObject({ key: "gold", reviewAt: "2026-12-31T17:00:00.000Z" });
+    clock.set("2029-02-01T00:00:00Z");
+    expect((await api.call("POST", "/v1/tiers/reviews")).body).toEqual({ reviewed: 1, downgraded: 1 });
+    const t = await tier(api, "vy");
+    expect(t.tier).toMatchObject({ key: "green", since: "2029-01-30T17:00:00.000Z", reviewAt: "2029-12-31T17:00:00.000Z" });
+    expect(t.history.map((h: { kind: string; to: string | null; occurredAt: string }) => [h.kind, h.to, h.occurredAt])).toEqual([
+      ["downgrade", "green", "2029-01-30T17:00:00.000Z"],
+      ["upgrade", "gold", "2026-03-10T03:00:00.000Z"],
+    ]);
+    // Nothing more is due until the end of 2029's grace.
+    expect((await api.call("POST", "/v1/tiers/reviews")).body).toEqual({ reviewed: 0, downgraded: 0 });
+    await api.close();
+  });
+
+  it("keeps the level of a customer who qualified in the last period that ended, whatever came before", async () => {
+    const clock = new FakeClock(new Date("2026-03-10T03:00:00Z"));
+    const api = await cafe(clock);
+    expect((await api.call("PUT", "/v1/tiers", { tiers: LEVELS })).status).toBe(200);
+    await send(api, order("tam", 2_000_000)); // Gold in 2026, nothing in 2027
+    clock.set("2028-05-10T03:00:00Z");
+    await send(api, order("tam", 1_500_000)); // Gold's stars again in 2028
+    clock.set("2029-02-01T00:00:00Z");
+    expect((await api.call("POST", "/v1/tiers/reviews")).body).toEqual({ reviewed: 1, downgraded: 0 });
+    expect((await tier(api, "tam")).tier).toMatchObject({ key: "gold", since: "2026-03-10T03:00:00.000Z", reviewAt: "2029-12-31T17:00:00.000Z" });
+    expect((await tier(api, "tam")).history[0]).toMatchObject({ kind: "renewal", to: "gold", occurredAt: "2029-01-30T17:00:00.000Z" });
+    await api.close();
+  });
+});
+
 describe("tier management", () => {
   const SPEND = {
     basis: "spend", window: "rolling_12_months", graceDays: 0, downgrade: "to_qualified",

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { onActivity, qualifiedLevel, review, setManually, noTier } from "./decide.ts";
 import { checkTierScheme } from "./check-scheme.ts";
-import { periodEnd, reviewDue, reviewedWindow, windowStart } from "./windows.ts";
+import { lastDueReview, periodEnd, reviewDue, reviewedWindow, windowStart } from "./windows.ts";
 import { tierProgress } from "./progress.ts";
 import type { TierScheme } from "./types.ts";
 
@@ -38,6 +38,22 @@ describe("tier windows, in the program's time zone", () => {
     expect(reviewDue(end, 30, TZ).toISOString()).toBe("2027-01-30T17:00:00.000Z");
     // Across a DST change, a grace day is a local day, not 24 hours.
     expect(reviewDue(at("2026-03-01T05:00:00Z"), 30, "America/New_York").toISOString()).toBe("2026-03-31T04:00:00.000Z");
+  });
+
+  it.each([
+    // [window, reviewAt, now, the review that is due]: one review, the last one due, however many periods were missed.
+    ["calendar_year", "2026-12-31T17:00:00Z", "2027-02-01T00:00:00Z", "2026-12-31T17:00:00.000Z"],
+    ["calendar_year", "2026-12-31T17:00:00Z", "2029-01-30T16:59:00Z", "2027-12-31T17:00:00.000Z"],
+    ["calendar_year", "2026-12-31T17:00:00Z", "2029-01-30T17:00:00Z", "2028-12-31T17:00:00.000Z"],
+    // A status set by hand until a day inside a period: the chain goes on at the period ends after it.
+    ["calendar_year", "2026-06-01T00:00:00Z", "2026-07-01T00:00:00Z", "2026-06-01T00:00:00.000Z"],
+    ["calendar_year", "2026-06-01T00:00:00Z", "2029-02-15T00:00:00Z", "2028-12-31T17:00:00.000Z"],
+    ["calendar_month", "1000-01-31T17:00:00Z", "2026-03-10T00:00:00Z", "2026-01-31T17:00:00.000Z"],
+    // Rolling: twelve months on each time; the 2029 review takes effect at 9 April 2029 local midnight.
+    ["rolling_12_months", "2026-03-09T17:00:00Z", "2029-04-08T16:59:00Z", "2028-03-09T17:00:00.000Z"],
+    ["rolling_12_months", "2026-03-09T17:00:00Z", "2029-04-08T17:00:00Z", "2029-03-09T17:00:00.000Z"],
+  ] as const)("a %s status held until %s, reviewed at %s, is judged on the period ending %s", (window, reviewAt, now, expected) => {
+    expect(lastDueReview(window, at(reviewAt), 30, at(now), TZ).toISOString()).toBe(expected);
   });
 });
 

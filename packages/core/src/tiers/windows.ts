@@ -62,3 +62,28 @@ export function reviewDue(reviewAt: Date, graceDays: number, timeZone: string): 
   const shifted = new Date(utc(d.year, d.month - 1, d.day + graceDays));
   return startOfLocalDay({ year: shifted.getUTCFullYear(), month: shifted.getUTCMonth() + 1, day: shifted.getUTCDate() }, timeZone);
 }
+
+/**
+ * The review a status held until `reviewAt` comes up for at `now` (whose review is due: the caller
+ * checks): `reviewAt` itself or, when reviews were missed for whole periods (the job did not run),
+ * the period end after it whose review took effect last. A late review is one review, of that
+ * period and its grace, as Smile.io and LoyaltyLion judge a tier once on the qualifying window: the
+ * periods in between are not judged one by one, which dropped a customer several levels in one run
+ * and dated downgrades at times when they were still given the old level's benefits.
+ */
+export function lastDueReview(window: TierWindow, reviewAt: Date, graceDays: number, now: Date, timeZone: string): Date {
+  let at = reviewAt;
+  // Calendar period ends lie on period starts: jump to the start of the period before the current one,
+  // whose review (at most 27 or 364 days of grace) has taken effect, rather than walk month by month
+  // from an imported reviewAt centuries back.
+  if (window === "calendar_year" || window === "calendar_month") {
+    const current = windowStart(window, now, timeZone)!;
+    const previous = windowStart(window, new Date(current.getTime() - 1), timeZone)!;
+    if (previous.getTime() > at.getTime()) at = previous;
+  }
+  for (;;) {
+    const next = periodEnd(window, at, timeZone);
+    if (!next || reviewDue(next, graceDays, timeZone).getTime() > now.getTime()) return at;
+    at = next;
+  }
+}
