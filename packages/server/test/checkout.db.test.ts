@@ -371,6 +371,25 @@ describe("stacking, the margin guard, points and rollbacks through the API", () 
   });
 });
 
+describe("rollbacks and codes", () => {
+  it("rolling back an order of an archived campaign's reusable code leaves alone the bulk code that took the same text since", async () => {
+    const api = await testApi({ database });
+    const summer = await campaign(api, { name: "Summer", kind: "code", code: "SUMMER", effects: [{ kind: "order_fixed", amount: 100 }] });
+    expect((await api.call("POST", "/v1/carts/complete", { orderId: "old", email: "a@example.com", lines: [line("x", 1000)], codes: ["SUMMER"] })).body.redemptions).toHaveLength(1);
+    expect((await api.call("POST", `/v1/campaigns/${summer.id}/archive`, {})).status).toBe(200);
+    const pool = await campaign(api, { name: "Pool", kind: "bulk_codes", effects: [{ kind: "order_fixed", amount: 300 }] });
+    expect((await api.call("POST", `/v1/campaigns/${pool.id}/codes`, { codes: ["summer"] })).body.added).toBe(1);
+    expect((await api.call("POST", "/v1/carts/complete", { orderId: "new", email: "b@example.com", lines: [line("x", 1000)], codes: ["SUMMER"] })).body.redemptions).toEqual([expect.objectContaining({ campaignId: pool.id })]);
+    expect((await api.call("POST", "/v1/carts/rollback", { orderId: "old" })).body.effect).toBe("rolled_back");
+    // The single-use bulk code stays used: the old order's rollback gave back a use of Summer, not of it.
+    expect((await api.call("GET", `/v1/campaigns/${pool.id}/codes`)).body.data).toEqual([expect.objectContaining({ code: "SUMMER", used: 1 })]);
+    expect((await api.call("POST", "/v1/carts/evaluate", { email: "c@example.com", lines: [line("x", 1000)], codes: ["SUMMER"] })).body.refused).toEqual([expect.objectContaining({ reason: "CODE_EXHAUSTED" })]);
+    // Its own order's rollback does give it back.
+    await api.call("POST", "/v1/carts/rollback", { orderId: "new" });
+    expect((await api.call("GET", `/v1/campaigns/${pool.id}/codes`)).body.data).toEqual([expect.objectContaining({ code: "SUMMER", used: 0 })]);
+  });
+});
+
 describe("the campaign cache", () => {
   it("a change made through one server process applies on another within a second", async () => {
     const api = await testApi({ database, program: { currency: "USD" } });

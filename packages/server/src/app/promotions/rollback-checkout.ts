@@ -33,8 +33,13 @@ export async function rollbackCheckout(ctx: AppContext, tx: Tx, program: Program
           from campaign_redemptions where program_id = ${program.id} and order_id = ${orderId} and status = 'applied' order by campaign_id`,
   );
   // Same lock order as a completion: codes, then campaigns, then counters, then balances.
-  const codes = reds.flatMap((r) => (r.code ? [r.code] : [])).sort();
-  if (codes.length) await tx.execute(sql`update campaign_codes set used = used - 1 where program_id = ${program.id} and code = any(${textArray(codes)}) and used > 0`);
+  // A code is given back to the campaign it was used with: a reusable code freed by archiving may
+  // since be another campaign's bulk code, whose uses are not this order's to give back.
+  const used = reds.flatMap((r) => (r.code ? [{ code: r.code, campaign_id: r.campaign_id }] : [])).sort((a, b) => (a.code < b.code ? -1 : 1));
+  if (used.length) {
+    await tx.execute(sql`update campaign_codes k set used = k.used - 1 from jsonb_to_recordset(${JSON.stringify(used)}::jsonb) as x(code text, campaign_id text)
+      where k.program_id = ${program.id} and k.code = x.code and k.campaign_id = x.campaign_id and k.used > 0`);
+  }
   // Only limited campaigns keep counters (complete-checkout.ts), and `counted` says which did.
   for (const r of reds.filter((x) => x.counted)) {
     await tx.execute(sql`update campaigns set redeemed = redeemed - 1, budget_money_used = budget_money_used - ${r.discount}, budget_points_used = budget_points_used - ${r.points} where id = ${r.campaign_id}`);
