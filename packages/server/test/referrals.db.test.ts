@@ -191,6 +191,21 @@ describe("referral codes, links and attribution", () => {
     expect((await api.call("PUT", "/v1/referrals", { settings: SETTINGS(), landingUrl: "HTTPS://shop.example/join" })).status).toBe(200);
     await api.close();
   });
+
+  it("refuses a referrer reward, or a ladder step's, that gives nothing ({}), naming the field, and keeps the settings", async () => {
+    const api = await setup();
+    const cases = [
+      { referrer: { on: "signup", holdDays: 14, reward: {} }, path: "settings.referrer.reward" },
+      { referrer: { on: "signup", holdDays: 14, reward: { points: 100 }, ladder: [{ from: 3, reward: {} }] }, path: "settings.referrer.ladder.0.reward" },
+    ];
+    for (const c of cases) {
+      const r = await api.call("PUT", "/v1/referrals", { settings: SETTINGS({ referrer: c.referrer }), landingUrl: null });
+      expect(r.status, JSON.stringify(r.body)).toBe(400);
+      expect(r.body).toMatchObject({ code: "VALIDATION_FAILED", details: { issues: [{ path: c.path, message: expect.stringContaining("points or bonus") }] } });
+    }
+    expect((await api.call("GET", "/v1/referrals")).body.settings.referrer.reward).toEqual({ points: 100 });
+    await api.close();
+  });
 });
 
 describe("story 4: the friend gets 10% off the first order; the referrer is rewarded after the return window, more with each referral, plus a commission", () => {

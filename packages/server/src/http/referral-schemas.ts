@@ -4,7 +4,11 @@ import { id } from "./schemas.ts";
 import { LIMIT_PERIODS, REFERRAL_FLAGS } from "@patron/core";
 
 const whole = (min: number, max = 1_000_000_000_000) => z.number().int().min(min).max(max);
-const Reward = z.strictObject({ points: whole(1).optional(), bonus: whole(1).optional().openapi({ description: "Bonus wallet money, minor units." }) }).openapi("ReferralReward");
+// A reward of {} was accepted and gave the referrer nothing at every conversion, without a word.
+const Reward = z
+  .strictObject({ points: whole(1).optional(), bonus: whole(1).optional().openapi({ description: "Bonus wallet money, minor units." }) })
+  .refine((r) => r.points !== undefined || r.bonus !== undefined, "a reward gives points or bonus (or both)")
+  .openapi("ReferralReward", { description: "At least one of `points` and `bonus`.", minProperties: 1 });
 
 export const ReferralSettings = z
   .strictObject({
