@@ -56,13 +56,33 @@ describe("the daily job", () => {
 
     const history = (await api.call("GET", "/v1/jobs")).body.data;
     expect(history.map((r: { runKey: string; runs: number }) => [r.runKey, r.runs])).toEqual([["2026-06-01", 3], ["2026-05-30", 1]]);
-    expect(history[0]).toMatchObject({ job: "daily", result: { date: "2026-06-01", tiers: { reviewed: 0 }, birthdays: { day: 0, monthStart: 0 } } });
+    // The three runs added up, the two racing ones included: each expiry once.
+    expect(history[0]).toMatchObject({ job: "daily", result: { date: "2026-06-01", settled: { transactions: 3, customers: 3 }, tiers: { reviewed: 0 }, birthdays: { day: 0, monthStart: 0 } } });
     expect((await api.call("GET", "/v1/jobs?limit=0")).status).toBe(400);
     for (const query of ["limit=0", "limit=abc", "limit=1.5", "limit=367", "limit=1&limit=2"]) {
       const r = await api.call("GET", `/v1/jobs?${query}`);
       expect(r.status, query).toBe(400);
       expect(r.body.message, query).toBe("limit: must be a whole number from 1 to 366, given once");
     }
+  });
+
+  it("a rerun of a day adds what it did to the day's record: what the first run did is never overwritten", async () => {
+    const clock = new FakeClock(new Date("2026-05-01T03:00:00Z"));
+    const api = await shop(clock);
+    await earnSome(api, ["hai", "hoa"]);
+    clock.set("2026-05-01T05:00:00Z");
+    await earnSome(api, ["huy"]);
+    clock.set("2026-05-31T03:00:00Z"); // 10:00 on 31 May in Ho Chi Minh City: hai's and hoa's lots are past their 30 days
+    expect((await api.call("POST", "/v1/jobs/daily")).body).toMatchObject({ date: "2026-05-31", settled: { transactions: 2, customers: 2 } });
+    // A retry finds nothing more to do; its zeros used to replace the record of the first run.
+    expect((await api.call("POST", "/v1/jobs/daily")).body.settled).toEqual({ transactions: 0, customers: 0 });
+    let [day] = (await api.call("GET", "/v1/jobs")).body.data;
+    expect(day).toMatchObject({ runKey: "2026-05-31", runs: 2, result: { date: "2026-05-31", settled: { transactions: 2, customers: 2 }, tiers: { reviewed: 0, downgraded: 0 }, birthdays: { day: 0, monthStart: 0 } } });
+    // Later the same local day, huy's lot is due too: a third run expires it, and the day's record adds it.
+    clock.set("2026-05-31T05:00:00Z");
+    expect((await api.call("POST", "/v1/jobs/daily")).body.settled).toEqual({ transactions: 1, customers: 1 });
+    [day] = (await api.call("GET", "/v1/jobs")).body.data;
+    expect(day).toMatchObject({ runKey: "2026-05-31", runs: 3, result: { settled: { transactions: 3, customers: 3 } } });
   });
 
   it("counts a customer once however many of their assets expire", async () => {

@@ -10,7 +10,7 @@ const isLeap = (y: number) => (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
 
 export interface BirthdayRun {
   date: string;
-  /** Birthday events sent (accepted now or replayed from an earlier run of the same day). */
+  /** Birthday events this run sent (not those an earlier run of the day sent: their ids make them replays). */
   day: number;
   monthStart: number;
 }

@@ -95,7 +95,7 @@ export const jobRuns = pgTable(
     job: text("job").notNull(),
     runKey: text("run_key").notNull(),
     ranAt: ts("ran_at").notNull(),
-    /** What the last run of this key did (counts); null for runs recorded before it was kept. */
+    /** What the runs of this key did, added up count by count (jobs/daily.ts); null for runs recorded before it was kept. */
     result: jsonb("result"),
     /** How many times this key ran: a retry, a second server or a manual run all count. */
     runs: integer("runs").notNull().default(1),

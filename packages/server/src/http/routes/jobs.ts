@@ -14,7 +14,7 @@ const DailyResult = z
   .openapi("DailyJobResult");
 
 const JobRun = z
-  .object({ job: z.string(), runKey: z.string().openapi({ description: "For the daily job, the local date." }), ranAt: z.string(), runs: z.number().int().openapi({ description: "Runs of this key: retries, other servers and manual runs count." }), result: z.unknown() })
+  .object({ job: z.string(), runKey: z.string().openapi({ description: "For the daily job, the local date." }), ranAt: z.string(), runs: z.number().int().openapi({ description: "Runs of this key: retries, other servers and manual runs count." }), result: z.unknown().openapi({ description: "For the daily job, a DailyJobResult: what all the runs of the date did, added up." }) })
   .openapi("JobRun");
 
 const history = createRoute({
