@@ -371,6 +371,29 @@ describe("stacking, the margin guard, points and rollbacks through the API", () 
   });
 });
 
+describe("bonus points and guests", () => {
+  it("a guest's checkout gets no bonus points, so it spends none of the campaign's uses or points budget; a member's does", async () => {
+    const api = await testApi({ database });
+    const auto = await campaign(api, { name: "Bonus", kind: "automatic", effects: [{ kind: "bonus_points", points: 50 }], limits: { total: 2, budget: { points: 100 } } });
+    await campaign(api, { name: "Bonus code", kind: "code", code: "PTS50", effects: [{ kind: "bonus_points", points: 50 }] });
+    await campaign(api, { name: "Both", kind: "code", code: "BOTH", effects: [{ kind: "order_fixed", amount: 100 }, { kind: "bonus_points", points: 50 }] });
+    const guest = { email: "guest@example.com", lines: [line("x", 1000)] };
+    const ev = await api.call("POST", "/v1/carts/evaluate", { ...guest, codes: ["PTS50", "BOTH"] });
+    expect(ev.body.points).toEqual({ rules: 0, bonus: 0, total: 0 });
+    expect(ev.body.applied).toEqual([expect.objectContaining({ code: "BOTH", discount: 100, bonusPoints: 0 })]);
+    expect(ev.body.refused).toEqual([expect.objectContaining({ code: "PTS50", reason: "CONDITION_NOT_MET", message: expect.stringContaining("member account"), condition: { kind: "effects", part: expect.stringContaining("members only") } })]);
+    for (const orderId of ["g-1", "g-2", "g-3"]) {
+      const done = await api.call("POST", "/v1/carts/complete", { ...guest, orderId });
+      expect(done.body).toMatchObject({ redemptions: [], points: { bonus: 0 } });
+    }
+    expect((await api.call("GET", `/v1/campaigns/${auto.id}`)).body.usage).toMatchObject({ redeemed: 0, budgetPointsUsed: 0 });
+    await api.call("PUT", "/v1/customers/mia", {});
+    const member = await api.call("POST", "/v1/carts/complete", { customerId: "mia", lines: [line("x", 1000)], orderId: "m-1" });
+    expect(member.body.redemptions).toEqual([expect.objectContaining({ campaignId: auto.id, points: 50 })]);
+    expect((await api.call("GET", `/v1/campaigns/${auto.id}`)).body.usage).toMatchObject({ redeemed: 1, budgetPointsUsed: 50 });
+  });
+});
+
 describe("rollbacks and codes", () => {
   it("rolling back an order of an archived campaign's reusable code leaves alone the bulk code that took the same text since", async () => {
     const api = await testApi({ database });

@@ -293,6 +293,15 @@ describe("evaluateCart: gifts, shipping, points and follow-ups", () => {
     expect(ev.refused).toEqual([{ code: "SHIP", reason: "CONDITION_NOT_MET", message: expect.any(String), campaignId: "ship", condition: { kind: "effects", part: "no shipping to take off" } }]);
   });
 
+  it("a guest gets no bonus points: a campaign that gives only points is refused for a guest, one that also gives money applies without them", () => {
+    const points = campaign("pts", { code: "PTS", effects: [{ kind: "bonus_points", points: 500 }] });
+    const both = campaign("both", { code: "BOTH", effects: [{ kind: "order_fixed", amount: 1_000 }, { kind: "bonus_points", points: 500 }] });
+    const ev = consistent(evaluate({ customer: GUEST, codes: [typed("pts", points), typed("both", both)] }));
+    expect(ev.points).toEqual({ rules: 0, bonus: 0, total: 0 });
+    expect(ev.applied.map((a) => [a.code, a.discount, a.bonusPoints])).toEqual([["BOTH", 1_000, 0]]);
+    expect(ev.refused).toEqual([{ code: "PTS", reason: "CONDITION_NOT_MET", message: expect.stringContaining("member account"), campaignId: "pts", condition: { kind: "effects", part: expect.stringContaining("members only") } }]);
+  });
+
   it("bonus_points adds points on top of what the rules earn", () => {
     const ev = consistent(evaluate({ automatic: [campaign("bonus", { effects: [{ kind: "bonus_points", points: 500 }] })], earn: (o) => Math.floor(o.earningBase / 1_000) }));
     expect(ev.points).toEqual({ rules: 180, bonus: 500, total: 680 });

@@ -1,7 +1,7 @@
 import { celVariables, runCondition, type CelCustomer, type CelInput, type CelOrder, type CelVariables, type CompiledCondition } from "../rules/cel.ts";
 import { outsideSchedule } from "../rules/schedule.ts";
 import { actsOnNothing, nothingNote } from "./apply-effects.ts";
-import { better, byPriority, cartContext, cartOrder, label, mostOff, price, type Candidate, type Priced } from "./price-combination.ts";
+import { better, byPriority, cartContext, cartOrder, GUEST_POINTS, label, mostOff, price, type Candidate, type Priced } from "./price-combination.ts";
 import type { CartLines } from "./working-cart.ts";
 import type { CampaignDefinition, CartInput, CodeRefusalReason, MarginGuard } from "./types.ts";
 import { sortSmall } from "../sort.ts";
@@ -306,7 +306,11 @@ function refuseLosers(eligible: readonly Candidate[], chosen: Priced, pricedWith
     }
     const part = own.whyEmpty(cand.campaign.id);
     if (part !== null) {
-      const message = part.startsWith("the program's margin guard") ? "The program's margin guard leaves no room for this campaign's discount on this cart." : "The cart holds nothing this campaign's effects apply to.";
+      const message = part.startsWith("the program's margin guard")
+        ? "The program's margin guard leaves no room for this campaign's discount on this cart."
+        : part === GUEST_POINTS
+          ? "The campaign gives bonus points, which need a member account: send the member's customerId."
+          : "The cart holds nothing this campaign's effects apply to.";
       refused.push({ code: cand.code, reason: "CONDITION_NOT_MET", message, campaignId: cand.campaign.id, condition: { kind: "effects", part } });
       continue;
     }

@@ -275,12 +275,13 @@ class PricedCombination implements PricedOnce {
     this.trimmedAway = trimToGuard(w, sorted.length, ctx, this.trace);
     const discount = (this.discount = before.subtotal - w.merchandiseNet());
     let bonus = 0;
+    const member = input.customer.id !== "";
     for (let s = 0; s < sorted.length; s++) {
       const cand = sorted[s]!;
-      const a = appliedCampaign(cand, this.outcomes[s]!, w.discountOf(s), before.subtotal - discount);
+      const a = appliedCampaign(cand, this.outcomes[s]!, w.discountOf(s), before.subtotal - discount, member);
       if (!a) {
         (this.emptySlots ??= []).push(s);
-        if (input.trace) this.trace.push(`${label(cand)}: gives nothing here (${notes(this.outcomes[s]!)})`);
+        if (input.trace) this.trace.push(`${label(cand)}: gives nothing here (${this.emptyBecause(s)})`);
         continue;
       }
       bonus += a.bonusPoints;
@@ -315,8 +316,14 @@ class PricedCombination implements PricedOnce {
     const empty = this.emptySlots;
     let s = -1;
     if (empty) for (let j = 0; j < empty.length && s < 0; j++) if (this.sorted[empty[j]!]!.campaign.id === campaignId) s = empty[j]!;
-    if (s < 0) return null;
-    return this.trimmedAway?.[s] ? `the program's margin guard (at most ${this.ctx.input.guard!.maxDiscountPercent}% off) left no room for it` : notes(this.outcomes[s]!);
+    return s < 0 ? null : this.emptyBecause(s);
+  }
+
+  /** Why the campaign in slot `s` gave nothing. */
+  private emptyBecause(s: number): string {
+    if (this.trimmedAway?.[s]) return `the program's margin guard (at most ${this.ctx.input.guard!.maxDiscountPercent}% off) left no room for it`;
+    if (this.ctx.input.customer.id === "" && this.outcomes[s]!.some((o) => o.bonusPoints > 0)) return GUEST_POINTS;
+    return notes(this.outcomes[s]!);
   }
 
   /** Built only for the combination that wins. */
@@ -365,12 +372,17 @@ function allGifts(applied: readonly AppliedCampaign[]): CartEvaluation["gifts"] 
   return out;
 }
 
+/** Why a campaign whose only gift is points gives a guest nothing (whyEmpty). */
+export const GUEST_POINTS = "bonus points are credited to members only, and this checkout is a guest's";
+
 /**
  * What one campaign gave in a combination, in one pass over its outcomes (this runs for every
  * campaign of every combination priced); null when it gave nothing at all. `netAfter`: what the
  * order's merchandise costs after every discount, which values follow-up codes worth a share of it.
+ * A guest gets no bonus points (points need a member account): they would be recorded as given,
+ * and spend the campaign's uses and points budget, with no one to credit them to.
  */
-function appliedCampaign(cand: Candidate, os: readonly EffectOutcome[], discount: number, netAfter: number): AppliedCampaign | null {
+function appliedCampaign(cand: Candidate, os: readonly EffectOutcome[], discount: number, netAfter: number, member: boolean): AppliedCampaign | null {
   let shippingDiscount = 0;
   let points = 0;
   let multiplier = 0;
@@ -379,7 +391,7 @@ function appliedCampaign(cand: Candidate, os: readonly EffectOutcome[], discount
   let partnerCodes: AppliedCampaign["partnerCodes"] | null = null;
   for (const o of os) {
     shippingDiscount += o.shippingDiscount;
-    points += o.bonusPoints ?? 0;
+    if (member) points += o.bonusPoints;
     if (o.multiplier) multiplier += o.multiplier - 1;
     if (o.gift) (gifts ??= []).push(o.gift);
     if (o.followUp) {
