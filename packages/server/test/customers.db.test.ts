@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { rows, type Database } from "../src/db/connect.ts";
 import { testApi, testDatabase, orderEvent, type TestApi } from "./harness.ts";
+import { findProgram } from "../src/app/programs/program-repo.ts";
+import { streamCustomerExport } from "../src/app/customers/export-customer.ts";
 
 /** Customers over HTTP: upsert, normalisation, validation, list and search, export, erase. */
 
@@ -363,6 +365,51 @@ describe("export and erase", () => {
     expect(x.events.find((e: any) => e.id === "sig-1").data).toMatchObject({ email: "hoa@example.com" });
     expect(x.summary).toMatchObject({ lifetimeOrders: 2 });
     expect(typeof x.exportedAt).toBe("string");
+  });
+
+  it("exports a history longer than a page whole and in order, as JSON with a JSON content type", async () => {
+    const n = 1_234; // more than two of the export's pages (500 rows)
+    for (let i = 0; i < n; i += 1000) {
+      const events = Array.from({ length: Math.min(1000, n - i) }, (_, k) => orderEvent(`long-${String(i + k).padStart(5, "0")}`, "long", `long-o-${i + k}`, 100 + (i + k)));
+      expect((await api.call("POST", "/v1/events/batch", { events })).body.accepted).toBe(events.length);
+      api.clock.advanceDays(1); // the orders of the second batch are placed later
+    }
+    const r = await api.call("GET", "/v1/customers/long/export");
+    expect(r.status).toBe(200);
+    expect(r.headers.get("content-type")).toMatch(/^application\/json/);
+    const x = r.body;
+    // The ledger as its own endpoint pages it, newest first.
+    const pages: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: any = (await api.call("GET", `/v1/customers/long/transactions?limit=200${cursor ? `&cursor=${cursor}` : ""}`)).body;
+      pages.push(...page.data.map((t: any) => t.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(x.transactions.map((t: any) => t.id)).toEqual(pages);
+    expect(x.transactions).toHaveLength(n);
+    expect(x.balances.available).toBe(x.transactions.reduce((sum: number, t: any) => sum + t.change.available, 0));
+    expect(x.orders).toHaveLength(n);
+    expect(new Set(x.orders.map((o: any) => o.orderId)).size).toBe(n);
+    expect(x.orders.map((o: any) => o.placedAt)).toEqual([...x.orders.map((o: any) => o.placedAt)].sort());
+    expect(x.events.map((e: any) => e.id).sort()).toEqual(Array.from({ length: n }, (_, i) => `long-${String(i).padStart(5, "0")}`));
+    expect(x.events[0].data.lines[0]).toMatchObject({ sku: "SKU-1", quantity: 1 });
+  }, 120_000);
+
+  it("an export whose client stops reading gives up and frees its transaction (the only connection, on PGlite)", async () => {
+    const program = (await findProgram(api.ctx.db, api.programId))!;
+    const r = await streamCustomerExport(api.ctx.db, program, "long", api.clock.now(), { error() {} }, 200);
+    if (!r.ok) throw new Error(r.error.message);
+    const reader = r.value.getReader();
+    const first = await reader.read(); // the head, then nothing more is taken
+    expect(new TextDecoder().decode(first.value)).toMatch(/^\{"customer":/);
+    // The export waits 200 ms for the client, then aborts: the rest of the body is an error, and the
+    // database answers other requests again (on PGlite they would wait behind the export forever).
+    await new Promise((res) => setTimeout(res, 1_000));
+    await expect(async () => {
+      for (;;) if ((await reader.read()).done) break;
+    }).rejects.toThrow(/took nothing/);
+    expect((await api.call("GET", "/v1/customers/long")).status).toBe(200);
   });
 
   it("export of an unknown customer is 404 CUSTOMER_NOT_FOUND", async () => {

@@ -44,7 +44,8 @@ export interface TransactionView {
 const iso = (v: unknown) => (v instanceof Date ? v : new Date(v as string)).toISOString();
 const parse = (v: unknown) => (typeof v === "string" ? JSON.parse(v) : v);
 
-function toView(r: Record<string, unknown>): TransactionView {
+/** A transaction row of `selectTransactions` as the API shows it. */
+export function transactionView(r: Record<string, unknown>): TransactionView {
   const postings = (parse(r.postings) as PostingView[]).map((p) => ({ ...p, amount: Number(p.amount) }));
   const customer = r.customer_id as string | null;
   // Every asset the transaction moves has an entry, even one whose postings never touch the holder
@@ -92,7 +93,7 @@ const selectTransactions = (where: SQL, tail: SQL) => sql`
 export async function getTransaction(ex: Executor, programId: string, id: string): Promise<Result<TransactionView, DomainError>> {
   const [r] = await rows<Record<string, unknown>>(ex, selectTransactions(sql`t.program_id = ${programId} and t.id = ${id}`, sql``));
   if (!r) return err(domainError("TRANSACTION_NOT_FOUND", `No transaction ${id} in this program.`, { transactionId: id }));
-  return ok(toView(r));
+  return ok(transactionView(r));
 }
 
 export interface HistoryQuery {
@@ -103,6 +104,11 @@ export interface HistoryQuery {
   to?: Date | undefined;
   /** Only transactions with postings of this asset (a wallet's history). */
   asset?: string | undefined;
+}
+
+/** A customer's whole ledger history, newest first, as one query (the export reads it through a cursor). */
+export function historySelect(programId: string, customerId: string): SQL {
+  return selectTransactions(sql`t.program_id = ${programId} and t.customer_id = ${customerId}`, sql`order by t.id desc`);
 }
 
 /**
@@ -122,7 +128,7 @@ export async function listTransactions(ex: Executor, programId: string, customer
   if (q.to) conds.push(sql`t.effective_at < ${q.to.toISOString()}::timestamptz`);
   if (q.asset) conds.push(sql`exists (select 1 from ledger_postings p where p.transaction_id = t.id and p.asset = ${q.asset})`);
   const rs = await rows<Record<string, unknown>>(ex, selectTransactions(sql.join(conds, sql` and `), sql`order by t.id desc limit ${q.limit + 1}`));
-  const page = rs.slice(0, q.limit).map(toView);
+  const page = rs.slice(0, q.limit).map(transactionView);
   return ok({ data: page, nextCursor: rs.length > q.limit ? encodeCursor(page[page.length - 1]!.id) : null });
 }
 

@@ -6,7 +6,7 @@ import { mutate } from "../mutate.ts";
 import { errorBody, problem } from "../problem.ts";
 import { upsertCustomer, updateCustomer } from "../../app/customers/upsert-customer.ts";
 import { getCustomer, listCustomers } from "../../app/customers/find-customer.ts";
-import { exportCustomer } from "../../app/customers/export-customer.ts";
+import { streamCustomerExport } from "../../app/customers/export-customer.ts";
 import { eraseCustomer } from "../../app/customers/erase-customer.ts";
 
 export const externalIdParam = z.object({ externalId: id.openapi({ param: { name: "externalId", in: "path" }, description: "Your id of the customer", example: "shop-customer-42" }) });
@@ -106,8 +106,9 @@ export function registerCustomers(app: App, deps: HttpDeps) {
   });
 
   app.openapi(exportRoute, async (c) => {
-    const r = await exportCustomer(ctx.db, c.get("principal").program, c.req.valid("param").externalId, ctx.clock.now());
-    return r.ok ? c.json(JSON.parse(JSON.stringify(r.value)), 200) : problem(c, r.error);
+    // Streamed as it is read (export-customer.ts): a long history costs the server a page of memory.
+    const r = await streamCustomerExport(ctx.db, c.get("principal").program, c.req.valid("param").externalId, ctx.clock.now(), ctx.log);
+    return r.ok ? (c.body(r.value, 200, { "content-type": "application/json" }) as never) : problem(c, r.error);
   });
 
   app.openapi(erase, async (c) => {
