@@ -371,6 +371,25 @@ describe("stacking, the margin guard, points and rollbacks through the API", () 
   });
 });
 
+describe("per-customer limits: who counts", () => {
+  it("a member who checked out with another email still shares her limit with a guest checkout giving her own email or phone", async () => {
+    const api = await testApi({ database });
+    await campaign(api, { name: "Once", kind: "code", code: "ONCE", effects: [{ kind: "order_fixed", amount: 100 }], limits: { perCustomer: { max: 1, per: "lifetime" } } });
+    await api.call("PUT", "/v1/customers/dora", { email: "Dora@Example.com", phone: "+14155550100" });
+    const cart = { lines: [line("x", 1000)], codes: ["ONCE"] };
+    const used = await api.call("POST", "/v1/carts/complete", { ...cart, orderId: "d-1", customerId: "dora", email: "work@example.com", phone: "+14155550199" });
+    expect(used.body.redemptions).toHaveLength(1);
+    for (const [i, who] of [{ email: "dora@example.com" }, { phone: "+1 415 555 0100" }, { email: "work@example.com" }, { customerId: "dora" }].entries()) {
+      const ev = await api.call("POST", "/v1/carts/evaluate", { ...cart, ...who });
+      expect(ev.body.refused, JSON.stringify(who)).toEqual([expect.objectContaining({ reason: "CUSTOMER_LIMIT_REACHED" })]);
+      // A completion (locked reads) counts the same keys as an evaluation (one statement).
+      const done = await api.call("POST", "/v1/carts/complete", { ...cart, ...who, orderId: `again-${i}` });
+      expect(done.body.redemptions, JSON.stringify(who)).toEqual([]);
+    }
+    expect((await api.call("POST", "/v1/carts/evaluate", { ...cart, email: "someone@example.com" })).body.applied).toHaveLength(1);
+  });
+});
+
 describe("bonus points and guests", () => {
   it("a guest's checkout gets no bonus points, so it spends none of the campaign's uses or points budget; a member's does", async () => {
     const api = await testApi({ database });

@@ -95,14 +95,17 @@ export async function loadCheckoutState(ctx: AppContext, ex: Executor, program: 
   }
   const [found] = toFacts(factsRows, now);
   const customerRowId: string | null = found ? found[0] : null;
-  let customer: CelCustomer | null = found ? found[1] : null;
-  // readAtOnce computes the same keys in SQL (keysSql): change both together.
-  const email = given.email ?? customer?.email ?? "";
-  const phone = given.phone ?? customer?.phone ?? "";
-  customer ??= customerWithoutHistory({ email, phone, status: "guest" });
+  const customer: CelCustomer = found ? found[1] : customerWithoutHistory({ email: given.email ?? "", phone: given.phone ?? "", status: "guest" });
   // The audience index leaves out the campaigns for other tags, tiers or members: never evaluated.
   const forCustomer = store.automaticFor(cart, customer);
-  const customerKeys = [...(customerRowId ? [`cus:${customerRowId}`] : []), ...(email ? [`email:${email}`] : []), ...(phone ? [`phone:${phone}`] : [])];
+  // A member's own email and phone count as well as the ones given with the cart: otherwise a member
+  // who checked out with another email could come back as a guest with hers and start afresh.
+  // readAtOnce computes the same keys in SQL (its `keys`): change both together.
+  const customerKeys = [
+    ...(customerRowId ? [`cus:${customerRowId}`] : []),
+    ...new Set([given.email, customer.email].filter((e) => !!e).map((e) => `email:${e}`)),
+    ...new Set([given.phone, customer.phone].filter((p) => !!p).map((p) => `phone:${p}`)),
+  ];
 
   const byBulk = new Map(bulkRows.map((r) => [r.code, r]));
   const bulkCodes = new Map<string, string>();
@@ -211,9 +214,11 @@ async function readAtOnce(
     ex,
     sql`with f as (${factsSelect(program.id, sql`c.external_id = ${input.customerId ?? null} and c.status <> 'erased'`, now, program.timeZone)}),
          k as (${bulkSelect(program.id, bulkWanted, sessionId, now)}),
-         who as (select (select id from f) as id, coalesce(${given.email}, (select email from f), '') as email, coalesce(${given.phone}, (select phone from f), '') as phone),
+         who as (select (select id from f) as id, coalesce(${given.email}, '') as email, coalesce((select email from f), '') as own_email,
+                        coalesce(${given.phone}, '') as phone, coalesce((select phone from f), '') as own_phone),
          keys as (select array_remove(array[case when id is not null then 'cus:' || id end, case when email <> '' then 'email:' || email end,
-                                            case when phone <> '' then 'phone:' || phone end], null) as keys from who),
+                                            case when own_email not in ('', email) then 'email:' || own_email end,
+                                            case when phone <> '' then 'phone:' || phone end, case when own_phone not in ('', phone) then 'phone:' || own_phone end], null) as keys from who),
          ids as (select unnest(${textArray(candidates)}) as id union select campaign_id from k),
          counted as (${countedSelect(program.id, idsIn)}),
          held as (${heldSelect(idsIn, keysIn, sessionId, now)}),
