@@ -371,6 +371,27 @@ describe("stacking, the margin guard, points and rollbacks through the API", () 
   });
 });
 
+describe("completing an order again", () => {
+  it("a retry that lists the same codes in another order or spelling is the same order (the first result), not ORDER_CONFLICT", async () => {
+    const api = await testApi({ database });
+    await campaign(api, { name: "A", kind: "code", code: "AAA1", effects: [{ kind: "order_fixed", amount: 100 }], limits: { total: 10 } });
+    await campaign(api, { name: "B", kind: "code", code: "BBB1", effects: [{ kind: "order_fixed", amount: 200 }] });
+    const cart = { orderId: "r-1", email: "r@example.com", lines: [line("x", 1000)] };
+    const first = await api.call("POST", "/v1/carts/complete", { ...cart, codes: ["AAA1", "BBB1"] });
+    expect(first.body.redemptions).toHaveLength(2);
+    for (const codes of [["BBB1", "AAA1"], ["bbb-1", " aaa1 ", "AAA1"]]) {
+      const again = await api.call("POST", "/v1/carts/complete", { ...cart, codes });
+      expect(again.status, JSON.stringify(codes)).toBe(200);
+      expect(again.body.redemptions).toEqual(first.body.redemptions);
+    }
+    expect((await api.call("GET", "/v1/campaigns?kind=code")).body.data.find((c: { code: string }) => c.code === "AAA1").usage.redeemed).toBe(1);
+    // Other codes are another cart.
+    const other = await api.call("POST", "/v1/carts/complete", { ...cart, codes: ["AAA1"] });
+    expect(other.status).toBe(409);
+    expect(other.body.code).toBe("ORDER_CONFLICT");
+  });
+});
+
 describe("per-customer limits: who counts", () => {
   it("a member who checked out with another email still shares her limit with a guest checkout giving her own email or phone", async () => {
     const api = await testApi({ database });

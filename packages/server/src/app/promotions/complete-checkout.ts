@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { applyPlan, DAY_MS, domainError, err, expiresAt, ok, pendingUntil, periodKey, planCredit, type DomainError, type Holdings, type Result } from "@patron/core";
+import { applyPlan, DAY_MS, domainError, err, expiresAt, normalizePromoCode, ok, pendingUntil, periodKey, planCredit, type DomainError, type Holdings, type Result } from "@patron/core";
 import type { AppContext } from "../context.ts";
 import { rows, type Tx } from "../../db/connect.ts";
 import { textArray } from "../../db/sql-arrays.ts";
@@ -24,6 +24,16 @@ export interface CheckoutCompletion extends CheckoutEvaluation {
 }
 
 /**
+ * The typed codes as the order's identity sees them: normalised, each once, sorted. The price never
+ * depends on their order or on how they were typed, so a retry that lists them otherwise is the same
+ * cart, not ORDER_CONFLICT.
+ */
+function codeSet(codes: readonly string[] | undefined): string[] | undefined {
+  const set = new Set((codes ?? []).map((c) => normalizePromoCode(c) ?? c.trim()).filter((c) => c.length > 0));
+  return set.size ? [...set].sort() : undefined;
+}
+
+/**
  * Records an order's promotions, atomically: the cart is priced again under the locks of the limited
  * campaigns and the typed codes (never the client's totals), then every applied campaign's counters,
  * the customer's per-period counters, the code's uses, the bonus points and the follow-up codes are
@@ -40,7 +50,9 @@ export async function completeCheckout(ctx: AppContext, tx: Tx, program: Program
   const bad = checkCurrency(program, input);
   if (bad) return err(bad);
   const now = ctx.clock.now();
-  const hash = requestHash({ ...input, sessionId: undefined });
+  const hash = requestHash({ ...input, sessionId: undefined, codes: codeSet(input.codes) });
+  // What completions recorded before codes were hashed as a set: a retry of one of those still matches.
+  const asTyped = requestHash({ ...input, sessionId: undefined });
   // Claim the order first: a concurrent completion of the same order waits here, then sees ours.
   const claimed = await rows<{ order_id: string }>(
     tx,
@@ -49,7 +61,7 @@ export async function completeCheckout(ctx: AppContext, tx: Tx, program: Program
   );
   if (claimed.length === 0) {
     const [prior] = await rows<{ request_hash: string; result: CheckoutCompletion | string }>(tx, sql`select request_hash, result from cart_completions where program_id = ${program.id} and order_id = ${input.orderId}`);
-    if (prior!.request_hash !== hash) return err(domainError("ORDER_CONFLICT", `Order "${input.orderId}" was completed with a different cart.`, { orderId: input.orderId }));
+    if (prior!.request_hash !== hash && prior!.request_hash !== asTyped) return err(domainError("ORDER_CONFLICT", `Order "${input.orderId}" was completed with a different cart.`, { orderId: input.orderId }));
     const result = typeof prior!.result === "string" ? (JSON.parse(prior!.result) as CheckoutCompletion) : prior!.result;
     return ok({ ...result, replayed: true });
   }
@@ -83,7 +95,7 @@ export async function completeCheckout(ctx: AppContext, tx: Tx, program: Program
   // Bonus points, one ledger credit per campaign that gives some (members only).
   const writes = paid?.writes ?? new LedgerWrites(program.id);
   if (state.customerRowId && givers.length) {
-    const locked = paid ? paid.holdings.get(holdingKey(state.customerRowId, "points"))! : (await loadHoldings(tx, program.id, [state.customerRowId], "points", now, { lots: true })).get(state.customerRowId)!;
+    const locked = paid ? paid.holdings.get(holdingKey(state.customerRowId, "points"))! : (await loadHoldings(tx, program.id, [state.customerRowId], "points", now, { lots: { spend: 0 } })).get(state.customerRowId)!;
     let h = settleInto(ctx, writes, locked, now);
     const policy = program.ledgerPolicy;
     for (const a of givers) {
