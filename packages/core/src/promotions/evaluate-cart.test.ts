@@ -302,6 +302,13 @@ describe("evaluateCart: gifts, shipping, points and follow-ups", () => {
     expect(ev.refused).toEqual([{ code: "PTS", reason: "CONDITION_NOT_MET", message: expect.stringContaining("member account"), campaignId: "pts", condition: { kind: "effects", part: expect.stringContaining("members only") } }]);
   });
 
+  it("a guest still gets the money off of a campaign whose points budget is spent: she would be given none of its points", () => {
+    const both = campaign("both", { code: "BOTH", effects: [{ kind: "order_fixed", amount: 1_000 }, { kind: "bonus_points", points: 500 }], limits: { budget: { points: 1_000 } } });
+    const spent = { both: usage({ budgetPointsUsed: 1_000 }) };
+    expect(consistent(evaluate({ customer: GUEST, codes: [typed("both", both)], usage: spent })).applied.map((a) => [a.code, a.discount, a.bonusPoints])).toEqual([["BOTH", 1_000, 0]]);
+    expect(evaluate({ codes: [typed("both", both)], usage: spent }).refused).toEqual([expect.objectContaining({ code: "BOTH", reason: "BUDGET_EXHAUSTED" })]);
+  });
+
   it("bonus_points adds points on top of what the rules earn", () => {
     const ev = consistent(evaluate({ automatic: [campaign("bonus", { effects: [{ kind: "bonus_points", points: 500 }] })], earn: (o) => Math.floor(o.earningBase / 1_000) }));
     expect(ev.points).toEqual({ rules: 180, bonus: 500, total: 680 });

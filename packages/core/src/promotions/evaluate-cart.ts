@@ -348,7 +348,8 @@ function admit(c: CompiledCampaign, input: CartEvaluationInput, cel: CelInput, v
   }
   if (lim.budget?.money !== undefined && u.budgetMoneyUsed >= lim.budget.money) return { ok: false, reason: "BUDGET_EXHAUSTED", message: "The campaign's money budget is spent." };
   if (lim.budget?.points !== undefined) {
-    const bonus = def.effects.reduce((n, e) => n + (e.kind === "bonus_points" ? e.points : 0), 0);
+    // A guest is given no points (price-combination.ts), so a spent points budget does not keep the rest of the campaign from her.
+    const bonus = input.customer.id === "" ? 0 : def.effects.reduce((n, e) => n + (e.kind === "bonus_points" ? e.points : 0), 0);
     if (u.budgetPointsUsed + bonus > lim.budget.points) return { ok: false, reason: "BUDGET_EXHAUSTED", message: "The campaign's points budget is spent." };
   }
   return (c.audience && conditionGate("audience", c.audience, cel, vars)) || (c.condition && conditionGate("cart", c.condition, cel, vars)) || ADMITTED;
