@@ -1,9 +1,10 @@
 /**
- * `npm run bench:export`: what `GET /v1/customers/{id}/export` costs for a customer with a long
- * history, on PostgreSQL, against a server process started as an operator would (bench/README.md).
- * One customer gets `--events` orders (one earn transaction, one order and one event each), then the
- * export is fetched `--runs` times; it prints the time to the last byte, the size, and the server's
- * highest RSS during each export against its RSS before. It prints figures; it is not a test.
+ * `npm run bench:export`: what a customer with a long history costs, on PostgreSQL, against a server
+ * process started as an operator would (bench/README.md). One customer gets `--events` orders (one
+ * earn transaction, one lot, one order and one event each); then it times their balances, a debit
+ * and a page of their ledger, and fetches their export `--runs` times: the time to the last byte, the
+ * size, and the server's highest RSS during each export against its RSS before. It prints figures;
+ * it is not a test.
  */
 import { randomBytes } from "node:crypto";
 import { execFileSync } from "node:child_process";
@@ -88,7 +89,26 @@ try {
     if (r.status !== 200) throw new Error(`batch: ${r.status} ${await r.text()}`);
   }
   console.log(`one customer with ${events.toLocaleString("en-US")} orders (an earn transaction and an event each), loaded in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
-  console.log("run  seconds  MB sent  server RSS before -> max during (MB)");
+  // What else a long history costs: the balances (pending and expiring lots), a debit (the lots it
+  // spends), a page of the ledger. Medians of `runs` requests each, in milliseconds.
+  const requests: [string, string, unknown][] = [
+    ["GET", "/v1/customers/heavy/balances", undefined],
+    ["POST", "/v1/customers/heavy/adjustments", { amount: -5, reason: "bench debit" }],
+    ["GET", "/v1/customers/heavy/transactions?limit=200", undefined],
+  ];
+  for (const [method, path, body] of requests) {
+    const ms: number[] = [];
+    for (let k = 0; k < Math.max(runs, 3); k++) {
+      const t = performance.now();
+      const r = await fetch(`${server.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      await r.text();
+      if (r.status >= 300) throw new Error(`${method} ${path}: ${r.status}`);
+      ms.push(performance.now() - t);
+    }
+    ms.sort((x, y) => x - y);
+    console.log(`${method} ${path}: median ${ms[ms.length >> 1]!.toFixed(1)} ms of ${ms.length}`);
+  }
+  console.log("export run  seconds  MB sent  server RSS before -> max during (MB)");
   for (let run = 1; run <= runs; run++) {
     const sampler = new RssSampler(server.pid, 20);
     const before = sampler.max;
@@ -99,7 +119,7 @@ try {
     const seconds = (performance.now() - start) / 1000;
     const max = sampler.stop();
     if (res.status !== 200) throw new Error(`export: ${res.status}`);
-    console.log(`${String(run).padStart(3)}  ${seconds.toFixed(2).padStart(7)}  ${(bytes / 1e6).toFixed(1).padStart(7)}  ${before.toFixed(0)} -> ${max.toFixed(0)}`);
+    console.log(`${String(run).padStart(10)}  ${seconds.toFixed(2).padStart(7)}  ${(bytes / 1e6).toFixed(1).padStart(7)}  ${before.toFixed(0)} -> ${max.toFixed(0)}`);
   }
 } finally {
   await server.stop();

@@ -2,6 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { rows } from "../src/db/connect.ts";
 import { testApi, ok, orderEvent, type TestApi } from "./harness.ts";
+import { applyPlan, planDebit, planSettle, type Holdings, type Lot } from "@patron/core";
+import { loadLots, loadLotsToSpend } from "../src/db/ledger-repo.ts";
 
 describe("manual adjustments", () => {
   let api: TestApi;
@@ -359,5 +361,52 @@ describe("reversing a credit whose points have expired", () => {
     expect(r).toMatchObject({ change: { available: -40 }, metadata: { expired: 60 } });
     expect((await api.call("GET", "/v1/customers/exd/balances")).body.available).toBe(-40);
     await ledgerBalances();
+  });
+});
+
+describe("a customer with many lots: debits read only the lots they can touch", () => {
+  let api: TestApi;
+  beforeAll(async () => {
+    api = await testApi({ program: { ledgerPolicy: { pendingDays: 3, expiry: { kind: "never" }, clawback: "allow_negative" } } });
+  });
+  afterAll(() => api.close());
+
+  it("settling and spending the lots read gives the same plan as all the lots, for every amount", async () => {
+    // 150 credits (more than two of the reader's chunks of 64): never expiring, expiring in 1-7 days,
+    // at the end of this month or the next; many created at the same instant, so ids break the ties.
+    await ok(api.call("PUT", "/v1/customers/many", {}), 201);
+    const expiries = [{ kind: "never" }, { kind: "days", days: 1 }, { kind: "end_of_month", months: 0 }, { kind: "days", days: 5 }, { kind: "end_of_month", months: 1 }, { kind: "days", days: 2 }];
+    for (let i = 0; i < 150; i++) {
+      await ok(api.call("POST", "/v1/customers/many/adjustments", { amount: 1 + (i % 9), reason: `lot ${i}`, expiry: expiries[i % expiries.length] }), 201);
+      if (i % 10 === 9) api.clock.advanceDays(0.01);
+    }
+    // Pending lots (orders wait 3 days), two of which are released by the time of the debits.
+    for (let i = 0; i < 4; i++) {
+      await ok(api.call("POST", "/v1/events", orderEvent(`many-o${i}`, "many", `many-o${i}`, 1_000 + i * 100)));
+      api.clock.advanceDays(i < 2 ? 1.5 : 0.1);
+    }
+    api.clock.advanceDays(0.5); // some of the 1- and 2-day lots are due to expire now, not yet settled
+    const now = api.clock.now();
+    const id = (await api.call("GET", "/v1/customers/many")).body.id as string;
+    const [b] = await rows<{ available: number; pending: number }>(api.ctx.db, sql`select available::float8 as available, pending::float8 as pending from account_balances where customer_id = ${id} and asset = 'points'`);
+    const holdings = (lots: Lot[]): Holdings => ({ customerId: id, asset: "points", available: b!.available, pending: b!.pending, lots });
+    const all = await loadLots(api.ctx.db, api.programId, [id], "points");
+    expect(all.length).toBeGreaterThan(150);
+    const spendable = applyPlan(holdings(all), planSettle(holdings(all), now)).available;
+    for (const spend of [0, 1, 37, 200, spendable - 1, spendable, spendable + 1]) {
+      const some = await loadLotsToSpend(api.ctx.db, api.programId, id, "points", now, spend);
+      const plan = (lots: Lot[]) => {
+        const settle = planSettle(holdings(lots), now);
+        const debit = planDebit(applyPlan(holdings(lots), settle), { amount: spend, destination: "world", onShortfall: "reject" });
+        return { settle, debit };
+      };
+      expect(plan(some), `spend ${spend}`).toEqual(plan(all));
+      if (spend < spendable / 2) expect(some.length, `spend ${spend}`).toBeLessThan(all.length);
+    }
+    // Through the API: every available point spent, nothing more, the lots agree with the balance.
+    await ok(api.call("POST", "/v1/customers/many/adjustments", { amount: -spendable, reason: "all of it" }), 201);
+    expect((await api.call("GET", "/v1/customers/many/balances")).body.available).toBe(0);
+    const [left] = await rows<{ n: number }>(api.ctx.db, sql`select coalesce(sum(remaining), 0)::int as n from lots where customer_id = ${id} and not pending`);
+    expect(left!.n).toBe(0);
   });
 });

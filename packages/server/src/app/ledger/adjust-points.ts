@@ -28,7 +28,8 @@ export async function adjustPoints(ctx: AppContext, tx: Tx, program: Program, ex
   if (!found.ok) return found;
   const customer = found.value;
   const now = ctx.clock.now();
-  const holdings = await loadHoldings(tx, program.id, [customer.id], "points", now, { lots: true });
+  // Only the lots this adjustment can touch: a debit's spend order up to its amount (ledger-repo.ts).
+  const holdings = await loadHoldings(tx, program.id, [customer.id], "points", now, { lots: { spend: Math.max(0, -input.amount) } });
   const writes = new LedgerWrites(program.id);
   const h = settleInto(ctx, writes, holdings.get(customer.id)!, now);
   let plan;

@@ -1,7 +1,7 @@
 import { sql, type SQL } from "drizzle-orm";
 import { applyPlan, civilFromDays, daysFromCivil, domainError, err, formatLocalDate, localDate, ok, planSettle, startOfLocalDay, type DomainError, type Holdings, type Result } from "@patron/core";
 import { arrayLiteral } from "../../db/sql-arrays.ts";
-import { loadLots } from "../../db/ledger-repo.ts";
+import { loadLotsToSpend } from "../../db/ledger-repo.ts";
 import { rows, type Executor } from "../../db/connect.ts";
 import { decodeCursor, encodeCursor } from "../cursor.ts";
 
@@ -152,9 +152,13 @@ export async function getBalances(ex: Executor, programId: string, customerId: s
     ex,
     sql`select available::float8 as available, pending::float8 as pending from account_balances where program_id = ${programId} and customer_id = ${customerId} and asset = 'points'`,
   );
-  const stored: Holdings = { customerId, asset: "points", available: Number(b?.available ?? 0), pending: Number(b?.pending ?? 0), lots: await loadLots(ex, programId, [customerId], "points") };
-  const h = applyPlan(stored, planSettle(stored, now));
   const horizon = now.getTime() + days * 86_400_000;
+  // Only the lots this view shows or settles: pending ones and those expiring by the horizon (spending
+  // nothing, loadLotsToSpend reads no others). A lot further out changes no figure here, and a customer
+  // may hold tens of thousands of them.
+  const lots = await loadLotsToSpend(ex, programId, customerId, "points", new Date(horizon), 0);
+  const stored: Holdings = { customerId, asset: "points", available: Number(b?.available ?? 0), pending: Number(b?.pending ?? 0), lots };
+  const h = applyPlan(stored, planSettle(stored, now));
   const group = (entries: [string, number][]) => {
     const m = new Map<string, number>();
     for (const [k, v] of entries) m.set(k, (m.get(k) ?? 0) + v);

@@ -34,7 +34,7 @@ export async function payWithPoints(ctx: AppContext, tx: Tx, program: Program, e
   if (!found.ok) return found;
   if (found.value.status !== "active") return err(domainError("REWARD_NOT_AVAILABLE", "This customer cannot redeem rewards (blocked).", { rewardId: PAY_WITH_POINTS }));
   const now = ctx.clock.now();
-  const holdings = await loadHoldings(tx, program.id, [found.value.id], "points", now, { lots: true });
+  const holdings = await loadHoldings(tx, program.id, [found.value.id], "points", now, { lots: { spend: points } });
   const issued = await debitAndIssue(ctx, tx, program, found.value.id, holdings.get(found.value.id)!, {
     rewardId: PAY_WITH_POINTS,
     reward: { name: `${points} ${program.pointsPlural} off`, kind: "fixed_discount", config: { amount }, minOrder: null },

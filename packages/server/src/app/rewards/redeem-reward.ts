@@ -6,7 +6,7 @@ import {
 import type { AppContext } from "../context.ts";
 import { rows, type Tx } from "../../db/connect.ts";
 import { redemptions, rewards } from "../../db/schema.ts";
-import { holdingKey, LedgerWrites, loadHoldingsOf } from "../../db/ledger-repo.ts";
+import { holdingKey, LedgerWrites, loadHoldingsOf, loadLotsToSpend } from "../../db/ledger-repo.ts";
 import type { Program } from "../programs/program.ts";
 import { getCustomer } from "../customers/find-customer.ts";
 import { recordAudit } from "../audit.ts";
@@ -37,9 +37,12 @@ export async function redeemReward(ctx: AppContext, tx: Tx, program: Program, ex
   const [peek] = await tx.select({ kind: rewards.kind, config: rewards.config }).from(rewards).where(and(eq(rewards.programId, program.id), eq(rewards.id, rewardId)));
   const creditAsset = peek?.kind === "wallet_credit" ? (peek.config as RewardConfig).asset ?? null : null;
   const keys = [{ customerId: customer.id, asset: "points" as const }, ...(creditAsset ? [{ customerId: customer.id, asset: creditAsset }] : [])];
-  const holdings = await loadHoldingsOf(tx, program.id, keys, now, { lots: true });
+  const holdings = await loadHoldingsOf(tx, program.id, keys, now, { lots: false });
   const [reward] = await tx.select().from(rewards).where(and(eq(rewards.programId, program.id), eq(rewards.id, rewardId))).for("update");
   if (!reward || reward.status === "archived") return err(domainError("REWARD_NOT_FOUND", `No reward "${rewardId}" in this program.`, { rewardId }));
+  // The lots, under the balance locks taken above: of the points, only those spending the cost can
+  // touch; of a wallet credited, only those due to settle (ledger-repo.ts, loadLotsToSpend).
+  for (const k of keys) holdings.get(holdingKey(k.customerId, k.asset))!.lots = await loadLotsToSpend(tx, program.id, k.customerId, k.asset, now, k.asset === "points" ? reward.cost : 0);
   const unavailable = (why: string) => err(domainError("REWARD_NOT_AVAILABLE", why, { rewardId }));
   if (reward.status !== "enabled") return unavailable("This reward is not offered at the moment.");
   if (reward.activeFrom && now < reward.activeFrom) return unavailable(`This reward is offered from ${reward.activeFrom.toISOString()}.`);
