@@ -85,4 +85,16 @@ describe.skipIf(dbKind() !== "postgres")("promotion limits under concurrency on 
     expect(rs.filter((r) => r.body.reservations.length === 1)).toHaveLength(3);
     expect(rs.filter((r) => r.body.refused[0]?.reason === "CODE_EXHAUSTED")).toHaveLength(17);
   }, 120_000);
+
+  it("holds never promise more than a budget has left: 1,000 of money at 100 a cart, 30 sessions reserve at once, 10 hold, and all 10 complete at the price shown", async () => {
+    await api.call("POST", "/v1/campaigns", { name: "Ten carts of budget", kind: "code", code: "TENBUDGET", stacking: "stackable", priority: 1, effects: [{ kind: "order_fixed", amount: 100 }], limits: { budget: { money: 1_000 } } });
+    const rs = await Promise.all(Array.from({ length: 30 }, (_, i) => api.call("POST", "/v1/carts/reserve", { ...cart, sessionId: `bsess-${i}`, email: `bud${i}@example.com`, codes: ["TENBUDGET"] })));
+    expect(rs.filter((r) => r.status >= 500)).toHaveLength(0);
+    const holders = rs.map((r, i) => ({ r, i })).filter(({ r }) => r.body.reservations.length === 1);
+    expect(holders).toHaveLength(10);
+    expect(rs.filter((r) => r.body.refused[0]?.reason === "BUDGET_EXHAUSTED")).toHaveLength(20);
+    const done = await Promise.all(holders.map(({ r, i }) => api.call("POST", "/v1/carts/complete", { ...cart, sessionId: `bsess-${i}`, orderId: `bud-${i}`, email: `bud${i}@example.com`, codes: ["TENBUDGET"], expectedTotal: r.body.total })));
+    expect(done.map((d) => d.status)).toEqual(holders.map(() => 200));
+    expect(done.every((d) => d.body.discount === 100)).toBe(true);
+  }, 120_000);
 });

@@ -371,6 +371,33 @@ describe("stacking, the margin guard, points and rollbacks through the API", () 
   });
 });
 
+describe("reservations and budgets", () => {
+  it("a session's hold keeps what it would take of a money or points budget: another session is refused BUDGET_EXHAUSTED, and the holder completes at the price it was shown", async () => {
+    const api = await testApi({ database });
+    await campaign(api, { name: "Budget", kind: "code", code: "BUDG", effects: [{ kind: "order_fixed", amount: 800 }], limits: { budget: { money: 1000 } } });
+    await campaign(api, { name: "Points", kind: "code", code: "PTS60", effects: [{ kind: "bonus_points", points: 60 }], limits: { budget: { points: 100 } } });
+    for (const m of ["ann", "ben"]) await api.call("PUT", `/v1/customers/${m}`, {});
+    const cart = { lines: [line("x", 5000)], codes: ["BUDG", "PTS60"] };
+    const a = await api.call("POST", "/v1/carts/reserve", { ...cart, sessionId: "s-a", customerId: "ann" });
+    expect(a.body).toMatchObject({ total: 4200, refused: [] });
+    expect(a.body.reservations).toHaveLength(2);
+    const b = await api.call("POST", "/v1/carts/reserve", { ...cart, sessionId: "s-b", customerId: "ben" });
+    expect(b.body.total).toBe(5000);
+    expect(b.body.reservations).toEqual([]);
+    expect(b.body.refused.map((r: { code: string; reason: string }) => `${r.code}:${r.reason}`)).toEqual(["BUDG:BUDGET_EXHAUSTED", "PTS60:BUDGET_EXHAUSTED"]);
+    // The holder's own hold does not count against it.
+    const done = await api.call("POST", "/v1/carts/complete", { ...cart, sessionId: "s-a", customerId: "ann", orderId: "a-1", expectedTotal: a.body.total });
+    expect(done.status, JSON.stringify(done.body)).toBe(200);
+    expect(done.body.redemptions.map((r: { discount: number; points: number }) => [r.discount, r.points])).toEqual([[800, 0], [0, 60]]);
+    // Released or ended, a hold no longer counts: rolled back, the budgets are free again.
+    await api.call("POST", "/v1/carts/rollback", { orderId: "a-1" });
+    const c = await api.call("POST", "/v1/carts/reserve", { ...cart, sessionId: "s-b", customerId: "ben" });
+    expect(c.body).toMatchObject({ total: 4200, refused: [] });
+    await api.call("POST", "/v1/carts/release", { sessionId: "s-b" });
+    expect((await api.call("POST", "/v1/carts/evaluate", { ...cart, customerId: "ann" })).body).toMatchObject({ total: 4200, refused: [] });
+  });
+});
+
 describe("completing an order again", () => {
   it("a retry that lists the same codes in another order or spelling is the same order (the first result), not ORDER_CONFLICT", async () => {
     const api = await testApi({ database });

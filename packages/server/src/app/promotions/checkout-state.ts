@@ -180,7 +180,7 @@ const countedSelect = (programId: string, ids: SQL): SQL =>
   sql`select id, redeemed, budget_money_used::float8 as money, budget_points_used::float8 as points from campaigns where program_id = ${programId} and id = any(${ids})`;
 
 const heldSelect = (ids: SQL, keys: SQL, sessionId: string, now: Date): SQL =>
-  sql`select campaign_id, count(*)::int as all_n, (count(*) filter (where customer_keys && ${keys}))::int as mine_n
+  sql`select campaign_id, count(*)::int as all_n, (count(*) filter (where customer_keys && ${keys}))::int as mine_n, sum(money)::float8 as money, sum(points)::float8 as points
         from campaign_reservations where campaign_id = any(${ids}) and ended_at is null and expires_at > ${now.toISOString()}::timestamptz and session_id <> ${sessionId}
        group by campaign_id`;
 
@@ -192,7 +192,7 @@ const mineSelect = (ids: SQL, keys: SQL, periods: readonly string[]): SQL =>
 /** A limited campaign's counters, its live reservations, and this customer's uses per period. */
 interface UsageRows {
   counted: { id: string; redeemed: number; money: number; points: number }[];
-  held: { campaign_id: string; all_n: number; mine_n: number }[];
+  held: { campaign_id: string; all_n: number; mine_n: number; money: number; points: number }[];
   mine: { campaign_id: string; period: string; used: number }[];
 }
 
@@ -230,7 +230,7 @@ async function readAtOnce(
   return { factsRows: r!.facts, bulkRows: r!.bulk, usageRows: { counted: r!.counted, held: r!.held, mine: r!.mine } };
 }
 
-/** Each limited campaign's usage: redemptions and budgets with other sessions' reservations, and this customer's uses in its current period. */
+/** Each limited campaign's usage: redemptions and budgets with other sessions' reservations (a held use and what it takes of the budgets count as spent), and this customer's uses in its current period. */
 function usageFrom(rs: UsageRows, limited: readonly CompiledCampaign[], program: Program, now: Date): Map<string, CampaignUsage> {
   const usage = new Map<string, CampaignUsage>();
   const heldBy = new Map(rs.held.map((h) => [h.campaign_id, h]));
@@ -241,7 +241,7 @@ function usageFrom(rs: UsageRows, limited: readonly CompiledCampaign[], program:
     const period = per ? periodKey(per, now, program.timeZone) : null;
     const h = heldBy.get(c.id);
     const mine = period === null ? undefined : rs.mine.find((x) => x.campaign_id === c.id && x.period === period);
-    usage.set(c.id, { redeemed: r.redeemed + (h?.all_n ?? 0), customerUsed: (mine?.used ?? 0) + (h?.mine_n ?? 0), budgetMoneyUsed: Number(r.money), budgetPointsUsed: Number(r.points) });
+    usage.set(c.id, { redeemed: r.redeemed + (h?.all_n ?? 0), customerUsed: (mine?.used ?? 0) + (h?.mine_n ?? 0), budgetMoneyUsed: Number(r.money) + Number(h?.money ?? 0), budgetPointsUsed: Number(r.points) + Number(h?.points ?? 0) });
   }
   return usage;
 }

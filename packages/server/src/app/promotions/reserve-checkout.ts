@@ -16,7 +16,8 @@ export interface CheckoutReservation extends CheckoutEvaluation {
 
 /**
  * Prices the cart and holds, for the checkout session, one use of every applied campaign that has
- * limits and of every single-use code it applied with, until `ttlSeconds` from now. The limited
+ * limits (with what it takes of the campaign's money and points budgets) and of every single-use code
+ * it applied with, until `ttlSeconds` from now. The limited
  * campaigns and the codes are locked while it counts, and other sessions' live holds count as used,
  * so there are never more holds than uses left. Asking again for the same session replaces its holds;
  * completing the order ends them.
@@ -32,13 +33,14 @@ export async function reserveCheckout(ctx: AppContext, tx: Tx, program: Program,
   await tx.execute(sql`update campaign_reservations set ended_at = ${now.toISOString()}::timestamptz where program_id = ${program.id} and session_id = ${input.sessionId} and ended_at is null`);
   const expires = new Date(now.getTime() + input.ttlSeconds * 1000);
   const held = ev.applied
-    .map((a) => ({ campaignId: a.campaignId, code: a.code !== null && state.bulkCodes.get(a.code) === a.campaignId ? a.code : null }))
+    .map((a) => ({ campaignId: a.campaignId, code: a.code !== null && state.bulkCodes.get(a.code) === a.campaignId ? a.code : null, money: a.discount + a.shippingDiscount, points: a.bonusPoints }))
     .filter((h) => state.limited.has(h.campaignId) || h.code !== null);
   for (const h of held) {
-    await tx.execute(sql`insert into campaign_reservations (id, program_id, session_id, campaign_id, code, customer_keys, expires_at, created_at)
-      values (${ctx.ids.next("rsv")}, ${program.id}, ${input.sessionId}, ${h.campaignId}, ${h.code}, ${textArray(state.customerKeys)}, ${expires.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz)`);
+    // What the use takes of the campaign's budgets is held too, as a completion will count it.
+    await tx.execute(sql`insert into campaign_reservations (id, program_id, session_id, campaign_id, code, customer_keys, money, points, expires_at, created_at)
+      values (${ctx.ids.next("rsv")}, ${program.id}, ${input.sessionId}, ${h.campaignId}, ${h.code}, ${textArray(state.customerKeys)}, ${h.money}, ${h.points}, ${expires.toISOString()}::timestamptz, ${now.toISOString()}::timestamptz)`);
   }
-  return ok({ ...ev, sessionId: input.sessionId, expiresAt: expires.toISOString(), reservations: held });
+  return ok({ ...ev, sessionId: input.sessionId, expiresAt: expires.toISOString(), reservations: held.map((h) => ({ campaignId: h.campaignId, code: h.code })) });
 }
 
 /** Ends a session's holds (the customer left the checkout). Returns how many were live. */

@@ -115,6 +115,9 @@ export const campaignReservations = pgTable(
     campaignId: text("campaign_id").notNull(),
     code: text("code"),
     customerKeys: text("customer_keys").array().notNull(),
+    /** What the held use would take of the campaign's budgets: other sessions count it as spent. */
+    money: money("money").notNull().default(0),
+    points: money("points").notNull().default(0),
     expiresAt: ts("expires_at").notNull(),
     /** Set when the session's order completes (or the reservation is released). */
     endedAt: ts("ended_at"),
