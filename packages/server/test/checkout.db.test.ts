@@ -461,6 +461,21 @@ describe("bonus points and guests", () => {
   });
 });
 
+describe("typed codes", () => {
+  it("a code typed full-width (an Asian input method) or pasted with a typographic dash or invisible characters applies; an import of such text stores the plain code", async () => {
+    const api = await testApi({ database });
+    await campaign(api, { name: "Ten", kind: "code", code: "SHOP10", effects: [{ kind: "order_percent", percent: 10 }] });
+    const pool = await campaign(api, { name: "Pool", kind: "bulk_codes", effects: [{ kind: "order_fixed", amount: 50 }] });
+    expect((await api.call("POST", `/v1/campaigns/${pool.id}/codes`, { csv: "code\r\nＢＦ–２０２６\r\n" })).body.added).toBe(1);
+    expect((await api.call("GET", `/v1/campaigns/${pool.id}/codes`)).body.data.map((c: { code: string }) => c.code)).toEqual(["BF2026"]);
+    for (const typed of ["ｓｈｏｐ１０", "SHOP–10", "SHOP\u201110", "\u200BSHOP10\u200B", "SHOP\u00AD10"]) {
+      const r = await api.call("POST", "/v1/carts/evaluate", { email: "t@example.com", lines: [line("x", 1000)], codes: [typed, "bf 2026"] });
+      expect(r.body.refused, JSON.stringify(typed)).toEqual([]);
+      expect(r.body.applied.map((a: { code: string }) => a.code).sort()).toEqual(["BF2026", "SHOP10"]);
+    }
+  });
+});
+
 describe("rollbacks and codes", () => {
   it("rolling back an order of an archived campaign's reusable code leaves alone the bulk code that took the same text since", async () => {
     const api = await testApi({ database });

@@ -12,6 +12,18 @@ describe("normalizePromoCode", () => {
     { typed: "\tab c\n", normal: "ABC" },
     { typed: "A".repeat(64), normal: "A".repeat(64) },
     { typed: `${"A".repeat(32)}-${"B".repeat(32)}`, normal: `${"A".repeat(32)}${"B".repeat(32)}` },
+    // Typed with a Japanese or Chinese input method: full-width letters, digits and space.
+    { typed: "ｓｈｏｐ１０", normal: "SHOP10" },
+    { typed: "ＢＦ　２０２６", normal: "BF2026" },
+    // Copied out of an email or a PDF: typographic dashes and invisible characters.
+    { typed: "BF–2026", normal: "BF2026" },
+    { typed: "BF—2026", normal: "BF2026" },
+    { typed: "BF\u20112026", normal: "BF2026" },
+    { typed: "BF\u22122026", normal: "BF2026" },
+    { typed: "BF\u00AD2026", normal: "BF2026" },
+    { typed: "\u200BBF2026\uFEFF", normal: "BF2026" },
+    { typed: "BF\u200D2026\u2060", normal: "BF2026" },
+    { typed: "BF\u00A02026", normal: "BF2026" },
   ])("$typed is stored as $normal", ({ typed, normal }) => {
     expect(normalizePromoCode(typed)).toBe(normal);
   });
@@ -25,6 +37,8 @@ describe("normalizePromoCode", () => {
     { typed: "ÉTÉ2026", why: "a letter outside A-Z" },
     { typed: "10%OFF", why: "a symbol" },
     { typed: "CODE.1", why: "a dot" },
+    { typed: "ＣＯＤＥ．１", why: "a full-width dot" },
+    { typed: "\u200B\u200Bab\u00AD", why: "two characters once the invisible ones are dropped" },
   ])("$typed is not a code ($why)", ({ typed }) => {
     expect(normalizePromoCode(typed)).toBeNull();
   });

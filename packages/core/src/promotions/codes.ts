@@ -12,13 +12,22 @@ export const PROMO_CODE_MIN = 3;
 export const PROMO_CODE_MAX = 64;
 
 /**
- * The code as stored: trimmed, upper-cased, without spaces and hyphens; null when the result is not
- * 3 to 64 letters A-Z and digits.
+ * Spaces and dashes of every kind, and the invisible characters that copying a code out of an email or
+ * a PDF brings along (zero-width spaces and joiners, word joiner, soft hyphen), none of which a
+ * customer can see to remove.
+ */
+const IGNORED = /[\s\p{Pd}\u00AD\u200B-\u200D\u2060\u2212]/gu;
+
+/**
+ * The code as stored: in Unicode compatibility form (full-width letters and digits, as a Japanese or
+ * Chinese input method types them, become A-Z and 0-9), upper-cased, without spaces, hyphens and
+ * dashes; null when the result is not 3 to 64 letters A-Z and digits.
  *
  * @example normalizePromoCode(" bf-2026 ") // "BF2026"
+ * @example normalizePromoCode("ＢＦ–２０２６") // "BF2026"
  */
 export function normalizePromoCode(typed: string): string | null {
-  const s = typed.trim().toUpperCase().replace(/[\s-]/g, "");
+  const s = typed.normalize("NFKC").toUpperCase().replace(IGNORED, "");
   if (s.length < PROMO_CODE_MIN || s.length > PROMO_CODE_MAX || !/^[A-Z0-9]+$/.test(s)) return null;
   return s;
 }
