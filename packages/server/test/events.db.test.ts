@@ -267,6 +267,68 @@ describe("refund clawback beyond the balance", () => {
   });
 });
 
+describe("refund of an order whose points have expired", () => {
+  // Orders' points expire after 30 days; the customer also holds 50 points that never expire.
+  const program = { ledgerPolicy: { pendingDays: 0, expiry: { kind: "days" as const, days: 30 }, clawback: "allow_negative" as const } };
+  const setUp = async (api: TestApi, customer: string) => {
+    expect((await api.call("POST", "/v1/events", orderEvent(`${customer}-e1`, customer, `${customer}-O1`, 10_000))).body.effects.pointsEarned).toBe(100);
+    await api.call("POST", `/v1/customers/${customer}/adjustments`, { amount: 50, reason: "gift", expiry: { kind: "never" } });
+  };
+  const refund = (api: TestApi, customer: string, extra: Record<string, unknown> = {}) =>
+    api.call("POST", "/v1/events", { id: `${customer}-r${JSON.stringify(extra).length}`, type: "order.refunded", customerId: customer, data: { orderId: `${customer}-O1`, refundId: `${customer}-R${JSON.stringify(extra).length}`, ...extra } });
+  const worldBalances = async (api: TestApi) => {
+    const [w] = await rows<{ issued: number; held: number }>(
+      api.ctx.db,
+      sql`select (select coalesce(sum(case when p.source = 'world' then p.amount else -p.amount end), 0) from ledger_postings p join ledger_transactions t on t.id = p.transaction_id
+                   where t.program_id = ${api.programId} and (p.source = 'world' or p.destination = 'world'))::float8 as issued,
+                 (select coalesce(sum(case when p.destination = 'expired' then p.amount else -p.amount end), 0) from ledger_postings p join ledger_transactions t on t.id = p.transaction_id
+                   where t.program_id = ${api.programId} and (p.source = 'expired' or p.destination = 'expired'))::float8
+                 + (select coalesce(sum(available + pending), 0) from account_balances where program_id = ${api.programId})::float8 as held`,
+    );
+    expect(w!.issued).toBe(w!.held);
+  };
+
+  it("expired and settled by the daily job: the refund takes nothing back, the other 50 points stay", async () => {
+    const api = await testApi({ program });
+    await setUp(api, "ida");
+    api.clock.advanceDays(31);
+    expect((await api.call("POST", "/v1/jobs/daily")).status).toBe(200);
+    expect((await api.call("GET", "/v1/customers/ida/balances")).body.available).toBe(50);
+    const r = await refund(api, "ida");
+    expect(r.status).toBe(200);
+    expect(r.body.effects.pointsClawedBack).toBe(0);
+    expect((await api.call("GET", "/v1/customers/ida/balances")).body.available).toBe(50);
+    await worldBalances(api);
+    await api.close();
+  });
+
+  it("expired but not yet settled: the refund's own settlement expires it, and takes nothing more", async () => {
+    const api = await testApi({ program });
+    await setUp(api, "jon");
+    api.clock.advanceDays(31);
+    const r = await refund(api, "jon");
+    expect(r.body.effects.pointsClawedBack).toBe(0);
+    expect((await api.call("GET", "/v1/customers/jon/balances")).body.available).toBe(50);
+    await worldBalances(api);
+    await api.close();
+  });
+
+  it("partly spent, the rest expired: the spent part is taken back, in proportion over partial refunds", async () => {
+    const api = await testApi({ program });
+    await setUp(api, "kim");
+    // The debit takes the soonest-expiring lot first: 60 of the order's 100; the other 40 expire.
+    await api.call("POST", "/v1/customers/kim/adjustments", { amount: -60, reason: "spent" });
+    api.clock.advanceDays(31);
+    const half = await refund(api, "kim", { amount: 5_000 });
+    expect(half.body.effects.pointsClawedBack).toBe(30); // half of the 60 the customer had the use of
+    const rest = await refund(api, "kim");
+    expect(rest.body.effects.pointsClawedBack).toBe(30);
+    expect((await api.call("GET", "/v1/customers/kim/balances")).body.available).toBe(50 - 60);
+    await worldBalances(api);
+    await api.close();
+  });
+});
+
 describe("other event types", () => {
   let api: TestApi;
   beforeAll(async () => {

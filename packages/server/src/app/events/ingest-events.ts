@@ -24,7 +24,7 @@ import { StampBatch } from "../stamps/stamp-batch.ts";
 import { FreeRewards } from "../rewards/free-rewards.ts";
 import type { EventAccepted, EventEffects, EventInput, EventResult } from "./event-input.ts";
 import { EVENT_SCOPE, writeBatch, type NewRefund } from "./write-batch.ts";
-import { postClawbacks } from "./refund-clawbacks.ts";
+import { expiredOfOrders, postClawbacks } from "./refund-clawbacks.ts";
 import { executeAtCommit, preferGenericPlans } from "../../db/pipelined-client.ts";
 import { isBudgetRace } from "../rules/rule-counters.ts";
 
@@ -232,6 +232,8 @@ async function ingestPass(ctx: AppContext, tx: Tx, program: Program, events: rea
   const codes = standing.flatMap(({ e }) => (e.type === "order.completed" ? (e.data.codes ?? []) : []));
   const refundedOrders = hasRefunds ? orderEvents().flatMap(({ e }) => (e.type === "order.refunded" ? [orders.get(e.data.orderId)?.id ?? ""] : [])).filter(Boolean) : [];
   const orderRedemptions = await OrderRedemptions.load(tx, program.id, codes, refundedOrders);
+  // What expiry took of the refunded orders' earnings, which their clawbacks leave alone.
+  const expiredOf = hasRefunds ? await expiredOfOrders(tx, program.id, refundedOrders) : null;
   // Stamp lots, limits, and (only when a card may complete) completion numbers and reward rows, locked after the redemptions.
   await stamps?.prepare(tx, holdings, now);
 
@@ -330,7 +332,7 @@ async function ingestPass(ctx: AppContext, tx: Tx, program: Program, events: rea
       }
       const refundedBefore = order.refundedAmount;
       // Nothing is changed on the order when the refund is refused (decideOrderRefunded refuses before it writes).
-      const d = decideOrderRefunded({ program, data: e.data, order, holdings: (asset) => held.get(asset)! });
+      const d = decideOrderRefunded({ program, data: e.data, order, holdings: (asset) => held.get(asset)!, expired: (asset) => expiredOf!.of(order, asset, ledger) });
       if (!d.ok) {
         results[i] = rejected(e.id, d.error);
         continue;

@@ -105,7 +105,7 @@ export interface Clawback {
  *
  * Errors: REFUND_EXCEEDS_ORDER, REFUND_LINE_UNKNOWN.
  */
-export function decideOrderRefunded(x: { program: Program; data: OrderRefundedData; order: OrderState; holdings: (asset: Asset) => Holdings }): Result<{ amount: number; points: Clawback; wallet: Clawback[] }, DomainError> {
+export function decideOrderRefunded(x: { program: Program; data: OrderRefundedData; order: OrderState; holdings: (asset: Asset) => Holdings; expired: (asset: Asset) => number }): Result<{ amount: number; points: Clawback; wallet: Clawback[] }, DomainError> {
   const { order, data } = x;
   let amount: number;
   let base: number;
@@ -135,7 +135,10 @@ export function decideOrderRefunded(x: { program: Program; data: OrderRefundedDa
   // Refunding everything that is left settles the base exactly, whatever earlier rounding did.
   base = order.refundedAmount + amount === order.total ? order.earningBase - order.refundedBase : Math.min(base, order.earningBase - order.refundedBase);
   const take = (asset: Asset, earned: { earned: number; lotId: string | null; clawedBefore: number }): Clawback => {
-    const claw = clawbackFor({ earned: earned.earned, orderTotal: order.earningBase, refundedBefore: order.refundedBase, refundedNow: base, clawedBefore: earned.clawedBefore });
+    // What expired of the order's earning is not taken back: expiry already took it from the customer,
+    // and taking it again from their other value would charge them twice. The rest (held or spent) is
+    // taken back in proportion, as before.
+    const claw = clawbackFor({ earned: Math.max(0, earned.earned - x.expired(asset)), orderTotal: order.earningBase, refundedBefore: order.refundedBase, refundedNow: base, clawedBefore: earned.clawedBefore });
     const debit = planDebit(x.holdings(asset), { amount: claw, destination: WORLD, preferLotId: earned.lotId, onShortfall: x.program.ledgerPolicy.clawback === "allow_negative" ? "negative" : "cap" });
     // Only "reject" refuses; a clawback never rejects.
     if (!debit.ok) throw new Error(`a clawback debit cannot fail: ${debit.error.message}`);

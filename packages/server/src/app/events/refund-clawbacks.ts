@@ -1,5 +1,8 @@
-import { applyPlan, type Holdings } from "@patron/core";
+import { sql } from "drizzle-orm";
+import { applyPlan, EXPIRED, type Asset, type Holdings } from "@patron/core";
 import type { AppContext } from "../context.ts";
+import { rows, type Executor } from "../../db/connect.ts";
+import { textArray } from "../../db/sql-arrays.ts";
 import { holdingKey, type LedgerWrites } from "../../db/ledger-repo.ts";
 import type { OrderState } from "../../db/orders-repo.ts";
 import type { Clawback } from "./order-decisions.ts";
@@ -52,4 +55,48 @@ export function postClawbacks(
       return { asset: c.asset, amount: c.claw - c.shortfall, ...(c.shortfall > 0 ? { shortfall: c.shortfall } : {}), ...(id ? { transactionId: id } : {}) };
     });
   return { pointsTransactionId, wallet };
+}
+
+/**
+ * What expiry has taken from the lots refunded orders earned, per order and asset: the lots each
+ * order's earn transactions credited (`order:{id}` and `order:{id}:{n}`, see creditReference), and the
+ * expiry postings already written out of them. A refund does not take that part back again (expiry
+ * took it from the customer once; decideOrderRefunded). `add` counts this batch's own settlement,
+ * which is not written yet. Found through the customers' transactions, which are indexed, as postings
+ * are not by lot.
+ */
+export async function expiredOfOrders(ex: Executor, programId: string, orderIds: readonly string[]): Promise<ExpiredOfOrders> {
+  const found = orderIds.length === 0 ? [] : await rows<{ order_id: string; asset: string; lot_id: string; expired: number }>(
+    ex,
+    sql`select o.id as order_id, p.asset, p.lot_id,
+               coalesce((select sum(e.amount) from ledger_transactions x join ledger_postings e on e.transaction_id = x.id
+                          where x.program_id = o.program_id and x.customer_id = o.customer_id and x.type = 'expiry'
+                            and e.lot_id = p.lot_id and e.destination = ${EXPIRED}), 0)::float8 as expired
+          from orders o
+          join ledger_transactions t on t.program_id = o.program_id and t.customer_id = o.customer_id and t.type = 'earn'
+                                    and (t.reference = 'order:' || o.external_id or starts_with(t.reference, 'order:' || o.external_id || ':'))
+          join ledger_postings p on p.transaction_id = t.id and p.lot_id is not null and p.destination like 'customer:%'
+         where o.program_id = ${programId} and o.id = any(${textArray(orderIds)})`,
+  );
+  return new ExpiredOfOrders(found.map((r) => ({ orderId: r.order_id, asset: r.asset, lotId: r.lot_id, expired: Number(r.expired) })));
+}
+
+export class ExpiredOfOrders {
+  constructor(private readonly lots: { orderId: string; asset: string; lotId: string; expired: number }[]) {}
+
+  /**
+   * How much of what `order` earned in `asset` has expired, counting the expiry postings in `ledger`
+   * (this batch's settlement), also from the order's first lots when the batch itself recorded it.
+   */
+  of(order: OrderState, asset: Asset, ledger: LedgerWrites): number {
+    const lots = new Set(asset === "points" ? [order.earnLotId] : order.wallet.filter((w) => w.asset === asset).map((w) => w.lotId));
+    let n = 0;
+    for (const l of this.lots) {
+      if (l.orderId !== order.id || l.asset !== asset) continue;
+      n += l.expired;
+      lots.add(l.lotId);
+    }
+    for (const p of ledger.postings) if (p.destination === EXPIRED && p.asset === asset && p.lot_id !== null && lots.has(p.lot_id)) n += p.amount;
+    return n;
+  }
 }
