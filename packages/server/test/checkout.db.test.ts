@@ -461,6 +461,26 @@ describe("bonus points and guests", () => {
   });
 });
 
+describe("follow-up codes and rollbacks", () => {
+  it("an order rolled back after its follow-up code was spent voids the code: rolling back the order that spent it does not bring it back", async () => {
+    const api = await testApi({ database });
+    const next = await campaign(api, { name: "Next purchase credit", kind: "bulk_codes", effects: [{ kind: "order_fixed", amount: 0 }] });
+    await campaign(api, { name: "Credit 10%", kind: "automatic", condition: "cart.subtotal >= 10000", effects: [{ kind: "follow_up_code", campaignId: next.id, validDays: 90, percentOfOrder: 10 }] });
+    await api.call("PUT", "/v1/customers/ivy", {});
+    const first = await api.call("POST", "/v1/carts/complete", { orderId: "f-1", customerId: "ivy", lines: [line("coat", 50000)] });
+    const code = first.body.followUpCodes[0].code;
+    const spent = await api.call("POST", "/v1/carts/complete", { orderId: "f-2", customerId: "ivy", lines: [line("hat", 6000)], codes: [code] });
+    expect(spent.body.applied).toEqual([expect.objectContaining({ code, discount: 5000 })]);
+    // The first order is cancelled: its credit is void, though the second order keeps what it got.
+    expect((await api.call("POST", "/v1/carts/rollback", { orderId: "f-1" })).body.effect).toBe("rolled_back");
+    // Then the second: its use of the code is given back, but the code stays void.
+    expect((await api.call("POST", "/v1/carts/rollback", { orderId: "f-2" })).body.effect).toBe("rolled_back");
+    const again = await api.call("POST", "/v1/carts/evaluate", { customerId: "ivy", lines: [line("hat", 6000)], codes: [code] });
+    expect(again.body.refused).toEqual([expect.objectContaining({ reason: "CODE_EXPIRED" })]);
+    expect(again.body.discount).toBe(0);
+  });
+});
+
 describe("typed codes", () => {
   it("a code typed full-width (an Asian input method) or pasted with a typographic dash or invisible characters applies; an import of such text stores the plain code", async () => {
     const api = await testApi({ database });

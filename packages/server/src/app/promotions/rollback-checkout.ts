@@ -11,7 +11,7 @@ import { refundCheckoutPayments } from "../wallet/checkout-payments.ts";
 /**
  * Undoes an order's promotions, once: every campaign's uses, budgets and per-customer counters, the
  * codes' uses, the bonus points (reversed; a spent balance goes negative through a clawback) and the
- * unused follow-up codes, and refunds the wallet payments (gift cards, bonus, cash) into the lots they
+ * follow-up codes (voided, spent or not), and refunds the wallet payments (gift cards, bonus, cash) into the lots they
  * came from. The completion row is locked first, so of two concurrent rollbacks one
  * takes effect and the other finds it done (`effect: "already_rolled_back"`).
  *
@@ -67,7 +67,10 @@ export async function rollbackCheckout(ctx: AppContext, tx: Tx, program: Program
   }
   const followUps = result.followUpCodes.map((f) => f.code);
   if (followUps.length) {
-    await tx.execute(sql`update campaign_codes set expires_at = ${now.toISOString()}::timestamptz where program_id = ${program.id} and code = any(${textArray(followUps)}) and used = 0`);
+    // Spent ones too: the order that spent one keeps its discount, but if that order is rolled back
+    // later, the use it gives back must not revive a credit whose own order was cancelled.
+    await tx.execute(sql`update campaign_codes set expires_at = least(coalesce(expires_at, ${now.toISOString()}::timestamptz), ${now.toISOString()}::timestamptz)
+                          where program_id = ${program.id} and code = any(${textArray(followUps)})`);
   }
   await tx.execute(sql`update campaign_redemptions set status = 'rolled_back', rolled_back_at = ${now.toISOString()}::timestamptz where program_id = ${program.id} and order_id = ${orderId} and status = 'applied'`);
   const after: CheckoutCompletion = { ...result, ...(payments ? { payments } : {}), status: "rolled_back", rolledBackAt: now.toISOString() };

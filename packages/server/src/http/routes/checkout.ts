@@ -67,7 +67,7 @@ const rollback = createRoute({
   path: "/v1/carts/rollback",
   tags,
   summary: "Undo an order's promotions (cancelled or refunded order), once",
-  description: "Gives back the campaigns' uses, budgets and per-customer counts and the codes' uses, reverses the bonus points, voids unused follow-up codes and refunds the wallet payments (gift card money back to its card). A second rollback of the same order changes nothing (`effect: already_rolled_back`).",
+  description: "Gives back the campaigns' uses, budgets and per-customer counts and the codes' uses, reverses the bonus points, voids the follow-up codes it issued (a spent one stays spent, and cannot come back by a rollback of the order that spent it) and refunds the wallet payments (gift card money back to its card). A second rollback of the same order changes nothing (`effect: already_rolled_back`).",
   security,
   request: { headers: idempotencyHeader, body: json(z.strictObject({ orderId: id, reason: z.string().min(1).max(500).default("order cancelled") })) },
   responses: { 200: ok(CheckoutCompletion, "The rolled-back completion"), ...errorResponses(400, 401, 403, 404, 409) },
