@@ -439,21 +439,25 @@ describe("per-customer limits: who counts", () => {
 });
 
 describe("bonus points and guests", () => {
-  it("a guest's checkout gets no bonus points, so it spends none of the campaign's uses or points budget; a member's does", async () => {
+  it("a guest's checkout gets no bonus points and no multiplier, so it spends none of the campaign's uses or points budget; a member's does", async () => {
     const api = await testApi({ database });
     const auto = await campaign(api, { name: "Bonus", kind: "automatic", effects: [{ kind: "bonus_points", points: 50 }], limits: { total: 2, budget: { points: 100 } } });
     await campaign(api, { name: "Bonus code", kind: "code", code: "PTS50", effects: [{ kind: "bonus_points", points: 50 }] });
     await campaign(api, { name: "Both", kind: "code", code: "BOTH", effects: [{ kind: "order_fixed", amount: 100 }, { kind: "bonus_points", points: 50 }] });
+    const double = await campaign(api, { name: "Double", kind: "code", code: "DOUBLE", effects: [{ kind: "points_multiplier", factor: 2 }], limits: { total: 1 } });
     const guest = { email: "guest@example.com", lines: [line("x", 1000)] };
-    const ev = await api.call("POST", "/v1/carts/evaluate", { ...guest, codes: ["PTS50", "BOTH"] });
+    const ev = await api.call("POST", "/v1/carts/evaluate", { ...guest, codes: ["PTS50", "BOTH", "DOUBLE"] });
     expect(ev.body.points).toEqual({ rules: 0, bonus: 0, total: 0 });
     expect(ev.body.applied).toEqual([expect.objectContaining({ code: "BOTH", discount: 100, bonusPoints: 0 })]);
-    expect(ev.body.refused).toEqual([expect.objectContaining({ code: "PTS50", reason: "CONDITION_NOT_MET", message: expect.stringContaining("member account"), condition: { kind: "effects", part: expect.stringContaining("members only") } })]);
+    const refusal = (code: string) => expect.objectContaining({ code, reason: "CONDITION_NOT_MET", message: expect.stringContaining("member account"), condition: { kind: "effects", part: expect.stringContaining("members only") } });
+    expect(ev.body.refused).toEqual([refusal("DOUBLE"), refusal("PTS50")]);
     for (const orderId of ["g-1", "g-2", "g-3"]) {
-      const done = await api.call("POST", "/v1/carts/complete", { ...guest, orderId });
+      const done = await api.call("POST", "/v1/carts/complete", { ...guest, orderId, codes: ["DOUBLE"] });
       expect(done.body).toMatchObject({ redemptions: [], points: { bonus: 0 } });
     }
     expect((await api.call("GET", `/v1/campaigns/${auto.id}`)).body.usage).toMatchObject({ redeemed: 0, budgetPointsUsed: 0 });
+    // The multiplier's single use is still there for a member.
+    expect((await api.call("GET", `/v1/campaigns/${double.id}`)).body.usage).toMatchObject({ redeemed: 0 });
     await api.call("PUT", "/v1/customers/mia", {});
     const member = await api.call("POST", "/v1/carts/complete", { customerId: "mia", lines: [line("x", 1000)], orderId: "m-1" });
     expect(member.body.redemptions).toEqual([expect.objectContaining({ campaignId: auto.id, points: 50 })]);

@@ -302,6 +302,15 @@ describe("evaluateCart: gifts, shipping, points and follow-ups", () => {
     expect(ev.refused).toEqual([{ code: "PTS", reason: "CONDITION_NOT_MET", message: expect.stringContaining("member account"), campaignId: "pts", condition: { kind: "effects", part: expect.stringContaining("members only") } }]);
   });
 
+  it("a guest gets no points multiplier: a campaign that only multiplies points is refused for a guest, and applies for a member", () => {
+    const double = campaign("x2", { code: "X2", effects: [{ kind: "points_multiplier", factor: 2 }] });
+    const earn = (o: CelOrder) => Math.floor(o.earningBase / 1_000);
+    const guest = consistent(evaluate({ customer: GUEST, codes: [typed("x2", double)], earn: () => 0 }));
+    expect(guest.applied).toEqual([]);
+    expect(guest.refused).toEqual([{ code: "X2", reason: "CONDITION_NOT_MET", message: expect.stringContaining("member account"), campaignId: "x2", condition: { kind: "effects", part: expect.stringContaining("members only") } }]);
+    expect(consistent(evaluate({ codes: [typed("x2", double)], earn })).applied.map((a) => [a.code, a.multiplier, a.bonusPoints])).toEqual([["X2", 2, 180]]);
+  });
+
   it("a guest still gets the money off of a campaign whose points budget is spent: she would be given none of its points", () => {
     const both = campaign("both", { code: "BOTH", effects: [{ kind: "order_fixed", amount: 1_000 }, { kind: "bonus_points", points: 500 }], limits: { budget: { points: 1_000 } } });
     const spent = { both: usage({ budgetPointsUsed: 1_000 }) };

@@ -309,7 +309,7 @@ function refuseLosers(eligible: readonly Candidate[], chosen: Priced, pricedWith
       const message = part.startsWith("the program's margin guard")
         ? "The program's margin guard leaves no room for this campaign's discount on this cart."
         : part === GUEST_POINTS
-          ? "The campaign gives bonus points, which need a member account: send the member's customerId."
+          ? "The campaign gives points, which need a member account: send the member's customerId."
           : "The cart holds nothing this campaign's effects apply to.";
       refused.push({ code: cand.code, reason: "CONDITION_NOT_MET", message, campaignId: cand.campaign.id, condition: { kind: "effects", part } });
       continue;

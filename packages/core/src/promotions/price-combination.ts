@@ -322,7 +322,7 @@ class PricedCombination implements PricedOnce {
   /** Why the campaign in slot `s` gave nothing. */
   private emptyBecause(s: number): string {
     if (this.trimmedAway?.[s]) return `the program's margin guard (at most ${this.ctx.input.guard!.maxDiscountPercent}% off) left no room for it`;
-    if (this.ctx.input.customer.id === "" && this.outcomes[s]!.some((o) => o.bonusPoints > 0)) return GUEST_POINTS;
+    if (this.ctx.input.customer.id === "" && this.outcomes[s]!.some((o) => o.bonusPoints > 0 || o.multiplier !== 0)) return GUEST_POINTS;
     return notes(this.outcomes[s]!);
   }
 
@@ -373,14 +373,14 @@ function allGifts(applied: readonly AppliedCampaign[]): CartEvaluation["gifts"] 
 }
 
 /** Why a campaign whose only gift is points gives a guest nothing (whyEmpty). */
-export const GUEST_POINTS = "bonus points are credited to members only, and this checkout is a guest's";
+export const GUEST_POINTS = "points (bonus points, multipliers) are credited to members only, and this checkout is a guest's";
 
 /**
  * What one campaign gave in a combination, in one pass over its outcomes (this runs for every
  * campaign of every combination priced); null when it gave nothing at all. `netAfter`: what the
  * order's merchandise costs after every discount, which values follow-up codes worth a share of it.
- * A guest gets no bonus points (points need a member account): they would be recorded as given,
- * and spend the campaign's uses and points budget, with no one to credit them to.
+ * A guest gets no bonus points and no multiplier (points need a member account): they would be
+ * recorded as given, and spend the campaign's uses and points budget, with no one to credit them to.
  */
 function appliedCampaign(cand: Candidate, os: readonly EffectOutcome[], discount: number, netAfter: number, member: boolean): AppliedCampaign | null {
   let shippingDiscount = 0;
@@ -392,7 +392,7 @@ function appliedCampaign(cand: Candidate, os: readonly EffectOutcome[], discount
   for (const o of os) {
     shippingDiscount += o.shippingDiscount;
     if (member) points += o.bonusPoints;
-    if (o.multiplier) multiplier += o.multiplier - 1;
+    if (member && o.multiplier) multiplier += o.multiplier - 1;
     if (o.gift) (gifts ??= []).push(o.gift);
     if (o.followUp) {
       const f = o.followUp;
