@@ -17,17 +17,18 @@ import { killAllChildren, RssSampler, startServerProcess } from "./server-proces
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({
-  options: { events: { type: "string", default: "50000" }, runs: { type: "string", default: "3" }, "pg-url": { type: "string", default: "postgres://postgres@127.0.0.1:5432" }, help: { type: "boolean" } },
+  options: { events: { type: "string", default: "50000" }, codes: { type: "string", default: "0" }, runs: { type: "string", default: "3" }, "pg-url": { type: "string", default: "postgres://postgres@127.0.0.1:5432" }, help: { type: "boolean" } },
 });
 if (values.help) {
-  console.log("npm run bench:export -- [--events N (50000)] [--runs N (3)] [--pg-url postgres://postgres@127.0.0.1:5432]");
+  console.log("npm run bench:export -- [--events N (50000)] [--codes N (0: none)] [--runs N (3)] [--pg-url postgres://postgres@127.0.0.1:5432]");
   process.exit(0);
 }
 const events = Number(values.events);
 const runs = Number(values.runs);
+const codes = Number(values.codes);
 const pgUrl = values["pg-url"]!;
-if (!Number.isInteger(events) || events < 1 || events > 1_000_000 || !Number.isInteger(runs) || runs < 1 || runs > 20) {
-  console.error("--events is 1 to 1,000,000 and --runs 1 to 20");
+if (!Number.isInteger(events) || events < 1 || events > 1_000_000 || !Number.isInteger(runs) || runs < 1 || runs > 20 || !Number.isInteger(codes) || codes < 0 || codes > 5_000_000) {
+  console.error("--events is 1 to 1,000,000, --codes 0 to 5,000,000 and --runs 1 to 20");
   process.exit(2);
 }
 // A hard stop, whatever happens: the bench talks only to 127.0.0.1 and ends by itself.
@@ -120,6 +121,30 @@ try {
     const max = sampler.stop();
     if (res.status !== 200) throw new Error(`export: ${res.status}`);
     console.log(`${String(run).padStart(10)}  ${seconds.toFixed(2).padStart(7)}  ${(bytes / 1e6).toFixed(1).padStart(7)}  ${before.toFixed(0)} -> ${max.toFixed(0)}`);
+  }
+  if (codes > 0) {
+    // A bulk_codes campaign with `codes` codes, then its CSV export (GET …/codes.csv).
+    const c = await fetch(`${server.url}/v1/campaigns`, { method: "POST", headers, body: JSON.stringify({ name: "Bulk", kind: "bulk_codes", effects: [{ kind: "order_fixed", amount: 100 }] }) });
+    const campaign = ((await c.json()) as { id: string }).id;
+    const t1 = performance.now();
+    for (let i = 0; i < codes; i += 100_000) {
+      const r = await fetch(`${server.url}/v1/campaigns/${campaign}/codes/generate`, { method: "POST", headers, body: JSON.stringify({ count: Math.min(100_000, codes - i) }) });
+      if (r.status >= 300) throw new Error(`generate: ${r.status} ${await r.text()}`);
+    }
+    console.log(`a campaign with ${codes.toLocaleString("en-US")} codes, generated in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+    console.log("codes.csv run  seconds  MB sent  server RSS before -> max during (MB)");
+    for (let run = 1; run <= runs; run++) {
+      const sampler = new RssSampler(server.pid, 20);
+      const before = sampler.max;
+      const start = performance.now();
+      const res = await fetch(`${server.url}/v1/campaigns/${campaign}/codes.csv`, { headers });
+      let bytes = 0;
+      for await (const chunk of res.body!) bytes += (chunk as Uint8Array).byteLength;
+      const seconds = (performance.now() - start) / 1000;
+      const max = sampler.stop();
+      if (res.status !== 200) throw new Error(`codes.csv: ${res.status}`);
+      console.log(`${String(run).padStart(13)}  ${seconds.toFixed(2).padStart(7)}  ${(bytes / 1e6).toFixed(1).padStart(7)}  ${before.toFixed(0)} -> ${max.toFixed(0)}`);
+    }
   }
 } finally {
   await server.stop();

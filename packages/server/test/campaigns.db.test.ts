@@ -393,6 +393,21 @@ describe("bulk codes", () => {
     expect((await api.call("GET", `/v1/campaigns/${c.id}/codes?limit=200`)).body.data[2]).toMatchObject({ code: "EXP0003", customerId: "=ioana,1", value: 5000, used: 1 });
     expect((await api.call("GET", "/v1/campaigns/cmp_nope/codes.csv")).status).toBe(404);
   });
+
+  it("exports more codes than a page whole, once each, in the list's order", async () => {
+    const c = await bulk(api, "Export many");
+    expect((await api.call("POST", `/v1/campaigns/${c.id}/codes/generate`, { count: 12_000 })).status).toBe(201);
+    const res = await api.raw({ method: "GET", path: `/v1/campaigns/${c.id}/codes.csv`, headers: { authorization: `Bearer ${api.secretKey}` } });
+    expect(res.status).toBe(200);
+    const lines = (await res.text()).split("\n");
+    expect(lines[0]).toBe("code,used,max_uses,expires_at,customer");
+    expect(lines.at(-1)).toBe("");
+    const codes = lines.slice(1, -1).map((l) => l.split(",")[0]);
+    expect(codes).toHaveLength(12_000); // more than two of the export's pages (5,000)
+    expect(new Set(codes).size).toBe(12_000);
+    const first = (await api.call("GET", `/v1/campaigns/${c.id}/codes?limit=200`)).body.data.map((k: { code: string }) => k.code);
+    expect(codes.slice(0, 200)).toEqual(first);
+  }, 120_000);
 });
 
 describe("the margin guard, on the program", () => {

@@ -1,7 +1,8 @@
 import { and, eq, sql } from "drizzle-orm";
 import { checkCodePattern, codeFromPattern, DEFAULT_CODE_PATTERN, domainError, err, normalizePromoCode, ok, patternRandomBytes, type DomainError, type Result } from "@patron/core";
 import type { AppContext } from "../context.ts";
-import { rows, type Executor } from "../../db/connect.ts";
+import { rows, type Db, type Executor } from "../../db/connect.ts";
+import { eachPage, streamFromSnapshot } from "../../db/snapshot-stream.ts";
 import { textArray } from "../../db/sql-arrays.ts";
 import { campaigns } from "../../db/schema.ts";
 import type { Program } from "../programs/program.ts";
@@ -236,20 +237,30 @@ function cell(v: string | number | null): string {
 
 /**
  * Every code of a bulk_codes campaign as CSV: `code,used,max_uses,expires_at,customer`, in code
- * order, read a page at a time.
+ * order, streamed from one snapshot a page at a time as the client reads it (snapshot-stream.ts): a
+ * campaign of a million codes cost the server 118 MB of RSS when the file was built whole.
  *
  * Errors: CAMPAIGN_NOT_FOUND, CAMPAIGN_INVALID.
  */
-export async function exportCampaignCodes(ex: Executor, programId: string, campaignId: string): Promise<Result<string, DomainError>> {
-  const out = ["code,used,max_uses,expires_at,customer"];
-  let cursor: string | undefined;
-  do {
-    const page = await listCampaignCodes(ex, programId, campaignId, { limit: 10_000, cursor });
-    if (!page.ok) return page;
-    for (const c of page.value.data) out.push([c.code, c.used, c.maxUses, c.expiresAt, c.customerId].map(cell).join(","));
-    cursor = page.value.nextCursor ?? undefined;
-  } while (cursor);
-  return ok(`${out.join("\n")}\n`);
+export function streamCampaignCodes(db: Db, programId: string, campaignId: string, log: { error(o: object): void }): Promise<Result<ReadableStream<Uint8Array>, DomainError>> {
+  return streamFromSnapshot<DomainError>(db, log, `export of the codes of ${campaignId}`, async (tx, out) => {
+    const bad = await bulkCampaign(tx, programId, campaignId, false);
+    if (bad) return bad;
+    out.start();
+    await out.write("code,used,max_uses,expires_at,customer\n");
+    const query = sql`select k.code, k.used, k.max_uses, k.expires_at, c.external_id as customer
+                        from campaign_codes k left join customers c on c.id = k.customer_id
+                       where k.campaign_id = ${campaignId} and k.program_id = ${programId} order by k.code`;
+    await eachPage(tx, "codes", query, 5_000, async (rows) => {
+      let text = "";
+      for (const r of rows) {
+        const expires = r.expires_at === null ? null : new Date(r.expires_at as string | Date).toISOString();
+        text += `${[r.code as string, Number(r.used), Number(r.max_uses), expires, r.customer as string | null].map(cell).join(",")}\n`;
+      }
+      await out.write(text);
+    });
+    return undefined;
+  });
 }
 
 /**
