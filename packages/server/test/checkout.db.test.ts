@@ -485,6 +485,24 @@ describe("follow-up codes and rollbacks", () => {
   });
 });
 
+describe("rollbacks and expired points", () => {
+  it("rolling back an order whose bonus points have expired gives back its uses and takes back nothing more, not a 500", async () => {
+    const api = await testApi({ database, program: { ledgerPolicy: { pendingDays: 0, expiry: { kind: "days", days: 10 }, clawback: "allow_negative" } } });
+    const c = await campaign(api, { name: "Bonus", kind: "code", code: "PTS", effects: [{ kind: "bonus_points", points: 50 }, { kind: "order_fixed", amount: 100 }], limits: { total: 5 } });
+    await api.call("PUT", "/v1/customers/eve", {});
+    const done = await api.call("POST", "/v1/carts/complete", { orderId: "x-1", customerId: "eve", lines: [line("x", 1000)], codes: ["PTS"] });
+    expect(done.body.redemptions).toEqual([expect.objectContaining({ points: 50, transactionId: expect.any(String) })]);
+    api.clock.advanceDays(11);
+    expect((await api.call("POST", "/v1/jobs/daily")).status).toBe(200);
+    expect((await api.call("GET", "/v1/customers/eve/balances")).body.available).toBe(0);
+    const rb = await api.call("POST", "/v1/carts/rollback", { orderId: "x-1" });
+    expect(rb.status, JSON.stringify(rb.body)).toBe(200);
+    expect(rb.body.effect).toBe("rolled_back");
+    expect((await api.call("GET", "/v1/customers/eve/balances")).body.available).toBe(0);
+    expect((await api.call("GET", `/v1/campaigns/${c.id}`)).body.usage).toMatchObject({ redeemed: 0, budgetMoneyUsed: 0, budgetPointsUsed: 0 });
+  });
+});
+
 describe("typed codes", () => {
   it("a code typed full-width (an Asian input method) or pasted with a typographic dash or invisible characters applies; an import of such text stores the plain code", async () => {
     const api = await testApi({ database });

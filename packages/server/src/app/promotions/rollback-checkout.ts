@@ -63,7 +63,9 @@ export async function rollbackCheckout(ctx: AppContext, tx: Tx, program: Program
   for (const r of reds) {
     if (!r.transaction_id) continue;
     const rev = await reverseTransaction(ctx, tx, program, r.transaction_id, { reason: `promotion rolled back: ${input.reason}`, actor: input.actor, force: true });
-    if (!rev.ok && rev.error.code !== "ALREADY_REVERSED") throw new Error(`rollback of ${orderId}: ${rev.error.message}`);
+    // Reversed already, or expired whole (expiry took the points back): nothing is left to take back.
+    const nothingLeft = !rev.ok && (rev.error.code === "ALREADY_REVERSED" || (rev.error.code === "REVERSAL_NOT_ALLOWED" && rev.error.details?.expired !== undefined));
+    if (!rev.ok && !nothingLeft) throw new Error(`rollback of ${orderId}: ${rev.error.message}`);
   }
   const followUps = result.followUpCodes.map((f) => f.code);
   if (followUps.length) {
