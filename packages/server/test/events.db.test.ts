@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "drizzle-orm";
 import { rows } from "../src/db/connect.ts";
-import { testApi, orderEvent, type TestApi } from "./harness.ts";
+import { testApi, ok, orderEvent, type TestApi } from "./harness.ts";
 
 const count = async (api: TestApi, table: string) =>
   Number((await rows<{ n: number }>(api.ctx.db, sql`select count(*)::int as n from ${sql.identifier(table)} where program_id = ${api.programId}`))[0]!.n);
@@ -324,6 +324,22 @@ describe("refund of an order whose points have expired", () => {
     const rest = await refund(api, "kim");
     expect(rest.body.effects.pointsClawedBack).toBe(30);
     expect((await api.call("GET", "/v1/customers/kim/balances")).body.available).toBe(50 - 60);
+    await worldBalances(api);
+    await api.close();
+  });
+
+  it("what expired of another order whose id starts with this one's and a colon is not this order's: its refund takes back all it earned", async () => {
+    const api = await testApi({ program });
+    // "A:2" was placed 40 days ago: its 50 points have expired. "A" earns 100 today. An earn
+    // transaction's reference is order:{id} or order:{id}:{n}, so "A:2"'s (order:A:2) looks like A's second.
+    const placed = new Date(api.clock.now().getTime() - 40 * 86_400_000).toISOString();
+    await ok(api.call("POST", "/v1/events", { ...orderEvent("lea-e0", "lea", "A:2", 5_000), occurredAt: placed }));
+    expect((await ok(api.call("POST", "/v1/events", orderEvent("lea-e1", "lea", "A", 10_000)))).effects.pointsEarned).toBe(100);
+    expect((await api.call("POST", "/v1/jobs/daily")).status).toBe(200);
+    expect((await api.call("GET", "/v1/customers/lea/balances")).body.available).toBe(100);
+    const r = await ok(api.call("POST", "/v1/events", { id: "lea-r", type: "order.refunded", customerId: "lea", data: { orderId: "A", refundId: "lea-R" } }));
+    expect(r.effects.pointsClawedBack).toBe(100);
+    expect((await api.call("GET", "/v1/customers/lea/balances")).body.available).toBe(0);
     await worldBalances(api);
     await api.close();
   });

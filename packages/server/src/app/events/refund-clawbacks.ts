@@ -60,7 +60,9 @@ export function postClawbacks(
 /**
  * What expiry has taken from the lots refunded orders earned, per order and asset: the lots each
  * order's earn transactions credited (`order:{id}` and `order:{id}:{n}`, see creditReference), and the
- * expiry postings already written out of them. A refund does not take that part back again (expiry
+ * expiry postings already written out of them. The reference alone does not say which order: order
+ * "A:2"'s first credit is `order:A:2`, as order "A"'s second would be; the transaction's
+ * `metadata.orderId` does. A refund does not take that part back again (expiry
  * took it from the customer once; decideOrderRefunded). `add` counts this batch's own settlement,
  * which is not written yet. Found through the customers' transactions, which are indexed, as postings
  * are not by lot.
@@ -75,6 +77,7 @@ export async function expiredOfOrders(ex: Executor, programId: string, orderIds:
           from orders o
           join ledger_transactions t on t.program_id = o.program_id and t.customer_id = o.customer_id and t.type = 'earn'
                                     and (t.reference = 'order:' || o.external_id or starts_with(t.reference, 'order:' || o.external_id || ':'))
+                                    and coalesce(t.metadata->>'orderId', o.external_id) = o.external_id
           join ledger_postings p on p.transaction_id = t.id and p.lot_id is not null and p.destination like 'customer:%'
          where o.program_id = ${programId} and o.id = any(${textArray(orderIds)})`,
   );
