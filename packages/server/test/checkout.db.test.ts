@@ -463,6 +463,22 @@ describe("bonus points and guests", () => {
     expect(member.body.redemptions).toEqual([expect.objectContaining({ campaignId: auto.id, points: 50 })]);
     expect((await api.call("GET", `/v1/campaigns/${auto.id}`)).body.usage).toMatchObject({ redeemed: 1, budgetPointsUsed: 50 });
   });
+
+  it("a blocked member's checkout earns no points, as her orders do not: no bonus points, no multiplier, no use of a points campaign spent", async () => {
+    const api = await testApi({ database });
+    const pts = await campaign(api, { name: "Bonus", kind: "code", code: "PTS50", effects: [{ kind: "bonus_points", points: 50 }], limits: { total: 1 } });
+    await campaign(api, { name: "Both", kind: "code", code: "BOTH", effects: [{ kind: "order_fixed", amount: 100 }, { kind: "bonus_points", points: 50 }] });
+    await api.call("PUT", "/v1/customers/bo", {});
+    expect((await api.call("PATCH", "/v1/customers/bo", { status: "blocked" })).status).toBe(200);
+    const cart = { customerId: "bo", lines: [line("x", 10000)], codes: ["PTS50", "BOTH"] };
+    const ev = await api.call("POST", "/v1/carts/evaluate", cart);
+    expect(ev.body.points).toEqual({ rules: 0, bonus: 0, total: 0 });
+    expect(ev.body.refused).toEqual([expect.objectContaining({ code: "PTS50", reason: "CONDITION_NOT_MET", message: expect.stringContaining("blocked") })]);
+    const done = await api.call("POST", "/v1/carts/complete", { ...cart, orderId: "bo-1" });
+    expect(done.body.redemptions).toEqual([expect.objectContaining({ code: "BOTH", discount: 100, points: 0, transactionId: null })]);
+    expect((await api.call("GET", "/v1/customers/bo/balances")).body.available).toBe(0);
+    expect((await api.call("GET", `/v1/campaigns/${pts.id}`)).body.usage).toMatchObject({ redeemed: 0 });
+  });
 });
 
 describe("follow-up codes and rollbacks", () => {

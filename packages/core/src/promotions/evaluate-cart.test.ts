@@ -302,6 +302,13 @@ describe("evaluateCart: gifts, shipping, points and follow-ups", () => {
     expect(ev.refused).toEqual([{ code: "PTS", reason: "CONDITION_NOT_MET", message: expect.stringContaining("member account"), campaignId: "pts", condition: { kind: "effects", part: expect.stringContaining("members only") } }]);
   });
 
+  it("a blocked member gets no bonus points either: a points-only campaign is refused saying so", () => {
+    const points = campaign("pts", { code: "PTS", effects: [{ kind: "bonus_points", points: 500 }] });
+    const ev = consistent(evaluate({ customer: member({ status: "blocked" }), codes: [typed("pts", points)] }));
+    expect(ev.applied).toEqual([]);
+    expect(ev.refused).toEqual([{ code: "PTS", reason: "CONDITION_NOT_MET", message: expect.stringContaining("blocked"), campaignId: "pts", condition: { kind: "effects", part: expect.stringContaining("blocked") } }]);
+  });
+
   it("a guest gets no points multiplier: a campaign that only multiplies points is refused for a guest, and applies for a member", () => {
     const double = campaign("x2", { code: "X2", effects: [{ kind: "points_multiplier", factor: 2 }] });
     const earn = (o: CelOrder) => Math.floor(o.earningBase / 1_000);

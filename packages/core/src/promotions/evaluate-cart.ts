@@ -1,7 +1,7 @@
 import { celVariables, runCondition, type CelCustomer, type CelInput, type CelOrder, type CelVariables, type CompiledCondition } from "../rules/cel.ts";
 import { outsideSchedule } from "../rules/schedule.ts";
 import { actsOnNothing, nothingNote } from "./apply-effects.ts";
-import { better, byPriority, cartContext, cartOrder, GUEST_POINTS, label, mostOff, price, type Candidate, type Priced } from "./price-combination.ts";
+import { better, BLOCKED_POINTS, byPriority, cartContext, cartOrder, earnsPoints, GUEST_POINTS, label, mostOff, price, type Candidate, type Priced } from "./price-combination.ts";
 import type { CartLines } from "./working-cart.ts";
 import type { CampaignDefinition, CartInput, CodeRefusalReason, MarginGuard } from "./types.ts";
 import { sortSmall } from "../sort.ts";
@@ -310,6 +310,8 @@ function refuseLosers(eligible: readonly Candidate[], chosen: Priced, pricedWith
         ? "The program's margin guard leaves no room for this campaign's discount on this cart."
         : part === GUEST_POINTS
           ? "The campaign gives points, which need a member account: send the member's customerId."
+          : part === BLOCKED_POINTS
+            ? "The campaign gives points, and this member is blocked: blocked members earn no points."
           : "The cart holds nothing this campaign's effects apply to.";
       refused.push({ code: cand.code, reason: "CONDITION_NOT_MET", message, campaignId: cand.campaign.id, condition: { kind: "effects", part } });
       continue;
@@ -348,8 +350,8 @@ function admit(c: CompiledCampaign, input: CartEvaluationInput, cel: CelInput, v
   }
   if (lim.budget?.money !== undefined && u.budgetMoneyUsed >= lim.budget.money) return { ok: false, reason: "BUDGET_EXHAUSTED", message: "The campaign's money budget is spent." };
   if (lim.budget?.points !== undefined) {
-    // A guest is given no points (price-combination.ts), so a spent points budget does not keep the rest of the campaign from her.
-    const bonus = input.customer.id === "" ? 0 : def.effects.reduce((n, e) => n + (e.kind === "bonus_points" ? e.points : 0), 0);
+    // A guest (or a blocked member) is given no points (price-combination.ts), so a spent points budget does not keep the rest of the campaign from her.
+    const bonus = !earnsPoints(input.customer) ? 0 : def.effects.reduce((n, e) => n + (e.kind === "bonus_points" ? e.points : 0), 0);
     if (u.budgetPointsUsed + bonus > lim.budget.points) return { ok: false, reason: "BUDGET_EXHAUSTED", message: "The campaign's points budget is spent." };
   }
   return (c.audience && conditionGate("audience", c.audience, cel, vars)) || (c.condition && conditionGate("cart", c.condition, cel, vars)) || ADMITTED;

@@ -1,4 +1,4 @@
-import type { CelOrder } from "../rules/cel.ts";
+import type { CelCustomer, CelOrder } from "../rules/cel.ts";
 import { allocate } from "../money/allocate.ts";
 import { applyRate } from "../money/rate.ts";
 import { applyEffect, bps, currentRate, isLineEffect, type EffectOutcome } from "./apply-effects.ts";
@@ -275,7 +275,7 @@ class PricedCombination implements PricedOnce {
     this.trimmedAway = trimToGuard(w, sorted.length, ctx, this.trace);
     const discount = (this.discount = before.subtotal - w.merchandiseNet());
     let bonus = 0;
-    const member = input.customer.id !== "";
+    const member = earnsPoints(input.customer);
     for (let s = 0; s < sorted.length; s++) {
       const cand = sorted[s]!;
       const a = appliedCampaign(cand, this.outcomes[s]!, w.discountOf(s), before.subtotal - discount, member);
@@ -322,7 +322,8 @@ class PricedCombination implements PricedOnce {
   /** Why the campaign in slot `s` gave nothing. */
   private emptyBecause(s: number): string {
     if (this.trimmedAway?.[s]) return `the program's margin guard (at most ${this.ctx.input.guard!.maxDiscountPercent}% off) left no room for it`;
-    if (this.ctx.input.customer.id === "" && this.outcomes[s]!.some((o) => o.bonusPoints > 0 || o.multiplier !== 0)) return GUEST_POINTS;
+    const customer = this.ctx.input.customer;
+    if (!earnsPoints(customer) && this.outcomes[s]!.some((o) => o.bonusPoints > 0 || o.multiplier !== 0)) return customer.id === "" ? GUEST_POINTS : BLOCKED_POINTS;
     return notes(this.outcomes[s]!);
   }
 
@@ -372,15 +373,19 @@ function allGifts(applied: readonly AppliedCampaign[]): CartEvaluation["gifts"] 
   return out;
 }
 
-/** Why a campaign whose only gift is points gives a guest nothing (whyEmpty). */
+/** Why a campaign whose only gift is points gives a guest or a blocked member nothing (whyEmpty). */
 export const GUEST_POINTS = "points (bonus points, multipliers) are credited to members only, and this checkout is a guest's";
+export const BLOCKED_POINTS = "points (bonus points, multipliers) are credited to members only, and this member is blocked";
+
+/** Whether a promotion's points go to this customer: a member who is not blocked (blocked members earn nothing, as their orders do). */
+export const earnsPoints = (customer: CelCustomer): boolean => customer.id !== "" && customer.status !== "blocked";
 
 /**
  * What one campaign gave in a combination, in one pass over its outcomes (this runs for every
  * campaign of every combination priced); null when it gave nothing at all. `netAfter`: what the
  * order's merchandise costs after every discount, which values follow-up codes worth a share of it.
- * A guest gets no bonus points and no multiplier (points need a member account): they would be
- * recorded as given, and spend the campaign's uses and points budget, with no one to credit them to.
+ * A guest or a blocked member gets no bonus points and no multiplier (points need a member account
+ * in good standing): they would be recorded as given, and spend the campaign's uses and points budget.
  */
 function appliedCampaign(cand: Candidate, os: readonly EffectOutcome[], discount: number, netAfter: number, member: boolean): AppliedCampaign | null {
   let shippingDiscount = 0;

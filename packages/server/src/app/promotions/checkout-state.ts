@@ -146,9 +146,10 @@ export async function loadCheckoutState(ctx: AppContext, ex: Executor, program: 
   const event = { type: "order.completed" as const, name: "", occurredAt: now, customerId: customerRowId ?? "" };
   const counters = customerRowId ? await readCounters(ex, program.id, rules.flatMap((r) => (r.def.trigger.event === "order.completed" ? counterKeysFor(r, event, program.timeZone) : []))) : new CounterBook();
   const facts = customer;
-  // Guests earn nothing: points need a member account.
+  // Guests earn nothing: points need a member account. Blocked members earn nothing either, as
+  // ingest gives their orders 0 (earningSkipped: CUSTOMER_BLOCKED).
   const earn = (order: CelOrder) => {
-    if (!customerRowId) return 0;
+    if (!customerRowId || facts.status === "blocked") return 0;
     const book = counters.copy();
     const out = evaluateRules({
       rules, event, timeZone: program.timeZone, pointValue: program.pointValue, counters: book,
