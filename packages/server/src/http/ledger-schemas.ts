@@ -39,14 +39,14 @@ export const Balances = z
 export const creditsOnlyExpire = (b: { amount: number; expiry?: unknown }) => b.amount > 0 || b.expiry === undefined;
 export const EXPIRY_ON_DEBIT = { message: "expiry applies to credits (a positive amount); a debit takes from the soonest-expiring lots", path: ["expiry"] };
 
-export const Adjustment = z
-  .strictObject({
-    amount: z.number().int().min(-MAX_AMOUNT).max(MAX_AMOUNT).refine((v) => v !== 0, "amount must not be zero").openapi({ description: "Positive credits, negative debits." }),
-    reason: z.string().min(1).max(500),
-    actor: z.string().min(1).max(200).optional().openapi({ description: "Who did it; defaults to the API key's id." }),
-    expiry: expiry.optional(),
-  })
-  .refine(creditsOnlyExpire, EXPIRY_ON_DEBIT)
-  .openapi("Adjustment");
+/** The fields of a manual adjustment, of points here and of wallet money (wallet-schemas.ts); `amount` says its unit. */
+export const adjustmentFields = (amount: string) => ({
+  amount: z.number().int().min(-MAX_AMOUNT).max(MAX_AMOUNT).refine((v) => v !== 0, "amount must not be zero").openapi({ description: amount }),
+  reason: z.string().min(1).max(500),
+  actor: z.string().min(1).max(200).optional().openapi({ description: "Who did it; defaults to the API key's id." }),
+  expiry: expiry.optional(),
+});
+
+export const Adjustment = z.strictObject(adjustmentFields("Positive credits, negative debits.")).refine(creditsOnlyExpire, EXPIRY_ON_DEBIT).openapi("Adjustment");
 
 export const Reversal = z.strictObject({ reason: z.string().min(1).max(500), actor: z.string().min(1).max(200).optional(), force: z.boolean().default(false) }).openapi("Reversal");

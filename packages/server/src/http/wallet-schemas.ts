@@ -1,18 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { PAYOUT_STATUSES } from "@patron/core";
 import { amount, id, isoDateTime } from "./schemas.ts";
-import { creditsOnlyExpire, EXPIRY_ON_DEBIT, Transaction } from "./ledger-schemas.ts";
+import { adjustmentFields, creditsOnlyExpire, EXPIRY_ON_DEBIT, Transaction } from "./ledger-schemas.ts";
 
-const MAX_AMOUNT = 1_000_000_000_000;
 const int = z.number().int();
-
-const expiry = z
-  .discriminatedUnion("kind", [
-    z.strictObject({ kind: z.literal("never") }),
-    z.strictObject({ kind: z.literal("days"), days: z.number().int().min(1).max(3650) }),
-    z.strictObject({ kind: z.literal("end_of_month"), months: z.number().int().min(0).max(120) }),
-  ])
-  .openapi({ description: "When a credit expires; absent: never." });
 
 const WalletBalance = z.object({
   available: int.openapi({ description: "Spendable now (cash: also withdrawable), minor units." }),
@@ -33,13 +24,7 @@ export const Wallet = z
   .openapi("Wallet");
 
 export const WalletAdjustment = z
-  .strictObject({
-    asset: z.enum(["bonus", "cash"]),
-    amount: z.number().int().min(-MAX_AMOUNT).max(MAX_AMOUNT).refine((v) => v !== 0, "amount must not be zero").openapi({ description: "Minor units: positive credits, negative debits." }),
-    reason: z.string().min(1).max(500),
-    actor: z.string().min(1).max(200).optional().openapi({ description: "Who did it; defaults to the API key's id." }),
-    expiry: expiry.optional(),
-  })
+  .strictObject({ asset: z.enum(["bonus", "cash"]), ...adjustmentFields("Minor units: positive credits, negative debits.") })
   .refine(creditsOnlyExpire, EXPIRY_ON_DEBIT)
   .openapi("WalletAdjustment");
 
