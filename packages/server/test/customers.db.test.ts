@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { sql } from "drizzle-orm";
 import { rows, type Database } from "../src/db/connect.ts";
 import { testApi, testDatabase, orderEvent, type TestApi } from "./harness.ts";
@@ -410,6 +410,24 @@ describe("export and erase", () => {
       for (;;) if ((await reader.read()).done) break;
     }).rejects.toThrow(/took nothing/);
     expect((await api.call("GET", "/v1/customers/long")).status).toBe(200);
+  });
+
+  it("a HEAD of the export answers with the export's status and headers and ends its transaction at once", async () => {
+    // Hono answers HEAD with the GET route's response and drops its body unread. Left waiting for a
+    // reader, the export held its transaction (on PGlite, the only connection: every other request
+    // waited) until the 30 s stall limit cut it off; it is cancelled as soon as the answer is made.
+    const error = vi.spyOn(api.ctx.log, "error");
+    try {
+      const head = await api.raw({ method: "HEAD", path: "/v1/customers/x-1/export", headers: { authorization: `Bearer ${api.secretKey}` } });
+      expect(head.status).toBe(200);
+      expect(head.headers.get("content-type")).toMatch(/^application\/json/);
+      await vi.waitFor(() => expect(error).toHaveBeenCalledWith(expect.objectContaining({ msg: "export of customer x-1 stopped" })));
+      expect((await api.call("GET", "/v1/customers/x-1")).status).toBe(200);
+      const unknown = await api.raw({ method: "HEAD", path: "/v1/customers/nope/export", headers: { authorization: `Bearer ${api.secretKey}` } });
+      expect(unknown.status).toBe(404);
+    } finally {
+      error.mockRestore();
+    }
   });
 
   it("export of an unknown customer is 404 CUSTOMER_NOT_FOUND", async () => {

@@ -61,6 +61,15 @@ export function createApp(deps: HttpDeps) {
     );
   });
 
+  // HEAD runs the GET route, and Hono then drops the response's body unread. A streamed body
+  // (snapshot-stream.ts: an export, written from a transaction as the client reads) would wait for a
+  // reader that never comes, holding its transaction (on PGlite, the only connection) until its stall
+  // limit. Cancelled here, it ends at once.
+  app.use("*", async (c, next) => {
+    await next();
+    if (c.req.method === "HEAD" && c.res.body && !c.res.bodyUsed) await c.res.body.cancel().catch(() => {});
+  });
+
   app.get("/healthz", (c) => c.json({ status: "ok" }));
   app.get("/readyz", async (c) => {
     try {
