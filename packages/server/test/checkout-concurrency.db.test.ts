@@ -93,7 +93,7 @@ describe.skipIf(dbKind() !== "postgres")("promotion limits under concurrency on 
     const holders = rs.map((r, i) => ({ r, i })).filter(({ r }) => r.body.reservations.length === 1);
     expect(holders).toHaveLength(10);
     expect(rs.filter((r) => r.body.refused[0]?.reason === "BUDGET_EXHAUSTED")).toHaveLength(20);
-    const done = await Promise.all(holders.map(({ r, i }) => api.call("POST", "/v1/carts/complete", { ...cart, sessionId: `bsess-${i}`, orderId: `bud-${i}`, email: `bud${i}@example.com`, codes: ["TENBUDGET"], expectedTotal: r.body.total })));
+    const done = await Promise.all(holders.map(({ r, i }) => api.call("POST", "/v1/carts/complete", { ...cart, sessionId: `bsess-${i}`, orderId: `hold-bud-${i}`, email: `bud${i}@example.com`, codes: ["TENBUDGET"], expectedTotal: r.body.total })));
     expect(done.map((d) => d.status)).toEqual(holders.map(() => 200));
     expect(done.every((d) => d.body.discount === 100)).toBe(true);
   }, 120_000);
