@@ -479,6 +479,19 @@ describe("bonus points and guests", () => {
     expect((await api.call("GET", "/v1/customers/bo/balances")).body.available).toBe(0);
     expect((await api.call("GET", `/v1/campaigns/${pts.id}`)).body.usage).toMatchObject({ redeemed: 0 });
   });
+
+  it("a double-points code on an order that earns no points is refused and keeps its use for an order that does", async () => {
+    const api = await testApi({ database });
+    const double = await campaign(api, { name: "Double", kind: "code", code: "DOUBLE", effects: [{ kind: "points_multiplier", factor: 2 }], limits: { perCustomer: { max: 1, per: "lifetime" } } });
+    await api.call("PUT", "/v1/customers/pia", {});
+    // 1 point per 100 minor units, rounded down: 99 earns nothing.
+    const small = await api.call("POST", "/v1/carts/complete", { orderId: "p-1", customerId: "pia", lines: [line("x", 99)], codes: ["DOUBLE"] });
+    expect(small.body).toMatchObject({ redemptions: [], points: { rules: 0, bonus: 0 } });
+    expect(small.body.refused).toEqual([expect.objectContaining({ code: "DOUBLE", reason: "CONDITION_NOT_MET", message: expect.stringContaining("earns no points") })]);
+    expect((await api.call("GET", `/v1/campaigns/${double.id}`)).body.usage).toMatchObject({ redeemed: 0 });
+    const big = await api.call("POST", "/v1/carts/complete", { orderId: "p-2", customerId: "pia", lines: [line("x", 1000)], codes: ["DOUBLE"] });
+    expect(big.body.redemptions).toEqual([expect.objectContaining({ code: "DOUBLE", points: 10 })]);
+  });
 });
 
 describe("follow-up codes and rollbacks", () => {

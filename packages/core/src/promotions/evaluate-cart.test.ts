@@ -302,6 +302,15 @@ describe("evaluateCart: gifts, shipping, points and follow-ups", () => {
     expect(ev.refused).toEqual([{ code: "PTS", reason: "CONDITION_NOT_MET", message: expect.stringContaining("member account"), campaignId: "pts", condition: { kind: "effects", part: expect.stringContaining("members only") } }]);
   });
 
+  it("a multiplier-only campaign on an order that earns no points gives nothing: refused, not applied (so not recorded)", () => {
+    const double = campaign("x2", { code: "X2", effects: [{ kind: "points_multiplier", factor: 2 }] });
+    const both = campaign("x3", { code: "X3", effects: [{ kind: "points_multiplier", factor: 3 }, { kind: "order_fixed", amount: 1_000 }] });
+    const ev = consistent(evaluate({ codes: [typed("x2", double), typed("x3", both)], earn: () => 0 }));
+    expect(ev.applied.map((a) => [a.code, a.discount, a.bonusPoints])).toEqual([["X3", 1_000, 0]]);
+    expect(ev.refused).toEqual([{ code: "X2", reason: "CONDITION_NOT_MET", message: expect.stringContaining("earns no points"), campaignId: "x2", condition: { kind: "effects", part: expect.stringContaining("no points") } }]);
+    expect(ev.trace.join("\n")).toContain("earns no points for the multiplier");
+  });
+
   it("a blocked member gets no bonus points either: a points-only campaign is refused saying so", () => {
     const points = campaign("pts", { code: "PTS", effects: [{ kind: "bonus_points", points: 500 }] });
     const ev = consistent(evaluate({ customer: member({ status: "blocked" }), codes: [typed("pts", points)] }));

@@ -1,7 +1,9 @@
 import { celVariables, runCondition, type CelCustomer, type CelInput, type CelOrder, type CelVariables, type CompiledCondition } from "../rules/cel.ts";
 import { outsideSchedule } from "../rules/schedule.ts";
 import { actsOnNothing, nothingNote } from "./apply-effects.ts";
-import { better, BLOCKED_POINTS, byPriority, cartContext, cartOrder, earnsPoints, GUEST_POINTS, label, mostOff, price, type Candidate, type Priced } from "./price-combination.ts";
+import {
+  better, BLOCKED_POINTS, byPriority, cartContext, cartOrder, earnsPoints, GUEST_POINTS, label, mostOff, NOTHING_TO_MULTIPLY, price, type Candidate, type Priced,
+} from "./price-combination.ts";
 import type { CartLines } from "./working-cart.ts";
 import type { CampaignDefinition, CartInput, CodeRefusalReason, MarginGuard } from "./types.ts";
 import { sortSmall } from "../sort.ts";
@@ -174,6 +176,8 @@ export function evaluateCart(input: CartEvaluationInput): CartEvaluation {
     if (!best || better(priced, best)) best = priced;
   }
   const chosen = best ?? price([], ctx);
+  // Its points decide whether a multiplier gave anything (price-combination.ts), before anyone reads what applied.
+  chosen.points();
   if (input.trace && options.length > 1) trace.push(`${options.length} combinations priced${ruledOut ? ` (${ruledOut} of them only bounded: they could not take as much off)` : ""}; the best for the customer takes ${chosen.discount + chosen.shippingDiscount} off: ${chosen.applied.map((a) => a.campaignId).join(", ") || "none"}`);
   trace.push(...chosen.trace);
 
@@ -312,6 +316,8 @@ function refuseLosers(eligible: readonly Candidate[], chosen: Priced, pricedWith
           ? "The campaign gives points, which need a member account: send the member's customerId."
           : part === BLOCKED_POINTS
             ? "The campaign gives points, and this member is blocked: blocked members earn no points."
+            : part === NOTHING_TO_MULTIPLY
+              ? "The order earns no points, so the campaign's points multiplier gives nothing."
           : "The cart holds nothing this campaign's effects apply to.";
       refused.push({ code: cand.code, reason: "CONDITION_NOT_MET", message, campaignId: cand.campaign.id, condition: { kind: "effects", part } });
       continue;

@@ -302,11 +302,20 @@ class PricedCombination implements PricedOnce {
     // Multipliers add up (2 and 3 give 1 + 1 + 2 times); each campaign's extra is rounded down and
     // counted in its own bonusPoints, so a rollback takes back exactly what that campaign gave.
     let extra = 0;
-    for (const a of this.applied) {
+    for (let j = this.applied.length - 1; j >= 0; j--) {
+      const a = this.applied[j]!;
       if (a.multiplier === 1) continue;
       const e = Math.floor((rules * Math.round((a.multiplier - 1) * 100)) / 100);
       a.bonusPoints += e;
       extra += e;
+      // A campaign that only multiplies gives nothing to an order that earns nothing: not applied, so
+      // it is not recorded and spends none of its uses (a single-use double-points code stays unused).
+      if (a.bonusPoints === 0 && a.discount === 0 && a.shippingDiscount === 0 && a.gifts.length === 0 && a.followUps.length === 0 && a.partnerCodes.length === 0) {
+        this.applied.splice(j, 1);
+        const s = this.appliedSlots.splice(j, 1)[0]!;
+        (this.emptySlots ??= []).push(s);
+        if (input.trace) this.trace.push(`${label(this.sorted[s]!)}: gives nothing here (${NOTHING_TO_MULTIPLY})`);
+      }
     }
     this.earned = { rules, extra, total: rules + extra + this.bonus };
     return this.earned.total;
@@ -324,6 +333,7 @@ class PricedCombination implements PricedOnce {
     if (this.trimmedAway?.[s]) return `the program's margin guard (at most ${this.ctx.input.guard!.maxDiscountPercent}% off) left no room for it`;
     const customer = this.ctx.input.customer;
     if (!earnsPoints(customer) && this.outcomes[s]!.some((o) => o.bonusPoints > 0 || o.multiplier !== 0)) return customer.id === "" ? GUEST_POINTS : BLOCKED_POINTS;
+    if (this.earned?.rules === 0 && this.outcomes[s]!.some((o) => o.multiplier !== 0)) return NOTHING_TO_MULTIPLY;
     return notes(this.outcomes[s]!);
   }
 
@@ -376,6 +386,8 @@ function allGifts(applied: readonly AppliedCampaign[]): CartEvaluation["gifts"] 
 /** Why a campaign whose only gift is points gives a guest or a blocked member nothing (whyEmpty). */
 export const GUEST_POINTS = "points (bonus points, multipliers) are credited to members only, and this checkout is a guest's";
 export const BLOCKED_POINTS = "points (bonus points, multipliers) are credited to members only, and this member is blocked";
+/** Why a points multiplier gives nothing: the earning rules give this order no points. */
+export const NOTHING_TO_MULTIPLY = "the order earns no points for the multiplier to multiply";
 
 /** Whether a promotion's points go to this customer: a member who is not blocked (blocked members earn nothing, as their orders do). */
 export const earnsPoints = (customer: CelCustomer): boolean => customer.id !== "" && customer.status !== "blocked";
