@@ -73,6 +73,21 @@ describe("story 9: members get 5% off, plus 1% for each lunch ordered this month
 });
 
 describe("a cumulative discount by lifetime spend", () => {
+  it("a ladder whose campaign has ended (or not begun) is not shown among the customer's discounts: no cart gets it", async () => {
+    const clock = new FakeClock(new Date("2026-06-10T09:00:00Z"));
+    const api = await testApi({ database, clock, program: { currency: "RON", timeZone: "Europe/Bucharest" } });
+    const summer = await campaign(api, { name: "Summer ladder", kind: "automatic", schedule: { from: "2026-06-01T00:00:00Z", to: "2026-09-01T00:00:00Z" }, effects: [{ kind: "spend_ladder", steps: [{ from: 1, percent: 3 }] }] });
+    await order(api, "sol", "dinner", 50_000);
+    expect((await api.call("GET", "/v1/customers/sol/discounts")).body.data).toEqual([expect.objectContaining({ campaignId: summer.id, percent: 3 })]);
+    expect((await price(api, "sol")).discount).toBe(300);
+    clock.set("2026-09-01T00:00:00Z");
+    expect((await price(api, "sol")).discount).toBe(0);
+    expect((await api.call("GET", "/v1/customers/sol/discounts")).body.data).toEqual([]);
+    clock.set("2026-05-31T23:59:00Z");
+    expect((await api.call("GET", "/v1/customers/sol/discounts")).body.data).toEqual([]);
+    await api.close();
+  });
+
   it("gives the highest ladder step the customer's lifetime spend has reached, refunds taken off", async () => {
     const api = await testApi({ database, program: { currency: "RON", timeZone: "Europe/Bucharest" } });
     const ladder = await campaign(api, { name: "Loyal spender", kind: "automatic", effects: [{ kind: "spend_ladder", steps: [{ from: 100_000, percent: 3 }, { from: 500_000, percent: 5 }] }] });

@@ -23,7 +23,8 @@ export interface CustomerDiscount {
 /**
  * The discounts that grow with a customer's activity, at their current rate: progressive
  * percentages ("5% + 1% per lunch this month, up to 15%"), spend ladders and the tier's standing
- * discount. Campaigns whose audience the customer does not meet are left out.
+ * discount. Campaigns whose audience the customer does not meet, and those outside their schedule's
+ * `from`-`to` dates, are left out.
  *
  * Errors: CUSTOMER_NOT_FOUND.
  */
@@ -36,6 +37,11 @@ export async function customerDiscounts(ctx: AppContext, ex: Executor, program: 
   const input = { event: { id: "", type: "cart", name: "", occurredAt: now, data: {} }, order: EMPTY_ORDER, customer, now, timeZone: program.timeZone };
   const vars = celVariables(input);
   const campaigns = [...store.byId.values()].filter(hasProgress).filter((c) => {
+    // A campaign that has ended (or not begun) gives no cart this rate: the customer is not shown it.
+    // Days and hours are not judged: they come round again.
+    const s = c.def.schedule;
+    if (s?.from && Date.parse(s.from) > now.getTime()) return false;
+    if (s?.to && Date.parse(s.to) <= now.getTime()) return false;
     if (!c.audience) return true;
     const r = runCondition(c.audience, input, vars);
     return "matched" in r && r.matched;
