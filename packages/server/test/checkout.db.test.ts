@@ -495,6 +495,20 @@ describe("bonus points and guests", () => {
 });
 
 describe("follow-up codes and rollbacks", () => {
+  it("an order whose share comes to nothing (fully discounted, or too small) is issued no follow-up code worth 0", async () => {
+    const api = await testApi({ database });
+    const next = await campaign(api, { name: "Next purchase credit", kind: "bulk_codes", effects: [{ kind: "order_fixed", amount: 0 }] });
+    await campaign(api, { name: "Credit 10%", kind: "automatic", effects: [{ kind: "follow_up_code", campaignId: next.id, validDays: 90, percentOfOrder: 10 }] });
+    await campaign(api, { name: "Free", kind: "code", code: "FREE", effects: [{ kind: "order_percent", percent: 100 }] });
+    for (const [orderId, cart] of [["z-1", { lines: [line("gum", 9)] }], ["z-2", { lines: [line("coat", 50000)], codes: ["FREE"] }]] as const) {
+      const done = await api.call("POST", "/v1/carts/complete", { ...cart, orderId, email: "z@example.com" });
+      expect(done.body.followUpCodes, orderId).toEqual([]);
+      expect(done.body.redemptions.map((r: { code: string | null }) => r.code), orderId).toEqual(orderId === "z-1" ? [] : ["FREE"]);
+    }
+    expect((await api.call("GET", `/v1/campaigns/${next.id}/codes`)).body.data).toEqual([]);
+    expect((await api.call("POST", "/v1/carts/complete", { orderId: "z-3", email: "z@example.com", lines: [line("gum", 10)] })).body.followUpCodes).toEqual([expect.objectContaining({ value: 1 })]);
+  });
+
   it("an order rolled back after its follow-up code was spent voids the code: rolling back the order that spent it does not bring it back", async () => {
     const api = await testApi({ database });
     const next = await campaign(api, { name: "Next purchase credit", kind: "bulk_codes", effects: [{ kind: "order_fixed", amount: 0 }] });

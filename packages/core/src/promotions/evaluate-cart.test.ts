@@ -311,6 +311,13 @@ describe("evaluateCart: gifts, shipping, points and follow-ups", () => {
     expect(ev.trace.join("\n")).toContain("earns no points for the multiplier");
   });
 
+  it("a follow-up worth a share of an order that comes to nothing is not issued: no code worth 0", () => {
+    const credit = campaign("credit", { effects: [{ kind: "follow_up_code", campaignId: "next", validDays: 90, percentOfOrder: 10 }] });
+    const tiny: CartInput = { currency: "VND", lines: [line("GUM", 1, 9)] };
+    expect(consistent(evaluate({ cart: tiny, automatic: [credit] })).applied).toEqual([]);
+    expect(consistent(evaluate({ cart: { currency: "VND", lines: [line("GUM", 1, 10)] }, automatic: [credit] })).applied[0]!.followUps).toEqual([{ campaignId: "next", validDays: 90, value: 1 }]);
+  });
+
   it("a blocked member gets no bonus points either: a points-only campaign is refused saying so", () => {
     const points = campaign("pts", { code: "PTS", effects: [{ kind: "bonus_points", points: 500 }] });
     const ev = consistent(evaluate({ customer: member({ status: "blocked" }), codes: [typed("pts", points)] }));

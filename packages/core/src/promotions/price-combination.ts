@@ -413,7 +413,9 @@ function appliedCampaign(cand: Candidate, os: readonly EffectOutcome[], discount
     if (o.gift) (gifts ??= []).push(o.gift);
     if (o.followUp) {
       const f = o.followUp;
-      (followUps ??= []).push({ campaignId: f.campaignId, validDays: f.validDays, value: f.percentOfOrder !== undefined ? applyRate(netAfter, bps(f.percentOfOrder), 10_000, "floor") : null });
+      const value = f.percentOfOrder !== undefined ? applyRate(netAfter, bps(f.percentOfOrder), 10_000, "floor") : null;
+      // A share of an order that comes to nothing is no credit: no code worth 0 is issued.
+      if (value !== 0) (followUps ??= []).push({ campaignId: f.campaignId, validDays: f.validDays, value });
     }
     if (o.partnerCode) (partnerCodes ??= []).push(o.partnerCode);
   }
