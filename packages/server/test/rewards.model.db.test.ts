@@ -56,6 +56,8 @@ interface MLot {
   remaining: number;
   expiresAt: number;
   createdAt: number;
+  /** What expiry took from it: a refund of the order that earned it does not take that part back. */
+  expired: number;
 }
 
 interface MCustomer {
@@ -132,6 +134,7 @@ function settle(m: Model, c: MCustomer) {
     if (l.remaining > 0 && l.expiresAt <= m.now) {
       seen("lot expired");
       c.available -= l.remaining;
+      l.expired += l.remaining;
       l.remaining = 0;
     }
   }
@@ -141,7 +144,7 @@ function credit(m: Model, c: MCustomer, amount: number, expiresAt: number, creat
   if (amount <= 0) return null;
   const debt = Math.max(0, -c.available);
   if (debt > 0) seen("credit paid a debt");
-  const lot: MLot = { seq: m.seq++, amount, remaining: amount - Math.min(debt, amount), expiresAt, createdAt };
+  const lot: MLot = { seq: m.seq++, amount, remaining: amount - Math.min(debt, amount), expiresAt, createdAt, expired: 0 };
   c.lots.push(lot);
   c.available += amount;
   return lot;
@@ -491,8 +494,11 @@ class Refund implements Cmd {
       const full = o.refundedAmount + amount === o.total;
       let base = this.mode === "full" ? o.base - o.refundedBase : o.total > 0 ? Math.floor((amount * o.base) / o.total) : 0;
       base = full ? o.base - o.refundedBase : Math.min(base, o.base - o.refundedBase);
-      const target = o.base > 0 ? Math.floor((o.earned * Math.min(o.base, o.refundedBase + base)) / o.base) : o.earned;
-      const claw = Math.max(0, Math.min(o.earned, target) - o.clawed);
+      // What expired of the order's points is not taken back; the proportion applies to the rest.
+      const earned = Math.max(0, o.earned - (o.lot?.expired ?? 0));
+      if (o.lot && o.lot.expired > 0) seen("refund: the order's points had expired");
+      const target = o.base > 0 ? Math.floor((earned * Math.min(o.base, o.refundedBase + base)) / o.base) : earned;
+      const claw = Math.max(0, Math.min(earned, target) - o.clawed);
       const debit = planDebit(c, claw, o.lot);
       const lotless = m.clawback === "allow_negative" ? debit.left : 0;
       const shortfall = m.clawback === "cap" ? debit.left : 0;
@@ -837,7 +843,7 @@ describe("rewards: model-based test over earn, redeem, use, cancel, refund and e
       "lot expired", "credit paid a debt", "code used (off)", "code used (ship)", "code not_valid: never issued", "code not_valid: another customer's", "code not_valid: used",
       "code not_valid: expired", "code not_valid: cancelled", "redeem: out of stock", "redeem: insufficient points", "redeem: gift", "cancel: off", "cancel: gift",
       "cancel refused: used", "cancel refused: expired", "cancel refused: cancelled", "refund: exceeds the order", "refund: balance goes negative", "refund: shortfall (cap)",
-      "refund: reward points returned", "adjust: insufficient points",
+      "refund: reward points returned", "refund: the order's points had expired", "adjust: insufficient points",
     ]) {
       expect(tally[what] ?? 0, what).toBeGreaterThan(0);
     }
