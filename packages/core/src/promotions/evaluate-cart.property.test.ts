@@ -337,7 +337,9 @@ describe("evaluateCart (properties)", () => {
       }),
       { numRuns: RUNS * 10 },
     );
-    expect(judged).toBeGreaterThan(RUNS / 2); // the generators reach the case often enough to mean something
+    // The generators reach the case often enough to mean something: about 170 of the 3,000 carts on
+    // average, and 145 in one run, which failed the bound of 150 this had; 75 leaves room for chance.
+    expect(judged).toBeGreaterThan(RUNS / 4);
   });
 
   it("an option is never worth more than its bound (mostOff), so an option bounded below the best may go unpriced", () => {

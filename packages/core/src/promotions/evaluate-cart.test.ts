@@ -318,6 +318,17 @@ describe("evaluateCart: gifts, shipping, points and follow-ups", () => {
     expect(consistent(evaluate({ cart: { currency: "VND", lines: [line("GUM", 1, 10)] }, automatic: [credit] })).applied[0]!.followUps).toEqual([{ campaignId: "next", validDays: 90, value: 1 }]);
   });
 
+  it("a multiplier that loses to its group on an order that earns no points is refused for earning nothing, not as not combinable", () => {
+    // Found by the NOT_COMBINABLE property (seed 1261354597): alone, the code is refused CONDITION_NOT_MET.
+    const double = campaign("x2", { code: "X2", stacking: "group", group: "g1", effects: [{ kind: "points_multiplier", factor: 1.5 }] });
+    const bonus = campaign("bonus", { stacking: "group", group: "g1", effects: [{ kind: "bonus_points", points: 700 }] });
+    // A stackable discount outside the group wins, so the multiplier's own combination (the group) is not the one chosen.
+    const off = campaign("off", { effects: [{ kind: "order_fixed", amount: 1_000 }] });
+    const ev = consistent(evaluate({ automatic: [bonus, off], codes: [typed("x2", double)], earn: () => 0 }));
+    expect(ev.applied.map((a) => a.campaignId)).toEqual(["off"]);
+    expect(ev.refused).toEqual([{ code: "X2", reason: "CONDITION_NOT_MET", message: expect.stringContaining("earns no points"), campaignId: "x2", condition: { kind: "effects", part: expect.stringContaining("no points") } }]);
+  });
+
   it("a blocked member gets no bonus points either: a points-only campaign is refused saying so", () => {
     const points = campaign("pts", { code: "PTS", effects: [{ kind: "bonus_points", points: 500 }] });
     const ev = consistent(evaluate({ customer: member({ status: "blocked" }), codes: [typed("pts", points)] }));

@@ -308,6 +308,9 @@ function refuseLosers(eligible: readonly Candidate[], chosen: Priced, pricedWith
       refused.push({ code: cand.code, reason: "BUDGET_EXHAUSTED", message: "What is left of the campaign's budget does not cover what it would give on this cart.", campaignId: cand.campaign.id });
       continue;
     }
+    // Its combination's points say whether a multiplier in it had anything to multiply (whyEmpty reads
+    // them): a multiplier on an order that earns nothing is refused for that, whatever else won.
+    own.points();
     const part = own.whyEmpty(cand.campaign.id);
     if (part !== null) {
       const message = part.startsWith("the program's margin guard")
