@@ -330,8 +330,9 @@ describe("refund of an order whose points have expired", () => {
 
   it("what expired of another order whose id starts with this one's and a colon is not this order's: its refund takes back all it earned", async () => {
     const api = await testApi({ program });
-    // "A:2" was placed 40 days ago: its 50 points have expired. "A" earns 100 today. An earn
-    // transaction's reference is order:{id} or order:{id}:{n}, so "A:2"'s (order:A:2) looks like A's second.
+    // "A:2" was placed 40 days ago: its 50 points have expired. "A" earns 100 today. A's further
+    // credits were order:{id}:{n} before they became order-credit:{n}:{id}, so "A:2"'s (order:A:2)
+    // looks like A's second: stored rows of that form must not be taken for A's.
     const placed = new Date(api.clock.now().getTime() - 40 * 86_400_000).toISOString();
     await ok(api.call("POST", "/v1/events", { ...orderEvent("lea-e0", "lea", "A:2", 5_000), occurredAt: placed }));
     expect((await ok(api.call("POST", "/v1/events", orderEvent("lea-e1", "lea", "A", 10_000)))).effects.pointsEarned).toBe(100);

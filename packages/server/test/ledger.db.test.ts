@@ -90,12 +90,12 @@ describe("reversals", () => {
   it("an order with two credits: reversing one takes back only it, the other stays reversible, and a refund takes the rest", async () => {
     const own = await testApi();
     try {
-      // A rule with its own expiry: the order's 40 are a second credit (order:{id}:2) beside the base 100.
+      // A rule with its own expiry: the order's 40 are a second credit (order-credit:2:{id}) beside the base 100.
       expect((await own.call("POST", "/v1/rules", { name: "bonus", trigger: { event: "order.completed" }, effect: { kind: "fixed", points: 40 }, expiry: { kind: "days", days: 10 } })).status).toBe(201);
       const credits = async (customer: string, order: string) => {
         expect((await own.call("POST", "/v1/events", orderEvent(`e-${order}`, customer, order, 10_000))).status).toBe(200);
         const data = (await own.call("GET", `/v1/customers/${customer}/transactions?type=earn`)).body.data as { id: string; reference: string }[];
-        return { base: data.find((t) => t.reference === `order:${order}`)!.id, bonus: data.find((t) => t.reference === `order:${order}:2`)!.id };
+        return { base: data.find((t) => t.reference === `order:${order}`)!.id, bonus: data.find((t) => t.reference === `order-credit:2:${order}`)!.id };
       };
       const a = await credits("two-a", "O-two-a");
       expect((await own.call("POST", `/v1/transactions/${a.bonus}/reverse`, { reason: "one" })).status).toBe(201);
@@ -110,6 +110,14 @@ describe("reversals", () => {
       const again = await own.call("POST", `/v1/transactions/${b.base}/reverse`, { reason: "after the refund" });
       expect(again.status).toBe(422);
       expect(again.body.code).toBe("REVERSAL_NOT_ALLOWED");
+
+      // An order whose id is another's with ":2" after it: its first credit's key was that order's
+      // second (order:{id}:2), and the event failed with 500 once the retries ran out.
+      for (const [customer, order] of [["two-c", "O-two-a:2"], ["two-c", "O-two-a:2:2"], ["two-d", "2:O-two-b"]] as const) {
+        const r = await own.call("POST", "/v1/events", orderEvent(`e-${order}`, customer, order, 10_000));
+        expect(r.status, JSON.stringify(r.body)).toBe(200);
+        expect(r.body.effects.pointsEarned).toBe(140);
+      }
     } finally {
       await own.close();
     }

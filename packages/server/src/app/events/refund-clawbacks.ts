@@ -59,7 +59,8 @@ export function postClawbacks(
 
 /**
  * What expiry has taken from the lots refunded orders earned, per order and asset: the lots each
- * order's earn transactions credited (`order:{id}` and `order:{id}:{n}`, see creditReference), and the
+ * order's earn transactions credited (`order:{id}`, `order-credit:{n}:{id}`, and `order:{id}:{n}` as
+ * further credits were written before, see creditReference), and the
  * expiry postings already written out of them. The reference alone does not say which order: order
  * "A:2"'s first credit is `order:A:2`, as order "A"'s second would be; the transaction's
  * `metadata.orderId` does. A refund does not take that part back again (expiry
@@ -76,8 +77,9 @@ export async function expiredOfOrders(ex: Executor, programId: string, orderIds:
                             and e.lot_id = p.lot_id and e.destination = ${EXPIRED}), 0)::float8 as expired
           from orders o
           join ledger_transactions t on t.program_id = o.program_id and t.customer_id = o.customer_id and t.type = 'earn'
-                                    and (t.reference = 'order:' || o.external_id or starts_with(t.reference, 'order:' || o.external_id || ':'))
-                                    and coalesce(t.metadata->>'orderId', o.external_id) = o.external_id
+                                    and ((t.reference = 'order:' || o.external_id or starts_with(t.reference, 'order:' || o.external_id || ':'))
+                                          and coalesce(t.metadata->>'orderId', o.external_id) = o.external_id
+                                         or t.reference = 'order-credit:' || split_part(t.reference, ':', 2) || ':' || o.external_id and t.metadata->>'orderId' = o.external_id)
           join ledger_postings p on p.transaction_id = t.id and p.lot_id is not null and p.destination like 'customer:%'
          where o.program_id = ${programId} and o.id = any(${textArray(orderIds)})`,
   );

@@ -57,8 +57,8 @@ export async function reverseTransaction(
   // An order's earn and its refunds share one account of what was earned (orders.points_* for points,
   // order_earnings for bonus and cash): lock the order first (the order ingest locks in), refuse once
   // refunds have taken some back, and count this credit as taken back after, so a later refund takes
-  // at most the rest. An order may have several credits (`order:{id}:2` for a rule's own expiry).
-  const earned = original.type === "earn" && original.reference?.startsWith("order:") ? await lockOrderEarning(tx, program.id, orderIdOf(original), assets[0]!) : null;
+  // at most the rest. An order may have several credits (`order-credit:2:{id}` for a rule's own expiry).
+  const earned = original.type === "earn" && (original.reference?.startsWith("order:") || original.reference?.startsWith("order-credit:")) ? await lockOrderEarning(tx, program.id, orderIdOf(original), assets[0]!) : null;
   const holdings = await loadHoldings(tx, program.id, [original.customerId], assets[0]!, now, { lots: true, alsoLotIds: postings.flatMap((p) => (p.lotId ? [p.lotId] : [])) });
   // Checked under the balance lock: a concurrent reversal of the same transaction waits here, then sees this row.
   const [already] = await rows<{ id: string }>(tx, sql`select id from ledger_transactions where reverses_id = ${transactionId}`);
@@ -116,7 +116,7 @@ async function expiredFromCredit(ex: Executor, programId: string, customerId: st
   return out;
 }
 
-/** The store's id of the order an `order:…` earn was for (rules' credits say it in their metadata; `order:{id}:{n}` is a second credit). */
+/** The store's id of the order an `order:…` earn was for (rules' credits say it in their metadata, which further credits, `order-credit:{n}:{id}`, always have). */
 const orderIdOf = (t: TransactionView): string => (typeof t.metadata.orderId === "string" ? t.metadata.orderId : t.reference!.slice("order:".length));
 
 interface OrderEarningLock {

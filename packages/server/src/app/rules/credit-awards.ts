@@ -65,10 +65,13 @@ export function creditSource(program: Program, credit: Credit): Record<string, u
 
 /**
  * The credit's business key, unique per program forever: `order:{id}` for an order's first credit
- * (as the foundation's basic earning wrote it), `order:{id}:{n}` for further ones (different expiry),
- * `event:{id}` / `event:{id}:{n}` for other events.
+ * (as the foundation's basic earning wrote it), `order-credit:{n}:{id}` for further ones (different
+ * expiry), `event:{id}` / `event-credit:{n}:{id}` for other events. Further credits were
+ * `order:{id}:{n}` until 2026-11-25, which is also the first credit of an order whose id is
+ * "{id}:{n}": such an order then failed with a 500 (its credit's key was taken). The number comes
+ * first now, so no id can make one key look like another's.
  */
 export function creditReference(index: number, event: { id: string; orderId?: string | undefined }): string {
-  const base = event.orderId !== undefined ? `order:${event.orderId}` : `event:${event.id}`;
-  return index === 0 ? base : `${base}:${index + 1}`;
+  if (index === 0) return event.orderId !== undefined ? `order:${event.orderId}` : `event:${event.id}`;
+  return event.orderId !== undefined ? `order-credit:${index + 1}:${event.orderId}` : `event-credit:${index + 1}:${event.id}`;
 }
