@@ -66,7 +66,7 @@ describe.skipIf(dbKind() !== "postgres")("rule limits under concurrency on Postg
     expect(ingest).toHaveLength(2);
     expect(ingest[0]).toMatch(/^BEGIN \+ SET LOCAL \+ with ik \+ with /);
     // The budget spent goes last, just before COMMIT (rule-counters.ts, budgetStatement).
-    expect(ingest[1]).toBe("with lt + with rbud + COMMIT");
+    expect(ingest[1]).toBe("with lt + with rbud0 + COMMIT");
     // Its first order earned "Twice a day" and the budget; the second too, and no "Third order on" yet (one order before it).
     expect(one.value.body.effects.awards.map((a: { name: string }) => a.name).sort()).toEqual(["Small budget", "Twice a day"]);
 

@@ -161,14 +161,16 @@ export function budgetStatement(programId: string, book: CounterBook | null, bas
     if (now.awards > was.awards) spent.push({ rule_id: ruleId, awards: now.awards - was.awards, points: now.points - was.points, max: max(ruleId) });
   }
   if (spent.length === 0) return null;
-  // In rule order, as the locked read takes them.
+  // In rule order, as the locked read takes them. One UPDATE per budget, each by its whole primary key:
+  // joined to a recordset instead, the generic plan of a small group of single events updated the
+  // row in 2.8 ms (query-timing.mjs), a third of the group's transaction.
   spent.sort((a, b) => (a.rule_id < b.rule_id ? -1 : 1));
-  return sql`with rbud as (
-    update rule_counters r set awards = r.awards + x.awards, points = r.points + x.points
-      from jsonb_to_recordset(${JSON.stringify(spent)}::jsonb) as x(rule_id text, awards int, points bigint, max bigint)
-     where r.program_id = ${programId} and r.rule_id = x.rule_id and r.scope = '*' and r.period = 'lifetime' and r.points + x.points <= x.max
-    returning 1)
-    select patron_budget_check(${spent.length}::int, (select count(*) from rbud))`;
+  const updates = spent.map((x, i) => sql`${sql.raw(`rbud${i}`)} as (
+    update rule_counters set awards = awards + ${x.awards}::int, points = points + ${x.points}::bigint
+     where program_id = ${programId} and rule_id = ${x.rule_id} and scope = '*' and period = 'lifetime' and points + ${x.points}::bigint <= ${x.max}::bigint
+    returning 1)`);
+  const updated = sql.join(spent.map((_, i) => sql`(select count(*) from ${sql.raw(`rbud${i}`)})`), sql` + `);
+  return sql`with ${sql.join(updates, sql`, `)} select patron_budget_check(${spent.length}::int, ${updated})`;
 }
 
 /** Whether `e` is the error of `budgetCte`'s check: the transaction is to run again with the budgets locked. */
