@@ -1,9 +1,8 @@
 import { celVariables, runCondition, type CelCustomer, type CelInput, type CelOrder, type CelVariables, type CompiledCondition } from "../rules/cel.ts";
 import { outsideSchedule } from "../rules/schedule.ts";
 import { actsOnNothing, nothingNote } from "./apply-effects.ts";
-import {
-  better, BLOCKED_POINTS, byPriority, cartContext, cartOrder, earnsPoints, GUEST_POINTS, label, mostOff, NOTHING_TO_MULTIPLY, price, type Candidate, type Priced,
-} from "./price-combination.ts";
+import { better, byPriority, cartContext, cartOrder, label, mostOff, price, type Candidate, type Priced } from "./price-combination.ts";
+import { BLOCKED_POINTS, earnsPoints, GUEST_POINTS, NOTHING_TO_MULTIPLY } from "./applied-campaign.ts";
 import type { CartLines } from "./working-cart.ts";
 import type { CampaignDefinition, CartInput, CodeRefusalReason, MarginGuard } from "./types.ts";
 import { sortSmall } from "../sort.ts";

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { applyPlan, domainError, expiresAt, planCredit, type Asset, type DomainError, type Holdings } from "@patron/core";
+import { domainError, type Asset, type DomainError, type Holdings } from "@patron/core";
 import type { AppContext } from "../context.ts";
 import { rows, type Tx } from "../../db/connect.ts";
 import { inTransaction } from "../../db/tx.ts";
@@ -24,9 +24,9 @@ import { StampBatch } from "../stamps/stamp-batch.ts";
 import { FreeRewards } from "../rewards/free-rewards.ts";
 import type { EventAccepted, EventEffects, EventInput, EventResult } from "./event-input.ts";
 import { EVENT_SCOPE, writeBatch, type NewRefund } from "./write-batch.ts";
-import { expiredOfOrders, postClawbacks } from "./refund-clawbacks.ts";
+import { expiredOfOrders, postClawbacks, returnRedeemedPoints } from "./refund-clawbacks.ts";
 import { executeAtCommit, preferGenericPlans } from "../../db/pipelined-client.ts";
-import { isBudgetRace } from "../rules/rule-counters.ts";
+import { withBudgetRetry } from "../rules/rule-counters.ts";
 
 
 /** Groups of up to this many events run their statements under generic plans (PipelinedClient.preferGenericPlans). */
@@ -53,26 +53,12 @@ export async function ingestEvents(ctx: AppContext, program: Program, events: re
   // then overlap instead of queueing one behind the other's whole transaction. A customer's events
   // stay together and in order; only a batch naming two customers or more can defer.
   const skipBusy = new Set(events.map((e) => e.customerId)).size > 1;
-  const first = await spendingBudgets((lockBudgets) => inTransaction(ctx.db, (tx) => ingestPass(ctx, tx, program, events, { writeAtCommit: true, skipBusy, lockBudgets })));
+  const first = await withBudgetRetry((lockBudgets) => inTransaction(ctx.db, (tx) => ingestPass(ctx, tx, program, events, { writeAtCommit: true, skipBusy, lockBudgets })));
   const later = first.flatMap((r, i) => (r === DEFERRED ? [i] : []));
   if (later.length === 0) return first as EventResult[];
-  const second = await spendingBudgets((lockBudgets) => inTransaction(ctx.db, (tx) => ingestPass(ctx, tx, program, later.map((i) => events[i]!), { writeAtCommit: true, lockBudgets })));
+  const second = await withBudgetRetry((lockBudgets) => inTransaction(ctx.db, (tx) => ingestPass(ctx, tx, program, later.map((i) => events[i]!), { writeAtCommit: true, lockBudgets })));
   later.forEach((i, k) => (first[i] = second[k]!));
   return first as EventResult[];
-}
-
-/**
- * Runs an ingest transaction with the rules' budgets read unlocked (rule-counters.ts, budgetStatement)
- * and, if another transaction spent part of a budget between this one's read and its write, once
- * more with the budget rows locked from the start: then nothing can come between.
- */
-async function spendingBudgets<T>(run: (lockBudgets: boolean) => Promise<T>): Promise<T> {
-  try {
-    return await run(false);
-  } catch (e) {
-    if (!isBudgetRace(e)) throw e;
-    return run(true);
-  }
 }
 
 /** The same, inside a transaction the caller holds (the batch endpoint under an Idempotency-Key): every event is decided in it. */
@@ -345,23 +331,11 @@ async function ingestPass(ctx: AppContext, tx: Tx, program: Program, events: rea
       if (points.shortfall > 0) effects.shortfall = points.shortfall;
       if (posted.pointsTransactionId) effects.transactionId = posted.pointsTransactionId;
       if (posted.wallet.length > 0) effects.walletClawedBack = posted.wallet;
-      const pointsKey = holdingKey(customer.id, "points");
-      let current: Holdings = holdings.get(pointsKey)!;
       // Refunded in full: the points spent on rewards used on this order come back, once each.
       if (order.refundedAmount === order.total) {
-        let returned = 0;
-        for (const r of orderRedemptions.toReturn(order.id)) {
-          const txnId = ctx.ids.next("txn");
-          const plan = planCredit(current, { amount: r.points, lotId: ctx.ids.next("lot"), effectiveAt: occurredAt, pendingUntil: null, expiresAt: expiresAt(program.ledgerPolicy.expiry, occurredAt, program.timeZone), now });
-          const after = applyPlan(current, plan);
-          ledger.add({ id: txnId, type: "redemption_return", customerId: customer.id, reference: `redemption-return:${r.id}`, reversesId: null, source: { kind: "order_refunded", redemptionId: r.id }, metadata: { orderId: order.externalId, refundId: e.data.refundId, redemptionId: r.id, eventId: e.id }, effectiveAt: occurredAt }, plan, after);
-          orderRedemptions.markReturned(r.id, txnId);
-          current = after;
-          returned += r.points;
-        }
+        const returned = returnRedeemedPoints(ctx, ledger, holdings, { program, customerId: customer.id, order, refundId: e.data.refundId, eventId: e.id, at: occurredAt, now, redemptions: orderRedemptions });
         if (returned > 0) effects.pointsReturned = returned;
       }
-      holdings.set(pointsKey, current);
       const stampsBack = stamps?.applyRefund(order, e.data.refundId, e.id, occurredAt, holdings, ledger, now);
       if (stampsBack) effects.stampsTakenBack = stampsBack;
       tiers?.addRefund(customer.id, order.placedAt, d.value.amount, order.refundedAmount === order.total);

@@ -1,11 +1,13 @@
 import { sql } from "drizzle-orm";
-import { applyPlan, EXPIRED, type Asset, type Holdings } from "@patron/core";
+import { applyPlan, EXPIRED, expiresAt, planCredit, type Asset, type Holdings } from "@patron/core";
 import type { AppContext } from "../context.ts";
 import { rows, type Executor } from "../../db/connect.ts";
 import { textArray } from "../../db/sql-arrays.ts";
 import { holdingKey, type LedgerWrites } from "../../db/ledger-repo.ts";
 import type { OrderState } from "../../db/orders-repo.ts";
 import type { Clawback } from "./order-decisions.ts";
+import type { Program } from "../programs/program.ts";
+import type { OrderRedemptions } from "../rewards/order-redemptions.ts";
 
 /** What a refund took back of one wallet asset (`effects.walletClawedBack`). */
 export interface WalletClawedBack {
@@ -104,4 +106,31 @@ export class ExpiredOfOrders {
     for (const p of ledger.postings) if (p.destination === EXPIRED && p.asset === asset && p.lot_id !== null && lots.has(p.lot_id)) n += p.amount;
     return n;
   }
+}
+
+/**
+ * A refund in full gives back the points the customer spent on rewards used on the order, once each:
+ * a `redemption_return` credit per reward (a new lot with the program's expiry), through `ledger`.
+ * `holdings` must hold the customer's settled points and is updated. Returns the points given back.
+ */
+export function returnRedeemedPoints(
+  ctx: AppContext,
+  ledger: LedgerWrites,
+  holdings: Map<string, Holdings>,
+  x: { program: Program; customerId: string; order: OrderState; refundId: string; eventId: string; at: Date; now: Date; redemptions: OrderRedemptions },
+): number {
+  const key = holdingKey(x.customerId, "points");
+  let current = holdings.get(key)!;
+  let returned = 0;
+  for (const r of x.redemptions.toReturn(x.order.id)) {
+    const txnId = ctx.ids.next("txn");
+    const plan = planCredit(current, { amount: r.points, lotId: ctx.ids.next("lot"), effectiveAt: x.at, pendingUntil: null, expiresAt: expiresAt(x.program.ledgerPolicy.expiry, x.at, x.program.timeZone), now: x.now });
+    const after = applyPlan(current, plan);
+    ledger.add({ id: txnId, type: "redemption_return", customerId: x.customerId, reference: `redemption-return:${r.id}`, reversesId: null, source: { kind: "order_refunded", redemptionId: r.id }, metadata: { orderId: x.order.externalId, refundId: x.refundId, redemptionId: r.id, eventId: x.eventId }, effectiveAt: x.at }, plan, after);
+    x.redemptions.markReturned(r.id, txnId);
+    current = after;
+    returned += r.points;
+  }
+  holdings.set(key, current);
+  return returned;
 }

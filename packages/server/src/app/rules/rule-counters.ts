@@ -173,9 +173,18 @@ export function budgetStatement(programId: string, book: CounterBook | null, bas
   return sql`with ${sql.join(updates, sql`, `)} select patron_budget_check(${spent.length}::int, ${updated})`;
 }
 
-/** Whether `e` is the error of `budgetCte`'s check: the transaction is to run again with the budgets locked. */
-export function isBudgetRace(e: unknown): boolean {
-  return sqlState(e) === "PB001";
+/**
+ * Runs `run` (an ingest transaction) with the rules' budgets read unlocked (`budgetStatement`) and, if
+ * another transaction spent part of a budget between this one's read and its write (PB001, from
+ * patron_budget_check), once more with the budget rows locked from the start: then nothing can come between.
+ */
+export async function withBudgetRetry<T>(run: (lockBudgets: boolean) => Promise<T>): Promise<T> {
+  try {
+    return await run(false);
+  } catch (e) {
+    if (sqlState(e) !== "PB001") throw e;
+    return run(true);
+  }
 }
 
 /** Run-time failures of the batch, counted per rule version (`rf2 as (…)`), or null. */
